@@ -1,0 +1,82 @@
+"""``create_app``: the Flask application factory serving one or more specs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from .config import MockConfig
+from .engine import MockAPI
+from .routing import build_routes
+from .views import handle_routing_error, make_view
+
+__all__ = ["ADMIN_PREFIX", "create_app", "default_spec_paths"]
+
+#: reserved path prefix of apitwin's own endpoints
+ADMIN_PREFIX = "/__apitwin"
+
+
+def default_spec_paths() -> list[Path]:
+    """The specs shipped with apitwin (the embedded default of ``apitwin serve``)."""
+    import specs
+
+    folder = Path(specs.__file__).resolve().parent
+    return sorted(folder.glob("*.yaml"))
+
+
+def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, config: MockConfig | None = None) -> Flask:
+    """A Flask app serving every operation of every spec in ``spec_paths``.
+
+    Everything spec-sized happens here, once: loading and validating the specs,
+    compiling validators, indexing and validating examples, building routes.
+    Raises :class:`~mockserver.errors.SpecLoadError` or
+    :class:`~mockserver.errors.RouteCollisionError`.
+    """
+    config = config or MockConfig()
+    paths = [Path(p) for p in spec_paths] if spec_paths else default_spec_paths()
+    apis = [MockAPI.load(p, config) for p in paths]
+
+    app = Flask("apitwin")
+    app.url_map.strict_slashes = True
+    app.url_map.merge_slashes = False
+    app.extensions["apitwin"] = apis
+
+    entries = []
+    operations = {}
+    for api in apis:
+        for index, op in enumerate(api.operations):
+            endpoint = f"{api.name}:{index}"
+            operations[endpoint] = op
+            greedy = {str(p.get("name")) for p, _ in op.operation.parameters
+                      if p.get("in") == "path" and p.get("x-apitwin-greedy")}
+            entries.append((endpoint, op.operation.method, op.operation.path, op.operation.prefixes, greedy,
+                            op.operation.label))
+    views = {}
+    for route in build_routes(entries):
+        view = views.get(route.endpoint)
+        if view is None:
+            view = views[route.endpoint] = make_view(operations[route.endpoint], route.names)
+        app.add_url_rule(route.rule, endpoint=route.endpoint, view_func=view, methods=[route.method],
+                         provide_automatic_options=False)
+
+    summary = [{"name": a.name, "title": a.spec.title, "operations": len(a.operations), "prefixes": a.prefixes}
+               for a in apis]
+
+    def health() -> Response:
+        return Response(json.dumps({"status": "ok", "apis": summary}), mimetype="application/json")
+
+    app.add_url_rule(f"{ADMIN_PREFIX}/health", endpoint="apitwin_health", view_func=health, methods=["GET"])
+
+    def known(path: str) -> list[str]:
+        return [f"{a.name} ({', '.join(p or '/' for p in a.prefixes)})" for a in apis]
+
+    @app.errorhandler(HTTPException)
+    def routing_error(error: HTTPException) -> Response:
+        return handle_routing_error(error, config, known)
+
+    return app

@@ -1,0 +1,312 @@
+"""Documented responses and their examples, indexed once; :func:`select_response` picks one.
+
+The lookup order (also in the README, "How the mock picks a response"):
+
+1. **Status**: ``Prefer: code=NNN`` if given (it must be documented, exactly or as
+   ``NXX``/``default``); otherwise ``Prefer: example=NAME``'s status when only one
+   status has that example; otherwise the lowest 2xx that has an example, else the
+   lowest 2xx, else the lowest documented status.
+2. **Media type**: the first documented one the ``Accept`` header allows
+   (JSON preferred when ``Accept`` allows anything).
+3. **Example**: ``Prefer: example=NAME``; else, among the named examples, the one
+   whose recorded request (``x-apitwin-request``, or the request-body example of
+   the same name) matches the incoming request best (path parameters, query,
+   body; a mismatch disqualifies); else the first named example; else the media
+   type's ``example``; else the schema's ``examples``/``example``; else a value
+   generated from the schema, the same for the same request, or a fresh one with
+   ``Prefer: dynamic=true``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .loading import join_pointer
+from .operations import Operation, deref
+from .problems import Problem, Violation
+from .schemas import CompiledSchema, SchemaCompiler, iter_violations
+from .validation import IncomingRequest, is_json
+
+__all__ = [
+    "Example",
+    "Prefer",
+    "ResponseSpec",
+    "index_responses",
+    "parse_prefer",
+    "select_response",
+]
+
+
+@dataclass
+class Prefer:
+    """The ``Prefer`` header's mock directives (Prism's syntax)."""
+
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+    delay_ms: int | None = None
+    fault: str | None = None
+
+
+def parse_prefer(header: str | None) -> Prefer:
+    """``code=404, example=notFound; dynamic=true`` -> :class:`Prefer`."""
+    prefer = Prefer()
+    if not header:
+        return prefer
+    for part in header.replace(";", ",").split(","):
+        key, _, value = part.strip().partition("=")
+        key, value = key.strip().lower(), value.strip().strip('"')
+        if key == "code" and value.isdigit():
+            prefer.code = int(value)
+        elif key == "example" and value:
+            prefer.example = value
+        elif key == "dynamic":
+            prefer.dynamic = value.lower() in ("true", "1", "yes", "")
+        elif key == "delay" and value.isdigit():
+            prefer.delay_ms = int(value)
+        elif key == "fault" and value:
+            prefer.fault = value
+    return prefer
+
+
+@dataclass
+class Example:
+    """One response example, validated and serialised once at load."""
+
+    name: str
+    value: Any
+    body: bytes
+    matcher: dict[str, Any] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    pointer: str = ""
+
+    def score(self, request: IncomingRequest) -> int:
+        """How many recorded request values match; -1 when one does not."""
+        score = 0
+        for name, expected in (self.matcher.get("path") or {}).items():
+            if request.path_params.get(name) != str(expected):
+                return -1
+            score += 1
+        for name, expected in (self.matcher.get("query") or {}).items():
+            got = request.query.get(name) or []
+            wanted = [str(x) for x in expected] if isinstance(expected, list) else [_text(expected)]
+            if got != wanted:
+                return -1
+            score += 1
+        if "body" in self.matcher:
+            if request.json is None or not _contains(request.json, self.matcher["body"]):
+                return -1
+            score += 1
+        return score
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    """Whether ``actual`` has every value of ``expected`` (objects compared key by key)."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(k in actual and _contains(actual[k], v) for k, v in expected.items())
+    return bool(actual == expected)
+
+
+@dataclass
+class MediaSpec:
+    """A documented media type of a response."""
+
+    media_type: str
+    pointer: str
+    schema: Any
+    validator: CompiledSchema | None
+    examples: list[Example] = field(default_factory=list)
+    generated: dict[str, tuple[Any, bytes, list[Violation]]] = field(default_factory=dict)
+
+
+@dataclass
+class ResponseSpec:
+    """A documented status of an operation."""
+
+    status: str
+    pointer: str
+    media: dict[str, MediaSpec]
+    headers: dict[str, dict[str, Any]]
+
+    def status_code(self, wanted: int | None = None) -> int:
+        """The concrete status: ``"404"`` -> 404; ``"4XX"``/``default`` -> ``wanted`` or a sensible one."""
+        if self.status.isdigit():
+            return int(self.status)
+        if wanted is not None:
+            return wanted
+        if self.status[0].isdigit():
+            return int(self.status[0]) * 100
+        return 500
+
+    def has_examples(self) -> bool:
+        """Whether any media type has a documented example."""
+        return any(m.examples for m in self.media.values())
+
+
+def encode(value: Any, media_type: str) -> bytes:
+    """The bytes of a body value for a media type."""
+    if isinstance(value, bytes):
+        return value
+    if is_json(media_type):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value).encode("utf-8")
+
+
+def index_responses(operation: Operation, compiler: SchemaCompiler, spec_folder: Path) -> list[ResponseSpec]:
+    """Every documented response of ``operation`` with examples validated and serialised."""
+    document = compiler.document
+    request_examples = _request_body_examples(operation, document)
+    out: list[ResponseSpec] = []
+    for status, (response, pointer) in operation.responses.items():
+        media: dict[str, MediaSpec] = {}
+        for media_type, content in (response.get("content") or {}).items():
+            content = content if isinstance(content, dict) else {}
+            media_pointer = pointer + join_pointer("content", media_type)
+            validator = compiler.at(media_pointer + "/schema") if "schema" in content else None
+            spec = MediaSpec(media_type, media_pointer, content.get("schema"), validator)
+            for name, raw in (content.get("examples") or {}).items():
+                example_pointer = media_pointer + join_pointer("examples", name)
+                example = deref(document, raw)
+                if not isinstance(example, dict):
+                    continue
+                if "value" in example:
+                    value = example["value"]
+                elif "externalValue" in example:
+                    value = _external(spec_folder, str(example["externalValue"]))
+                else:
+                    continue
+                matcher = dict(example.get("x-apitwin-request") or {})
+                if "body" not in matcher and name in request_examples:
+                    matcher["body"] = request_examples[name]
+                spec.examples.append(_example(name, value, media_type, matcher, validator, example_pointer))
+            if not spec.examples and "example" in content:
+                spec.examples.append(_example("example", content["example"], media_type, {}, validator,
+                                              media_pointer + "/example"))
+            media[media_type] = spec
+        headers = {name: deref(document, h) for name, h in (response.get("headers") or {}).items()}
+        out.append(ResponseSpec(status, pointer, media, headers))
+    return out
+
+
+def _example(name: str, value: Any, media_type: str, matcher: dict[str, Any], validator: CompiledSchema | None,
+             pointer: str) -> Example:
+    violations = [] if validator is None or isinstance(value, bytes) else list(
+        iter_violations(validator, value, "response"))
+    return Example(name, value, encode(value, media_type), matcher, violations, pointer)
+
+
+def _external(folder: Path, ref: str) -> bytes:
+    path = (folder / ref).resolve()
+    if folder.resolve() not in path.parents or not path.is_file():
+        return b""
+    return path.read_bytes()
+
+
+def _request_body_examples(operation: Operation, document: dict[str, Any]) -> dict[str, Any]:
+    body = operation.request_body or {}
+    out: dict[str, Any] = {}
+    for media_type, content in (body.get("content") or {}).items():
+        if not is_json(media_type) or not isinstance(content, dict):
+            continue
+        for name, raw in (content.get("examples") or {}).items():
+            example = deref(document, raw)
+            if isinstance(example, dict) and "value" in example:
+                out.setdefault(name, example["value"])
+    return out
+
+
+def _status_order(spec: ResponseSpec) -> tuple[int, str]:
+    s = spec.status
+    if s.isdigit():
+        return int(s), s
+    if s[0].isdigit():
+        return int(s[0]) * 100 + 99, s
+    return 999, s
+
+
+def find_status(responses: list[ResponseSpec], code: int) -> ResponseSpec | None:
+    """The documented response for ``code``: exact, then ``NXX``, then ``default``."""
+    exact = next((r for r in responses if r.status == str(code)), None)
+    if exact is not None:
+        return exact
+    ranged = next((r for r in responses if r.status.upper() == f"{code // 100}XX"), None)
+    if ranged is not None:
+        return ranged
+    return next((r for r in responses if r.status == "default"), None)
+
+
+def _negotiate(media: dict[str, MediaSpec], accept: Any) -> MediaSpec | None:
+    if not media:
+        return None
+    documented = list(media)
+    if accept is None or not list(accept.values()):
+        return media[next((d for d in documented if is_json(d)), documented[0])]
+    ordered = sorted(documented, key=lambda d: 0 if is_json(d) else 1)
+    best = accept.best_match(ordered)
+    if best is None:
+        return None
+    return media[best]
+
+
+def select_response(
+    operation: Operation, responses: list[ResponseSpec], prefer: Prefer, request: IncomingRequest, accept: Any
+) -> tuple[int, ResponseSpec, MediaSpec | None, Example | None]:
+    """Pick (status, response, media type, example or None for "generate")."""
+    chosen: ResponseSpec | None = None
+    code: int | None = None
+    if prefer.code is not None:
+        chosen = find_status(responses, prefer.code)
+        if chosen is None:
+            documented = ", ".join(r.status for r in responses)
+            raise Problem("undocumented-status",
+                          f"Prefer: code={prefer.code} is not documented for {operation.label}; "
+                          f"documented: {documented}")
+        code = prefer.code
+    elif prefer.example is not None:
+        having = [r for r in responses if any(e.name == prefer.example for m in r.media.values() for e in m.examples)]
+        if having:
+            chosen = sorted(having, key=_status_order)[0]
+    if chosen is None:
+        ordered = sorted(responses, key=_status_order)
+        success = [r for r in ordered if r.status.startswith("2")]
+        chosen = next((r for r in success if r.has_examples()), None) or (success[0] if success else None)
+        if chosen is None and ordered:
+            chosen = ordered[0]
+    if chosen is None:
+        raise Problem("no-response", f"{operation.label} documents no response")
+    media = _negotiate(chosen.media, accept)
+    if chosen.media and media is None:
+        raise Problem("not-acceptable",
+                      f"Accept does not allow any documented media type of {operation.label}: "
+                      f"{', '.join(chosen.media)}",
+                      [Violation("header", "Accept", f"documented: {', '.join(chosen.media)}")])
+    status = chosen.status_code(code)
+    if media is None:
+        return status, chosen, None, None
+    if prefer.example is not None:
+        example = next((e for e in media.examples if e.name == prefer.example), None)
+        if example is None:
+            names = ", ".join(e.name for e in media.examples) or "none"
+            raise Problem("undocumented-status",
+                          f"Prefer: example={prefer.example} is not an example of {operation.label} "
+                          f"{chosen.status} {media.media_type}; examples: {names}")
+        return status, chosen, media, example
+    if prefer.dynamic or not media.examples:
+        return status, chosen, media, None
+    best, best_score = media.examples[0], 0
+    for example in media.examples:
+        score = example.score(request) if example.matcher else 0
+        if score > best_score:
+            best, best_score = example, score
+    return status, chosen, media, best

@@ -1,0 +1,138 @@
+"""Operations of a bundled spec as plain data: :class:`Operation` and :func:`iter_operations`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .loading import LoadedSpec, escape_token, join_pointer, resolve_pointer
+
+__all__ = ["HTTP_METHODS", "Operation", "deref", "deref_at", "iter_operations", "server_prefixes"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_VARIABLE = re.compile(r"\{([^}]+)\}")
+
+
+def deref(document: dict[str, Any], node: Any) -> Any:
+    """Follow internal ``$ref`` until a non-reference node (path items, parameters, responses...)."""
+    return deref_at(document, node, "")[0]
+
+
+def deref_at(document: dict[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
+    """Like :func:`deref`, also returning the JSON pointer of the node finally reached."""
+    depth = 0
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+        if depth > 32:
+            raise ValueError(f"reference chain too deep at {node['$ref']}")
+        pointer = unquote(node["$ref"][1:])
+        node = resolve_pointer(document, pointer)
+        depth += 1
+    return node, pointer
+
+
+def server_prefixes(servers: list[dict[str, Any]] | None) -> list[str]:
+    """The path parts of server URLs, variables at their default, without trailing slash.
+
+    ``https://{host}/v2`` -> ``/v2``; ``https://x.io`` -> ``""``. Relative URLs count too.
+    """
+    if not servers:
+        return [""]
+    prefixes: list[str] = []
+    for server in servers:
+        url = str(server.get("url", "/"))
+        variables = server.get("variables") or {}
+
+        def substitute(match: re.Match[str], variables: dict[str, Any] = variables) -> str:
+            spec = variables.get(match.group(1)) or {}
+            return str(spec.get("default", match.group(1)))
+
+        url = _VARIABLE.sub(substitute, url)
+        path = urlsplit(url).path if "://" in url else url
+        path = "/" + path.strip("/") if path.strip("/") else ""
+        if path not in prefixes:
+            prefixes.append(path)
+    return prefixes
+
+
+@dataclass
+class Operation:
+    """One method of one path of one spec, with its references followed one level.
+
+    Attributes:
+        api: the spec's short name.
+        method: lower-case HTTP method.
+        path: the path template as written in the spec.
+        pointer: JSON pointer of the operation object in the bundled document.
+        operation_id: ``operationId`` or ``METHOD path``.
+        parameters: path-level and operation-level parameters merged (operation wins),
+            each with the JSON pointer of the parameter object.
+        request_body: the request body object, or None; ``body_pointer`` is where it is.
+        responses: status (``"200"``, ``"4XX"``, ``"default"``) -> (response object, its pointer).
+        security: list of alternatives, each a dict scheme name -> scopes.
+        prefixes: URL path prefixes the operation is served under.
+    """
+
+    api: str
+    method: str
+    path: str
+    pointer: str
+    operation_id: str
+    raw: dict[str, Any]
+    parameters: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    request_body: dict[str, Any] | None = None
+    body_pointer: str = ""
+    responses: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    security: list[dict[str, list[str]]] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """``api operationId (METHOD /path)``, for messages."""
+        return f"{self.api} {self.operation_id} ({self.method.upper()} {self.path})"
+
+
+def iter_operations(spec: LoadedSpec) -> Iterator[Operation]:
+    """Every operation of the spec, in document order."""
+    document = spec.document
+    root_security = document.get("security") or []
+    root_prefixes = server_prefixes(document.get("servers"))
+    for path, item in (document.get("paths") or {}).items():
+        item, item_pointer = deref_at(document, item, join_pointer("paths", path))
+        if not isinstance(item, dict):
+            continue
+        path_params = [deref_at(document, p, f"{item_pointer}/parameters/{i}")
+                       for i, p in enumerate(item.get("parameters") or [])]
+        path_prefixes = server_prefixes(item["servers"]) if item.get("servers") else root_prefixes
+        for method in HTTP_METHODS:
+            raw = item.get(method)
+            if not isinstance(raw, dict):
+                continue
+            op_pointer = f"{item_pointer}/{method}"
+            params: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+            own = [deref_at(document, p, f"{op_pointer}/parameters/{i}")
+                   for i, p in enumerate(raw.get("parameters") or [])]
+            for p, p_pointer in [*path_params, *own]:
+                params[(p.get("name", ""), p.get("in", ""))] = (p, p_pointer)
+            body, body_pointer = (deref_at(document, raw["requestBody"], f"{op_pointer}/requestBody")
+                                  if "requestBody" in raw else (None, ""))
+            responses = {str(k): deref_at(document, v, f"{op_pointer}/responses/{escape_token(str(k))}")
+                         for k, v in (raw.get("responses") or {}).items()}
+            security = raw["security"] if "security" in raw else root_security
+            prefixes = server_prefixes(raw["servers"]) if raw.get("servers") else path_prefixes
+            yield Operation(
+                api=spec.name,
+                method=method,
+                path=path,
+                pointer=op_pointer,
+                operation_id=str(raw.get("operationId") or f"{method.upper()} {path}"),
+                raw=raw,
+                parameters=list(params.values()),
+                request_body=body,
+                body_pointer=body_pointer,
+                responses=responses,
+                security=list(security),
+                prefixes=prefixes,
+            )

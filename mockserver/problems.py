@@ -1,0 +1,107 @@
+"""Violations and problems: what went wrong, as data, and how it becomes an HTTP answer.
+
+One table maps a kind of failure to its HTTP status; :func:`render_problem`
+makes the RFC 9457 ``application/problem+json`` body.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "STATUS",
+    "Problem",
+    "Violation",
+    "render_problem",
+    "render_violations_header",
+]
+
+#: failure kind -> (HTTP status, title)
+STATUS: dict[str, tuple[int, str]] = {
+    "not-found": (404, "Not Found"),
+    "method-not-allowed": (405, "Method Not Allowed"),
+    "unauthorized": (401, "Unauthorized"),
+    "forbidden": (403, "Forbidden"),
+    "not-acceptable": (406, "Not Acceptable"),
+    "invalid-request": (400, "Bad Request"),
+    "unsupported-media-type": (415, "Unsupported Media Type"),
+    "undocumented-status": (422, "Unprocessable Content"),
+    "invalid-response": (500, "Mock Response Does Not Match The Spec"),
+    "no-response": (500, "No Response Documented"),
+}
+
+_TYPE_BASE = "https://apitwin.dev/problems/"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing wrong with a request or a response.
+
+    Attributes:
+        location: ``path``, ``query``, ``header``, ``cookie``, ``body``, ``security`` or ``response``.
+        pointer: JSON pointer into the body, or the parameter name for parameters.
+        message: what is wrong, one line.
+    """
+
+    location: str
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON form used in problem bodies and the violations header."""
+        return {"location": self.location, "pointer": self.pointer, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.location} {self.pointer}".strip() if self.pointer else self.location
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Problem(Exception):
+    """A failure that ends the request with an error answer.
+
+    ``kind`` is a key of :data:`STATUS`; ``detail`` is one line for people;
+    ``violations`` lists every individual error.
+    """
+
+    kind: str
+    detail: str
+    violations: list[Violation] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status for this kind of failure."""
+        return STATUS[self.kind][0]
+
+    @property
+    def title(self) -> str:
+        """The short, fixed title of this kind of failure."""
+        return STATUS[self.kind][1]
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def render_problem(problem: Problem, instance: str | None = None) -> dict[str, Any]:
+    """The RFC 9457 body for ``problem``."""
+    body: dict[str, Any] = {
+        "type": _TYPE_BASE + problem.kind,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if problem.violations:
+        body["errors"] = [v.as_dict() for v in problem.violations]
+    body.update(problem.extra)
+    return body
+
+
+def render_violations_header(violations: list[Violation]) -> str:
+    """All violations as compact JSON for one response header (ASCII only)."""
+    return json.dumps([v.as_dict() for v in violations], separators=(",", ":"), ensure_ascii=True)

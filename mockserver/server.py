@@ -1,0 +1,72 @@
+"""Serving an app: :func:`serve` on a production WSGI server, :func:`running` in-process for tests."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["default_workers", "running", "serve"]
+
+
+def default_workers() -> int:
+    """One sync worker per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
+          access_log: bool = False) -> None:
+    """Serve ``app`` until interrupted: gunicorn (sync workers, one per core), waitress on Windows."""
+    workers = workers or default_workers()
+    if sys.platform == "win32":  # pragma: no cover - gunicorn needs fork
+        import waitress
+
+        waitress.serve(app, host=host, port=port, threads=workers * 4)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            settings: dict[str, Any] = {
+                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "sync",
+                "accesslog": "-" if access_log else None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "graceful_timeout": 5,
+                "proc_name": "apitwin",
+            }
+            for key, value in settings.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    _Gunicorn().run()
+
+
+@contextmanager
+def running(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``app`` in a background thread on a free port; yield its base URL (``http://127.0.0.1:PORT``)."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class _QuietHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return None
+
+    server = make_server(host, 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="apitwin-mock", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

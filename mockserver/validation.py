@@ -1,0 +1,311 @@
+"""Request validation compiled per operation: parameters, media type and body.
+
+:class:`RequestValidator` is built once per operation at load. Simple parameter
+styles and JSON/text/binary bodies are checked with validators compiled once
+(see :mod:`mockserver.schemas`); anything else (``deepObject``, ``matrix``,
+``label``, parameters with ``content``, form and multipart bodies) is handed
+to openapi-core's own request validator, itself built once per operation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .loading import join_pointer
+from .operations import Operation, deref
+from .problems import Problem, Violation
+from .schemas import CompiledSchema, SchemaCompiler, iter_violations
+
+__all__ = ["IncomingRequest", "RequestValidator", "is_json", "match_media_type"]
+
+_SIMPLE_STYLES = {("path", "simple"), ("query", "form"), ("header", "simple"), ("cookie", "form")}
+
+
+def is_json(media_type: str) -> bool:
+    """Whether a media type carries JSON (``application/json``, ``application/problem+json``...)."""
+    base = media_type.split(";", 1)[0].strip().lower()
+    return base == "application/json" or base.endswith("+json") or base == "*/*"
+
+
+def match_media_type(content_type: str, documented: list[str]) -> str | None:
+    """The documented media type (exact, then ``type/*``, then ``*/*``) that ``content_type`` satisfies."""
+    base = content_type.split(";", 1)[0].strip().lower()
+    lowered = {d.split(";", 1)[0].strip().lower(): d for d in documented}
+    if base in lowered:
+        return lowered[base]
+    major = base.split("/", 1)[0]
+    if f"{major}/*" in lowered:
+        return lowered[f"{major}/*"]
+    if "*/*" in lowered:
+        return lowered["*/*"]
+    return None
+
+
+@dataclass
+class IncomingRequest:
+    """A request as plain data, as the view hands it inward."""
+
+    method: str
+    path: str
+    path_params: dict[str, str]
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    cookies: Mapping[str, str]
+    content_type: str | None
+    body: bytes
+    full_url: str = ""
+    json: Any = None
+    media_type: str | None = None
+
+
+def _types(schema: Any) -> list[str]:
+    t = schema.get("type") if isinstance(schema, dict) else None
+    if isinstance(t, str):
+        return [t]
+    if isinstance(t, list):
+        return [str(x) for x in t]
+    return []
+
+
+def _cast_scalar(value: str, types: list[str]) -> Any:
+    for t in types:
+        try:
+            if t == "integer":
+                return int(value)
+            if t == "number":
+                return float(value) if any(c in value for c in ".eE") else int(value)
+            if t == "boolean" and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            if t == "null" and value in ("", "null"):
+                return None
+        except ValueError:
+            continue
+        if t == "string":
+            return value
+    return value
+
+
+@dataclass
+class _Param:
+    name: str
+    location: str
+    required: bool
+    pointer: str
+    validator: CompiledSchema | None
+    types: list[str]
+    item_types: list[str]
+    explode: bool
+
+    def read(self, request: IncomingRequest) -> tuple[bool, Any]:
+        if self.location == "path":
+            if self.name not in request.path_params:
+                return False, None
+            raw: Any = request.path_params[self.name]
+        elif self.location == "query":
+            values = request.query.get(self.name)
+            if not values:
+                return False, None
+            if "array" in self.types:
+                items = values if self.explode else [p for v in values for p in v.split(",")]
+                return True, [_cast_scalar(v, self.item_types) for v in items]
+            raw = values[-1]
+        elif self.location == "header":
+            if self.name.lower() not in request.headers:
+                return False, None
+            raw = request.headers[self.name.lower()]
+        else:
+            if self.name not in request.cookies:
+                return False, None
+            raw = request.cookies[self.name]
+        if "array" in self.types:
+            return True, [_cast_scalar(v, self.item_types) for v in str(raw).split(",")]
+        return True, _cast_scalar(str(raw), self.types)
+
+
+@dataclass
+class RequestValidator:
+    """Validates requests for one operation; built once, at load."""
+
+    operation: Operation
+    params: list[_Param] = field(default_factory=list)
+    body_required: bool = False
+    body_media: dict[str, CompiledSchema | None] = field(default_factory=dict)
+    fallback: Any = None  # openapi-core validator for what is not compiled here
+
+    @classmethod
+    def compile(cls, operation: Operation, compiler: SchemaCompiler) -> RequestValidator:
+        """Build the validator of ``operation``."""
+        doc = compiler.document
+        needs_fallback = False
+        params: list[_Param] = []
+        for p, pointer in operation.parameters:
+            location = str(p.get("in", ""))
+            style = str(p.get("style") or ("form" if location in ("query", "cookie") else "simple"))
+            explode = bool(p.get("explode", style == "form"))
+            if "content" in p or (location, style) not in _SIMPLE_STYLES:
+                needs_fallback = True
+                continue
+            schema = deref(doc, p.get("schema") or {})
+            item_schema = deref(doc, schema.get("items") or {}) if isinstance(schema, dict) else {}
+            if "object" in _types(schema):
+                needs_fallback = True
+                continue
+            params.append(
+                _Param(
+                    name=str(p.get("name", "")),
+                    location=location,
+                    required=bool(p.get("required", location == "path")),
+                    pointer=pointer,
+                    validator=compiler.at(pointer + "/schema") if "schema" in p else None,
+                    types=_types(schema),
+                    item_types=_types(item_schema),
+                    explode=explode,
+                )
+            )
+        body_media: dict[str, CompiledSchema | None] = {}
+        body_required = False
+        if operation.request_body is not None:
+            body_required = bool(operation.request_body.get("required", False))
+            for media_type, media in (operation.request_body.get("content") or {}).items():
+                base = media_type.split(";", 1)[0].strip().lower()
+                if base == "application/x-www-form-urlencoded" or base.startswith("multipart/"):
+                    needs_fallback = True
+                    body_media[media_type] = None
+                    continue
+                has_schema = isinstance(media, dict) and "schema" in media
+                body_media[media_type] = (
+                    compiler.at(operation.body_pointer + join_pointer("content", media_type, "schema"))
+                    if has_schema else None
+                )
+        validator = cls(operation, params, body_required, body_media)
+        if needs_fallback:
+            validator.fallback = _openapi_core_validator(operation, doc)
+        return validator
+
+    def validate(self, request: IncomingRequest) -> None:
+        """Raise a :class:`Problem` listing every violation; set ``request.json`` for JSON bodies."""
+        violations: list[Violation] = []
+        for param in self.params:
+            present, value = param.read(request)
+            if not present:
+                if param.required:
+                    violations.append(Violation(param.location, param.name, f"required {param.location} parameter "
+                                                f"{param.name!r} is missing"))
+                continue
+            if param.validator is not None:
+                for v in iter_violations(param.validator, value, param.location):
+                    violations.append(Violation(param.location, param.name + v.pointer, v.message))
+        media_problem = self._validate_body(request, violations)
+        if media_problem is not None:
+            raise media_problem
+        if self.fallback is not None:
+            violations.extend(self.fallback(request))
+        if violations:
+            raise Problem("invalid-request", _summary(violations), violations)
+
+    def _validate_body(self, request: IncomingRequest, violations: list[Violation]) -> Problem | None:
+        if self.operation.request_body is None:
+            return None
+        documented = list(self.body_media)
+        if not request.body:
+            if self.body_required:
+                violations.append(Violation("body", "", "request body is required"))
+            return None
+        if request.content_type:
+            chosen = match_media_type(request.content_type, documented)
+            if chosen is None:
+                return Problem("unsupported-media-type",
+                               f"Content-Type {request.content_type!r} is not accepted; "
+                               f"documented: {', '.join(documented) or 'none'}",
+                               [Violation("header", "Content-Type", f"expected one of {documented}")])
+        else:
+            # Real clients (dataikuapi, xminds) send JSON without a Content-Type: accept it as JSON.
+            chosen = next((d for d in documented if is_json(d)), documented[0] if documented else None)
+            if chosen is None:
+                return None
+        request.media_type = chosen
+        if not is_json(chosen):
+            return None
+        try:
+            request.json = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            violations.append(Violation("body", "", f"body is not valid JSON: {exc}"))
+            return None
+        validator = self.body_media.get(chosen)
+        if validator is not None:
+            violations.extend(iter_violations(validator, request.json, "body"))
+        return None
+
+
+def _summary(violations: list[Violation]) -> str:
+    first = str(violations[0])
+    more = len(violations) - 1
+    return first if not more else f"{first} (and {more} more)"
+
+
+def _openapi_core_validator(operation: Operation, document: dict[str, Any]) -> Any:
+    """openapi-core's request validator for one operation, built once (a one-path spec)."""
+    from jsonschema_path import SchemaPath
+    from openapi_core import OpenAPI
+    from openapi_core.configurations import Config
+
+    item = {operation.method: {**operation.raw, "security": [], "parameters": [p for p, _ in operation.parameters]}}
+    mini = {**document, "servers": [{"url": "/"}], "paths": {operation.path: item}, "security": []}
+    mini.pop("webhooks", None)
+    api = OpenAPI(SchemaPath.from_dict(mini), config=Config(spec_validator_cls=None))
+    return _CoreAdapter(api)
+
+
+class _CoreAdapter:
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def __call__(self, request: IncomingRequest) -> list[Violation]:
+        from openapi_core.datatypes import RequestParameters
+        from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+        query = ImmutableMultiDict([(k, v) for k, vs in request.query.items() for v in vs])
+        core_request = _CoreRequest(
+            host_url="http://mock",
+            path=request.path,
+            method=request.method.lower(),
+            parameters=RequestParameters(
+                path=dict(request.path_params),
+                query=query,
+                header=Headers(list(request.headers.items())),
+                cookie=ImmutableMultiDict(list(request.cookies.items())),
+            ),
+            content_type=request.content_type or "application/json",
+            body=request.body or None,
+        )
+        out: list[Violation] = []
+        for error in self.api.iter_request_errors(core_request):
+            out.extend(_core_violations(error))
+        # the compiled checks above already cover simple parameters and JSON bodies: drop duplicates
+        return [v for v in out if v.location not in ("path",)]
+
+
+@dataclass
+class _CoreRequest:
+    host_url: str
+    path: str
+    method: str
+    parameters: Any
+    content_type: str
+    body: bytes | None
+
+
+def _core_violations(error: Exception) -> list[Violation]:
+    cause = error.__cause__
+    schema_errors = getattr(cause, "schema_errors", None)
+    name = getattr(error, "name", None) or getattr(cause, "name", None)
+    location = getattr(error, "location", None) or ("body" if "Body" in type(error).__name__ else "query")
+    if schema_errors:
+        return [
+            Violation(str(location), (str(name) if name else "") + join_pointer(*e.absolute_path), e.message)
+            for e in schema_errors
+        ]
+    return [Violation(str(location), str(name or ""), str(cause or error) or type(error).__name__)]

@@ -1,0 +1,91 @@
+"""The only request-time Flask code: adapt the request, call the engine, build the response."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from .config import MockConfig
+from .engine import CompiledOperation, Reply, problem_reply
+from .examples import parse_prefer
+from .problems import Problem, Violation
+from .validation import IncomingRequest
+
+__all__ = ["handle_routing_error", "make_view", "to_response"]
+
+log = logging.getLogger("apitwin")
+
+
+def to_response(reply: Reply) -> Response:
+    """A Flask response for a :class:`~mockserver.engine.Reply`."""
+    response = Response(reply.body, status=reply.status, headers=reply.headers)
+    if reply.media_type:
+        response.headers["Content-Type"] = reply.media_type
+    else:
+        response.headers.pop("Content-Type", None)
+    return response
+
+
+def _incoming(path_params: dict[str, str]) -> IncomingRequest:
+    return IncomingRequest(
+        method=request.method,
+        path=request.path,
+        path_params=path_params,
+        query=request.args.to_dict(flat=False),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        cookies=request.cookies,
+        content_type=request.headers.get("Content-Type"),
+        body=request.get_data(cache=True),
+        full_url=request.full_path,
+    )
+
+
+def make_view(operation: CompiledOperation, names: dict[str, str]) -> Callable[..., Response]:
+    """The view function of one operation (``names``: rule variable -> spec parameter name)."""
+
+    def view(**kwargs: Any) -> Response:
+        incoming = _incoming({names.get(k, k): v for k, v in kwargs.items()})
+        prefer = parse_prefer(request.headers.get("Prefer"))
+        accept = request.accept_mimetypes if "Accept" in request.headers else None
+        try:
+            reply = operation.handle(incoming, prefer, accept)
+        except Problem as problem:
+            _log_problem(operation.operation.label, problem)
+            reply = operation.error_reply(problem, request.path)
+        return to_response(reply)
+
+    view.__name__ = f"op_{operation.operation.operation_id}"
+    return view
+
+
+def _log_problem(label: str, problem: Problem) -> None:
+    level = logging.WARNING if problem.status >= 500 else logging.INFO
+    details = "; ".join(str(v) for v in problem.violations) or problem.detail
+    log.log(level, "%s %s %s -> %d: %s", request.method, request.full_path.rstrip("?"), label, problem.status, details)
+
+
+def handle_routing_error(error: HTTPException, config: MockConfig, known: Callable[[str], list[str]]) -> Response:
+    """404 / 405 (with ``Allow``) / trailing-slash mismatches as problem+json."""
+    if isinstance(error, RequestRedirect):
+        target = error.new_url.split("://", 1)[-1].split("/", 1)[-1]
+        problem = Problem("not-found", f"no operation at {request.path}; the spec has /{target.split('?')[0]}",
+                          [Violation("path", request.path, "unknown path (trailing slash differs)")])
+    elif isinstance(error, MethodNotAllowed):
+        allowed = sorted(set(error.valid_methods or []))
+        problem = Problem("method-not-allowed", f"{request.method} is not documented for {request.path}; "
+                          f"allowed: {', '.join(allowed)}",
+                          [Violation("method", request.method, f"allowed: {', '.join(allowed)}")],
+                          headers={"Allow": ", ".join(allowed)})
+    elif isinstance(error, NotFound):
+        apis = ", ".join(known(request.path)) or "none"
+        problem = Problem("not-found", f"no operation of the served APIs matches {request.method} {request.path}",
+                          [Violation("path", request.path, f"unknown path; served APIs: {apis}")])
+    else:
+        return error.get_response()
+    log.info("%s %s -> %d: %s", request.method, request.full_path.rstrip("?"), problem.status, problem.detail)
+    return to_response(problem_reply(problem, request.path, config))
