@@ -1,0 +1,79 @@
+"""Spec loading: file, line and pointer in every error; $ref confined to the spec's folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver import SpecLoadError, load_spec
+
+from .conftest import make_spec, write_spec
+
+
+def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, "openapi: 3.1.0\ninfo:\n  title: x\n  version: 1\npaths:\n  /a: {get: [}\n")
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(path)
+    assert caught.value.line == 6
+    assert str(caught.value).startswith(f"{path.name}:6:") or ":6:" in str(caught.value)
+
+
+def test_invalid_openapi_names_pointer_and_line(tmp_path: Path) -> None:
+    spec = make_spec()
+    spec["paths"]["/items/{id}"]["get"]["responses"]["200"]["description"] = 42
+    path = write_spec(tmp_path, spec)
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(path)
+    error = caught.value
+    assert error.pointer.startswith("/paths/~1items~1{id}/get/responses/200")
+    assert error.line is not None and error.line > 5
+    assert "invalid OpenAPI" in error.message
+
+
+def test_ref_to_a_file_in_the_folder_is_bundled(tmp_path: Path) -> None:
+    write_spec(tmp_path, {"components": {"schemas": {"Item": {"type": "object", "required": ["id"],
+                                                              "properties": {"id": {"type": "integer"}}}}}},
+               "parts/schemas.yaml")
+    spec = make_spec(components={})
+    content = spec["paths"]["/items/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    content["schema"] = {"$ref": "parts/schemas.yaml#/components/schemas/Item"}
+    loaded = load_spec(write_spec(tmp_path, spec))
+    assert loaded.document["components"]["schemas"]["Item"]["required"] == ["id"]
+    assert content["schema"]["$ref"] != loaded.document["paths"]["/items/{id}"]["get"]["responses"]["200"][
+        "content"]["application/json"]["schema"]["$ref"]
+    assert len(loaded.files) == 2
+
+
+def test_ref_leaving_the_folder_is_refused(tmp_path: Path) -> None:
+    write_spec(tmp_path, {"Item": {"type": "object"}}, "outside.yaml")
+    spec = make_spec()
+    spec["components"]["schemas"]["Item"] = {"$ref": "../outside.yaml#/Item"}
+    path = write_spec(tmp_path / "api", spec)
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(path)
+    assert "leaves the spec's folder" in caught.value.message
+    assert caught.value.pointer == "/components/schemas/Item/$ref"
+
+
+def test_remote_ref_is_refused(tmp_path: Path) -> None:
+    spec = make_spec()
+    spec["components"]["schemas"]["Item"] = {"$ref": "https://example.com/item.yaml"}
+    with pytest.raises(SpecLoadError, match="not a relative file"):
+        load_spec(write_spec(tmp_path, spec))
+
+
+def test_unsafe_yaml_tags_are_refused(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, "openapi: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(SpecLoadError, match="invalid YAML"):
+        load_spec(path)
+
+
+def test_error_in_a_referenced_file_names_that_file(tmp_path: Path) -> None:
+    write_spec(tmp_path, {"paths": {"/items/{id}": {"get": {"responses": {"200": {"description": 7}}}}}},
+               "parts/paths.yaml")
+    spec = make_spec(paths={"/items/{id}": {"$ref": "parts/paths.yaml#/paths/~1items~1{id}"}})
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(write_spec(tmp_path, spec))
+    assert "paths.yaml" in caught.value.file
+    assert caught.value.line is not None

@@ -1,0 +1,90 @@
+"""Routing: server prefixes, 404, 405 with Allow, greedy parameters, collisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from mockserver import RouteCollisionError, create_app
+
+from .conftest import AUTH, client_for, make_spec, write_spec
+
+
+def test_every_server_prefix_serves_the_operation(pets: FlaskClient) -> None:
+    for prefix in ("/api/v1", "/alias"):
+        response = pets.get(f"{prefix}/pets/1", headers=AUTH)
+        assert response.status_code == 200, prefix
+        assert response.get_json()["name"] == "Rex"
+
+
+def test_unknown_path_is_404_problem(pets: FlaskClient) -> None:
+    response = pets.get("/api/v1/owners", headers=AUTH)
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == 404 and body["errors"][0]["location"] == "path"
+    assert "/api/v1/owners" in body["detail"]
+
+
+def test_path_outside_the_server_prefix_is_404(pets: FlaskClient) -> None:
+    assert pets.get("/pets/1", headers=AUTH).status_code == 404
+
+
+def test_other_method_is_405_with_allow(pets: FlaskClient) -> None:
+    response = pets.put("/api/v1/pets/1", headers=AUTH)
+    assert response.status_code == 405
+    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert {"GET", "DELETE"} <= allowed and "PUT" not in allowed
+    assert response.get_json()["status"] == 405
+
+
+def test_trailing_slash_must_match_the_spec(pets: FlaskClient) -> None:
+    assert pets.get("/api/v1/pets/", headers=AUTH).status_code == 404
+
+
+def test_static_segment_beats_template(tmp_path: Path) -> None:
+    spec = make_spec()
+    spec["paths"]["/items/latest"] = {"get": {"operationId": "latest", "responses": {"200": {
+        "description": "ok", "content": {"application/json": {"examples": {"x": {"value": {"latest": True}}}}}}}}}
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.get("/items/latest").get_json() == {"latest": True}
+    assert client.get("/items/7").get_json() == {"id": 1, "name": "a"}
+
+
+def test_greedy_parameter_takes_slashes(tmp_path: Path) -> None:
+    spec = make_spec(paths={"/files/{path}": {"get": {
+        "operationId": "getFile",
+        "parameters": [{"name": "path", "in": "path", "required": True, "x-apitwin-greedy": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"type": "object"},
+            "examples": {
+                "other": {"value": {"file": "other"}},
+                "deep": {"value": {"file": "a/b.csv"}, "x-apitwin-request": {"path": {"path": "a/b.csv"}}}}}}}}}}})
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.get("/files/a/b.csv").get_json() == {"file": "a/b.csv"}
+    assert client.get("/files/x").get_json() == {"file": "other"}
+
+
+def test_colliding_specs_are_refused_naming_both(tmp_path: Path) -> None:
+    first = write_spec(tmp_path, make_spec(), "first.yaml")
+    second_spec = make_spec()
+    second_spec["paths"]["/items/{itemKey}"] = second_spec["paths"].pop("/items/{id}")
+    second_spec["paths"]["/items/{itemKey}"]["get"]["operationId"] = "fetchItem"
+    second_spec["paths"]["/items/{itemKey}"]["get"]["parameters"][0]["name"] = "itemKey"
+    second = write_spec(tmp_path, second_spec, "second.yaml")
+    with pytest.raises(RouteCollisionError) as caught:
+        create_app([first, second])
+    message = str(caught.value)
+    assert "first getItem" in message and "second fetchItem" in message and "GET /items/{}" in message
+
+
+def test_two_specs_on_distinct_paths_share_one_port(tmp_path: Path) -> None:
+    first = write_spec(tmp_path, make_spec(servers=[{"url": "/one"}]), "first.yaml")
+    second = write_spec(tmp_path, make_spec(servers=[{"url": "https://{host}/two", "variables": {
+        "host": {"default": "example.com"}}}]), "second.yaml")
+    client = client_for(first, second)
+    assert client.get("/one/items/1").status_code == 200
+    assert client.get("/two/items/1").status_code == 200
