@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flask import Flask, Response
@@ -56,7 +56,7 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
                       if p.get("in") == "path" and p.get("x-apitwin-greedy")}
             entries.append((endpoint, op.operation.method, op.operation.path, op.operation.prefixes, greedy,
                             op.operation.label))
-    views = {}
+    views: dict[str, Callable[..., Response]] = {}
     for route in build_routes(entries):
         view = views.get(route.endpoint)
         if view is None:

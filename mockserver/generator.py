@@ -130,9 +130,8 @@ class _Generator:
         out: dict[str, Any] = {}
         for key, sub in props.items():
             sub_schema = deref(self.document, sub)
-            if isinstance(sub_schema, dict) and sub_schema.get("writeOnly"):
-                if key not in required:
-                    continue
+            if isinstance(sub_schema, dict) and sub_schema.get("writeOnly") and key not in required:
+                continue
             if key in required or depth < _MAX_DEPTH - 2:
                 out[key] = self.value(sub, key, depth + 1)
         for key in required - out.keys():

@@ -199,7 +199,7 @@ class _Bundler:
             return current, unquote(fragment)
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url):
             raise SpecLoadError(_display(current), line_of(current, where), where,
-                                f"$ref {ref!r} is not a relative file: only files in the spec's folder may be referenced")
+                                f"$ref {ref!r} is not a relative file: only files in the spec's folder may be used")
         path = (current.parent / unquote(url)).resolve()
         if path != self.folder and self.folder not in path.parents:
             raise SpecLoadError(_display(current), line_of(current, where), where,

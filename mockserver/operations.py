@@ -120,7 +120,7 @@ def iter_operations(spec: LoadedSpec) -> Iterator[Operation]:
                                   if "requestBody" in raw else (None, ""))
             responses = {str(k): deref_at(document, v, f"{op_pointer}/responses/{escape_token(str(k))}")
                          for k, v in (raw.get("responses") or {}).items()}
-            security = raw["security"] if "security" in raw else root_security
+            security = raw.get("security", root_security)
             prefixes = server_prefixes(raw["servers"]) if raw.get("servers") else path_prefixes
             yield Operation(
                 api=spec.name,

@@ -80,12 +80,12 @@ class SchemaCompiler:
         self._cache: dict[str, CompiledSchema] = {}
         if self.version.startswith("3.0"):
             from openapi_schema_validator import OAS30Validator
-            from referencing import Registry, Resource
+            from referencing import Registry
             from referencing.jsonschema import DRAFT4
 
             self.backend = "py"
             self._cls: Any = OAS30Validator
-            self._registry: Any = Registry().with_resource(_BASE, Resource(contents=document, specification=DRAFT4))
+            self._registry: Any = Registry().with_resource(_BASE, DRAFT4.create_resource(document))
         else:
             import jsonschema_rs
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .corevalidation import core_validator
 from .loading import join_pointer
 from .operations import Operation, deref
 from .problems import Problem, Violation
@@ -182,7 +183,7 @@ class RequestValidator:
                 )
         validator = cls(operation, params, body_required, body_media)
         if needs_fallback:
-            validator.fallback = _openapi_core_validator(operation, doc)
+            validator.fallback = core_validator(operation, doc)
         return validator
 
     def validate(self, request: IncomingRequest) -> None:
@@ -244,68 +245,3 @@ def _summary(violations: list[Violation]) -> str:
     first = str(violations[0])
     more = len(violations) - 1
     return first if not more else f"{first} (and {more} more)"
-
-
-def _openapi_core_validator(operation: Operation, document: dict[str, Any]) -> Any:
-    """openapi-core's request validator for one operation, built once (a one-path spec)."""
-    from jsonschema_path import SchemaPath
-    from openapi_core import OpenAPI
-    from openapi_core.configurations import Config
-
-    item = {operation.method: {**operation.raw, "security": [], "parameters": [p for p, _ in operation.parameters]}}
-    mini = {**document, "servers": [{"url": "/"}], "paths": {operation.path: item}, "security": []}
-    mini.pop("webhooks", None)
-    api = OpenAPI(SchemaPath.from_dict(mini), config=Config(spec_validator_cls=None))
-    return _CoreAdapter(api)
-
-
-class _CoreAdapter:
-    def __init__(self, api: Any) -> None:
-        self.api = api
-
-    def __call__(self, request: IncomingRequest) -> list[Violation]:
-        from openapi_core.datatypes import RequestParameters
-        from werkzeug.datastructures import Headers, ImmutableMultiDict
-
-        query = ImmutableMultiDict([(k, v) for k, vs in request.query.items() for v in vs])
-        core_request = _CoreRequest(
-            host_url="http://mock",
-            path=request.path,
-            method=request.method.lower(),
-            parameters=RequestParameters(
-                path=dict(request.path_params),
-                query=query,
-                header=Headers(list(request.headers.items())),
-                cookie=ImmutableMultiDict(list(request.cookies.items())),
-            ),
-            content_type=request.content_type or "application/json",
-            body=request.body or None,
-        )
-        out: list[Violation] = []
-        for error in self.api.iter_request_errors(core_request):
-            out.extend(_core_violations(error))
-        # the compiled checks above already cover simple parameters and JSON bodies: drop duplicates
-        return [v for v in out if v.location not in ("path",)]
-
-
-@dataclass
-class _CoreRequest:
-    host_url: str
-    path: str
-    method: str
-    parameters: Any
-    content_type: str
-    body: bytes | None
-
-
-def _core_violations(error: Exception) -> list[Violation]:
-    cause = error.__cause__
-    schema_errors = getattr(cause, "schema_errors", None)
-    name = getattr(error, "name", None) or getattr(cause, "name", None)
-    location = getattr(error, "location", None) or ("body" if "Body" in type(error).__name__ else "query")
-    if schema_errors:
-        return [
-            Violation(str(location), (str(name) if name else "") + join_pointer(*e.absolute_path), e.message)
-            for e in schema_errors
-        ]
-    return [Violation(str(location), str(name or ""), str(cause or error) or type(error).__name__)]

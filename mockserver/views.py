@@ -86,6 +86,6 @@ def handle_routing_error(error: HTTPException, config: MockConfig, known: Callab
         problem = Problem("not-found", f"no operation of the served APIs matches {request.method} {request.path}",
                           [Violation("path", request.path, f"unknown path; served APIs: {apis}")])
     else:
-        return error.get_response()
+        return Response(error.get_body(), status=error.code or 500, headers=error.get_headers())
     log.info("%s %s -> %d: %s", request.method, request.full_path.rstrip("?"), problem.status, problem.detail)
     return to_response(problem_reply(problem, request.path, config))

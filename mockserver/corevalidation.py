@@ -1,0 +1,88 @@
+"""openapi-core's own request validator for what the compiled fast path does not cover.
+
+Non-simple parameter styles (``deepObject``, ``matrix``, ``label``, ``content``),
+object parameters, and form or multipart bodies are validated by openapi-core,
+with one validator per operation built once at load (a one-path copy of the
+spec, so its path finder has a single candidate). openapi-core's request
+protocol wants werkzeug's multi-dicts, hence the only werkzeug import outside
+the Flask edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .loading import join_pointer
+from .problems import Violation
+
+if TYPE_CHECKING:
+    from .operations import Operation
+    from .validation import IncomingRequest
+
+__all__ = ["core_validator"]
+
+
+def core_validator(operation: Operation, document: dict[str, Any]) -> Any:
+    """openapi-core's request validator for one operation, built once (a one-path spec)."""
+    from jsonschema_path import SchemaPath
+    from openapi_core import OpenAPI
+    from openapi_core.configurations import Config
+
+    item = {operation.method: {**operation.raw, "security": [], "parameters": [p for p, _ in operation.parameters]}}
+    mini = {**document, "servers": [{"url": "/"}], "paths": {operation.path: item}, "security": []}
+    mini.pop("webhooks", None)
+    api = OpenAPI(SchemaPath.from_dict(mini), config=Config(spec_validator_cls=None))
+    return _CoreAdapter(api)
+
+
+class _CoreAdapter:
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def __call__(self, request: IncomingRequest) -> list[Violation]:
+        from openapi_core.datatypes import RequestParameters
+        from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+        query = ImmutableMultiDict([(k, v) for k, vs in request.query.items() for v in vs])
+        core_request = _CoreRequest(
+            host_url="http://mock",
+            path=request.path,
+            method=request.method.lower(),
+            parameters=RequestParameters(
+                path=dict(request.path_params),
+                query=query,
+                header=Headers(list(request.headers.items())),
+                cookie=ImmutableMultiDict(list(request.cookies.items())),
+            ),
+            content_type=request.content_type or "application/json",
+            body=request.body or None,
+        )
+        out: list[Violation] = []
+        for error in self.api.iter_request_errors(core_request):
+            out.extend(_core_violations(error))
+        # the compiled checks above already cover simple parameters and JSON bodies: drop duplicates
+        return [v for v in out if v.location not in ("path",)]
+
+
+@dataclass
+class _CoreRequest:
+    host_url: str
+    path: str
+    method: str
+    parameters: Any
+    content_type: str
+    body: bytes | None
+
+
+def _core_violations(error: Exception) -> list[Violation]:
+    cause = error.__cause__
+    schema_errors = getattr(cause, "schema_errors", None)
+    name = getattr(error, "name", None) or getattr(cause, "name", None)
+    location = getattr(error, "location", None) or ("body" if "Body" in type(error).__name__ else "query")
+    if schema_errors:
+        return [
+            Violation(str(location), (str(name) if name else "") + join_pointer(*e.absolute_path), e.message)
+            for e in schema_errors
+        ]
+    return [Violation(str(location), str(name or ""), str(cause or error) or type(error).__name__)]

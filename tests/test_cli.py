@@ -1,0 +1,105 @@
+"""The ``apitwin`` command line: one-line errors with documented exit codes, and a real serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from contracts import cli
+
+from .mockserver.conftest import PETSTORE, make_spec, write_spec
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli.main, list(args))
+    return result.exit_code, result.output
+
+
+def test_serve_translates_options_into_one_library_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(cli, "serve", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(cli, "_check_bindable", lambda host, port: None)
+    code, output = run("serve", str(PETSTORE), "--port", "4999", "--workers", "3")
+    assert code == 0, output
+    (_app, kwargs), = calls
+    assert kwargs == {"host": "127.0.0.1", "port": 4999, "workers": 3, "access_log": False}
+    assert "Pets: 5 operations at http://127.0.0.1:4999/api/v1, http://127.0.0.1:4999/alias" in output
+
+
+def test_bad_yaml_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, "openapi: 3.1.0\npaths: [\n")
+    code, output = run("serve", str(path))
+    assert code == cli.EXIT_SPEC == 3
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("apitwin: ") and "spec.yaml:" in lines[0]
+    assert "Traceback" not in output
+
+
+def test_missing_file_is_exit_3(tmp_path: Path) -> None:
+    code, output = run("serve", str(tmp_path / "nope.yaml"))
+    assert code == 3 and "no such file" in output
+
+
+def test_route_collision_is_exit_4(tmp_path: Path) -> None:
+    a = write_spec(tmp_path, make_spec(), "a.yaml")
+    b = write_spec(tmp_path, make_spec(), "b.yaml")
+    code, output = run("serve", str(a), str(b))
+    assert code == cli.EXIT_SERVE == 4
+    assert "a getItem" in output and "b getItem" in output
+
+
+def test_port_in_use_is_exit_4() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        code, output = run("serve", str(PETSTORE), "--port", str(port))
+    assert code == 4 and "address already in use" in output
+
+
+def test_usage_error_is_exit_2() -> None:
+    code, _ = run("serve", "--port", "notaport")
+    assert code == cli.EXIT_USAGE == 2
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
+def test_serve_end_to_end_and_ctrl_c_stops_cleanly() -> None:
+    port = free_port()
+    exe = Path(sys.executable).parent / "apitwin"
+    proc = subprocess.Popen([str(exe), "serve", str(PETSTORE), "--port", str(port), "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/api/v1/pets/2", auth=("key", ""), timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"server did not start: {proc.communicate(timeout=5)}")
+                time.sleep(0.1)
+        assert response.status_code == 200 and response.json()["name"] == "Tom"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "Traceback" not in err
+    assert "Pets: 5 operations" in out
