@@ -44,7 +44,9 @@ class _CoreAdapter:
         from openapi_core.datatypes import RequestParameters
         from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-        query = ImmutableMultiDict([(k, v) for k, vs in request.query.items() for v in vs])
+        from .validation import query_items
+
+        query = ImmutableMultiDict(query_items(request.query))
         core_request = _CoreRequest(
             host_url="http://mock",
             path=request.path,

@@ -61,6 +61,7 @@ class CompiledOperation:
         self.validator = RequestValidator.compile(operation, compiler)
         self.responses: list[ResponseSpec] = index_responses(operation, compiler, api.spec.path.parent)
         self.media_types = sorted({m for r in self.responses for m in r.media})
+        self.needs_cookies = self.validator.reads_cookies or self.security.reads_cookies
         self._headers: dict[str, dict[str, str]] = {}
 
     @property
@@ -90,7 +91,7 @@ class CompiledOperation:
                    prefer: Prefer) -> tuple[Any, bytes]:
         document = self.api.spec.document
         if prefer.dynamic:
-            seed = f"{self.api.config.seed}:{request.full_url}:{request.body!r}:{id(request)}"
+            seed = f"{self.api.config.seed}:{request.path}?{request.query_string!r}:{request.body!r}:{id(request)}"
             value = generate(document, media.schema or {}, seed=seed, dynamic=True)
             violations = _violations(media, value)
             if violations and self.api.config.validate_responses:
@@ -146,10 +147,14 @@ class CompiledOperation:
         return problem_reply(problem, instance, self.api.config)
 
     def _fill_error(self, media: MediaSpec, problem: Problem) -> bytes | None:
-        if media.examples and not media.examples[0].violations:
-            template: Any = json.loads(json.dumps(media.examples[0].value))
-        else:
-            template = generate(self.api.spec.document, media.schema or {}, seed=problem.status)
+        base = media.generated.get("error")
+        if base is None:
+            if media.examples and not media.examples[0].violations:
+                value = media.examples[0].value
+            else:
+                value = generate(self.api.spec.document, media.schema or {}, seed="error")
+            base = media.generated["error"] = (value, b"", [])
+        template: Any = dict(base[0]) if isinstance(base[0], dict) else base[0]
         if isinstance(template, dict):
             for key in _MESSAGE_FIELDS:
                 if isinstance(template.get(key), str):

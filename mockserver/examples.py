@@ -28,7 +28,7 @@ from .loading import join_pointer
 from .operations import Operation, deref
 from .problems import Problem, Violation
 from .schemas import CompiledSchema, SchemaCompiler, iter_violations
-from .validation import IncomingRequest, is_json
+from .validation import IncomingRequest, is_json, query_values
 
 __all__ = [
     "Example",
@@ -91,7 +91,7 @@ class Example:
                 return -1
             score += 1
         for name, expected in (self.matcher.get("query") or {}).items():
-            got = request.query.get(name) or []
+            got = query_values(request.query, name)
             wanted = [str(x) for x in expected] if isinstance(expected, list) else [_text(expected)]
             if got != wanted:
                 return -1

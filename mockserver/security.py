@@ -32,7 +32,7 @@ class _Scheme:
             return f'ApiKey realm="{self.realm}", {where}="{self.key}"'
         return f'Bearer realm="{self.realm}"'
 
-    def credential(self, headers: Mapping[str, str], query: Mapping[str, list[str]],
+    def credential(self, headers: Mapping[str, str], query: Any,
                    cookies: Mapping[str, str]) -> tuple[str | None, str | None]:
         """(credential, problem): the credential value, or why it is missing or malformed."""
         if self.kind == "basic":
@@ -67,7 +67,9 @@ class _Scheme:
                 value = value[len(self.prefix):].strip()
             return value, None
         if self.kind == "apikey-query":
-            values = query.get(self.key) or []
+            from .validation import query_values
+
+            values = query_values(query, self.key)
             if not values or not values[-1]:
                 return None, f"missing query parameter {self.key}"
             return values[-1], None
@@ -104,8 +106,9 @@ class SecurityChecker:
             alternative = [_compile_scheme(n, schemes.get(n) or {}, realm) for n in requirement]
             self.alternatives.append(alternative)
         self.optional = any(not alt for alt in self.alternatives)
+        self.reads_cookies = any(s.kind == "apikey-cookie" for alt in self.alternatives for s in alt)
 
-    def check(self, headers: Mapping[str, str], query: Mapping[str, list[str]], cookies: Mapping[str, str]) -> None:
+    def check(self, headers: Mapping[str, str], query: Any, cookies: Mapping[str, str]) -> None:
         """Raise a 401 :class:`Problem` unless one alternative is satisfied."""
         if not self.alternatives or self.optional:
             return

@@ -11,7 +11,12 @@ from typing import Any
 
 from flask import Flask
 
-__all__ = ["default_workers", "running", "serve"]
+__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "running", "serve"]
+
+#: gunicorn worker class and threads per worker: threads keep connections alive for clients
+#: (browsers, SDKs, load generators) so a request costs no TCP handshake.
+WORKER_CLASS = "gthread"
+THREADS = 4
 
 
 def default_workers() -> int:
@@ -21,7 +26,7 @@ def default_workers() -> int:
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False) -> None:
-    """Serve ``app`` until interrupted: gunicorn (sync workers, one per core), waitress on Windows."""
+    """Serve ``app`` until interrupted: gunicorn (one worker per core, threads), waitress on Windows."""
     workers = workers or default_workers()
     if sys.platform == "win32":  # pragma: no cover - gunicorn needs fork
         import waitress
@@ -35,7 +40,9 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
             settings: dict[str, Any] = {
                 "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
                 "workers": workers,
-                "worker_class": "sync",
+                "worker_class": WORKER_CLASS,
+                "threads": THREADS,
+                "keepalive": 5,
                 "accesslog": "-" if access_log else None,
                 "errorlog": "-",
                 "loglevel": "warning",

@@ -20,7 +20,7 @@ from .operations import Operation, deref
 from .problems import Problem, Violation
 from .schemas import CompiledSchema, SchemaCompiler, iter_violations
 
-__all__ = ["IncomingRequest", "RequestValidator", "is_json", "match_media_type"]
+__all__ = ["IncomingRequest", "RequestValidator", "is_json", "match_media_type", "query_items", "query_values"]
 
 _SIMPLE_STYLES = {("path", "simple"), ("query", "form"), ("header", "simple"), ("cookie", "form")}
 
@@ -45,19 +45,39 @@ def match_media_type(content_type: str, documented: list[str]) -> str | None:
     return None
 
 
+def query_values(query: Any, name: str) -> list[str]:
+    """All values of a query parameter, from a dict of lists or a werkzeug ``MultiDict``."""
+    getlist = getattr(query, "getlist", None)
+    if getlist is not None:
+        return list(getlist(name))
+    return list(query.get(name) or [])
+
+
+def query_items(query: Any) -> list[tuple[str, str]]:
+    """Every (name, value) pair of a query, from a dict of lists or a werkzeug ``MultiDict``."""
+    if hasattr(query, "getlist"):
+        return list(query.items(multi=True))
+    return [(k, v) for k, vs in query.items() for v in vs]
+
+
 @dataclass
 class IncomingRequest:
-    """A request as plain data, as the view hands it inward."""
+    """A request as plain data, as the view hands it inward.
+
+    ``headers`` is a mapping read with lower-case names (werkzeug's headers are
+    case-insensitive); ``query`` a dict of lists or a ``MultiDict``; ``cookies``
+    is only filled for operations that read cookies.
+    """
 
     method: str
     path: str
     path_params: dict[str, str]
-    query: Mapping[str, list[str]]
+    query: Any
     headers: Mapping[str, str]
     cookies: Mapping[str, str]
     content_type: str | None
     body: bytes
-    full_url: str = ""
+    query_string: bytes = b""
     json: Any = None
     media_type: str | None = None
 
@@ -106,7 +126,7 @@ class _Param:
                 return False, None
             raw: Any = request.path_params[self.name]
         elif self.location == "query":
-            values = request.query.get(self.name)
+            values = query_values(request.query, self.name)
             if not values:
                 return False, None
             if "array" in self.types:
@@ -135,6 +155,11 @@ class RequestValidator:
     body_required: bool = False
     body_media: dict[str, CompiledSchema | None] = field(default_factory=dict)
     fallback: Any = None  # openapi-core validator for what is not compiled here
+
+    @property
+    def reads_cookies(self) -> bool:
+        """Whether validating needs the request's cookies."""
+        return self.fallback is not None or any(p.location == "cookie" for p in self.params)
 
     @classmethod
     def compile(cls, operation: Operation, compiler: SchemaCompiler) -> RequestValidator:

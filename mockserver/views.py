@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, request
+from flask import Request, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -23,25 +23,25 @@ log = logging.getLogger("apitwin")
 
 def to_response(reply: Reply) -> Response:
     """A Flask response for a :class:`~mockserver.engine.Reply`."""
-    response = Response(reply.body, status=reply.status, headers=reply.headers)
     if reply.media_type:
-        response.headers["Content-Type"] = reply.media_type
-    else:
-        response.headers.pop("Content-Type", None)
+        return Response(reply.body, status=reply.status, headers=reply.headers, content_type=reply.media_type)
+    response = Response(reply.body, status=reply.status, headers=reply.headers)
+    response.headers.pop("Content-Type", None)
     return response
 
 
-def _incoming(path_params: dict[str, str]) -> IncomingRequest:
+def _incoming(req: Request, path_params: dict[str, str], cookies: bool) -> IncomingRequest:
+    headers = req.headers
     return IncomingRequest(
-        method=request.method,
-        path=request.path,
+        method=req.method,
+        path=req.path,
         path_params=path_params,
-        query=request.args.to_dict(flat=False),
-        headers={k.lower(): v for k, v in request.headers.items()},
-        cookies=request.cookies,
-        content_type=request.headers.get("Content-Type"),
-        body=request.get_data(cache=True),
-        full_url=request.full_path,
+        query=req.args,
+        headers=headers,  # type: ignore[arg-type]  # case-insensitive
+        cookies=req.cookies if cookies else {},
+        content_type=headers.get("Content-Type"),
+        body=req.get_data(cache=True),
+        query_string=req.query_string,
     )
 
 
@@ -49,14 +49,16 @@ def make_view(operation: CompiledOperation, names: dict[str, str]) -> Callable[.
     """The view function of one operation (``names``: rule variable -> spec parameter name)."""
 
     def view(**kwargs: Any) -> Response:
-        incoming = _incoming({names.get(k, k): v for k, v in kwargs.items()})
-        prefer = parse_prefer(request.headers.get("Prefer"))
-        accept = request.accept_mimetypes if "Accept" in request.headers else None
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+        incoming = _incoming(req, {names.get(k, k): v for k, v in kwargs.items()}, operation.needs_cookies)
+        prefer = parse_prefer(req.headers.get("Prefer"))
+        accept = req.accept_mimetypes if "Accept" in req.headers else None
         try:
             reply = operation.handle(incoming, prefer, accept)
         except Problem as problem:
-            _log_problem(operation.operation.label, problem)
-            reply = operation.error_reply(problem, request.path)
+            if log.isEnabledFor(logging.INFO):
+                _log_problem(operation.operation.label, problem)
+            reply = operation.error_reply(problem, req.path)
         return to_response(reply)
 
     view.__name__ = f"op_{operation.operation.operation_id}"

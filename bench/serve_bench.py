@@ -1,0 +1,243 @@
+"""Throughput and latency of `apitwin serve` against a bare Flask app and Prism, in the same run.
+
+    python bench/serve_bench.py [SPEC] [--duration 10] [--connections 32] [--no-prism]
+
+Each server runs with the same settings where they apply (gunicorn, 2 sync workers;
+Prism is one Node process). Three request mixes are derived from the spec: a GET
+with path parameters, a POST with a documented valid body, and the same POST with
+an invalid body. Load comes from wrk (Debian package `wrk`), bounded in time and
+on loopback only. Prints requests/s, p50 and p99 per server and mix, and the ratios
+apitwin/Flask and apitwin/Prism with the targets (>= 0.70, >= 1.5, p99 < 10 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from mockserver import load_spec  # noqa: E402
+from mockserver.operations import deref, iter_operations  # noqa: E402
+from mockserver.server import THREADS, WORKER_CLASS  # noqa: E402
+
+AUTH = "Basic " + base64.b64encode(b"bench-key:").decode()
+
+
+@dataclass
+class Mix:
+    name: str
+    method: str
+    path: str
+    body: str | None = None
+    prefix: str = ""
+
+    def path_for(self, kind: str) -> str:
+        """Prism ignores the servers' path prefix; apitwin and the bare app take the full path."""
+        return self.path[len(self.prefix):] if kind == "prism" and self.prefix else self.path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def example_value(document: dict[str, Any], param: dict[str, Any]) -> str:
+    if "example" in param:
+        return str(param["example"])
+    schema = deref(document, param.get("schema") or {})
+    for key in ("example", "default"):
+        if key in schema:
+            return str(schema[key])
+    if schema.get("examples"):
+        return str(schema["examples"][0])
+    if schema.get("enum"):
+        return str(schema["enum"][0])
+    return "1" if schema.get("type") in ("integer", "number") else "abc"
+
+
+def derive_mixes(spec_path: Path) -> list[Mix]:
+    spec = load_spec(spec_path)
+    document = spec.document
+    get_mix = post_valid = post_invalid = None
+    for op in iter_operations(spec):
+        prefix = op.prefixes[0]
+        path = prefix + op.path
+        for param, _ in op.parameters:
+            if param.get("in") == "path":
+                path = path.replace("{" + str(param["name"]) + "}", example_value(document, param))
+        if any(p.get("in") == "query" and p.get("required") for p, _ in op.parameters):
+            continue
+        if op.method == "get" and "{" in op.path and get_mix is None:
+            get_mix = Mix("GET with path parameters", "GET", path, prefix=prefix)
+        if op.method == "post" and op.request_body and post_valid is None:
+            media = (op.request_body.get("content") or {}).get("application/json") or {}
+            examples = media.get("examples") or {}
+            first = next(iter(examples.values()), None)
+            value = deref(document, first).get("value") if first else media.get("example")
+            if value is None:
+                continue
+            post_valid = Mix("POST valid body", "POST", path, json.dumps(value), prefix)
+            schema = deref(document, media.get("schema") or {})
+            invalid: Any = [1, 2] if schema.get("type") == "object" or "properties" in schema else {"not": "valid"}
+            post_invalid = Mix("POST invalid body", "POST", path, json.dumps(invalid), prefix)
+    mixes = [m for m in (get_mix, post_valid, post_invalid) if m is not None]
+    if len(mixes) < 3:
+        sys.exit(f"bench: {spec_path} needs a GET with path parameters and a POST with a JSON example")
+    return mixes
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # any HTTP answer means it is up
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server not ready at {url}")
+
+
+def start(kind: str, spec: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if kind == "apitwin":
+        cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", str(spec), "--port", str(port),
+               "--workers", str(workers), "--log-level", "error"]
+    elif kind == "flask":
+        # the same gunicorn settings as `apitwin serve` (mockserver.server.gunicorn_settings)
+        cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", WORKER_CLASS,
+               "--threads", str(THREADS), "--keep-alive", "5", "-b", f"127.0.0.1:{port}", "--log-level", "error",
+               "--chdir", str(HERE), "bare_app:app"]
+    else:
+        prism = HERE / "node_modules" / ".bin" / "prism"
+        cmd = [str(prism), "mock", str(spec), "-p", str(port), "-h", "127.0.0.1", "-v", "error"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                            start_new_session=True)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, mix: Mix, kind: str, duration: int, connections: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f'wrk.method = "{mix.method}"\n')
+        script.write(f'wrk.headers["Authorization"] = "{AUTH}"\n')
+        if mix.body is not None:
+            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+            script.write(f"wrk.body = {json.dumps(mix.body)}\n")
+    try:
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name,
+                              url + mix.path_for(kind)], capture_output=True, text=True, timeout=duration + 30).stdout
+    finally:
+        os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": float(errors.group(1)) if errors else 0.0}
+
+
+def check_answers(url: str, mixes: list[Mix], kind: str) -> dict[str, int]:
+    statuses = {}
+    for mix in mixes:
+        request = urllib.request.Request(url + mix.path_for(kind), method=mix.method,
+                                         data=mix.body.encode() if mix.body else None,
+                                         headers={"Authorization": AUTH, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                statuses[mix.name] = response.status
+        except urllib.error.HTTPError as exc:
+            statuses[mix.name] = exc.code
+    return statuses
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("spec", nargs="?", default=str(ROOT / "specs" / "dataiku-apinode.yaml"))
+    parser.add_argument("--duration", type=int, default=10, help="seconds per server and mix")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-prism", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench: wrk is needed (Debian: apt-get install wrk)")
+    spec = Path(args.spec).resolve()
+    mixes = derive_mixes(spec)
+    kinds = ["flask", "apitwin"]
+    if not args.no_prism:
+        if (HERE / "node_modules" / ".bin" / "prism").exists():
+            kinds.append("prism")
+        else:
+            print("bench: Prism not installed (npm install --prefix bench @stoplight/prism-cli@5.16); skipped")
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for kind in kinds:
+        port = free_port()
+        proc = start(kind, spec, port, args.workers)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_ready(url + mixes[0].path_for(kind), proc)
+            statuses = check_answers(url, mixes, kind)
+            print(f"{kind:8} answers: " + ", ".join(f"{k}: {v}" for k, v in statuses.items()))
+            run_wrk(url, mixes[0], kind, 2, args.connections)  # warm-up
+            results[kind] = {m.name: run_wrk(url, m, kind, args.duration, args.connections) for m in mixes}
+        finally:
+            stop(proc)
+    print(f"\nspec {spec.name}; gunicorn {args.workers} sync workers; wrk 2 threads, {args.connections} "
+          f"connections, {args.duration}s per run; {os.cpu_count()} cores\n")
+    print(f"{'mix':26} {'server':8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for mix in mixes:
+        for kind in kinds:
+            r = results[kind][mix.name]
+            print(f"{mix.name:26} {kind:8} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f}")
+    print()
+    ok = True
+    for mix in mixes:
+        a = results["apitwin"][mix.name]
+        line = f"{mix.name:26} apitwin/flask {a['rps'] / results['flask'][mix.name]['rps']:.2f} (target >= 0.70)"
+        ok &= a["rps"] / results["flask"][mix.name]["rps"] >= 0.70
+        if "prism" in results:
+            ratio = a["rps"] / results["prism"][mix.name]["rps"]
+            line += f"  apitwin/prism {ratio:.2f} (target >= 1.5)"
+            ok &= ratio >= 1.5
+        line += f"  p99 {a['p99']:.2f} ms (target < 10)"
+        ok &= a["p99"] < 10
+        print(line)
+    print("\nall targets met" if ok else "\nsome targets missed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
