@@ -1,0 +1,102 @@
+"""`verify` catches real deviations, passes a correct implementation, and reports them usefully."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from contracts import cli
+from contracts.reports import render_html, render_junit, render_scorecard
+from contracts.verify import VerifyOptions, VerifyReport, one_line_reason, verify
+from mockserver import running
+
+from ..conftest import DATA
+from .widgets_impl import make_app
+
+WIDGETS = DATA / "specs" / "widgets.yaml"
+FAST = VerifyOptions(max_examples=15, seed=7, request_timeout=5)
+
+
+def run_against(defect: str | None) -> VerifyReport:
+    with running(make_app(defect)) as url:
+        return verify(WIDGETS, VerifyOptions(**{**FAST.__dict__, "base_url": url}))
+
+
+@pytest.fixture(scope="module")
+def correct() -> VerifyReport:
+    return run_against(None)
+
+
+def test_a_correct_implementation_passes_cleanly(correct: VerifyReport) -> None:
+    assert correct.ok, render_scorecard(correct)
+    assert correct.tested == 3
+    passed, failed = correct.totals()
+    assert passed > 100 and failed == 0
+
+
+@pytest.mark.parametrize(("defect", "operation", "check", "words"), [
+    ("wrong-status", "GET /widgets/{widgetId}", "status_code_conformance", "Received: 202"),
+    ("missing-field", "GET /widgets/{widgetId}", "response_schema_conformance", "size"),
+    ("wrong-type", "GET /widgets/{widgetId}", "response_schema_conformance", "integer"),
+    ("500-on-bad-input", "POST /widgets", "not_a_server_error", "500"),
+    ("accepts-invalid", "POST /widgets", "negative_data_rejection", "201"),
+    ("broken-link", "GET /widgets/{widgetId}", "ensure_resource_availability", "404"),
+])
+def test_each_deviation_is_reported_clearly(defect: str, operation: str, check: str, words: str) -> None:
+    report = run_against(defect)
+    assert not report.ok
+    matching = [f for f in report.failures if f.check == check]
+    assert matching, f"{check} not reported for {defect}:\n{render_scorecard(report)}"
+    failure = matching[0]
+    assert failure.operation == operation or check == "ensure_resource_availability"
+    assert words in failure.reason + failure.message
+    assert failure.curl.startswith("curl -X")
+
+
+def test_reason_is_one_line_received_documented() -> None:
+    assert one_line_reason("Undocumented status code", "Received: 202\nDocumented: 200, 404") == (
+        "Received: 202 / Documented: 200, 404")
+    assert one_line_reason("Server error", "Server error\n\nmore", 500) == "Server error: more; Received: 500"
+    assert one_line_reason("Schema-violating request accepted", "Invalid data\nExpected: 400, 422", 201) == (
+        "Schema-violating request accepted: Received: 201 / Documented: 400, 422")
+
+
+def test_reports_render_every_failure() -> None:
+    report = run_against("wrong-status")
+    junit = ET.fromstring(render_junit(report))
+    failures = junit.findall(".//failure")
+    assert failures and any("Received: 202" in (f.get("message") or "") for f in failures)
+    page = render_html(report)
+    assert page.startswith("<!doctype html>") and "Received: 202" in page
+    assert "<script" not in page and "http" not in page.split("<body>")[0]  # self-contained
+    assert "FAILED" in render_scorecard(report)
+
+
+def test_cli_exit_codes_and_report_files(tmp_path: Path) -> None:
+    with running(make_app("wrong-status")) as url:
+        result = CliRunner().invoke(cli.main, ["verify", str(WIDGETS), "--base-url", url, "--max-examples", "5",
+                                               "--seed", "1", "--junit-xml", str(tmp_path / "r.xml"),
+                                               "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 1, result.output
+    assert "status_code_conformance: Received: 202 / Documented: 200, 400, 404" in result.output
+    assert ET.parse(tmp_path / "r.xml").getroot().tag == "testsuites"
+    assert (tmp_path / "r.html").read_text().startswith("<!doctype html>")
+    with running(make_app(None)) as url:
+        result = CliRunner().invoke(cli.main, ["verify", str(WIDGETS), "--base-url", url, "--max-examples", "5",
+                                               "--seed", "1"])
+    assert result.exit_code == 0, result.output
+
+
+def test_operation_filters_select_what_runs() -> None:
+    with running(make_app(None)) as url:
+        report = verify(WIDGETS, VerifyOptions(**{**FAST.__dict__, "base_url": url,
+                                                  "operation_ids": ("getWidget",), "phases": ("examples", "fuzzing")}))
+    assert [s.label for s in report.operations.values() if s.cases] == ["GET /widgets/{widgetId}"]
+
+
+def test_usage_errors() -> None:
+    result = CliRunner().invoke(cli.main, ["verify", str(WIDGETS)])
+    assert result.exit_code == 2 and "--base-url" in result.output
