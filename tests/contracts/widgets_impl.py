@@ -22,7 +22,8 @@ def _valid(body: Any) -> bool:
     if not isinstance(body, dict) or set(body) != {"name", "size"}:
         return False
     name, size = body["name"], body["size"]
-    integral = isinstance(size, int) or (isinstance(size, float) and size.is_integer())  # JSON Schema: 6.0 is an integer
+    # JSON Schema counts 6.0 as an integer
+    integral = isinstance(size, int) or (isinstance(size, float) and size.is_integer())
     return (isinstance(name, str) and 1 <= len(name) <= 20 and integral and not isinstance(size, bool)
             and 1 <= size <= 10)
 
