@@ -1,0 +1,61 @@
+"""The pytest plugins, tested with pytester: contract tests from a user's suite, and the mock fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver import running
+
+from ..conftest import DATA
+from .widgets_impl import make_app
+
+WIDGETS = DATA / "specs" / "widgets.yaml"
+
+CONTRACT_TEST = """
+import schemathesis
+
+schema = schemathesis.pytest.from_fixture("apitwin_schema")
+
+@schema.parametrize()
+def test_api(case):
+    case.call_and_validate()
+"""
+
+
+def test_contract_tests_pass_against_the_in_process_mock(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\napitwin_contract_spec = {WIDGETS}\n")
+    pytester.makepyfile(test_contract=CONTRACT_TEST)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--hypothesis-seed=1")
+    result.assert_outcomes(passed=1)  # one item; schemathesis runs each operation as a subtest
+    result.stdout.fnmatch_lines(["*1 passed*"])
+
+
+def test_contract_tests_catch_a_wrong_implementation(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_contract=CONTRACT_TEST)
+    with running(make_app("wrong-status")) as url:
+        result = pytester.runpytest("-p", "no:cacheprovider", f"--apitwin-contract-spec={WIDGETS}",
+                                    f"--apitwin-base-url={url}", "--hypothesis-seed=1")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 1
+    result.stdout.fnmatch_lines(["*Undocumented status code*", "*202*"])
+
+
+def test_missing_spec_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_contract=CONTRACT_TEST)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*apitwin_contract_spec*"])
+
+
+def test_mock_fixture_serves_the_configured_spec(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\napitwin_specs = {WIDGETS}\n")
+    pytester.makepyfile(test_mock="""
+import requests
+
+def test_widget(apitwin_url):
+    response = requests.get(apitwin_url + "/v1/widgets/1")
+    assert response.status_code == 200
+    assert response.json() == {"id": 1, "name": "bolt", "size": 2}
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
