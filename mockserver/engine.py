@@ -72,6 +72,11 @@ class CompiledOperation:
     def handle(self, request: IncomingRequest, prefer: Prefer, accept: Any) -> Reply:
         """Security, validation, selection, self-check: the answer to ``request``."""
         self.security.check(request.headers, request.query, request.cookies)
+        if accept is not None and self.media_types and accept.best_match(self.media_types) is None:
+            raise Problem("not-acceptable",
+                          f"Accept does not allow any documented media type of {self.operation.label}: "
+                          f"{', '.join(self.media_types)}",
+                          [Violation("header", "Accept", f"documented: {', '.join(self.media_types)}")])
         self.validator.validate(request)
         status, response, media, example = select_response(self.operation, self.responses, prefer, request, accept)
         headers = dict(self._documented_headers(response))

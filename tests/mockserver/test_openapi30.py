@@ -1,0 +1,37 @@
+"""OpenAPI 3.0 specs are served too (``nullable``, draft-4 style schemas)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import client_for, make_spec, write_spec
+
+
+def spec30(tmp_path: Path) -> Path:
+    spec = make_spec(openapi="3.0.3")
+    spec["components"]["schemas"]["Item"]["properties"]["name"] = {"type": "string", "nullable": True}
+    spec["paths"]["/items/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["examples"] = {
+        "nameless": {"value": {"id": 1, "name": None}}}
+    spec["paths"]["/items"] = {"post": {"operationId": "createItem", "requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
+        "responses": {"201": {"description": "created"}}}}
+    return write_spec(tmp_path, spec)
+
+
+def test_nullable_example_is_served(tmp_path: Path) -> None:
+    client = client_for(spec30(tmp_path))
+    assert client.get("/items/1").get_json() == {"id": 1, "name": None}
+
+
+def test_nullable_is_honoured_in_request_validation(tmp_path: Path) -> None:
+    client = client_for(spec30(tmp_path))
+    assert client.post("/items", json={"id": 2, "name": None}).status_code == 201
+    response = client.post("/items", json={"id": "two"})
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["pointer"] == "/id"
+
+
+def test_head_answers_like_get_without_body(tmp_path: Path) -> None:
+    client = client_for(spec30(tmp_path))
+    response = client.head("/items/1")
+    assert response.status_code == 200 and response.data == b""
