@@ -7,13 +7,13 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .config import MockConfig
 from .engine import MockAPI
 from .routing import build_routes
-from .views import handle_routing_error, make_view
+from .views import handle_preflight, handle_routing_error, make_view
 
 __all__ = ["ADMIN_PREFIX", "create_app", "default_spec_paths"]
 
@@ -74,6 +74,19 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
 
     def known(path: str) -> list[str]:
         return [f"{a.name} ({', '.join(p or '/' for p in a.prefixes)})" for a in apis]
+
+    header_params = sorted({str(p.get("name")) for a in apis for op in a.operations
+                            for p, _ in op.operation.parameters if p.get("in") == "header"})
+
+    @app.before_request
+    def cors_preflight() -> Response | None:
+        if not config.cors or request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+            return None
+        adapter = app.url_map.bind_to_environ(request.environ)
+        methods = adapter.allowed_methods(request.path)
+        if not methods:
+            return None  # unknown path: the usual 404
+        return handle_preflight(config, methods, header_params)
 
     @app.errorhandler(HTTPException)
     def routing_error(error: HTTPException) -> Response:

@@ -21,6 +21,14 @@ class MockConfig:
         seed: seed of the data generated from schemas, so that the same request
             gets the same answer from one run to the next.
         violations_header: the response header that lists every violation.
+        cors: answer CORS preflights from the spec and add CORS headers (on by default, for browser
+            frontends).
+        cors_origins: allowed origins; ``("*",)`` allows any and echoes the request's ``Origin``.
+        delay_ms: a fixed delay before every answer.
+        delay_jitter_ms: a random extra delay, up to this many milliseconds.
+        error_rates: (operationId or ``"*"``, probability) pairs: that share of requests get a 500.
+        fault_timeout_s: how long ``Prefer: fault=timeout`` holds a request before dropping it.
+        max_delay_ms: the longest delay a ``Prefer: delay=`` may ask for.
     """
 
     accept_any_credential: bool = True
@@ -28,3 +36,15 @@ class MockConfig:
     validate_responses: bool = True
     seed: int = 0
     violations_header: str = "sl-violations"
+    cors: bool = True
+    cors_origins: tuple[str, ...] = ("*",)
+    delay_ms: int = 0
+    delay_jitter_ms: int = 0
+    error_rates: tuple[tuple[str, float], ...] = ()
+    fault_timeout_s: float = 30.0
+    max_delay_ms: int = 60_000
+
+    def error_rate(self, operation_id: str) -> float:
+        """The configured share of injected 500s for ``operation_id``."""
+        rates = dict(self.error_rates)
+        return float(rates.get(operation_id, rates.get("*", 0.0)))

@@ -62,6 +62,7 @@ class CompiledOperation:
         self.responses: list[ResponseSpec] = index_responses(operation, compiler, api.spec.path.parent)
         self.media_types = sorted({m for r in self.responses for m in r.media})
         self.needs_cookies = self.validator.reads_cookies or self.security.reads_cookies
+        self.exposed_headers = sorted({h for r in self.responses for h in r.headers})
         self._headers: dict[str, dict[str, str]] = {}
 
     @property
@@ -141,7 +142,7 @@ class CompiledOperation:
     def error_reply(self, problem: Problem, instance: str) -> Reply:
         """The answer for ``problem``: the API's documented error body, or RFC 9457 problem+json."""
         response = find_status(self.responses, problem.status)
-        if response is not None and problem.status < 500:
+        if response is not None and (problem.status < 500 or problem.kind == "injected-fault"):
             media = next((m for m in response.media.values() if is_json(m.media_type)), None)
             if media is not None:
                 filled = self._fill_error(media, problem)

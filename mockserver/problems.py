@@ -30,6 +30,7 @@ STATUS: dict[str, tuple[int, str]] = {
     "undocumented-status": (422, "Unprocessable Content"),
     "invalid-response": (500, "Mock Response Does Not Match The Spec"),
     "no-response": (500, "No Response Documented"),
+    "injected-fault": (500, "Injected Fault"),
 }
 
 _TYPE_BASE = "https://apitwin.dev/problems/"

@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import random
+import socket
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Request, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from .behaviour import cors_headers, planned_delay_ms, planned_fault, preflight_headers
 from .config import MockConfig
 from .engine import CompiledOperation, Reply, problem_reply
 from .examples import parse_prefer
 from .problems import Problem, Violation
 from .validation import IncomingRequest
 
-__all__ = ["handle_routing_error", "make_view", "to_response"]
+__all__ = ["handle_preflight", "handle_routing_error", "make_view", "to_response"]
 
 log = logging.getLogger("apitwin")
+_rng = random.Random()
+
+
+def _drop_connection(req: Request) -> None:
+    """Reset the client's TCP connection (SO_LINGER 0), as a crashed or overloaded server would."""
+    sock = req.environ.get("gunicorn.socket") or req.environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+    raise ConnectionAbortedError("apitwin: connection reset on purpose (Prefer: fault)")
 
 
 def to_response(reply: Reply) -> Response:
@@ -53,12 +71,25 @@ def make_view(operation: CompiledOperation, names: dict[str, str]) -> Callable[.
         incoming = _incoming(req, {names.get(k, k): v for k, v in kwargs.items()}, operation.needs_cookies)
         prefer = parse_prefer(req.headers.get("Prefer"))
         accept = req.accept_mimetypes if "Accept" in req.headers else None
+        config = operation.api.config
+        delay = planned_delay_ms(config, prefer, _rng)
+        if delay:
+            time.sleep(delay / 1000)
+        fault = planned_fault(config, prefer, operation.operation.operation_id, _rng)
         try:
+            if fault == "500":
+                raise Problem("injected-fault", f"fault injected for {operation.operation.label}")
+            if fault == "timeout":
+                time.sleep(config.fault_timeout_s)
+            if fault in ("timeout", "reset"):
+                _drop_connection(req)
             reply = operation.handle(incoming, prefer, accept)
         except Problem as problem:
             if log.isEnabledFor(logging.INFO):
                 _log_problem(operation.operation.label, problem)
             reply = operation.error_reply(problem, req.path)
+        if config.cors and "Origin" in req.headers:
+            reply.headers.update(cors_headers(config, req.headers.get("Origin"), operation.exposed_headers))
         return to_response(reply)
 
     view.__name__ = f"op_{operation.operation.operation_id}"
@@ -69,6 +100,14 @@ def _log_problem(label: str, problem: Problem) -> None:
     level = logging.WARNING if problem.status >= 500 else logging.INFO
     details = "; ".join(str(v) for v in problem.violations) or problem.detail
     log.log(level, "%s %s %s -> %d: %s", request.method, request.full_path.rstrip("?"), label, problem.status, details)
+
+
+def handle_preflight(config: MockConfig, methods: Iterable[str], documented_headers: Iterable[str]) -> Response | None:
+    """A 204 answer to a CORS preflight, or None when the request is not one."""
+    headers = preflight_headers(config, request.headers, methods, documented_headers)  # type: ignore[arg-type]
+    if headers is None:
+        return None
+    return Response(status=204, headers=headers)
 
 
 def handle_routing_error(error: HTTPException, config: MockConfig, known: Callable[[str], list[str]]) -> Response:
@@ -90,4 +129,7 @@ def handle_routing_error(error: HTTPException, config: MockConfig, known: Callab
     else:
         return Response(error.get_body(), status=error.code or 500, headers=error.get_headers())
     log.info("%s %s -> %d: %s", request.method, request.full_path.rstrip("?"), problem.status, problem.detail)
-    return to_response(problem_reply(problem, request.path, config))
+    reply = problem_reply(problem, request.path, config)
+    if config.cors and "Origin" in request.headers:
+        reply.headers.update(cors_headers(config, request.headers.get("Origin"), ()))
+    return to_response(reply)
