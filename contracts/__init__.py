@@ -3,4 +3,17 @@
 The ``apitwin`` command line lives in :mod:`contracts.cli`.
 """
 
-__all__: list[str] = []
+from .reports import render_html, render_junit, render_scorecard
+from .verify import CheckFailure, OperationScore, VerifyOptions, VerifyReport, verify, verify_against_mock
+
+__all__ = [
+    "CheckFailure",
+    "OperationScore",
+    "VerifyOptions",
+    "VerifyReport",
+    "render_html",
+    "render_junit",
+    "render_scorecard",
+    "verify",
+    "verify_against_mock",
+]

@@ -6,7 +6,8 @@
 ...     ...
 """
 
-from .app import ADMIN_PREFIX, create_app, default_spec_paths
+from .admin import ADMIN_PREFIX
+from .app import create_app, default_spec_paths
 from .config import MockConfig
 from .engine import MockAPI
 from .errors import MockServerError, RouteCollisionError, SpecLoadError

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-import json
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from .admin import ADMIN_PREFIX, register_admin
 from .config import MockConfig
 from .engine import MockAPI
+from .journal import Journal
 from .routing import build_routes
 from .views import handle_preflight, handle_routing_error, make_view
 
 __all__ = ["ADMIN_PREFIX", "create_app", "default_spec_paths"]
 
-#: reserved path prefix of apitwin's own endpoints
-ADMIN_PREFIX = "/__apitwin"
+
+def _journal(config: MockConfig) -> Journal | None:
+    if not config.journal:
+        return None
+    path = config.journal_path
+    if path is None:
+        folder = tempfile.mkdtemp(prefix="apitwin-")
+        path = os.path.join(folder, "journal.sqlite")
+        atexit.register(shutil.rmtree, folder, True)
+    return Journal(path)
+
 
 
 def default_spec_paths() -> list[Path]:
@@ -45,6 +58,8 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     app.url_map.strict_slashes = True
     app.url_map.merge_slashes = False
     app.extensions["apitwin"] = apis
+    journal = _journal(config)
+    app.extensions["apitwin_journal"] = journal
 
     entries = []
     operations = {}
@@ -60,17 +75,11 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     for route in build_routes(entries):
         view = views.get(route.endpoint)
         if view is None:
-            view = views[route.endpoint] = make_view(operations[route.endpoint], route.names)
+            view = views[route.endpoint] = make_view(operations[route.endpoint], route.names, journal)
         app.add_url_rule(route.rule, endpoint=route.endpoint, view_func=view, methods=[route.method],
                          provide_automatic_options=False)
 
-    summary = [{"name": a.name, "title": a.spec.title, "operations": len(a.operations), "prefixes": a.prefixes}
-               for a in apis]
-
-    def health() -> Response:
-        return Response(json.dumps({"status": "ok", "apis": summary}), mimetype="application/json")
-
-    app.add_url_rule(f"{ADMIN_PREFIX}/health", endpoint="apitwin_health", view_func=health, methods=["GET"])
+    register_admin(app, apis, journal)
 
     def known(path: str) -> list[str]:
         return [f"{a.name} ({', '.join(p or '/' for p in a.prefixes)})" for a in apis]

@@ -17,6 +17,7 @@ from .behaviour import cors_headers, planned_delay_ms, planned_fault, preflight_
 from .config import MockConfig
 from .engine import CompiledOperation, Reply, problem_reply
 from .examples import parse_prefer
+from .journal import Journal, JournalEntry, redact_body, redact_headers
 from .problems import Problem, Violation
 from .validation import IncomingRequest
 
@@ -63,10 +64,26 @@ def _incoming(req: Request, path_params: dict[str, str], cookies: bool) -> Incom
     )
 
 
-def make_view(operation: CompiledOperation, names: dict[str, str]) -> Callable[..., Response]:
+def _record(journal: Journal, operation: CompiledOperation, req: Request, incoming: IncomingRequest, reply: Reply,
+            violations: list[Violation], started: float) -> None:
+    if incoming.json is not None:
+        body: Any = redact_body(incoming.json)
+    else:
+        body = incoming.body[:4096].decode("utf-8", "replace") if incoming.body else None
+    journal.record(JournalEntry(
+        method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=operation.api.name,
+        operation=operation.operation.operation_id, status=reply.status,
+        headers=redact_headers(dict(req.headers.items())), body=body,
+        violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000))
+
+
+def make_view(operation: CompiledOperation, names: dict[str, str],
+              journal: Journal | None = None) -> Callable[..., Response]:
     """The view function of one operation (``names``: rule variable -> spec parameter name)."""
 
     def view(**kwargs: Any) -> Response:
+        started = time.perf_counter()
+        violations: list[Violation] = []
         req: Request = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
         incoming = _incoming(req, {names.get(k, k): v for k, v in kwargs.items()}, operation.needs_cookies)
         prefer = parse_prefer(req.headers.get("Prefer"))
@@ -87,7 +104,10 @@ def make_view(operation: CompiledOperation, names: dict[str, str]) -> Callable[.
         except Problem as problem:
             if log.isEnabledFor(logging.INFO):
                 _log_problem(operation.operation.label, problem)
+            violations = problem.violations
             reply = operation.error_reply(problem, req.path)
+        if journal is not None:
+            _record(journal, operation, req, incoming, reply, violations, started)
         if config.cors and "Origin" in req.headers:
             reply.headers.update(cors_headers(config, req.headers.get("Origin"), operation.exposed_headers))
         return to_response(reply)

@@ -1,0 +1,98 @@
+"""apitwin's own endpoints under ``/__apitwin``: health, loaded APIs, the request journal, reset.
+
+| method and path | answer |
+| --- | --- |
+| GET /__apitwin/health | ``{"status": "ok", "apis": [...]}`` |
+| GET /__apitwin/apis | every API with its operations, prefixes and example names |
+| GET /__apitwin/requests?limit=&method=&path=&operation= | the journal, newest first |
+| POST /__apitwin/requests/verify ``{"method", "path", "body"?, "count"?}`` | ``{"matched": n, "ok": bool}`` |
+| POST /__apitwin/reset | clears the journal |
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from flask import Flask, Response, request
+
+from .engine import MockAPI
+from .journal import FLUSH_INTERVAL_S, Journal
+
+__all__ = ["ADMIN_PREFIX", "register_admin"]
+
+#: reserved path prefix of apitwin's own endpoints
+ADMIN_PREFIX = "/__apitwin"
+
+
+def _json(value: Any, status: int = 200) -> Response:
+    return Response(json.dumps(value, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def _settle() -> None:
+    """Give every worker's journal buffer time to reach the shared file."""
+    time.sleep(FLUSH_INTERVAL_S * 1.5)
+
+
+def describe(apis: list[MockAPI]) -> list[dict[str, Any]]:
+    """The loaded APIs and their operations, as JSON-ready data."""
+    out = []
+    for api in apis:
+        operations = []
+        for op in api.operations:
+            examples = {r.status: {m: [e.name for e in spec.examples] for m, spec in r.media.items()}
+                        for r in op.responses}
+            operations.append({"operationId": op.operation.operation_id, "method": op.operation.method.upper(),
+                               "path": op.operation.path, "summary": op.operation.raw.get("summary", ""),
+                               "tags": op.operation.raw.get("tags", []), "examples": examples})
+        out.append({"name": api.name, "title": api.spec.title, "prefixes": api.prefixes,
+                    "operations": operations})
+    return out
+
+
+def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None) -> None:
+    """Add the admin endpoints to ``app``."""
+    summary = [{"name": a.name, "title": a.spec.title, "operations": len(a.operations), "prefixes": a.prefixes}
+               for a in apis]
+    catalogue = describe(apis)
+
+    def health() -> Response:
+        return _json({"status": "ok", "apis": summary})
+
+    def list_apis() -> Response:
+        return _json(catalogue)
+
+    def list_requests() -> Response:
+        if journal is None:
+            return _json({"detail": "the journal is off"}, 404)
+        _settle()
+        limit = request.args.get("limit", "100")
+        entries = journal.entries(limit=int(limit) if limit.isdigit() else 100, method=request.args.get("method"),
+                                  path=request.args.get("path"), operation=request.args.get("operation"))
+        return _json(entries)
+
+    def verify_requests() -> Response:
+        if journal is None:
+            return _json({"detail": "the journal is off"}, 404)
+        wanted = request.get_json(silent=True)
+        if not isinstance(wanted, dict) or not isinstance(wanted.get("method"), str) or not isinstance(
+                wanted.get("path"), str):
+            return _json({"detail": "expected a JSON object with 'method' and 'path' (and optional 'body', 'count')"},
+                         400)
+        _settle()
+        matched = journal.count(method=wanted["method"].upper(), path=wanted["path"], body=wanted.get("body"))
+        expected = wanted.get("count")
+        ok = matched == expected if isinstance(expected, int) else matched > 0
+        return _json({"matched": matched, "ok": ok})
+
+    def reset() -> Response:
+        if journal is not None:
+            journal.reset()
+        return Response(status=204)
+
+    for rule, view, methods in (("/health", health, ["GET"]), ("/apis", list_apis, ["GET"]),
+                                ("/requests", list_requests, ["GET"]),
+                                ("/requests/verify", verify_requests, ["POST"]), ("/reset", reset, ["POST"])):
+        app.add_url_rule(ADMIN_PREFIX + rule, endpoint=f"apitwin_admin_{view.__name__}", view_func=view,
+                         methods=methods)

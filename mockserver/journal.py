@@ -1,0 +1,188 @@
+"""The request journal: every request the mock answered, with its validation outcome, in SQLite.
+
+SQLite (a file in a private temporary folder by default) lets every server worker
+share one journal. Requests append to a per-process buffer that a background
+thread writes every 20 ms (or at once when it fills, and before any read in the
+same process), so the request path pays a list append, not a disk write.
+Secrets are redacted before anything is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["FLUSH_INTERVAL_S", "Journal", "JournalEntry", "redact_body", "redact_headers"]
+
+FLUSH_INTERVAL_S = 0.02
+_BUFFER_LIMIT = 256
+_KEEP = 5000
+_SECRET_NAME = re.compile(r"pass(word)?|secret|token|credential|api[-_]?key|auth|cookie|session|private", re.I)
+REDACTED = "[redacted]"
+
+_SCHEMA = """
+create table if not exists requests (
+  id integer primary key autoincrement,
+  ts real not null,
+  method text not null,
+  path text not null,
+  query text not null,
+  api text not null,
+  operation text not null,
+  status integer not null,
+  headers text not null,
+  body text not null,
+  violations text not null,
+  duration_ms real not null
+)
+"""
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Headers with credentials and cookies replaced by ``[redacted]``."""
+    return {k: (REDACTED if _SECRET_NAME.search(k) else v) for k, v in headers.items()}
+
+
+def redact_body(value: Any) -> Any:
+    """A JSON value with every field named like a secret replaced by ``[redacted]``."""
+    if isinstance(value, dict):
+        return {k: (REDACTED if _SECRET_NAME.search(str(k)) else redact_body(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_body(v) for v in value]
+    return value
+
+
+@dataclass
+class JournalEntry:
+    """One answered request, secrets already redacted."""
+
+    method: str
+    path: str
+    query: str
+    api: str
+    operation: str
+    status: int
+    headers: dict[str, str]
+    body: Any
+    violations: list[dict[str, str]]
+    duration_ms: float
+    ts: float = field(default_factory=time.time)
+
+
+class Journal:
+    """The journal of one app, shared by its worker processes through one SQLite file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._buffer: list[tuple[Any, ...]] = []
+        self._pid = -1
+        self._flusher: threading.Thread | None = None
+        with self._connect() as conn:
+            conn.execute(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.execute("pragma journal_mode=wal")
+        conn.execute("pragma synchronous=normal")
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+            conn = self._connect()
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def _ensure_flusher(self) -> None:
+        if self._pid != os.getpid():  # first use in this (possibly forked) process
+            self._pid = os.getpid()
+            self._lock = threading.Lock()
+            self._buffer = []
+            self._flusher = threading.Thread(target=self._run_flusher, name="apitwin-journal", daemon=True)
+            self._flusher.start()
+
+    def _run_flusher(self) -> None:
+        while True:
+            time.sleep(FLUSH_INTERVAL_S)
+            try:
+                self.flush()
+            except sqlite3.Error:
+                continue
+
+    def record(self, entry: JournalEntry) -> None:
+        """Append ``entry`` (written within :data:`FLUSH_INTERVAL_S`)."""
+        self._ensure_flusher()
+        row = (entry.ts, entry.method, entry.path, entry.query, entry.api, entry.operation, entry.status,
+               json.dumps(entry.headers), json.dumps(entry.body), json.dumps(entry.violations), entry.duration_ms)
+        with self._lock:
+            self._buffer.append(row)
+            full = len(self._buffer) >= _BUFFER_LIMIT
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write this process's buffered entries."""
+        with self._lock:
+            rows, self._buffer = self._buffer, []
+        if not rows:
+            return
+        conn = self._conn()
+        conn.execute("begin immediate")
+        try:
+            conn.executemany(
+                "insert into requests (ts, method, path, query, api, operation, status, headers, body, violations,"
+                " duration_ms) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.execute("delete from requests where id <= (select max(id) from requests) - ?", (_KEEP,))
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+
+    def entries(self, *, limit: int = 100, method: str | None = None, path: str | None = None,
+                operation: str | None = None) -> list[dict[str, Any]]:
+        """The most recent entries first, optionally filtered."""
+        self.flush()
+        sql = "select * from requests where 1=1"
+        args: list[Any] = []
+        for column, value in (("method", method and method.upper()), ("path", path), ("operation", operation)):
+            if value:
+                sql += f" and {column} = ?"
+                args.append(value)
+        sql += " order by id desc limit ?"
+        args.append(max(1, min(limit, _KEEP)))
+        cursor = self._conn().execute(sql, args)
+        names = [d[0] for d in cursor.description]
+        out = []
+        for row in cursor.fetchall():
+            item = dict(zip(names, row, strict=True))
+            for key in ("headers", "body", "violations"):
+                item[key] = json.loads(item[key])
+            out.append(item)
+        return out
+
+    def count(self, *, method: str, path: str, body: Any = None) -> int:
+        """How many recorded requests match ``method`` and ``path`` (and contain ``body``, if given)."""
+        matches = self.entries(limit=_KEEP, method=method, path=path)
+        if body is None:
+            return len(matches)
+        return sum(1 for m in matches if _contains(m["body"], body))
+
+    def reset(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._buffer = []
+        self._conn().execute("delete from requests")
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(k in actual and _contains(actual[k], v) for k, v in expected.items())
+    return bool(actual == expected)
