@@ -33,7 +33,14 @@ __all__ = [
     "resolve_pointer",
 ]
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """The safe loader, with timestamps kept as strings: OpenAPI documents are JSON data."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 _EXTERNAL_REF = re.compile(r"""\$ref['"]?\s*:\s*['"]?(?!['"]?#)[^\s'"]""")
 _COMPONENT = re.compile(r"^/components/([^/]+)/([^/]+)$")
 
@@ -81,13 +88,44 @@ def read_yaml(path: Path) -> Any:
 
 
 def _parse(text: str, path: Path) -> Any:
+    """Parse YAML into JSON data (string keys, no timestamps), through a cache keyed by the text's hash.
+
+    A 4 MB spec takes seconds to parse even with libyaml; its JSON form loads in a
+    tenth of that, so an unchanged large file is read from ``~/.cache/apitwin/parsed``.
+    """
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    cached = _cache_dir().parent / "parsed" / f"{digest}.json"
+    large = len(text) > 64_000
+    if large:
+        try:
+            return json.loads(cached.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
     try:
-        return yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecLoadError(str(path), line, "", f"invalid YAML: {problem}") from exc
+    try:
+        encoded = json.dumps(data, ensure_ascii=False, default=str)
+    except ValueError as exc:  # e.g. a circular alias
+        raise SpecLoadError(str(path), None, "", f"not JSON-compatible data: {exc}") from exc
+    data = json.loads(encoded)  # the same shape cold and warm: string keys only
+    if large:
+        _write_atomically(cached, encoded)
+    return data
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the cache is an optimisation only
 
 
 @lru_cache(maxsize=64)
@@ -346,10 +384,4 @@ def _validate_cached(spec: LoadedSpec, bundler: _Bundler) -> None:
     document = copy.deepcopy(spec.document) if spec.files[1:] else spec.document
     for pointer, message in iter_spec_errors(document):
         raise spec.error(pointer, f"invalid OpenAPI: {message}")
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        tmp = marker.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"spec": str(spec.path)}), encoding="utf-8")
-        os.replace(tmp, marker)
-    except OSError:
-        pass  # the cache is an optimisation only
+    _write_atomically(marker, json.dumps({"spec": str(spec.path)}))

@@ -77,3 +77,22 @@ def test_error_in_a_referenced_file_names_that_file(tmp_path: Path) -> None:
         load_spec(write_spec(tmp_path, spec))
     assert "paths.yaml" in caught.value.file
     assert caught.value.line is not None
+
+
+def test_yaml_dates_and_integer_keys_become_json_data(tmp_path: Path) -> None:
+    spec = make_spec()
+    text = write_spec(tmp_path, spec).read_text().replace("'200':", "200:")
+    text += "x-release: 2026-11-20\n"
+    path = write_spec(tmp_path, text)
+    loaded = load_spec(path)
+    assert loaded.document["x-release"] == "2026-11-20"
+    assert "200" in loaded.document["paths"]["/items/{id}"]["get"]["responses"]
+
+
+def test_large_specs_are_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = make_spec(**{"x-padding": "x" * 70_000})
+    path = write_spec(tmp_path, spec)
+    first = load_spec(path).document
+    assert list((tmp_path / "cache" / "apitwin" / "parsed").glob("*.json"))
+    assert load_spec(path).document == first
