@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
 
 from .admin import ADMIN_PREFIX, register_admin
 from .config import MockConfig
@@ -80,12 +81,22 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
                          provide_automatic_options=False)
 
     register_admin(app, apis, journal)
+    header_params = sorted({str(p.get("name")) for a in apis for op in a.operations
+                            for p, _ in op.operation.parameters if p.get("in") == "header"})
 
     def known(path: str) -> list[str]:
         return [f"{a.name} ({', '.join(p or '/' for p in a.prefixes)})" for a in apis]
 
-    header_params = sorted({str(p.get("name")) for a in apis for op in a.operations
-                            for p, _ in op.operation.parameters if p.get("in") == "header"})
+    @app.before_request
+    def no_slash_redirects() -> Response | None:
+        # werkzeug redirects /x to /x/ when only /x/ is documented: the real services do not,
+        # and clients would silently follow it. Answer 405 (another method owns /x) or 404.
+        if not isinstance(request.routing_exception, RequestRedirect):
+            return None
+        adapter = app.url_map.bind_to_environ(request.environ)
+        methods = [m for m in adapter.allowed_methods(request.path) if m != "OPTIONS"]
+        error = MethodNotAllowed(valid_methods=methods) if methods else request.routing_exception
+        return handle_routing_error(error, config, known)
 
     @app.before_request
     def cors_preflight() -> Response | None:

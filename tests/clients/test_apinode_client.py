@@ -67,7 +67,7 @@ def test_get_variants_and_request_matching(base_url: str) -> None:
 
 
 def test_errors_reach_the_client_in_the_dss_error_model(base_url: str, client: dataikuapi.APINodeClient) -> None:
-    with pytest.raises(DataikuException, match="BadRequestException.*/items/0/features"):
+    with pytest.raises(DataikuException, match=r"BadRequestException.*/items/0/features"):
         client.predict_records("predict-churn", [{"features": 3}])
     with pytest.raises(DataikuException, match="UnauthorizedException"):
         dataikuapi.APINodeClient(base_url, "churn-scoring").predict_record("predict-churn", {"a": 1})

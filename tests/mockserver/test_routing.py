@@ -88,3 +88,18 @@ def test_two_specs_on_distinct_paths_share_one_port(tmp_path: Path) -> None:
     client = client_for(first, second)
     assert client.get("/one/items/1").status_code == 200
     assert client.get("/two/items/1").status_code == 200
+
+
+def test_no_redirect_to_a_trailing_slash_variant(tmp_path: Path) -> None:
+    spec = make_spec(paths={
+        "/run/": {"get": {"operationId": "runGet", "responses": {"200": {"description": "ok"}}}},
+        "/run": {"post": {"operationId": "runPost", "responses": {"200": {"description": "ok"}}}},
+        "/only/": {"get": {"operationId": "only", "responses": {"200": {"description": "ok"}}}},
+    })
+    client = client_for(write_spec(tmp_path, spec))
+    wrong_method = client.get("/run")
+    assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "POST"
+    assert client.get("/run/").status_code == 200
+    missing_slash = client.get("/only")
+    assert missing_slash.status_code == 404
+    assert "/only/" in missing_slash.get_json()["detail"]
