@@ -88,25 +88,21 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
         return [f"{a.name} ({', '.join(p or '/' for p in a.prefixes)})" for a in apis]
 
     @app.before_request
-    def no_slash_redirects() -> Response | None:
-        # werkzeug redirects /x to /x/ when only /x/ is documented: the real services do not,
-        # and clients would silently follow it. Answer 405 (another method owns /x) or 404.
-        if not isinstance(request.routing_exception, RequestRedirect):
-            return None
-        adapter = app.url_map.bind_to_environ(request.environ)
-        methods = [m for m in adapter.allowed_methods(request.path) if m != "OPTIONS"]
-        error = MethodNotAllowed(valid_methods=methods) if methods else request.routing_exception
-        return handle_routing_error(error, config, known)
-
-    @app.before_request
-    def cors_preflight() -> Response | None:
+    def before_dispatch() -> Response | None:
+        if isinstance(request.routing_exception, RequestRedirect):
+            # werkzeug redirects /x to /x/ when only /x/ is documented: the real services do not,
+            # and clients would silently follow it. Answer 405 (another method owns /x) or 404.
+            adapter = app.url_map.bind_to_environ(request.environ)
+            methods = [m for m in adapter.allowed_methods(request.path) if m != "OPTIONS"]
+            error = MethodNotAllowed(valid_methods=methods) if methods else request.routing_exception
+            return handle_routing_error(error, config, known)
         if not config.cors or request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
             return None
         adapter = app.url_map.bind_to_environ(request.environ)
-        methods = adapter.allowed_methods(request.path)
-        if not methods:
+        allowed = adapter.allowed_methods(request.path)
+        if not allowed:
             return None  # unknown path: the usual 404
-        return handle_preflight(config, methods, header_params)
+        return handle_preflight(config, allowed, header_params)
 
     @app.errorhandler(HTTPException)
     def routing_error(error: HTTPException) -> Response:

@@ -10,6 +10,7 @@ Secrets are redacted before anything is stored.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -37,16 +38,27 @@ create table if not exists requests (
   operation text not null,
   status integer not null,
   headers text not null,
-  body text not null,
+  body text,
   violations text not null,
   duration_ms real not null
 )
 """
 
 
-def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Headers with credentials and cookies replaced by ``[redacted]``."""
-    return {k: (REDACTED if _SECRET_NAME.search(k) else v) for k, v in headers.items()}
+_SECRET_HEADERS: dict[str, bool] = {}
+
+
+def _is_secret_header(name: str) -> bool:
+    secret = _SECRET_HEADERS.get(name)
+    if secret is None:
+        secret = _SECRET_HEADERS[name] = bool(_SECRET_NAME.search(name))
+    return secret
+
+
+def redact_headers(headers: Any) -> dict[str, str]:
+    """Headers (a mapping or (name, value) pairs) with credentials and cookies replaced by ``[redacted]``."""
+    items = headers.items() if hasattr(headers, "items") else headers
+    return {k: (REDACTED if _is_secret_header(k) else v) for k, v in items}
 
 
 def redact_body(value: Any) -> Any:
@@ -60,7 +72,7 @@ def redact_body(value: Any) -> Any:
 
 @dataclass
 class JournalEntry:
-    """One answered request, secrets already redacted."""
+    """One answered request. Secrets are redacted when the entry is written, off the request path."""
 
     method: str
     path: str
@@ -68,8 +80,8 @@ class JournalEntry:
     api: str
     operation: str
     status: int
-    headers: dict[str, str]
-    body: Any
+    headers: Any  # a mapping or (name, value) pairs
+    body: str | None  # the raw text of the body
     violations: list[dict[str, str]]
     duration_ms: float
     ts: float = field(default_factory=time.time)
@@ -82,7 +94,7 @@ class Journal:
         self.path = path
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._buffer: list[tuple[Any, ...]] = []
+        self._buffer: list[JournalEntry] = []
         self._pid = -1
         self._flusher: threading.Thread | None = None
         with self._connect() as conn:
@@ -120,20 +132,23 @@ class Journal:
     def record(self, entry: JournalEntry) -> None:
         """Append ``entry`` (written within :data:`FLUSH_INTERVAL_S`)."""
         self._ensure_flusher()
-        row = (entry.ts, entry.method, entry.path, entry.query, entry.api, entry.operation, entry.status,
-               json.dumps(entry.headers), json.dumps(entry.body), json.dumps(entry.violations), entry.duration_ms)
         with self._lock:
-            self._buffer.append(row)
+            self._buffer.append(entry)  # serialised by the flusher, off the request path
             full = len(self._buffer) >= _BUFFER_LIMIT
         if full:
-            self.flush()
+            try:
+                self.flush()
+            except sqlite3.Error as exc:  # the journal must never break an answer
+                logging.getLogger("apitwin").warning("journal: %s", exc)
 
     def flush(self) -> None:
         """Write this process's buffered entries."""
         with self._lock:
-            rows, self._buffer = self._buffer, []
-        if not rows:
+            entries, self._buffer = self._buffer, []
+        if not entries:
             return
+        rows = [(e.ts, e.method, e.path, e.query, e.api, e.operation, e.status, json.dumps(redact_headers(e.headers)),
+                 _stored_body(e.body), json.dumps(e.violations), e.duration_ms) for e in entries]
         conn = self._conn()
         conn.execute("begin immediate")
         try:
@@ -163,8 +178,9 @@ class Journal:
         out = []
         for row in cursor.fetchall():
             item = dict(zip(names, row, strict=True))
-            for key in ("headers", "body", "violations"):
+            for key in ("headers", "violations"):
                 item[key] = json.loads(item[key])
+            item["body"] = _loaded_body(item["body"])
             out.append(item)
         return out
 
@@ -180,6 +196,27 @@ class Journal:
         with self._lock:
             self._buffer = []
         self._conn().execute("delete from requests")
+
+
+def _stored_body(text: str | None) -> str | None:
+    """The body as stored: JSON bodies with secret-named fields redacted; others truncated."""
+    if text is None:
+        return None
+    if _SECRET_NAME.search(text):
+        try:
+            return json.dumps(redact_body(json.loads(text)))
+        except ValueError:
+            return REDACTED  # not JSON, but mentions a secret: keep nothing
+    return text[:16384]
+
+
+def _loaded_body(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _contains(actual: Any, expected: Any) -> bool:

@@ -119,8 +119,13 @@ class _Param:
     types: list[str]
     item_types: list[str]
     explode: bool
+    others: frozenset[str] = frozenset()  # the other query parameters (for free-form objects)
 
     def read(self, request: IncomingRequest) -> tuple[bool, Any]:
+        if self.location == "query" and "object" in self.types:
+            # form + explode object: every query parameter not declared otherwise is a member
+            members = {k: v for k, v in query_items(request.query) if k not in self.others}
+            return bool(members), members
         if self.location == "path":
             if self.name not in request.path_params:
                 return False, None
@@ -176,7 +181,7 @@ class RequestValidator:
                 continue
             schema = deref(doc, p.get("schema") or {})
             item_schema = deref(doc, schema.get("items") or {}) if isinstance(schema, dict) else {}
-            if "object" in _types(schema):
+            if "object" in _types(schema) and not (location == "query" and style == "form" and explode):
                 needs_fallback = True
                 continue
             params.append(
@@ -206,6 +211,10 @@ class RequestValidator:
                     compiler.at(operation.body_pointer + join_pointer("content", media_type, "schema"))
                     if has_schema else None
                 )
+        query_names = frozenset(p.name for p in params if p.location == "query")
+        for param in params:
+            if param.location == "query" and "object" in param.types:
+                param.others = query_names - {param.name}
         validator = cls(operation, params, body_required, body_media)
         if needs_fallback:
             validator.fallback = core_validator(operation, doc)

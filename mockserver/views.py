@@ -17,7 +17,7 @@ from .behaviour import cors_headers, planned_delay_ms, planned_fault, preflight_
 from .config import MockConfig
 from .engine import CompiledOperation, Reply, problem_reply
 from .examples import parse_prefer
-from .journal import Journal, JournalEntry, redact_body, redact_headers
+from .journal import Journal, JournalEntry
 from .problems import Problem, Violation
 from .validation import IncomingRequest
 
@@ -66,14 +66,11 @@ def _incoming(req: Request, path_params: dict[str, str], cookies: bool) -> Incom
 
 def _record(journal: Journal, operation: CompiledOperation, req: Request, incoming: IncomingRequest, reply: Reply,
             violations: list[Violation], started: float) -> None:
-    if incoming.json is not None:
-        body: Any = redact_body(incoming.json)
-    else:
-        body = incoming.body[:4096].decode("utf-8", "replace") if incoming.body else None
+    body = incoming.body.decode("utf-8", "replace") if incoming.body else None
     journal.record(JournalEntry(
         method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=operation.api.name,
         operation=operation.operation.operation_id, status=reply.status,
-        headers=redact_headers(dict(req.headers.items())), body=body,
+        headers=list(req.headers.items()), body=body,
         violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000))
 
 
