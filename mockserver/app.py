@@ -30,7 +30,13 @@ def _journal(config: MockConfig) -> Journal | None:
     if path is None:
         folder = tempfile.mkdtemp(prefix="apitwin-")
         path = os.path.join(folder, "journal.sqlite")
-        atexit.register(shutil.rmtree, folder, True)
+        owner = os.getpid()
+
+        def cleanup() -> None:  # only the process that made it; forked workers share it
+            if os.getpid() == owner:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        atexit.register(cleanup)
     return Journal(path)
 
 
