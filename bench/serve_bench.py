@@ -2,7 +2,7 @@
 
     python bench/serve_bench.py [SPEC] [--duration 10] [--connections 32] [--no-prism]
 
-Each server runs with the same settings where they apply (gunicorn, 2 sync workers;
+Each server runs with the same settings where they apply (gunicorn, 2 workers as `apitwin serve`;
 Prism is one Node process). Three request mixes are derived from the spec: a GET
 with path parameters, a POST with a documented valid body, and the same POST with
 an invalid body. Load comes from wrk (Debian package `wrk`), bounded in time and
