@@ -121,7 +121,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
 
 
 def start(kind: str, spec: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT}"}
     if kind == "apitwin":
         cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", str(spec), "--port", str(port),
                "--workers", str(workers), "--log-level", "error"]
@@ -129,7 +129,7 @@ def start(kind: str, spec: Path, port: int, workers: int) -> subprocess.Popen[by
         # the same gunicorn settings as `apitwin serve` (mockserver.server.gunicorn_settings)
         cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", WORKER_CLASS,
                "--threads", str(THREADS), "--keep-alive", "5", "-b", f"127.0.0.1:{port}", "--log-level", "error",
-               "--chdir", str(HERE), "bare_app:app"]
+               "-c", "python:gunicorn_conf", "--chdir", str(HERE), "bare_app:app"]
     else:
         prism = HERE / "node_modules" / ".bin" / "prism"
         cmd = [str(prism), "mock", str(spec), "-p", str(port), "-h", "127.0.0.1", "-v", "error"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -11,12 +12,26 @@ from typing import Any
 
 from flask import Flask
 
-__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "running", "serve"]
+__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "running", "serve", "set_nodelay"]
 
 #: gunicorn worker class and threads per worker: threads keep connections alive for clients
 #: (browsers, SDKs, load generators) so a request costs no TCP handshake.
 WORKER_CLASS = "gthread"
 THREADS = 4
+
+
+def set_nodelay(server: Any) -> None:
+    """gunicorn ``when_ready`` hook: TCP_NODELAY on the listeners (accepted sockets inherit it).
+
+    gunicorn writes the headers and the body of a small answer in two calls; with
+    Nagle's algorithm on, the body then waits for the client's delayed ACK, and the
+    throughput of keep-alive clients collapses at random (seen at 1,500 instead of
+    3,500 requests/s).
+    """
+    for listener in getattr(server, "LISTENERS", []):
+        sock = getattr(listener, "sock", None)
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def default_workers() -> int:
@@ -48,6 +63,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
                 "loglevel": "warning",
                 "graceful_timeout": 5,
                 "proc_name": "apitwin",
+                "when_ready": set_nodelay,
             }
             for key, value in settings.items():
                 if value is not None:
