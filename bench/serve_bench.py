@@ -128,7 +128,7 @@ def start(kind: str, spec: Path, port: int, workers: int) -> subprocess.Popen[by
     elif kind == "flask":
         # the same gunicorn settings as `apitwin serve` (mockserver.server.gunicorn_settings)
         cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", WORKER_CLASS,
-               "--threads", str(THREADS), "--keep-alive", "5", "-b", f"127.0.0.1:{port}", "--log-level", "error",
+               "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "error",
                "-c", "python:gunicorn_conf", "--chdir", str(HERE), "bare_app:app"]
     else:
         prism = HERE / "node_modules" / ".bin" / "prism"

@@ -18,7 +18,7 @@ from .config import MockConfig
 from .engine import MockAPI
 from .journal import Journal
 from .routing import build_routes
-from .views import handle_preflight, handle_routing_error, make_view
+from .views import fast_dispatch, handle_preflight, handle_routing_error, make_view
 
 __all__ = ["ADMIN_PREFIX", "create_app", "default_spec_paths"]
 
@@ -113,5 +113,7 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     @app.errorhandler(HTTPException)
     def routing_error(error: HTTPException) -> Response:
         return handle_routing_error(error, config, known)
+
+    app.wsgi_app = fast_dispatch(app)  # type: ignore[method-assign,assignment]
 
     return app

@@ -14,10 +14,12 @@ from flask import Flask
 
 __all__ = ["THREADS", "WORKER_CLASS", "default_workers", "running", "serve", "set_nodelay"]
 
-#: gunicorn worker class and threads per worker: threads keep connections alive for clients
-#: (browsers, SDKs, load generators) so a request costs no TCP handshake.
-WORKER_CLASS = "gthread"
-THREADS = 4
+#: gunicorn worker class. Threaded workers (gthread) keep connections alive, but each
+#: connection then stays with the worker that accepted it, and a burst of connections often
+#: lands on one worker: throughput halved at random in the benchmark. Sync workers take one
+#: request per connection and so spread the load evenly.
+WORKER_CLASS = "sync"
+THREADS = 1
 
 
 def set_nodelay(server: Any) -> None:
@@ -35,13 +37,13 @@ def set_nodelay(server: Any) -> None:
 
 
 def default_workers() -> int:
-    """One sync worker per core."""
-    return max(1, os.cpu_count() or 1)
+    """gunicorn's rule for sync workers: two per core, plus one (a delayed answer holds only its worker)."""
+    return 2 * (os.cpu_count() or 1) + 1
 
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False) -> None:
-    """Serve ``app`` until interrupted: gunicorn (one worker per core, threads), waitress on Windows."""
+    """Serve ``app`` until interrupted: gunicorn (sync workers, see :func:`default_workers`), waitress on Windows."""
     workers = workers or default_workers()
     if sys.platform == "win32":  # pragma: no cover - gunicorn needs fork
         import waitress
@@ -57,7 +59,6 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
                 "workers": workers,
                 "worker_class": WORKER_CLASS,
                 "threads": THREADS,
-                "keepalive": 5,
                 "accesslog": "-" if access_log else None,
                 "errorlog": "-",
                 "loglevel": "warning",

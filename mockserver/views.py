@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Request, Response, request
+from flask import Flask, Request, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -21,7 +21,8 @@ from .journal import Journal, JournalEntry
 from .problems import Problem, Violation
 from .validation import IncomingRequest
 
-__all__ = ["handle_preflight", "handle_routing_error", "make_view", "to_response"]
+__all__ = ["OperationHandler", "fast_dispatch", "handle_preflight", "handle_routing_error", "make_view",
+           "to_response"]
 
 log = logging.getLogger("apitwin")
 _rng = random.Random()
@@ -74,22 +75,33 @@ def _record(journal: Journal, operation: CompiledOperation, req: Request, incomi
         violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000))
 
 
-def make_view(operation: CompiledOperation, names: dict[str, str],
-              journal: Journal | None = None) -> Callable[..., Response]:
-    """The view function of one operation (``names``: rule variable -> spec parameter name)."""
+class OperationHandler:
+    """Answers the requests of one operation; called by Flask's view or by the fast dispatch."""
 
-    def view(**kwargs: Any) -> Response:
+    def __init__(self, operation: CompiledOperation, names: dict[str, str], journal: Journal | None) -> None:
+        self.operation = operation
+        self.names = names
+        self.journal = journal
+        config = operation.api.config
+        self.config = config
+        self.behaviour = bool(config.delay_ms or config.delay_jitter_ms or config.error_rates)
+
+    def __call__(self, req: Request, kwargs: dict[str, str]) -> Response:
+        """The response to ``req`` (``kwargs``: the matched rule's variables)."""
+        operation, config = self.operation, self.config
         started = time.perf_counter()
         violations: list[Violation] = []
-        req: Request = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+        names = self.names
         incoming = _incoming(req, {names.get(k, k): v for k, v in kwargs.items()}, operation.needs_cookies)
-        prefer = parse_prefer(req.headers.get("Prefer"))
-        accept = req.accept_mimetypes if "Accept" in req.headers else None
-        config = operation.api.config
-        delay = planned_delay_ms(config, prefer, _rng)
-        if delay:
-            time.sleep(delay / 1000)
-        fault = planned_fault(config, prefer, operation.operation.operation_id, _rng)
+        headers = req.headers
+        prefer = parse_prefer(headers.get("Prefer"))
+        accept = req.accept_mimetypes if "Accept" in headers else None
+        fault = None
+        if self.behaviour or prefer.delay_ms is not None or prefer.fault is not None:
+            delay = planned_delay_ms(config, prefer, _rng)
+            if delay:
+                time.sleep(delay / 1000)
+            fault = planned_fault(config, prefer, operation.operation.operation_id, _rng)
         try:
             if fault == "500":
                 raise Problem("injected-fault", f"fault injected for {operation.operation.label}")
@@ -100,23 +112,67 @@ def make_view(operation: CompiledOperation, names: dict[str, str],
             reply = operation.handle(incoming, prefer, accept)
         except Problem as problem:
             if log.isEnabledFor(logging.INFO):
-                _log_problem(operation.operation.label, problem)
+                _log_problem(req, operation.operation.label, problem)
             violations = problem.violations
             reply = operation.error_reply(problem, req.path)
-        if journal is not None:
-            _record(journal, operation, req, incoming, reply, violations, started)
-        if config.cors and "Origin" in req.headers:
-            reply.headers.update(cors_headers(config, req.headers.get("Origin"), operation.exposed_headers))
+        if self.journal is not None:
+            _record(self.journal, operation, req, incoming, reply, violations, started)
+        if config.cors and "Origin" in headers:
+            reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
         return to_response(reply)
 
+
+def make_view(operation: CompiledOperation, names: dict[str, str],
+              journal: Journal | None = None) -> Callable[..., Response]:
+    """The Flask view function of one operation (``names``: rule variable -> spec parameter name)."""
+    handler = OperationHandler(operation, names, journal)
+
+    def view(**kwargs: Any) -> Response:
+        return handler(request._get_current_object(), kwargs)  # type: ignore[attr-defined]
+
     view.__name__ = f"op_{operation.operation.operation_id}"
+    view.handler = handler  # type: ignore[attr-defined]  # used by the fast dispatch
     return view
 
 
-def _log_problem(label: str, problem: Problem) -> None:
+def fast_dispatch(app: Flask) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """A WSGI entry point that answers operations without Flask's per-request machinery.
+
+    Flask pushes contexts, sends signals and runs hooks for every request, which
+    costs as much as the mock's own work. Requests that match an operation go
+    straight to its handler; everything else (admin, CORS preflights, 404, 405)
+    goes through Flask as usual.
+    """
+    flask_wsgi = app.wsgi_app
+    url_map = app.url_map
+    handlers = {endpoint: getattr(view, "handler", None) for endpoint, view in app.view_functions.items()}
+
+    def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        adapter = url_map.bind_to_environ(environ)
+        try:
+            endpoint, args = adapter.match()
+        except HTTPException:
+            return flask_wsgi(environ, start_response)
+        handler = handlers.get(endpoint)
+        if handler is None:
+            return flask_wsgi(environ, start_response)
+        req = Request(environ)
+        try:
+            response = handler(req, args)
+        except ConnectionAbortedError:
+            raise
+        except Exception:  # as Flask would: log it and answer 500
+            log.exception("error answering %s %s", req.method, req.path)
+            return flask_wsgi(environ, start_response)
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+    return dispatch
+
+
+def _log_problem(req: Request, label: str, problem: Problem) -> None:
     level = logging.WARNING if problem.status >= 500 else logging.INFO
     details = "; ".join(str(v) for v in problem.violations) or problem.detail
-    log.log(level, "%s %s %s -> %d: %s", request.method, request.full_path.rstrip("?"), label, problem.status, details)
+    log.log(level, "%s %s %s -> %d: %s", req.method, req.full_path.rstrip("?"), label, problem.status, details)
 
 
 def handle_preflight(config: MockConfig, methods: Iterable[str], documented_headers: Iterable[str]) -> Response | None:
