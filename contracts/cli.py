@@ -76,12 +76,12 @@ def main() -> None:
               help="Accept only this API key / token / basic user (repeatable). Default: any well-formed one.")
 @click.option("--no-response-validation", is_flag=True, help="Skip the self-check of responses.")
 @click.option("--access-log", is_flag=True, help="Log every request.")
-@click.option("--no-journal", is_flag=True, help="Do not keep the request journal (/__apitwin/requests).")
+@click.option("--journal", is_flag=True, help="Keep the request journal (/__apitwin/requests).")
 @click.option("--no-cors", is_flag=True, help="No CORS headers and no preflight answers.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
-                  no_response_validation: bool, access_log: bool, no_journal: bool, no_cors: bool,
+                  no_response_validation: bool, access_log: bool, journal: bool, no_cors: bool,
                   log_level: str) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin) on one port."""
     _setup_logging(log_level)
@@ -89,7 +89,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         accept_any_credential=not credentials,
         credentials=frozenset(credentials),
         validate_responses=not no_response_validation,
-        journal=not no_journal,
+        journal=journal,
         cors=not no_cors,
     )
     for spec in specs:

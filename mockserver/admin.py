@@ -65,7 +65,7 @@ def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None) -> 
 
     def list_requests() -> Response:
         if journal is None:
-            return _json({"detail": "the journal is off"}, 404)
+            return _json({"detail": "the journal is off: start apitwin serve with --journal"}, 404)
         _settle()
         limit = request.args.get("limit", "100")
         entries = journal.entries(limit=int(limit) if limit.isdigit() else 100, method=request.args.get("method"),
@@ -74,7 +74,7 @@ def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None) -> 
 
     def verify_requests() -> Response:
         if journal is None:
-            return _json({"detail": "the journal is off"}, 404)
+            return _json({"detail": "the journal is off: start apitwin serve with --journal"}, 404)
         wanted = request.get_json(silent=True)
         if not isinstance(wanted, dict) or not isinstance(wanted.get("method"), str) or not isinstance(
                 wanted.get("path"), str):

@@ -111,9 +111,14 @@ def _text(value: Any) -> str:
 
 def _contains(actual: Any, expected: Any) -> bool:
     """Whether ``actual`` has every value of ``expected`` (objects compared key by key)."""
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and _contains(actual[k], v) for k, v in expected.items())
-    return bool(actual == expected)
+    if actual == expected:
+        return True
+    if not isinstance(expected, dict) or not isinstance(actual, dict):
+        return False
+    for key, value in expected.items():
+        if key not in actual or not _contains(actual[key], value):
+            return False
+    return True
 
 
 @dataclass

@@ -48,6 +48,8 @@ class CompiledSchema:
 
     def iter_errors(self, instance: Any) -> Iterator[tuple[str, str]]:
         """Every error as (JSON pointer of the failing value, message)."""
+        if self.validator.is_valid(instance):  # the common case, and the cheapest check
+            return
         if self.backend == "rs":
             for error in self.validator.iter_errors(instance):
                 tokens = [escape_token(str(t)) for t in error.instance_path]

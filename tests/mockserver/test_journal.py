@@ -14,7 +14,7 @@ from .conftest import AUTH, PETSTORE
 
 @pytest.fixture()
 def mock_url() -> object:
-    with running(create_app([PETSTORE])) as url:
+    with running(create_app([PETSTORE], MockConfig(journal=True))) as url:
         yield url
 
 
@@ -64,6 +64,6 @@ def test_loaded_apis_and_health(mock_url: str) -> None:
     assert requests.get(mock_url + ADMIN_PREFIX + "/health", timeout=5).json()["status"] == "ok"
 
 
-def test_journal_can_be_switched_off() -> None:
-    with running(create_app([PETSTORE], MockConfig(journal=False))) as url:
+def test_journal_is_off_unless_asked_for() -> None:
+    with running(create_app([PETSTORE])) as url:
         assert requests.get(url + ADMIN_PREFIX + "/requests", timeout=5).status_code == 404
