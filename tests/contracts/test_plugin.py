@@ -1,4 +1,8 @@
-"""The pytest plugins, tested with pytester: contract tests from a user's suite, and the mock fixture."""
+"""The pytest plugins, tested with pytester: contract tests from a user's suite, and the mock fixture.
+
+Each inner run is a subprocess: schemathesis keeps process-wide state that would
+otherwise leak into the rest of the suite.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ def test_api(case):
 def test_contract_tests_pass_against_the_in_process_mock(pytester: pytest.Pytester) -> None:
     pytester.makeini(f"[pytest]\napitwin_contract_spec = {WIDGETS}\n")
     pytester.makepyfile(test_contract=CONTRACT_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--hypothesis-seed=1")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--hypothesis-seed=1")
     result.assert_outcomes(passed=1)  # one item; schemathesis runs each operation as a subtest
     result.stdout.fnmatch_lines(["*1 passed*"])
 
@@ -33,7 +37,7 @@ def test_contract_tests_pass_against_the_in_process_mock(pytester: pytest.Pytest
 def test_contract_tests_catch_a_wrong_implementation(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_contract=CONTRACT_TEST)
     with running(make_app("wrong-status")) as url:
-        result = pytester.runpytest("-p", "no:cacheprovider", f"--apitwin-contract-spec={WIDGETS}",
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--apitwin-contract-spec={WIDGETS}",
                                     f"--apitwin-base-url={url}", "--hypothesis-seed=1")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 1
@@ -42,7 +46,7 @@ def test_contract_tests_catch_a_wrong_implementation(pytester: pytest.Pytester) 
 
 def test_missing_spec_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_contract=CONTRACT_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*apitwin_contract_spec*"])
 
@@ -57,5 +61,5 @@ def test_widget(apitwin_url):
     assert response.status_code == 200
     assert response.json() == {"id": 1, "name": "bolt", "size": 2}
 """)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
