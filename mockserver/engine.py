@@ -26,7 +26,7 @@ from .examples import (
 )
 from .generator import generate
 from .loading import LoadedSpec, load_spec
-from .operations import Operation, iter_operations
+from .operations import Operation, iter_operations, server_prefixes
 from .problems import Problem, Violation, render_problem, render_violations_header
 from .schemas import SchemaCompiler, iter_violations
 from .security import SecurityChecker
@@ -262,4 +262,4 @@ class MockAPI:
             for p in op.operation.prefixes:
                 if p not in seen:
                     seen.append(p)
-        return seen
+        return seen or server_prefixes(self.spec.document.get("servers"))
