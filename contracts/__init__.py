@@ -3,14 +3,19 @@
 The ``apitwin`` command line lives in :mod:`contracts.cli`.
 """
 
+from .diff import Change, diff_specs, render_changes_json, render_changes_text
 from .reports import render_html, render_junit, render_scorecard
 from .verify import CheckFailure, OperationScore, VerifyOptions, VerifyReport, verify, verify_against_mock
 
 __all__ = [
+    "Change",
     "CheckFailure",
     "OperationScore",
     "VerifyOptions",
     "VerifyReport",
+    "diff_specs",
+    "render_changes_json",
+    "render_changes_text",
     "render_html",
     "render_junit",
     "render_scorecard",

@@ -205,3 +205,22 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
     if html_report:
         write_atomically(html_report, render_html(report))
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff_command(old: Path, new: Path, output_format: str) -> None:
+    """What changed from OLD to NEW; exit 1 when a change breaks existing clients."""
+    from contracts.diff import diff_specs, render_changes_json, render_changes_text
+
+    for path in (old, new):
+        if not path.is_file():
+            fail(f"{path}: no such file", EXIT_SPEC)
+    try:
+        changes = diff_specs(old, new)
+    except SpecLoadError as exc:
+        fail(str(exc), EXIT_SPEC)
+    click.echo(render_changes_json(changes) if output_format == "json" else render_changes_text(changes))
+    sys.exit(EXIT_FINDINGS if any(c.breaking for c in changes) else EXIT_OK)

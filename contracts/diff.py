@@ -1,0 +1,199 @@
+"""``diff``: what changed between two versions of a spec, and which changes break existing clients.
+
+Breaking (a client written against OLD fails against NEW): a removed operation,
+success status, response field or media type; a new required parameter, request
+property or security requirement; a parameter or request body that became
+required; a changed type; a narrowed enum or narrowed bounds on what clients
+send; a removed security alternative. Additions that clients can ignore are
+listed as non-breaking changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mockserver import load_spec
+from mockserver.operations import Operation, deref, iter_operations
+
+__all__ = ["Change", "diff_specs", "render_changes_json", "render_changes_text"]
+
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference: where (operation and JSON-pointer-like location), what, and whether it breaks clients."""
+
+    operation: str
+    location: str
+    message: str
+    breaking: bool
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    t = schema.get("type")
+    if isinstance(t, str):
+        return {t}
+    if isinstance(t, list):
+        return {str(x) for x in t}
+    return set()
+
+
+class _Differ:
+    def __init__(self, old_doc: dict[str, Any], new_doc: dict[str, Any]) -> None:
+        self.old_doc = old_doc
+        self.new_doc = new_doc
+        self.changes: list[Change] = []
+
+    def add(self, operation: str, location: str, message: str, breaking: bool) -> None:
+        self.changes.append(Change(operation, location, message, breaking))
+
+    def schema(self, op: str, where: str, old: Any, new: Any, direction: str, depth: int = 0,
+               seen: frozenset[tuple[int, int]] = frozenset()) -> None:
+        """Compare two schemas; ``direction`` is ``request`` (clients send it) or ``response`` (clients read it)."""
+        old, new = deref(self.old_doc, old or {}), deref(self.new_doc, new or {})
+        if not isinstance(old, dict) or not isinstance(new, dict) or depth > _MAX_DEPTH:
+            return
+        key = (id(old), id(new))
+        if key in seen:
+            return
+        seen = seen | {key}
+        old_t, new_t = _types(old), _types(new)
+        if old_t and new_t and old_t != new_t:
+            widened = old_t < new_t
+            breaking = not widened if direction == "request" else True
+            self.add(op, where, f"type {'/'.join(sorted(old_t))} -> {'/'.join(sorted(new_t))}", breaking)
+        old_enum, new_enum = old.get("enum"), new.get("enum")
+        if isinstance(old_enum, list) and isinstance(new_enum, list):
+            removed = [v for v in old_enum if v not in new_enum]
+            added = [v for v in new_enum if v not in old_enum]
+            if removed:
+                self.add(op, where, f"enum narrowed: {removed} removed", direction == "request")
+            if added:
+                self.add(op, where, f"enum widened: {added} added", direction == "response")
+        elif new_enum is not None and old_enum is None:
+            self.add(op, where, f"enum introduced: {new_enum}", direction == "request")
+        self.bounds(op, where, old, new, direction)
+        old_props = old.get("properties") or {}
+        new_props = new.get("properties") or {}
+        old_req, new_req = set(old.get("required") or []), set(new.get("required") or [])
+        for name in sorted(old_props.keys() - new_props.keys()):
+            self.add(op, f"{where}/{name}", "property removed", direction == "response")
+        for name in sorted(new_props.keys() - old_props.keys()):
+            required = name in new_req
+            self.add(op, f"{where}/{name}", f"{'required' if required else 'optional'} property added",
+                     direction == "request" and required)
+        for name in sorted(new_req - old_req):
+            if name in old_props:
+                self.add(op, f"{where}/{name}", "property became required", direction == "request")
+        for name in sorted(old_req - new_req):
+            if name in new_props:
+                self.add(op, f"{where}/{name}", "property no longer required", direction == "response")
+        for name in sorted(old_props.keys() & new_props.keys()):
+            self.schema(op, f"{where}/{name}", old_props[name], new_props[name], direction, depth + 1, seen)
+        if "items" in old or "items" in new:
+            self.schema(op, f"{where}/items", old.get("items"), new.get("items"), direction, depth + 1, seen)
+
+    def bounds(self, op: str, where: str, old: dict[str, Any], new: dict[str, Any], direction: str) -> None:
+        for key, narrower in (("minimum", "up"), ("exclusiveMinimum", "up"), ("minLength", "up"), ("minItems", "up"),
+                              ("maximum", "down"), ("exclusiveMaximum", "down"), ("maxLength", "down"),
+                              ("maxItems", "down")):
+            a, b = old.get(key), new.get(key)
+            if not isinstance(b, (int, float)) or isinstance(b, bool):
+                continue
+            if a is None:
+                self.add(op, where, f"{key} {b} introduced", direction == "request")
+            elif isinstance(a, (int, float)) and a != b:
+                narrowed = b > a if narrower == "up" else b < a
+                self.add(op, where, f"{key} {a} -> {b}", direction == "request" and narrowed)
+
+    def operation(self, old: Operation, new: Operation) -> None:
+        label = f"{new.method.upper()} {new.path}"
+        old_params = {(p.get("name"), p.get("in")): p for p, _ in old.parameters}
+        new_params = {(p.get("name"), p.get("in")): p for p, _ in new.parameters}
+        for key in new_params.keys() - old_params.keys():
+            required = bool(new_params[key].get("required"))
+            self.add(label, f"{key[1]} {key[0]}", f"{'required' if required else 'optional'} parameter added",
+                     required)
+        for key in old_params.keys() - new_params.keys():
+            self.add(label, f"{key[1]} {key[0]}", "parameter removed", False)
+        for key in old_params.keys() & new_params.keys():
+            if new_params[key].get("required") and not old_params[key].get("required"):
+                self.add(label, f"{key[1]} {key[0]}", "parameter became required", True)
+            self.schema(label, f"{key[1]} {key[0]}", old_params[key].get("schema"), new_params[key].get("schema"),
+                        "request")
+        self.body(label, old, new)
+        self.responses(label, old, new)
+        self.security(label, old, new)
+
+    def body(self, label: str, old: Operation, new: Operation) -> None:
+        old_body, new_body = old.request_body or {}, new.request_body or {}
+        if new_body.get("required") and not old_body.get("required"):
+            self.add(label, "requestBody", "request body became required", True)
+        old_content, new_content = old_body.get("content") or {}, new_body.get("content") or {}
+        for media in old_content.keys() - new_content.keys():
+            self.add(label, f"requestBody {media}", "request media type removed", True)
+        for media in new_content.keys() - old_content.keys():
+            self.add(label, f"requestBody {media}", "request media type added", False)
+        for media in old_content.keys() & new_content.keys():
+            self.schema(label, f"requestBody {media}", (old_content[media] or {}).get("schema"),
+                        (new_content[media] or {}).get("schema"), "request")
+
+    def responses(self, label: str, old: Operation, new: Operation) -> None:
+        for status in old.responses.keys() - new.responses.keys():
+            self.add(label, f"response {status}", "response removed", status.startswith("2"))
+        for status in new.responses.keys() - old.responses.keys():
+            self.add(label, f"response {status}", "response added", False)
+        for status in old.responses.keys() & new.responses.keys():
+            old_content = old.responses[status][0].get("content") or {}
+            new_content = new.responses[status][0].get("content") or {}
+            for media in old_content.keys() - new_content.keys():
+                self.add(label, f"response {status} {media}", "response media type removed", True)
+            for media in new_content.keys() - old_content.keys():
+                self.add(label, f"response {status} {media}", "response media type added", False)
+            for media in old_content.keys() & new_content.keys():
+                self.schema(label, f"response {status} {media}", (old_content[media] or {}).get("schema"),
+                            (new_content[media] or {}).get("schema"), "response")
+
+    def security(self, label: str, old: Operation, new: Operation) -> None:
+        old_alts = {frozenset(r) for r in old.security}
+        new_alts = {frozenset(r) for r in new.security}
+        for alt in old_alts - new_alts:
+            names = " + ".join(sorted(alt)) or "anonymous access"
+            self.add(label, "security", f"security alternative removed: {names}", bool(old_alts))
+        for alt in new_alts - old_alts:
+            names = " + ".join(sorted(alt)) or "anonymous access"
+            self.add(label, "security", f"security alternative added: {names}", not old_alts and bool(alt))
+
+
+def diff_specs(old_path: str | Path, new_path: str | Path) -> list[Change]:
+    """Every change from the spec at ``old_path`` to the one at ``new_path``, breaking ones first."""
+    old_spec, new_spec = load_spec(old_path), load_spec(new_path)
+    differ = _Differ(old_spec.document, new_spec.document)
+    old_ops = {(o.method, o.path): o for o in iter_operations(old_spec)}
+    new_ops = {(o.method, o.path): o for o in iter_operations(new_spec)}
+    for key in sorted(old_ops.keys() - new_ops.keys()):
+        differ.add(f"{key[0].upper()} {key[1]}", "", "operation removed", True)
+    for key in sorted(new_ops.keys() - old_ops.keys()):
+        differ.add(f"{key[0].upper()} {key[1]}", "", "operation added", False)
+    for key in sorted(old_ops.keys() & new_ops.keys()):
+        differ.operation(old_ops[key], new_ops[key])
+    return sorted(differ.changes, key=lambda c: (not c.breaking, c.operation, c.location))
+
+
+def render_changes_text(changes: list[Change]) -> str:
+    """One line per change, breaking ones marked, and a summary line."""
+    lines = [f"{'BREAKING' if c.breaking else 'change  '}  {c.operation}  {c.location}: {c.message}".replace("  :", ":")
+             for c in changes]
+    breaking = sum(1 for c in changes if c.breaking)
+    lines.append(f"{len(changes)} changes, {breaking} breaking" if changes else "no changes")
+    return "\n".join(lines)
+
+
+def render_changes_json(changes: list[Change]) -> str:
+    """The changes as a JSON document."""
+    return json.dumps({"breaking": sum(1 for c in changes if c.breaking), "changes": [asdict(c) for c in changes]},
+                      indent=2)

@@ -1,0 +1,132 @@
+"""`apitwin diff`: each kind of breaking change is caught; additions clients can ignore are not breaking."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from contracts import cli
+from contracts.diff import Change, diff_specs
+
+from ..mockserver.conftest import write_spec
+
+BASE: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Shop", "version": "1"},
+    "security": [{"basic": []}, {"bearer": []}],
+    "paths": {
+        "/orders": {
+            "post": {
+                "operationId": "createOrder",
+                "parameters": [{"name": "dryRun", "in": "query", "schema": {"type": "boolean"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/NewOrder"}}}},
+                "responses": {"201": {"description": "created", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Order"}}}}},
+            }
+        },
+        "/orders/{id}": {
+            "get": {
+                "operationId": "getOrder",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Order"}}}}},
+            }
+        },
+    },
+    "components": {
+        "securitySchemes": {"basic": {"type": "http", "scheme": "basic"},
+                            "bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "NewOrder": {"type": "object", "required": ["sku"], "properties": {
+                "sku": {"type": "string", "maxLength": 20},
+                "quantity": {"type": "integer", "minimum": 1, "maximum": 100},
+                "channel": {"type": "string", "enum": ["web", "store", "phone"]}}},
+            "Order": {"type": "object", "required": ["id", "sku", "status"], "properties": {
+                "id": {"type": "string"}, "sku": {"type": "string"}, "status": {"type": "string"},
+                "total": {"type": "number"}}},
+        },
+    },
+}
+
+
+def changed(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) -> list[Change]:
+    new = copy.deepcopy(BASE)
+    mutate(new)
+    return diff_specs(write_spec(tmp_path, BASE, "old.yaml"), write_spec(tmp_path, new, "new.yaml"))
+
+
+def schemas(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["components"]["schemas"]  # type: ignore[no-any-return]
+
+
+BREAKING: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "removed operation": (lambda d: d["paths"]["/orders/{id}"].pop("get"), "operation removed"),
+    "removed response field": (lambda d: schemas(d)["Order"]["properties"].pop("total"), "property removed"),
+    "response field no longer required": (lambda d: schemas(d)["Order"]["required"].remove("status"),
+                                          "no longer required"),
+    "new required parameter": (lambda d: d["paths"]["/orders/{id}"]["get"]["parameters"].append(
+        {"name": "tenant", "in": "header", "required": True, "schema": {"type": "string"}}), "required parameter"),
+    "new required property": (lambda d: (schemas(d)["NewOrder"]["properties"].update(
+        {"customer": {"type": "string"}}), schemas(d)["NewOrder"]["required"].append("customer")),
+        "required property added"),
+    "narrowed enum": (lambda d: schemas(d)["NewOrder"]["properties"]["channel"]["enum"].remove("phone"),
+                      "enum narrowed"),
+    "narrowed bounds": (lambda d: schemas(d)["NewOrder"]["properties"]["quantity"].update({"maximum": 10}),
+                        "maximum 100 -> 10"),
+    "changed type": (lambda d: schemas(d)["Order"]["properties"]["total"].update({"type": "string"}),
+                     "type number -> string"),
+    "changed media type": (lambda d: d["paths"]["/orders/{id}"]["get"]["responses"]["200"].update(
+        {"content": {"application/xml": {"schema": {"type": "string"}}}}), "response media type removed"),
+    "removed security alternative": (lambda d: d["security"].pop(), "security alternative removed: bearer"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BREAKING))
+def test_each_breaking_change_is_caught(tmp_path: Path, kind: str) -> None:
+    mutate, words = BREAKING[kind]
+    changes = changed(tmp_path, mutate)
+    breaking = [c for c in changes if c.breaking]
+    assert breaking, f"{kind} not reported: {changes}"
+    assert any(words in c.message for c in breaking), breaking
+
+
+def test_additions_clients_can_ignore_are_not_breaking(tmp_path: Path) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        schemas(d)["Order"]["properties"]["note"] = {"type": "string"}
+        schemas(d)["NewOrder"]["properties"]["gift"] = {"type": "boolean"}
+        schemas(d)["NewOrder"]["properties"]["channel"]["enum"].append("app")
+        d["paths"]["/health"] = {"get": {"responses": {"200": {"description": "ok"}}}}
+
+    changes = changed(tmp_path, mutate)
+    assert not any(c.breaking for c in changes), changes
+    # Order is returned by two operations, so its new field is a change of both
+    assert sorted((c.operation, c.message) for c in changes) == [
+        ("GET /health", "operation added"), ("GET /orders/{id}", "optional property added"),
+        ("POST /orders", "enum widened: ['app'] added"), ("POST /orders", "optional property added"),
+        ("POST /orders", "optional property added")]
+
+
+def test_identical_specs_have_no_changes(tmp_path: Path) -> None:
+    assert changed(tmp_path, lambda d: None) == []
+
+
+def test_cli_text_json_and_exit_codes(tmp_path: Path) -> None:
+    old = write_spec(tmp_path, BASE, "old.yaml")
+    new_doc = copy.deepcopy(BASE)
+    new_doc["paths"]["/orders/{id}"].pop("get")
+    new = write_spec(tmp_path, new_doc, "new.yaml")
+    result = CliRunner().invoke(cli.main, ["diff", str(old), str(new)])
+    assert result.exit_code == 1
+    assert "BREAKING  GET /orders/{id}: operation removed" in result.output
+    result = CliRunner().invoke(cli.main, ["diff", str(old), str(new), "--format", "json"])
+    assert json.loads(result.output)["breaking"] == 1
+    assert CliRunner().invoke(cli.main, ["diff", str(old), str(old)]).exit_code == 0
+    missing = CliRunner().invoke(cli.main, ["diff", str(old), str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 3 and "no such file" in missing.output
