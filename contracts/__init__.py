@@ -4,16 +4,21 @@ The ``apitwin`` command line lives in :mod:`contracts.cli`.
 """
 
 from .diff import Change, diff_specs, render_changes_json, render_changes_text
+from .lint import RULES, Finding, lint, render_findings
 from .reports import render_html, render_junit, render_scorecard
 from .verify import CheckFailure, OperationScore, VerifyOptions, VerifyReport, verify, verify_against_mock
 
 __all__ = [
+    "RULES",
     "Change",
     "CheckFailure",
     "OperationScore",
     "VerifyOptions",
     "VerifyReport",
+    "Finding",
     "diff_specs",
+    "lint",
+    "render_findings",
     "render_changes_json",
     "render_changes_text",
     "render_html",

@@ -224,3 +224,35 @@ def diff_command(old: Path, new: Path, output_format: str) -> None:
         fail(str(exc), EXIT_SPEC)
     click.echo(render_changes_json(changes) if output_format == "json" else render_changes_text(changes))
     sys.exit(EXIT_FINDINGS if any(c.breaking for c in changes) else EXIT_OK)
+
+
+@main.command("lint")
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None,
+              help="Lowest severity that fails the run [default: error, or the configuration's].")
+@click.option("--disable", multiple=True, help="Rule to skip (repeatable), in addition to the configuration's.")
+@click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="apitwin.yaml or pyproject.toml to read [default: ./apitwin.yaml, ./pyproject.toml].")
+def lint_command(specs: tuple[Path, ...], output_format: str, fail_on: str | None, disable: tuple[str, ...],
+                 config: Path | None) -> None:
+    """Lint SPECS: structural validity, then named rules; exit 1 when a finding reaches --fail-on."""
+    from contracts.lint import RULES, lint, render_findings
+    from contracts.settings import load_settings
+
+    for spec in specs:
+        if not spec.is_file():
+            fail(f"{spec}: no such file", EXIT_SPEC)
+    settings = load_settings(config=config).get("lint") or {}
+    disabled = {*settings.get("disable", []), *disable}
+    unknown = disabled - set(RULES) - {"openapi-structure", "spec-load"}
+    if unknown:
+        raise click.UsageError(f"unknown rules {sorted(unknown)}; known: {', '.join(RULES)}")
+    threshold = fail_on or settings.get("fail-on") or "error"
+    findings = lint(specs, disabled)
+    text = render_findings(findings, output_format)
+    if text:
+        click.echo(text)
+    failing = [f for f in findings if f.severity == "error" or threshold == "warning"]
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)

@@ -1,0 +1,161 @@
+"""`apitwin lint`: each rule catches its problem with file, line and pointer; formats; --fail-on; configuration."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from contracts import cli
+from contracts.lint import RULES, lint
+
+from ..conftest import SPECS
+from ..mockserver.conftest import write_spec
+
+CLEAN: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Shop", "version": "1"},
+    "servers": [{"url": "https://shop.example.com/api"}],
+    "security": [{"basic": []}],
+    "tags": [{"name": "orders"}],
+    "paths": {
+        "/orders/{id}": {
+            "get": {
+                "operationId": "getOrder", "summary": "Get an order", "tags": ["orders"],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+                                "example": "ord-1"}],
+                "responses": {
+                    "200": {"description": "ok", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Order"},
+                        "examples": {"one": {"value": {"id": "ord-1", "total": 12.5}}}}}},
+                    "404": {"description": "not found"},
+                },
+            }
+        }
+    },
+    "components": {
+        "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+        "schemas": {"Order": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "string"}, "total": {"type": "number"}}}},
+    },
+}
+
+
+def op(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["paths"]["/orders/{id}"]["get"]  # type: ignore[no-any-return]
+
+
+CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "operation-id": (lambda d: op(d).pop("operationId"), "/paths/~1orders~1{id}/get"),
+    "path-parameters": (lambda d: op(d)["parameters"][0].update({"name": "orderId"}), "/paths/~1orders~1{id}/get"),
+    "success-response": (lambda d: op(d)["responses"].update({"418": op(d)["responses"].pop("200")}),
+                         "/paths/~1orders~1{id}/get/responses"),
+    "error-responses": (lambda d: op(d)["responses"].pop("404"), "/paths/~1orders~1{id}/get/responses"),
+    "security-declared": (lambda d: d.pop("security"), "/paths/~1orders~1{id}/get"),
+    "tags-declared": (lambda d: op(d)["tags"].append("billing"), "/paths/~1orders~1{id}/get/tags/1"),
+    "summary": (lambda d: op(d).pop("summary"), "/paths/~1orders~1{id}/get"),
+    "servers": (lambda d: d.pop("servers"), ""),
+    "unused-component": (lambda d: d["components"]["schemas"].update({"Unused": {"type": "string"}}),
+                         "/components/schemas/Unused"),
+    "example-valid": (lambda d: op(d)["responses"]["200"]["content"]["application/json"]["examples"]["one"].update(
+        {"value": {"id": 7}}),
+        "/paths/~1orders~1{id}/get/responses/200/content/application~1json/examples/one/value/id"),
+    "placeholder-example": (lambda d: op(d)["parameters"][0].update({"example": "string"}),
+                            "/paths/~1orders~1{id}/get/parameters/0/example"),
+}
+
+
+def test_the_clean_spec_is_clean(tmp_path: Path) -> None:
+    assert lint([write_spec(tmp_path, CLEAN)]) == []
+
+
+def test_every_rule_has_a_case() -> None:
+    assert set(CASES) == set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_each_rule_reports_file_line_and_pointer(tmp_path: Path, rule: str) -> None:
+    doc = copy.deepcopy(CLEAN)
+    mutate, pointer = CASES[rule]
+    mutate(doc)
+    path = write_spec(tmp_path, doc)
+    # openapi-spec-validator also reports undeclared path parameters, as a structural error
+    findings = lint([path], disabled={"openapi-structure"} if rule == "path-parameters" else ())
+    assert findings and {f.rule for f in findings} == {rule}, findings
+    finding = findings[0]
+    assert finding.pointer == pointer
+    assert finding.file.endswith("spec.yaml") and finding.line is not None and finding.line >= 1
+    assert finding.severity == RULES[rule].severity
+
+
+def test_structural_error_without_a_path_is_located_from_its_message(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    op(doc)["parameters"][0]["name"] = "orderId"
+    findings = lint([write_spec(tmp_path, doc)])
+    assert findings[0].rule == "openapi-structure"
+    assert findings[0].pointer == "/paths/~1orders~1{id}/get" and findings[0].line and findings[0].line > 5
+
+
+def test_structural_errors_come_first_and_stop_the_rules(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    op(doc)["responses"]["200"]["description"] = 5
+    findings = lint([write_spec(tmp_path, doc)])
+    assert {f.rule for f in findings} == {"openapi-structure"}
+    assert findings[0].line is not None
+
+
+def test_ref_outside_the_folder_is_a_finding(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    doc["components"]["schemas"]["Order"] = {"$ref": "../elsewhere.yaml#/Order"}
+    findings = lint([write_spec(tmp_path / "api", doc)])
+    assert [f.rule for f in findings] == ["spec-load"]
+    assert "leaves the spec's folder" in findings[0].message
+
+
+def test_shipped_specs_lint_clean() -> None:
+    shipped = [p for p in sorted(SPECS.glob("*.yaml")) if p.stem != "dataiku-dss"]  # the DSS frame: issues 4, 5
+    assert shipped
+    assert lint(shipped) == []
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli.main, ["lint", *args])
+    return result.exit_code, result.output
+
+
+def test_output_formats(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    op(doc).pop("operationId")
+    path = str(write_spec(tmp_path, doc))
+    code, text = run(path)
+    assert code == 1 and "operation-id" in text and "1 findings: 1 errors, 0 warnings" in text
+    code, out = run(path, "--format", "json")
+    assert json.loads(out)[0]["rule"] == "operation-id"
+    code, out = run(path, "--format", "sarif")
+    sarif = json.loads(out)
+    assert sarif["version"] == "2.1.0"
+    result = sarif["runs"][0]["results"][0]
+    assert result["ruleId"] == "operation-id"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+    code, out = run(path, "--format", "github")
+    assert out.startswith("::error file=") and ",line=" in out and "title=operation-id::" in out
+
+
+def test_fail_on_and_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = copy.deepcopy(CLEAN)
+    op(doc).pop("summary")  # a warning
+    path = str(write_spec(tmp_path, doc))
+    assert run(path)[0] == 0
+    assert run(path, "--fail-on", "warning")[0] == 1
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.apitwin.lint]\nfail-on = "warning"\n')
+    assert run(path)[0] == 1
+    (tmp_path / "apitwin.yaml").write_text("lint:\n  disable: [summary]\n  fail-on: warning\n")
+    code, out = run(path)
+    assert code == 0 and "no findings" in out
+    assert run(path, "--disable", "nope")[0] == 2
