@@ -131,7 +131,7 @@ def _write_atomically(path: Path, text: str) -> None:
 @lru_cache(maxsize=64)
 def _composed(path: Path) -> yaml.Node | None:
     try:
-        return yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=_Base)
     except (OSError, yaml.YAMLError):
         return None
 
