@@ -31,6 +31,7 @@ STATUS: dict[str, tuple[int, str]] = {
     "invalid-response": (500, "Mock Response Does Not Match The Spec"),
     "no-response": (500, "No Response Documented"),
     "injected-fault": (500, "Injected Fault"),
+    "internal-error": (500, "Internal Error"),
 }
 
 _TYPE_BASE = "https://apitwin.dev/problems/"

@@ -161,9 +161,10 @@ def fast_dispatch(app: Flask) -> Callable[[dict[str, Any], Any], Iterable[bytes]
             response = handler(req, args)
         except ConnectionAbortedError:
             raise
-        except Exception:  # as Flask would: log it and answer 500
+        except Exception as exc:  # as Flask would: log it and answer 500, here as a problem
             log.exception("error answering %s %s", req.method, req.path)
-            return flask_wsgi(environ, start_response)
+            problem = Problem("internal-error", f"the mock failed to answer: {type(exc).__name__}: {exc}")
+            response = to_response(problem_reply(problem, req.path, handler.config))
         return response(environ, start_response)  # type: ignore[no-any-return]
 
     return dispatch

@@ -103,3 +103,15 @@ def test_no_redirect_to_a_trailing_slash_variant(tmp_path: Path) -> None:
     missing_slash = client.get("/only")
     assert missing_slash.status_code == 404
     assert "/only/" in missing_slash.get_json()["detail"]
+
+
+def test_an_internal_error_is_a_logged_500_problem(pets: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver import engine
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine.CompiledOperation, "handle", broken)
+    response = pets.get("/api/v1/pets/1", headers=AUTH)
+    assert response.status_code == 500
+    assert response.get_json()["title"] == "Internal Error" and "boom" in response.get_json()["detail"]
