@@ -83,7 +83,7 @@ def main() -> None:
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
                   no_response_validation: bool, access_log: bool, journal: bool, no_cors: bool,
                   log_level: str) -> None:
-    """Serve SPECS (default: the five specs shipped with apitwin) on one port."""
+    """Serve SPECS (default: every spec shipped in specs/) on one port."""
     _setup_logging(log_level)
     config = MockConfig(
         accept_any_credential=not credentials,
