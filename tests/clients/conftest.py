@@ -1,0 +1,23 @@
+"""Fixtures for the official clients pointed at the mocks of specs/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from dataikuapi import DSSClient
+
+#: the API key the DSS tests send (HTTP basic, key as user name)
+DSS_API_KEY = "dkuaps-mHq2TnK8cS1vW4xYb7zR0pLe"
+
+
+@pytest.fixture(scope="session")
+def dss(serve_specs: Callable[..., str]) -> DSSClient:
+    """`dataikuapi.DSSClient` pointed at the mock of specs/dataiku-dss.yaml (prefix /dip/publicapi)."""
+    return DSSClient(serve_specs("dataiku-dss.yaml"), api_key=DSS_API_KEY)
+
+
+@pytest.fixture(scope="session")
+def dss_url(serve_specs: Callable[..., str]) -> str:
+    """Base URL of the DSS mock (append /public/api or /dip/publicapi)."""
+    return serve_specs("dataiku-dss.yaml")
