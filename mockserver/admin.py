@@ -6,7 +6,8 @@
 | GET /__apitwin/apis | every API with its operations, prefixes and example names |
 | GET /__apitwin/requests?limit=&method=&path=&operation= | the journal, newest first |
 | POST /__apitwin/requests/verify ``{"method", "path", "body"?, "count"?}`` | ``{"matched": n, "ok": bool}`` |
-| POST /__apitwin/reset | clears the journal |
+| POST /__apitwin/reset | clears the journal and, in stateful mode, the state (seeded again on next use) |
+| GET /__apitwin/state | stateful mode: each operation's inferred role |
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask import Flask, Response, request
 
 from .engine import MockAPI
 from .journal import FLUSH_INTERVAL_S, Journal
+from .state import StateStore
 
 __all__ = ["ADMIN_PREFIX", "register_admin"]
 
@@ -51,7 +53,8 @@ def describe(apis: list[MockAPI]) -> list[dict[str, Any]]:
     return out
 
 
-def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None) -> None:
+def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None,
+                   store: StateStore | None = None) -> None:
     """Add the admin endpoints to ``app``."""
     summary = [{"name": a.name, "title": a.spec.title, "operations": len(a.operations), "prefixes": a.prefixes}
                for a in apis]
@@ -89,10 +92,18 @@ def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None) -> 
     def reset() -> Response:
         if journal is not None:
             journal.reset()
+        if store is not None:
+            store.reset()
         return Response(status=204)
+
+    def state() -> Response:
+        if store is None:
+            return _json({"detail": "stateful mode is off: start apitwin serve with --stateful"}, 404)
+        return _json({a.name: a.state.roles() for a in apis if a.state is not None})
 
     for rule, view, methods in (("/health", health, ["GET"]), ("/apis", list_apis, ["GET"]),
                                 ("/requests", list_requests, ["GET"]),
-                                ("/requests/verify", verify_requests, ["POST"]), ("/reset", reset, ["POST"])):
+                                ("/requests/verify", verify_requests, ["POST"]), ("/reset", reset, ["POST"]),
+                                ("/state", state, ["GET"])):
         app.add_url_rule(ADMIN_PREFIX + rule, endpoint=f"apitwin_admin_{view.__name__}", view_func=view,
                          methods=methods)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -17,28 +19,59 @@ from .admin import ADMIN_PREFIX, register_admin
 from .config import MockConfig
 from .engine import MockAPI
 from .journal import Journal
+from .recordings import RecordingIndex, load_recordings
 from .routing import build_routes
+from .state import StateStore, open_store
 from .views import fast_dispatch, handle_preflight, handle_routing_error, make_view
 
 __all__ = ["ADMIN_PREFIX", "create_app", "default_spec_paths"]
+
+log = logging.getLogger("apitwin")
+
+
+def _private_file(name: str) -> str:
+    """A file in a new private temporary folder, removed when the process that made it exits."""
+    folder = tempfile.mkdtemp(prefix="apitwin-")
+    owner = os.getpid()
+
+    def cleanup() -> None:  # only the process that made it; forked workers share it
+        if os.getpid() == owner:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(cleanup)
+    return os.path.join(folder, name)
 
 
 def _journal(config: MockConfig) -> Journal | None:
     if not config.journal:
         return None
-    path = config.journal_path
-    if path is None:
-        folder = tempfile.mkdtemp(prefix="apitwin-")
-        path = os.path.join(folder, "journal.sqlite")
-        owner = os.getpid()
+    return Journal(config.journal_path or _private_file("journal.sqlite"))
 
-        def cleanup() -> None:  # only the process that made it; forked workers share it
-            if os.getpid() == owner:
-                shutil.rmtree(folder, ignore_errors=True)
 
-        atexit.register(cleanup)
-    return Journal(path)
+def _store(config: MockConfig) -> StateStore | None:
+    if not config.stateful:
+        return None
+    return open_store(config.state or _private_file("state.sqlite"))
 
+
+def _check_recordings(app: Flask, index: RecordingIndex, operations: dict[str, Any]) -> None:
+    """Report the recordings that match no operation or whose answer no longer conforms to the spec."""
+    adapter = app.url_map.bind("localhost")
+    for exchange in index.exchanges:
+        try:
+            endpoint, _ = adapter.match(exchange.path, method=exchange.method)
+        except HTTPException:
+            log.warning("recording %s: %s %s matches no operation of the spec; it is never replayed",
+                        exchange.source, exchange.method, exchange.path)
+            continue
+        operation = operations.get(endpoint)
+        if operation is None:
+            continue
+        violations = operation.check_response(exchange.status, exchange.media_type, exchange.response_body)
+        if violations:
+            index.stale.append((exchange, violations))
+            log.warning("recording %s: the recorded answer of %s no longer conforms to the spec: %s",
+                        exchange.source, operation.operation.label, "; ".join(str(v) for v in violations))
 
 
 def default_spec_paths() -> list[Path]:
@@ -59,7 +92,8 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     """
     config = config or MockConfig()
     paths = [Path(p) for p in spec_paths] if spec_paths else default_spec_paths()
-    apis = [MockAPI.load(p, config) for p in paths]
+    store = _store(config)
+    apis = [MockAPI.load(p, config, store) for p in paths]
 
     app = Flask("apitwin")
     app.url_map.strict_slashes = True
@@ -67,6 +101,7 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     app.extensions["apitwin"] = apis
     journal = _journal(config)
     app.extensions["apitwin_journal"] = journal
+    app.extensions["apitwin_state"] = store
 
     entries = []
     operations = {}
@@ -78,15 +113,18 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
                       if p.get("in") == "path" and p.get("x-apitwin-greedy")}
             entries.append((endpoint, op.operation.method, op.operation.path, op.operation.prefixes, greedy,
                             op.operation.label))
+    recordings = RecordingIndex(load_recordings(Path(config.recordings))) if config.recordings else None
     views: dict[str, Callable[..., Response]] = {}
     for route in build_routes(entries):
         view = views.get(route.endpoint)
         if view is None:
-            view = views[route.endpoint] = make_view(operations[route.endpoint], route.names, journal)
+            view = views[route.endpoint] = make_view(operations[route.endpoint], route.names, journal, recordings)
         app.add_url_rule(route.rule, endpoint=route.endpoint, view_func=view, methods=[route.method],
                          provide_automatic_options=False)
 
-    register_admin(app, apis, journal)
+    if recordings is not None:
+        _check_recordings(app, recordings, operations)
+    register_admin(app, apis, journal, store)
     header_params = sorted({str(p.get("name")) for a in apis for op in a.operations
                             for p, _ in op.operation.parameters if p.get("in") == "header"})
 

@@ -32,6 +32,11 @@ class MockConfig:
         journal: keep the request journal (``/__apitwin/requests``). Off by default: writing it
             costs about 8% of throughput and pushes the p99 latency of a busy mock past 10 ms.
         journal_path: its SQLite file; default: a file in a new private temporary folder.
+        stateful: stateful mode: what a client creates, changes or deletes is remembered
+            (collections inferred from the paths, seeded from the examples).
+        state: where stateful mode keeps its resources: a SQLite file (kept across restarts) or a
+            ``redis://`` URL (shared by several instances); default: a file in a private temporary folder.
+        recordings: a folder of recorded exchanges (``apitwin record``) replayed before the spec's examples.
     """
 
     accept_any_credential: bool = True
@@ -48,6 +53,9 @@ class MockConfig:
     max_delay_ms: int = 60_000
     journal: bool = False
     journal_path: str | None = None
+    stateful: bool = False
+    state: str | None = None
+    recordings: str | None = None
 
     def error_rate(self, operation_id: str) -> float:
         """The configured share of injected 500s for ``operation_id``."""

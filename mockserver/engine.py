@@ -30,6 +30,8 @@ from .operations import Operation, iter_operations, server_prefixes
 from .problems import Problem, Violation, render_problem, render_violations_header
 from .schemas import SchemaCompiler, iter_violations
 from .security import SecurityChecker
+from .state import StateStore
+from .stateful import StatefulEngine
 from .validation import IncomingRequest, RequestValidator, is_json
 
 __all__ = ["CompiledOperation", "MockAPI", "Reply", "problem_reply"]
@@ -79,6 +81,15 @@ class CompiledOperation:
                           f"{', '.join(self.media_types)}",
                           [Violation("header", "Accept", f"documented: {', '.join(self.media_types)}")])
         self.validator.validate(request)
+        state = self.api.state
+        if state is not None and prefer.code is None and prefer.example is None and not prefer.dynamic:
+            reply = state.handle(self, request, accept)
+            if reply is not None:
+                return reply
+        return self.answer(request, prefer, accept)
+
+    def answer(self, request: IncomingRequest, prefer: Prefer, accept: Any) -> Reply:
+        """The documented answer to a valid ``request``: selection and self-check (no state)."""
         status, response, media, example = select_response(self.operation, self.responses, prefer, request, accept)
         headers = dict(self._documented_headers(response))
         if media is None or status in (204, 304):
@@ -92,6 +103,28 @@ class CompiledOperation:
         if status == 201 and "Location" in response.headers and "Location" not in headers:
             headers["Location"] = _location(request, value)
         return Reply(status, body, media.media_type, headers)
+
+    def check_response(self, status: int, media_type: str | None, body: bytes) -> list[Violation]:
+        """What is wrong with a real or recorded answer ``status`` / ``media_type`` / ``body`` per the spec."""
+        response = find_status(self.responses, status)
+        if response is None:
+            documented = ", ".join(r.status for r in self.responses)
+            return [Violation("response", "status", f"received {status}, documented: {documented}")]
+        if not response.media:
+            return [] if not body else [Violation("response", "body", f"{status} documents no body")]
+        base = (media_type or "").split(";")[0].strip().lower()
+        media = response.media.get(base) or next(
+            (m for name, m in response.media.items() if name.endswith("/*") and base.startswith(name[:-1])), None)
+        if media is None:
+            return [Violation("response", "content-type",
+                              f"received {base or 'none'}, documented: {', '.join(response.media)}")]
+        if not is_json(media.media_type) or media.validator is None:
+            return []
+        try:
+            value = json.loads(body) if body else None
+        except ValueError as exc:
+            return [Violation("response", "body", f"not JSON: {exc}")]
+        return list(iter_violations(media.validator, value, "response"))
 
     def _generated(self, response: ResponseSpec, media: MediaSpec, request: IncomingRequest,
                    prefer: Prefer) -> tuple[Any, bytes]:
@@ -232,11 +265,13 @@ def problem_reply(problem: Problem, instance: str, config: MockConfig) -> Reply:
 class MockAPI:
     """One spec, compiled: its operations ready to answer."""
 
-    def __init__(self, spec: LoadedSpec, config: MockConfig) -> None:
+    def __init__(self, spec: LoadedSpec, config: MockConfig, store: StateStore | None = None) -> None:
         self.spec = spec
         self.config = config
         self.compiler = SchemaCompiler(spec.document)
         self.operations = [CompiledOperation(self, op) for op in iter_operations(spec)]
+        #: stateful mode's engine (None: stateless)
+        self.state = StatefulEngine(spec.name, self.operations, store) if store is not None else None
         for op in self.operations:
             for example in op.invalid_examples:
                 first = example.violations[0]
@@ -245,9 +280,9 @@ class MockAPI:
                             example.name, op.operation.label, first.pointer or "/", first.message)
 
     @classmethod
-    def load(cls, path: str | Path, config: MockConfig) -> MockAPI:
-        """Load, validate and compile the spec at ``path``."""
-        return cls(load_spec(path), config)
+    def load(cls, path: str | Path, config: MockConfig, store: StateStore | None = None) -> MockAPI:
+        """Load, validate and compile the spec at ``path`` (stateful when given a ``store``)."""
+        return cls(load_spec(path), config, store)
 
     @property
     def name(self) -> str:

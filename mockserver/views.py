@@ -18,11 +18,12 @@ from .config import MockConfig
 from .engine import CompiledOperation, Reply, problem_reply
 from .examples import parse_prefer
 from .journal import Journal, JournalEntry
-from .problems import Problem, Violation
+from .problems import Problem, Violation, render_violations_header
+from .recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from .validation import IncomingRequest
 
 __all__ = ["OperationHandler", "fast_dispatch", "handle_preflight", "handle_routing_error", "make_view",
-           "to_response"]
+           "replay", "to_response"]
 
 log = logging.getLogger("apitwin")
 _rng = random.Random()
@@ -78,10 +79,12 @@ def _record(journal: Journal, operation: CompiledOperation, req: Request, incomi
 class OperationHandler:
     """Answers the requests of one operation; called by Flask's view or by the fast dispatch."""
 
-    def __init__(self, operation: CompiledOperation, names: dict[str, str], journal: Journal | None) -> None:
+    def __init__(self, operation: CompiledOperation, names: dict[str, str], journal: Journal | None,
+                 recordings: RecordingIndex | None = None) -> None:
         self.operation = operation
         self.names = names
         self.journal = journal
+        self.recordings = recordings
         config = operation.api.config
         self.config = config
         self.behaviour = bool(config.delay_ms or config.delay_jitter_ms or config.error_rates)
@@ -109,7 +112,10 @@ class OperationHandler:
                 time.sleep(config.fault_timeout_s)
             if fault in ("timeout", "reset"):
                 _drop_connection(req)
-            reply = operation.handle(incoming, prefer, accept)
+            recorded = self.recordings.match(req.method, req.path, list(req.args.items(multi=True)), incoming.body) \
+                if self.recordings is not None else None
+            reply = replay(recorded, self.recordings, config) if recorded is not None and self.recordings else \
+                operation.handle(incoming, prefer, accept)
         except Problem as problem:
             if log.isEnabledFor(logging.INFO):
                 _log_problem(req, operation.operation.label, problem)
@@ -122,10 +128,21 @@ class OperationHandler:
         return to_response(reply)
 
 
-def make_view(operation: CompiledOperation, names: dict[str, str],
-              journal: Journal | None = None) -> Callable[..., Response]:
+def replay(exchange: Exchange, index: RecordingIndex, config: MockConfig) -> Reply:
+    """The recorded answer, with the violations of a recording that no longer conforms in the usual header."""
+    headers = {k: v for k, v in exchange.response_headers.items()
+               if k.lower() not in HOP_BY_HOP and k.lower() != "content-type"}
+    headers["x-apitwin-recording"] = exchange.source.name if exchange.source else "recorded"
+    stale = next((v for e, v in index.stale if e is exchange), None)
+    if stale:
+        headers[config.violations_header] = render_violations_header(stale)
+    return Reply(exchange.status, exchange.response_body, exchange.media_type, headers)
+
+
+def make_view(operation: CompiledOperation, names: dict[str, str], journal: Journal | None = None,
+              recordings: RecordingIndex | None = None) -> Callable[..., Response]:
     """The Flask view function of one operation (``names``: rule variable -> spec parameter name)."""
-    handler = OperationHandler(operation, names, journal)
+    handler = OperationHandler(operation, names, journal, recordings)
 
     def view(**kwargs: Any) -> Response:
         return handler(request._get_current_object(), kwargs)  # type: ignore[attr-defined]

@@ -1,0 +1,231 @@
+"""Stateful mode (--stateful): collections inferred from paths, seeded from examples, shared by workers."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from flask.testing import FlaskClient
+
+from mockserver import MockConfig, create_app, running
+
+from .conftest import client_for
+
+NOTES = Path(__file__).resolve().parent.parent / "data" / "specs" / "notes.yaml"
+KEY = {"X-Key": "k"}
+
+
+@pytest.fixture()
+def notes(tmp_path: Path) -> FlaskClient:
+    return client_for(NOTES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+
+
+def test_roles_are_inferred_from_paths_and_methods(notes: FlaskClient) -> None:
+    roles = notes.get("/__apitwin/state").get_json()["notes"]
+    assert roles == {"listNotes": "list", "createNote": "create", "getNote": "read", "replaceNote": "replace",
+                     "updateNote": "update", "deleteNote": "delete", "getNoteSettings": "doc-read",
+                     "setNoteSettings": "doc-write", "archiveNote": "scoped"}
+
+
+def test_the_world_starts_from_the_examples(notes: FlaskClient) -> None:
+    listed = notes.get("/api/notes", headers=KEY).get_json()
+    assert listed == {"items": [{"id": "n1", "title": "Groceries"}, {"id": "n2", "title": "Ideas"}], "total": 2}
+    # n1 has its own read example; n2 comes from the list, completed from the read example's fields
+    assert notes.get("/api/notes/n1", headers=KEY).get_json()["body"] == "milk, eggs"
+    assert notes.get("/api/notes/n2", headers=KEY).get_json()["title"] == "Ideas"
+    assert notes.get("/api/notes/n9", headers=KEY).status_code == 404
+
+
+def test_create_read_update_delete(notes: FlaskClient) -> None:
+    created = notes.post("/api/notes", headers=KEY, json={"title": "Plan", "tags": ["work"]})
+    assert created.status_code == 201
+    note = created.get_json()
+    new_id = note["id"]
+    assert note == {"id": new_id, "title": "Plan", "body": "", "tags": ["work"]}  # the create example fills the rest
+    assert created.headers["Location"] == f"/api/notes/{new_id}"
+    assert notes.get(f"/api/notes/{new_id}", headers=KEY).get_json() == note
+    assert [n["id"] for n in notes.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1", "n2", new_id]
+    assert notes.get("/api/notes", headers=KEY).get_json()["total"] == 3
+
+    patched = notes.patch(f"/api/notes/{new_id}", headers=KEY, json={"body": "step 1"}).get_json()
+    assert patched == {**note, "body": "step 1"}
+    replaced = notes.put(f"/api/notes/{new_id}", headers=KEY, json={"title": "Plan B"}).get_json()
+    assert replaced["title"] == "Plan B" and replaced["id"] == new_id and replaced["tags"] == []
+
+    assert notes.delete(f"/api/notes/{new_id}", headers=KEY).status_code == 204
+    gone = notes.get(f"/api/notes/{new_id}", headers=KEY)
+    assert gone.status_code == 404
+    assert gone.get_json()["code"] == "NOT_FOUND"  # the API's own error model
+    assert f"noteId '{new_id}' does not exist" in gone.get_json()["message"]
+    assert notes.delete(f"/api/notes/{new_id}", headers=KEY).status_code == 404
+    assert notes.patch(f"/api/notes/{new_id}", headers=KEY, json={"body": "x"}).status_code == 404
+
+
+def test_a_client_supplied_key_is_kept_and_a_duplicate_refused(notes: FlaskClient) -> None:
+    assert notes.post("/api/notes", headers=KEY, json={"id": "mine", "title": "T"}).get_json()["id"] == "mine"
+    again = notes.post("/api/notes", headers=KEY, json={"id": "mine", "title": "T"})
+    assert again.status_code == 400 and "already exists" in again.get_json()["message"]
+
+
+def test_put_on_a_missing_item_creates_it(notes: FlaskClient) -> None:
+    assert notes.put("/api/notes/fresh", headers=KEY, json={"title": "New"}).status_code == 200
+    assert notes.get("/api/notes/fresh", headers=KEY).get_json()["title"] == "New"
+
+
+def test_documents_are_read_back_and_die_with_their_owner(notes: FlaskClient) -> None:
+    assert notes.get("/api/notes/n1/settings", headers=KEY).get_json() == {"pinned": False, "color": "yellow"}
+    assert notes.put("/api/notes/n1/settings", headers=KEY, json={"pinned": True, "color": "blue"}).status_code == 204
+    assert notes.get("/api/notes/n1/settings", headers=KEY).get_json() == {"pinned": True, "color": "blue"}
+    assert notes.delete("/api/notes/n1", headers=KEY).status_code == 204
+    assert notes.get("/api/notes/n1/settings", headers=KEY).status_code == 404
+    assert notes.post("/api/notes/n1/archive", headers=KEY).status_code == 404
+    assert notes.post("/api/notes/n2/archive", headers=KEY).status_code == 204
+
+
+def test_requests_are_still_validated_and_prefer_bypasses_the_state(notes: FlaskClient) -> None:
+    bad = notes.post("/api/notes", headers=KEY, json={"title": ""})
+    assert bad.status_code == 400 and "/title" in bad.headers["sl-violations"]
+    assert notes.get("/api/notes/n9", headers={**KEY, "Prefer": "code=200"}).status_code == 200
+
+
+def test_reset_through_the_admin_api(notes: FlaskClient) -> None:
+    notes.delete("/api/notes/n1", headers=KEY)
+    notes.post("/api/notes", headers=KEY, json={"title": "Plan"})
+    assert notes.post("/__apitwin/reset").status_code == 204
+    assert [n["id"] for n in notes.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1", "n2"]
+
+
+def test_the_state_file_survives_a_restart(tmp_path: Path) -> None:
+    config = MockConfig(stateful=True, state=str(tmp_path / "kept.sqlite"))
+    client_for(NOTES, config=config).post("/api/notes", headers=KEY, json={"id": "kept", "title": "Kept"})
+    assert client_for(NOTES, config=config).get("/api/notes/kept", headers=KEY).get_json()["title"] == "Kept"
+
+
+def test_stateless_by_default() -> None:
+    client = client_for(NOTES)
+    client.delete("/api/notes/n1", headers=KEY)
+    assert client.get("/api/notes/n1", headers=KEY).status_code == 200
+    assert client.get("/__apitwin/state").status_code == 404
+
+
+# -- concurrent writers, through real servers sharing one store ----------------------------------------------
+
+def _hammer(urls: list[str]) -> None:
+    """50 creates and 40 PATCHes of one note, from 8 threads spread over ``urls``: every create is kept."""
+    with httpx.Client(headers=KEY, timeout=30) as http:
+        assert http.put(f"{urls[0]}/api/notes/shared", json={"title": "Shared", "tags": []}).status_code == 200
+
+    def create(i: int) -> int:
+        with httpx.Client(headers=KEY, timeout=30) as http:
+            return http.post(f"{urls[i % len(urls)]}/api/notes", json={"id": f"c{i}", "title": f"n{i}"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(create, range(50)))
+    assert statuses == [201] * 50
+    with httpx.Client(headers=KEY, timeout=30) as http:
+        ids = [n["id"] for n in http.get(f"{urls[-1]}/api/notes").json()["items"]]
+    assert sorted(i for i in ids if i.startswith("c")) == sorted(f"c{i}" for i in range(50))
+    assert len(ids) == len(set(ids)) == 53  # n1, n2, shared + 50
+
+    def field(i: int) -> int:
+        with httpx.Client(headers=KEY, timeout=30) as http:
+            return http.patch(f"{urls[i % len(urls)]}/api/notes/shared", json={"body": f"v{i}"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(field, range(40))) == [200] * 40
+    with httpx.Client(headers=KEY, timeout=30) as http:
+        assert http.get(f"{urls[0]}/api/notes/shared").json()["title"] == "Shared"  # PATCHes merged, not replaced
+
+
+def _merge_race(store_factory: Any) -> None:
+    """Concurrent read-modify-write through the store itself: 8 threads x 25 increments, nothing lost."""
+    store = store_factory()
+
+    def bump(_: int) -> None:
+        store.update("race", "/counter", "/", lambda v: {"n": (v or {"n": 0})["n"] + 1})
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(bump, range(200)))
+    assert store.get("race", "/counter") == {"n": 200}
+    store.close()
+
+
+def _servers(config: MockConfig, count: int) -> Iterator[list[str]]:
+    with ExitStack() as stack:
+        yield [stack.enter_context(running(create_app([NOTES], config))) for _ in range(count)]
+
+
+def test_sqlite_concurrent_writes_from_two_servers_lose_nothing(tmp_path: Path) -> None:
+    from mockserver.state import SQLiteStore
+
+    path = str(tmp_path / "shared.sqlite")
+    for urls in _servers(MockConfig(stateful=True, state=path), 2):
+        _hammer(urls)
+    _merge_race(lambda: SQLiteStore(path))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server (Debian's package) on a free loopback port, for this module."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: `make test` installs Debian's redis-server "
+                    "(apt-get install redis-server)")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(folder)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("redis-server did not start")
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_redis_concurrent_writes_from_two_instances_lose_nothing(redis_url: str) -> None:
+    from mockserver.state import RedisStore
+
+    RedisStore(redis_url).reset()
+    for urls in _servers(MockConfig(stateful=True, state=redis_url), 2):
+        _hammer(urls)
+        # one instance deletes, the other sees it
+        with httpx.Client(headers=KEY) as http:
+            assert http.delete(f"{urls[0]}/api/notes/c7").status_code == 204
+            assert http.get(f"{urls[1]}/api/notes/c7").status_code == 404
+    _merge_race(lambda: RedisStore(redis_url))
+
+
+def test_redis_reset_and_seed(redis_url: str) -> None:
+    from mockserver.state import RedisStore
+
+    RedisStore(redis_url).reset()
+    client = client_for(NOTES, config=MockConfig(stateful=True, state=redis_url))
+    client.delete("/api/notes/n2", headers=KEY)
+    assert [n["id"] for n in client.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1"]
+    assert client.post("/__apitwin/reset").status_code == 204
+    assert [n["id"] for n in client.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1", "n2"]
