@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck bench
+.PHONY: serve test lint typecheck bench system-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,21 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(VENV)/bin/apitwin serve
 
+# Debian packages the tests start for real: redis-server (stateful mode's Redis backend),
+# chromium + chromium-driver (the dashboard's browser test). Installed when missing.
+SYSTEM_BINARIES := redis-server chromium chromedriver
+system-deps:
+	@missing=""; for b in $(SYSTEM_BINARIES); do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    redis-server chromium chromium-driver >/dev/null; \
+	fi
+
 ## test: the whole test suite (what CI runs)
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest
 
 lint: $(STAMP)

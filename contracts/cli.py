@@ -20,8 +20,10 @@ import logging
 import socket
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
+import yaml
 
 from mockserver import MockConfig, RouteCollisionError, SpecLoadError, create_app, serve
 from mockserver.server import default_workers
@@ -35,7 +37,7 @@ EXIT_SPEC = 3
 EXIT_SERVE = 4
 
 
-def fail(message: str, code: int) -> None:
+def fail(message: str, code: int) -> NoReturn:
     """Print one line to stderr and exit with ``code``."""
     click.echo(f"apitwin: {message}", err=True)
     sys.exit(code)
@@ -61,10 +63,58 @@ def _check_bindable(host: str, port: int) -> None:
             fail(f"cannot listen on {host}:{port}: {reason}", EXIT_SERVE)
 
 
+def _default_map(ctx: click.Context, path: Path | None) -> dict[str, Any]:
+    """The configuration file's sections as click defaults (``state-file`` -> ``state_file``), checked."""
+    from contracts.settings import find_settings
+
+    try:
+        found, settings = find_settings(config=path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # tomllib's error is a ValueError
+        fail(f"cannot read the configuration: {type(exc).__name__}: {exc}".splitlines()[0], EXIT_USAGE)
+    defaults: dict[str, Any] = {}
+    group = ctx.command
+    assert isinstance(group, click.Group)
+    for section, values in settings.items():
+        command = group.commands.get(section)
+        if command is None or not isinstance(values, dict):
+            fail(f"{found}: unknown section {section!r}; known: {', '.join(sorted(group.commands))}", EXIT_USAGE)
+        names: dict[str, str] = {}  # the long option (or argument) name -> the parameter's name
+        for param in command.params:
+            if param.name and param.name != "config":
+                longs = [o.lstrip("-") for o in param.opts if o.startswith("--")]
+                names[longs[0] if longs else param.name] = param.name
+        converted: dict[str, Any] = {}
+        for key, value in values.items():
+            name = names.get(str(key)) or names.get(str(key).replace("_", "-"))
+            if name is None:
+                fail(f"{found}: unknown setting {section}.{key}; known: {', '.join(sorted(names))}", EXIT_USAGE)
+            if name == "error_rates" and isinstance(value, dict):
+                value = [f"{k}={v}" for k, v in value.items()]
+            converted[name] = value
+        defaults[section] = converted
+    return defaults
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="apitwin", prog_name="apitwin")
-def main() -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="apitwin.yaml or pyproject.toml ([tool.apitwin]) whose sections set the commands' defaults "
+                   "[default: ./apitwin.yaml, else ./pyproject.toml].")
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None) -> None:
     """apitwin: a faithful twin of an HTTP API from its OpenAPI description."""
+    ctx.default_map = _default_map(ctx, config_file)
+
+
+def _error_rate(value: str) -> tuple[str, float]:
+    name, sep, rate = value.rpartition("=")
+    try:
+        number = float(rate)
+    except ValueError:
+        number = -1.0
+    if not sep or not name or not 0 <= number <= 1:
+        raise click.BadParameter(f"{value!r} is not OPERATION_ID=RATE with RATE between 0 and 1 ('*' for all)")
+    return name, number
 
 
 @main.command("serve")
@@ -74,41 +124,125 @@ def main() -> None:
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Worker processes [default: cores].")
 @click.option("--credential", "credentials", multiple=True,
               help="Accept only this API key / token / basic user (repeatable). Default: any well-formed one.")
-@click.option("--no-response-validation", is_flag=True, help="Skip the self-check of responses.")
+@click.option("--response-validation/--no-response-validation", default=True, show_default=True,
+              help="Check every answer against the spec (the self-check).")
 @click.option("--access-log", is_flag=True, help="Log every request.")
-@click.option("--journal", is_flag=True, help="Keep the request journal (/__apitwin/requests).")
-@click.option("--no-cors", is_flag=True, help="No CORS headers and no preflight answers.")
+@click.option("--journal/--no-journal", default=False, help="Keep the request journal (/__apitwin/requests).")
+@click.option("--cors/--no-cors", default=True, show_default=True, help="CORS headers and preflight answers.")
+@click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed origin (repeatable) [default: any].")
+@click.option("--stateful/--stateless", default=False, show_default=True,
+              help="Remember what clients create, change and delete (collections inferred from the paths).")
+@click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file of the state, kept across restarts [default: a temporary file].")
+@click.option("--state", "state_url", help="redis://HOST:PORT/DB: a state shared by several instances.")
+@click.option("--recordings", type=click.Path(file_okay=False, path_type=Path),
+              help="Replay the exchanges recorded here (apitwin record) before the spec's examples.")
+@click.option("--delay", "delay_ms", default=0, show_default=True, type=click.IntRange(0),
+              help="Milliseconds before every answer.")
+@click.option("--delay-jitter", "delay_jitter_ms", default=0, show_default=True, type=click.IntRange(0),
+              help="Up to this many random milliseconds more.")
+@click.option("--error-rate", "error_rates", multiple=True,
+              help="OPERATION_ID=RATE (or *=RATE): that share of requests gets a 500 (repeatable).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the values generated from schemas.")
+@click.option("--reload/--no-reload", default=True, show_default=True,
+              help="Reload when a spec, a file it references or a recording changes (requests in flight finish).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
-                  no_response_validation: bool, access_log: bool, journal: bool, no_cors: bool,
-                  log_level: str) -> None:
+                  response_validation: bool, access_log: bool, journal: bool, cors: bool,
+                  cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
+                  recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
+                  seed: int, reload: bool, log_level: str) -> None:
     """Serve SPECS (default: every spec shipped in specs/) on one port."""
+    import tempfile
+
     _setup_logging(log_level)
-    config = MockConfig(
-        accept_any_credential=not credentials,
-        credentials=frozenset(credentials),
-        validate_responses=not no_response_validation,
-        journal=journal,
-        cors=not no_cors,
-    )
+    specs = tuple(Path(s) for s in specs)
+    if state_file and state_url:
+        raise click.UsageError("give --state-file or --state, not both")
     for spec in specs:
         if not spec.is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
+    if recordings is not None and not recordings.is_dir():
+        fail(f"{recordings}: no such folder of recordings", EXIT_USAGE)
+    state = state_url or (str(state_file) if state_file else None)
+    stateful = stateful or state is not None  # --state-file or --state imply --stateful
+    if stateful and state is None:  # one file for every worker and every reload
+        state = str(Path(tempfile.mkdtemp(prefix="apitwin-state-")) / "state.sqlite")
+    config = MockConfig(
+        accept_any_credential=not credentials,
+        credentials=frozenset(credentials),
+        validate_responses=response_validation,
+        journal=journal,
+        journal_path=str(Path(tempfile.mkdtemp(prefix="apitwin-journal-")) / "journal.sqlite") if journal else None,
+        cors=cors,
+        cors_origins=tuple(cors_origins) or ("*",),
+        stateful=stateful,
+        state=state,
+        recordings=str(recordings) if recordings else None,
+        delay_ms=delay_ms,
+        delay_jitter_ms=delay_jitter_ms,
+        error_rates=tuple(_error_rate(r) for r in error_rates),
+        seed=seed,
+    )
+
+    def build() -> Any:
+        return create_app(list(specs) or None, config)
+
     try:
-        app = create_app(list(specs) or None, config)
+        app = build()
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
     except RouteCollisionError as exc:
         fail(str(exc), EXIT_SERVE)
+    except Exception as exc:  # e.g. a Redis server that does not answer
+        fail(f"cannot start: {type(exc).__name__}: {exc}", EXIT_SERVE)
     _check_bindable(host, port)
     shown_host = f"[{host}]" if ":" in host else host
     for api in app.extensions["apitwin"]:
         urls = ", ".join(f"http://{shown_host}:{port}{p}" for p in api.prefixes)
         click.echo(f"apitwin: {api.spec.title}: {len(api.operations)} operations at {urls}")
+    if stateful:
+        click.echo(f"apitwin: stateful, state in {state}")
     click.echo(f"apitwin: listening on http://{shown_host}:{port} ({workers or default_workers()} workers); "
-               "Ctrl-C stops")
-    serve(app, host=host, port=port, workers=workers, access_log=access_log)
+               f"dashboard at http://{shown_host}:{port}/__apitwin/; Ctrl-C stops")
+    watched = [p.spec.path.parent for p in app.extensions["apitwin"]] + ([recordings] if recordings else [])
+    serve(app, host=host, port=port, workers=workers, access_log=access_log,
+          rebuild=build if reload else None, watch=watched)
+
+
+@main.command("record")
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--upstream", required=True, help="Base URL of the real implementation (the only host contacted).")
+@click.option("--out", "out", default=Path("recordings"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder of the recordings (one file each).")
+@click.option("--no-record", is_flag=True, help="Only validate (a validation proxy); write nothing.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=4011, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds to wait for the upstream.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record: bool, host: str, port: int,
+                   timeout: float, log_level: str) -> None:
+    """Proxy to UPSTREAM: validate each request and real answer against SPECS and record the exchanges."""
+    from mockserver.proxy import create_proxy_app
+
+    _setup_logging(log_level)
+    for spec in specs:
+        if not Path(spec).is_file():
+            fail(f"{spec}: no such file", EXIT_SPEC)
+    try:
+        app = create_proxy_app(list(specs), upstream, None if no_record else Path(out), timeout=timeout)
+    except SpecLoadError as exc:
+        fail(str(exc), EXIT_SPEC)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--upstream") from None
+    _check_bindable(host, port)
+    click.echo(f"apitwin: recording {upstream} on http://{host}:{port}"
+               + ("" if no_record else f" into {out}/") + "; Ctrl-C stops")
+    serve(app, host=host, port=port, workers=1, threads=8)
+    stats = app.extensions["apitwin_proxy"]
+    click.echo(f"apitwin: {stats.exchanges} exchanges, {stats.deviations} with deviations from the spec")
 
 
 def _parse_header(value: str) -> tuple[str, str]:

@@ -1,10 +1,20 @@
 """apitwin's configuration file: ``[tool.apitwin]`` in pyproject.toml, or apitwin.yaml.
 
-Only the ``lint`` table is read so far::
+One section per command, whose keys are the command's long options (``apitwin.yaml``)::
 
-    [tool.apitwin.lint]
-    disable = ["unused-component"]
-    fail-on = "warning"
+    serve:
+      specs: [specs/tecton.yaml]
+      port: 4010
+      stateful: true
+      state-file: .apitwin/state.sqlite
+      delay: 200
+      error-rates: {getFeatures: 0.1}
+    lint:
+      disable: [unused-component]
+      fail-on: warning
+
+or the same as ``[tool.apitwin.serve]`` / ``[tool.apitwin.lint]`` tables of pyproject.toml.
+The command line wins over the file.
 """
 
 from __future__ import annotations
@@ -15,20 +25,25 @@ from typing import Any
 
 import yaml
 
-__all__ = ["load_settings"]
+__all__ = ["find_settings", "load_settings"]
 
 
-def load_settings(folder: Path | None = None, config: Path | None = None) -> dict[str, Any]:
-    """The apitwin settings: ``config`` if given, else ./apitwin.yaml, else [tool.apitwin] of ./pyproject.toml."""
+def find_settings(folder: Path | None = None, config: Path | None = None) -> tuple[Path | None, dict[str, Any]]:
+    """(the file read, its settings): ``config`` if given, else ./apitwin.yaml, else ./pyproject.toml's."""
     folder = folder or Path.cwd()
     if config is not None:
-        return _read(config)
+        return config, _read(config)
     for candidate in (folder / "apitwin.yaml", folder / "pyproject.toml"):
         if candidate.is_file():
             settings = _read(candidate)
             if settings:
-                return settings
-    return {}
+                return candidate, settings
+    return None, {}
+
+
+def load_settings(folder: Path | None = None, config: Path | None = None) -> dict[str, Any]:
+    """The apitwin settings: ``config`` if given, else ./apitwin.yaml, else [tool.apitwin] of ./pyproject.toml."""
+    return find_settings(folder, config)[1]
 
 
 def _read(path: Path) -> dict[str, Any]:

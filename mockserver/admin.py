@@ -2,6 +2,7 @@
 
 | method and path | answer |
 | --- | --- |
+| GET /__apitwin/ | the dashboard: APIs, operations and examples, a form to try one, the live journal |
 | GET /__apitwin/health | ``{"status": "ok", "apis": [...]}`` |
 | GET /__apitwin/apis | every API with its operations, prefixes and example names |
 | GET /__apitwin/requests?limit=&method=&path=&operation= | the journal, newest first |
@@ -18,8 +19,10 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from .dashboard import DASHBOARD_HTML
 from .engine import MockAPI
 from .journal import FLUSH_INTERVAL_S, Journal
+from .operations import deref
 from .state import StateStore
 
 __all__ = ["ADMIN_PREFIX", "register_admin"]
@@ -37,17 +40,64 @@ def _settle() -> None:
     time.sleep(FLUSH_INTERVAL_S * 1.5)
 
 
+def _example_of(document: dict[str, Any], node: Any) -> Any:
+    """The first example of a parameter or media type object (None when it has none)."""
+    node = deref(document, node)
+    if not isinstance(node, dict):
+        return None
+    examples = node.get("examples")
+    if isinstance(examples, dict) and examples:
+        first = deref(document, next(iter(examples.values())))
+        return first.get("value") if isinstance(first, dict) else None
+    if "example" in node:
+        return node["example"]
+    schema = deref(document, node.get("schema"))
+    if isinstance(schema, dict):
+        if isinstance(schema.get("examples"), list) and schema["examples"]:
+            return schema["examples"][0]
+        return schema.get("example", schema.get("default"))
+    return None
+
+
+def _auth_header(document: dict[str, Any], security: list[dict[str, list[str]]]) -> str:
+    """A credential header line the dashboard's form can send (any well-formed one is accepted by default)."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for alternative in security:
+        for name in alternative:
+            scheme = deref(document, schemes.get(name))
+            if not isinstance(scheme, dict):
+                continue
+            kind = scheme.get("type")
+            if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+                return "Authorization: Basic YXBpdHdpbi1rZXk6"  # apitwin-key:
+            if kind in ("http", "oauth2", "openIdConnect"):
+                return "Authorization: Bearer apitwin-token"
+            if kind == "apiKey" and scheme.get("in") == "header":
+                return f"{scheme.get('name')}: {scheme.get('x-apitwin-prefix', '')}apitwin-key"
+    return ""
+
+
 def describe(apis: list[MockAPI]) -> list[dict[str, Any]]:
-    """The loaded APIs and their operations, as JSON-ready data."""
+    """The loaded APIs and their operations, as JSON-ready data (with what the dashboard's form needs)."""
     out = []
     for api in apis:
+        document = api.spec.document
         operations = []
         for op in api.operations:
             examples = {r.status: {m: [e.name for e in spec.examples] for m, spec in r.media.items()}
                         for r in op.responses}
+            parameters = [{"name": p.get("name"), "in": p.get("in"), "required": bool(p.get("required")),
+                           "example": _example_of(document, p)} for p, _ in op.operation.parameters]
+            body = None
+            content = (op.operation.request_body or {}).get("content") or {}
+            if content:
+                media_type = next((m for m in content if "json" in m), next(iter(content)))
+                body = {"mediaType": media_type, "example": _example_of(document, content[media_type])}
             operations.append({"operationId": op.operation.operation_id, "method": op.operation.method.upper(),
                                "path": op.operation.path, "summary": op.operation.raw.get("summary", ""),
-                               "tags": op.operation.raw.get("tags", []), "examples": examples})
+                               "tags": op.operation.raw.get("tags", []), "examples": examples,
+                               "prefix": (op.operation.prefixes or [""])[0], "parameters": parameters,
+                               "requestBody": body, "auth": _auth_header(document, op.operation.security)})
         out.append({"name": api.name, "title": api.spec.title, "prefixes": api.prefixes,
                     "operations": operations})
     return out
@@ -59,6 +109,11 @@ def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None,
     summary = [{"name": a.name, "title": a.spec.title, "operations": len(a.operations), "prefixes": a.prefixes}
                for a in apis]
     catalogue = describe(apis)
+
+    def dashboard() -> Response:
+        return Response(DASHBOARD_HTML, mimetype="text/html",
+                        headers={"Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; "
+                                                            "script-src 'unsafe-inline'"})
 
     def health() -> Response:
         return _json({"status": "ok", "apis": summary})
@@ -101,7 +156,7 @@ def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None,
             return _json({"detail": "stateful mode is off: start apitwin serve with --stateful"}, 404)
         return _json({a.name: a.state.roles() for a in apis if a.state is not None})
 
-    for rule, view, methods in (("/health", health, ["GET"]), ("/apis", list_apis, ["GET"]),
+    for rule, view, methods in (("/", dashboard, ["GET"]), ("/health", health, ["GET"]), ("/apis", list_apis, ["GET"]),
                                 ("/requests", list_requests, ["GET"]),
                                 ("/requests/verify", verify_requests, ["POST"]), ("/reset", reset, ["POST"]),
                                 ("/state", state, ["GET"])):

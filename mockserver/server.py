@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 __all__ = ["THREADS", "WORKER_CLASS", "default_workers", "running", "serve", "set_nodelay"]
+
+log = logging.getLogger("apitwin")
 
 #: gunicorn worker class. Threaded workers (gthread) keep connections alive, but each
 #: connection then stays with the worker that accepted it, and a burst of connections often
@@ -42,9 +47,17 @@ def default_workers() -> int:
 
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
-          access_log: bool = False) -> None:
-    """Serve ``app`` until interrupted: gunicorn (sync workers, see :func:`default_workers`), waitress on Windows."""
+          access_log: bool = False, threads: int = THREADS, rebuild: Callable[[], Flask] | None = None,
+          watch: Sequence[Path] = ()) -> None:
+    """Serve ``app`` until interrupted: gunicorn (sync workers, see :func:`default_workers`), waitress on Windows.
+
+    With ``rebuild``, a change to a file under ``watch`` builds a new app in the
+    master process; if it builds, gunicorn starts new workers with it and lets the
+    old ones finish their requests in flight (a graceful ``SIGHUP``). If it fails,
+    the error is logged and the running app stays.
+    """
     workers = workers or default_workers()
+    current = app
     if sys.platform == "win32":  # pragma: no cover - gunicorn needs fork
         import waitress
 
@@ -58,20 +71,40 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
                 "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
                 "workers": workers,
                 "worker_class": WORKER_CLASS,
-                "threads": THREADS,
+                "threads": 1,
                 "accesslog": "-" if access_log else None,
                 "errorlog": "-",
                 "loglevel": "warning",
                 "graceful_timeout": 5,
                 "proc_name": "apitwin",
-                "when_ready": set_nodelay,
+                "when_ready": ready,
             }
+            if threads > 1:
+                settings["worker_class"], settings["threads"] = "gthread", threads
             for key, value in settings.items():
                 if value is not None:
                     self.cfg.set(key, value)
 
         def load(self) -> Flask:
-            return app
+            return current  # called in each new worker: after a reload, the rebuilt app
+
+    def ready(server: Any) -> None:
+        set_nodelay(server)
+        if rebuild is not None and watch:
+            threading.Thread(target=reload_on_change, name="apitwin-reload", daemon=True).start()
+
+    def reload_on_change() -> None:
+        nonlocal current
+        from .reload import watch_changes
+
+        for changed in watch_changes(watch):
+            log.info("reloading: %s changed", ", ".join(sorted(changed)))
+            try:
+                current = rebuild()  # type: ignore[misc]
+            except Exception as exc:  # a broken spec: keep serving the last good one
+                log.error("reload failed, still serving the previous version: %s", exc)
+                continue
+            os.kill(os.getpid(), signal.SIGHUP)
 
     _Gunicorn().run()
 

@@ -31,7 +31,10 @@ def test_serve_translates_options_into_one_library_call(monkeypatch: pytest.Monk
     code, output = run("serve", str(PETSTORE), "--port", "4999", "--workers", "3")
     assert code == 0, output
     (_app, kwargs), = calls
-    assert kwargs == {"host": "127.0.0.1", "port": 4999, "workers": 3, "access_log": False}
+    rebuild = kwargs.pop("rebuild")
+    assert callable(rebuild)  # --reload is on by default
+    assert kwargs == {"host": "127.0.0.1", "port": 4999, "workers": 3, "access_log": False,
+                      "watch": [PETSTORE.parent]}
     assert "Pets: 5 operations at http://127.0.0.1:4999/api/v1, http://127.0.0.1:4999/alias" in output
 
 
@@ -103,3 +106,123 @@ def test_serve_end_to_end_and_ctrl_c_stops_cleanly() -> None:
     assert proc.returncode == 0
     assert "Traceback" not in err
     assert "Pets: 5 operations" in out
+
+
+def test_the_configuration_file_sets_every_serve_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(cli, "serve", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(cli, "_check_bindable", lambda host, port: None)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "apitwin.yaml").write_text(f"""
+serve:
+  specs: [{PETSTORE}]
+  port: 4998
+  stateful: true
+  state-file: {tmp_path / "state.sqlite"}
+  delay: 5
+  error-rate: {{getPet: 0.5}}
+  cors: false
+  reload: false
+""")
+    code, output = run("serve", "--delay", "7")  # the command line wins over the file
+    assert code == 0, output
+    (app, kwargs), = calls
+    config = app.extensions["apitwin"][0].config
+    assert (kwargs["port"], kwargs["rebuild"]) == (4998, None)
+    assert config.stateful and config.state == str(tmp_path / "state.sqlite")
+    assert (config.delay_ms, config.error_rates, config.cors) == (7, (("getPet", 0.5),), False)
+    assert "Pets: 5 operations" in output and "stateful" in output
+
+
+def test_pyproject_tool_apitwin_is_read_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(cli, "serve", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(cli, "_check_bindable", lambda host, port: None)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(f'[tool.apitwin.serve]\nspecs = ["{PETSTORE}"]\nport = 4997\n')
+    code, output = run("serve")
+    assert code == 0, output
+    assert calls[0][1]["port"] == 4997
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("serve:\n  colour: blue\n", "unknown setting serve.colour"),
+    ("deploy:\n  port: 1\n", "unknown section 'deploy'"),
+    ("serve: [\n", "cannot read the configuration"),
+])
+def test_a_bad_configuration_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str,
+                                                    message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "apitwin.yaml").write_text(content)
+    code, output = run("serve")
+    assert code == 2
+    assert message in output and len(output.strip().splitlines()) == 1
+
+
+def test_record_needs_an_http_upstream() -> None:
+    code, output = run("record", str(PETSTORE), "--upstream", "file:///etc/passwd")
+    assert code == 2 and "http" in output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
+def test_hot_reload_drops_no_request_in_flight(tmp_path: Path) -> None:
+    import threading
+
+    spec = tmp_path / "pets.yaml"
+    spec.write_text(PETSTORE.read_text())
+    port = free_port()
+    exe = Path(sys.executable).parent / "apitwin"
+    proc = subprocess.Popen([str(exe), "serve", str(spec), "--port", str(port), "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}/api/v1/pets/2"
+    failures: list[str] = []
+    names: list[str] = []
+    stop = threading.Event()
+
+    def load() -> None:  # a client that never stops asking, slow answers included (Prefer: delay)
+        with requests.Session() as http:
+            while not stop.is_set():
+                try:
+                    response = http.get(url, auth=("key", ""), headers={"Prefer": "delay=50"}, timeout=10)
+                    if response.status_code != 200:
+                        failures.append(f"{response.status_code} {response.text[:200]}")
+                    else:
+                        names.append(response.json()["name"])
+                except requests.RequestException as exc:
+                    failures.append(repr(exc))
+
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(url, auth=("key", ""), timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"server did not start: {proc.communicate(timeout=5)}")
+                time.sleep(0.1)
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        spec.write_text(PETSTORE.read_text().replace("Tom", "Thomas"))
+        deadline = time.monotonic() + 30
+        while "Thomas" not in names[-8:] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        spec.write_text("openapi: 3.1.0\npaths: [\n")  # a broken edit: logged, the last good version stays
+        time.sleep(2)
+        stop.set()
+        for thread in threads:
+            thread.join(15)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=15)
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert "Thomas" in names, err
+    assert names[-1] == "Thomas"
+    assert failures == []
+    assert len(names) > 40
+    assert "reload failed" in err and "Traceback" not in err

@@ -6,8 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FLASK_MODULES = {"app.py", "views.py", "server.py", "pytest_plugin.py", "corevalidation.py", "admin.py", "proxy.py",
-                 "dashboard.py", "reload.py"}
+FLASK_MODULES = {"app.py", "views.py", "server.py", "pytest_plugin.py", "corevalidation.py", "admin.py", "proxy.py"}
 
 
 def imports(path: Path) -> set[str]:

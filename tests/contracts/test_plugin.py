@@ -63,3 +63,22 @@ def test_widget(apitwin_url):
 """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_stateful_fixture_resets_the_world_for_each_test(pytester: pytest.Pytester) -> None:
+    notes = DATA / "specs" / "notes.yaml"
+    pytester.makeini(f"[pytest]\napitwin_specs = {notes}\napitwin_stateful = true\n")
+    pytester.makepyfile(test_state="""
+import requests
+
+KEY = {"X-Key": "k"}
+
+def test_delete_then_gone(apitwin):
+    assert requests.delete(apitwin + "/api/notes/n1", headers=KEY).status_code == 204
+    assert requests.get(apitwin + "/api/notes/n1", headers=KEY).status_code == 404
+
+def test_next_test_sees_it_again(apitwin):
+    assert requests.get(apitwin + "/api/notes/n1", headers=KEY).status_code == 200
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
