@@ -433,8 +433,10 @@ class StatefulEngine:
         media = collection.read_media()
         missing: list[bool] = []
 
+        upsert = not merge or _creates(op)
+
         def change(current: Any) -> Any:
-            if current is None and merge:
+            if current is None and not upsert:
                 missing.append(True)
                 return None
             base = current if current is not None else (template if isinstance(template, dict) else {})
@@ -458,6 +460,12 @@ class StatefulEngine:
         if not self.store.delete_tree(self.api, path):
             raise self._not_found(collection, key, op)
         return self._reply(op, request, accept)
+
+
+def _creates(op: CompiledOperation) -> bool:
+    """Whether a PATCH may create what it names: it documents a 201, or says it upserts."""
+    label = f"{op.operation.operation_id} {op.operation.raw.get('summary', '')}".lower()
+    return "201" in op.operation.responses or "upsert" in label or "create or update" in label
 
 
 def _fill(segment: str, params: dict[str, str]) -> str:

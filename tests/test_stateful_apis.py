@@ -1,0 +1,53 @@
+"""Stateful mode on the shipped specs: a create / read / update / delete flow per API, as a frontend would run it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from mockserver import MockConfig, create_app
+
+from .conftest import SPECS
+
+
+def stateful(tmp_path: Path, name: str) -> FlaskClient:
+    return create_app([SPECS / name], MockConfig(stateful=True, state=str(tmp_path / "state.sqlite"))).test_client()
+
+
+@pytest.fixture()
+def crossingminds(tmp_path: Path) -> Iterator[FlaskClient]:
+    yield stateful(tmp_path, "crossingminds.yaml")
+
+
+CM = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJiYWNrZW5kIn0.c2lnbmF0dXJl"}
+
+
+def test_crossingminds_connection_and_table_lifecycle(crossingminds: FlaskClient) -> None:
+    c = crossingminds
+    assert [x["connection"] for x in c.get("/v1/connections/", headers=CM).get_json()["connections"]] == ["S3"]
+    credentials = {"domain": "shop-example", "client_id": "cm-client-42", "client_secret": "s"}
+    assert c.put("/v1/connections/SHOPIFY/", headers=CM, json={"credentials": credentials}).status_code == 204
+    listed = c.get("/v1/connections/", headers=CM).get_json()["connections"]
+    assert [x["connection"] for x in listed] == ["S3", "SHOPIFY"]
+    assert c.get("/v1/connections/SHOPIFY/", headers=CM).get_json()["credentials"]["domain"] == "shop-example"
+    # a table under the new connection: upserted by PATCH, read, listed, deleted
+    assert c.get("/v1/connections/SHOPIFY/tables/orders/", headers=CM).status_code == 404
+    assert c.patch("/v1/connections/SHOPIFY/tables/orders/", headers=CM, json={"resource": "user"}).status_code in (
+        200, 201, 204)
+    assert c.get("/v1/connections/SHOPIFY/tables/orders/", headers=CM).get_json()["resource"] == "user"
+    tables = c.get("/v1/connections/SHOPIFY/tables/", headers=CM).get_json()["tables"]
+    assert "orders" in [t["name"] for t in tables]
+    assert c.delete("/v1/connections/SHOPIFY/", headers=CM).status_code == 204
+    gone = c.get("/v1/connections/SHOPIFY/tables/orders/", headers=CM)
+    assert gone.status_code == 404 and gone.get_json()["error_name"].endswith("_NOT_FOUND")  # as documented
+
+
+def test_apinode_has_no_collections_and_stays_stateless(tmp_path: Path) -> None:
+    client = stateful(tmp_path, "dataiku-apinode.yaml")
+    assert client.get("/__apitwin/state").get_json() == {"dataiku-apinode": {}}
+    answer = client.get("/public/api/v1/churn-scoring/predict-churn/predict-simple?customer_age=42",
+                        headers={"Authorization": "Bearer k"})
+    assert answer.status_code in (200, 400)
