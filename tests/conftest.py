@@ -32,3 +32,28 @@ def serve_specs() -> Iterator[Callable[..., str]]:
             return started[key]
 
         yield serve
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: object, what: str, timeout: float = 20) -> None:
+    """Wait until ``process`` (a ``subprocess.Popen``) listens on ``port``; fail the test if it dies or is late."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:  # type: ignore[attr-defined]
+                pytest.fail(f"{what} did not start")
+            time.sleep(0.05)

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,36 +17,24 @@ import yaml
 from mockserver import MockConfig, create_app, running
 from mockserver.proxy import create_proxy_app
 
+from ..conftest import free_port, wait_for_port
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 WIDGETS = ROOT / "tests" / "data" / "specs" / "widgets.yaml"
 TOKEN = {"Authorization": "Bearer s3cr3t-token-value"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
     """The widgets service with a defect (GET omits the required "size"), in its own process."""
-    port = _free_port()
+    port = free_port()
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from tests.contracts.widgets_impl import make_app; "
             "make_app('missing-field').run(host='127.0.0.1', port=int(sys.argv[2]))")
     process = subprocess.Popen([sys.executable, "-c", code, str(ROOT), str(port)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("the upstream did not start")
-                time.sleep(0.05)
+        wait_for_port(port, process, "the upstream")
         yield url
     finally:
         process.terminate()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -18,6 +16,7 @@ from flask.testing import FlaskClient
 
 from mockserver import MockConfig, create_app, running
 
+from ..conftest import free_port, wait_for_port
 from .conftest import client_for
 
 NOTES = Path(__file__).resolve().parent.parent / "data" / "specs" / "notes.yaml"
@@ -173,12 +172,6 @@ def test_sqlite_concurrent_writes_from_two_servers_lose_nothing(tmp_path: Path) 
     _merge_race(lambda: SQLiteStore(path))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server (Debian's package) on a free loopback port, for this module."""
@@ -186,21 +179,13 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if binary is None:
         pytest.fail("redis-server is not installed: `make test` installs Debian's redis-server "
                     "(apt-get install redis-server)")
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "no", "--dir", str(folder)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("redis-server did not start")
-                time.sleep(0.05)
+        wait_for_port(port, process, "redis-server")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
