@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver import MockConfig, create_app, load_spec, running
-from mockserver.operations import server_prefixes
+from mockserver.operations import HTTP_METHODS, server_prefixes
 
 __all__ = ["CheckFailure", "OperationScore", "VerifyOptions", "VerifyReport", "verify", "verify_against_mock"]
 
@@ -136,11 +136,37 @@ def one_line_reason(title: str, message: str, status: int | None = None) -> str:
     return f"{title}: {'; '.join(parts)}" if parts else title
 
 
-def _resolve_base_url(base_url: str, document: dict[str, Any]) -> str:
+def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The base URL the suite uses, and the document it tests.
+
+    A ``base_url`` without a path gets the spec's first server path. When some path
+    items or operations have servers of their own (another prefix, e.g. an ingest
+    host), the base URL stays at the host root and each path is tested under its
+    own prefix instead: the document's paths are rewritten to full paths.
+    """
     base = base_url.rstrip("/")
-    if urlsplit(base).path in ("", "/"):
-        base += server_prefixes(document.get("servers"))[0]
-    return base
+    if urlsplit(base).path not in ("", "/"):
+        return base, document
+    root = server_prefixes(document.get("servers"))[0]
+    paths = document.get("paths") or {}
+    own = any(isinstance(item, dict) and (item.get("servers") or any(
+        isinstance(op, dict) and op.get("servers") for m, op in item.items() if m in HTTP_METHODS))
+        for item in paths.values())
+    if not own:
+        return base + root, document
+    rewritten: dict[str, Any] = {}
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        item_prefix = server_prefixes(item["servers"])[0] if item.get("servers") else root
+        shared = {k: v for k, v in item.items() if k not in HTTP_METHODS and k != "servers"}
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            prefix = server_prefixes(operation["servers"])[0] if operation.get("servers") else item_prefix
+            target = rewritten.setdefault(prefix + path, dict(shared))
+            target[method] = {k: v for k, v in operation.items() if k != "servers"}
+    return base, {**document, "servers": [{"url": "/"}], "paths": rewritten}
 
 
 def _config(options: VerifyOptions, base_url: str) -> Any:
@@ -183,8 +209,8 @@ def verify(spec_path: str | Path, options: VerifyOptions,
     from schemathesis.engine import events, from_schema
 
     loaded = load_spec(spec_path)
-    base_url = _resolve_base_url(options.base_url, loaded.document)
-    schema = schemathesis.openapi.from_dict(loaded.document, config=_config(options, base_url))
+    base_url, document = _resolve_base_url(options.base_url, loaded.document)
+    schema = schemathesis.openapi.from_dict(document, config=_config(options, base_url))
     filters: dict[str, Any] = {
         f"{kind}_{what}": ()
         for kind in ("include", "exclude")

@@ -115,7 +115,15 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
                             op.operation.label))
     recordings = RecordingIndex(load_recordings(Path(config.recordings))) if config.recordings else None
     views: dict[str, Callable[..., Response]] = {}
-    for route in build_routes(entries):
+    routes = build_routes(entries)
+    # OpenAPI: a concrete path is matched before its templated siblings, whatever the method.
+    # werkzeug would send PUT /users/current to PUT /users/{id} when only GET /users/current exists.
+    static: dict[str, set[str]] = {}
+    for route in routes:
+        if "{}" not in route.shape:
+            static.setdefault(route.shape or "/", set()).update({route.method} | (
+                {"HEAD"} if route.method == "GET" else set()))
+    for route in routes:
         view = views.get(route.endpoint)
         if view is None:
             view = views[route.endpoint] = make_view(operations[route.endpoint], route.names, journal, recordings)
@@ -133,17 +141,21 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
 
     @app.before_request
     def before_dispatch() -> Response | None:
+        concrete = static.get(request.path)
+        preflight = config.cors and request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+        if concrete is not None and request.method not in concrete and not preflight:
+            return handle_routing_error(MethodNotAllowed(valid_methods=sorted(concrete - {"HEAD"})), config, known)
         if isinstance(request.routing_exception, RequestRedirect):
             # werkzeug redirects /x to /x/ when only /x/ is documented: the real services do not,
             # and clients would silently follow it. Answer 405 (another method owns /x) or 404.
             adapter = app.url_map.bind_to_environ(request.environ)
             methods = [m for m in adapter.allowed_methods(request.path) if m != "OPTIONS"]
-            error = MethodNotAllowed(valid_methods=methods) if methods else request.routing_exception
-            return handle_routing_error(error, config, known)
-        if not config.cors or request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+            redirect = MethodNotAllowed(valid_methods=methods) if methods else request.routing_exception
+            return handle_routing_error(redirect, config, known)
+        if not preflight:
             return None
         adapter = app.url_map.bind_to_environ(request.environ)
-        allowed = adapter.allowed_methods(request.path)
+        allowed = [m for m in adapter.allowed_methods(request.path) if concrete is None or m in concrete]
         if not allowed:
             return None  # unknown path: the usual 404
         return handle_preflight(config, allowed, header_params)
@@ -152,6 +164,6 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     def routing_error(error: HTTPException) -> Response:
         return handle_routing_error(error, config, known)
 
-    app.wsgi_app = fast_dispatch(app)  # type: ignore[method-assign,assignment]
+    app.wsgi_app = fast_dispatch(app, static)  # type: ignore[method-assign,assignment]
 
     return app

@@ -110,19 +110,22 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
 
 
 @contextmanager
-def running(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve ``app`` in a background thread on a free port; yield its base URL (``http://127.0.0.1:PORT``)."""
+def running(app: Flask, host: str = "127.0.0.1", ssl_context: Any = None) -> Iterator[str]:
+    """Serve ``app`` in a background thread on a free port; yield its base URL (``http://127.0.0.1:PORT``).
+
+    With an ``ssl.SSLContext`` (for clients that insist on https), the URL is ``https://``.
+    """
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     class _QuietHandler(WSGIRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             return None
 
-    server = make_server(host, 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(host, 0, app, threaded=True, request_handler=_QuietHandler, ssl_context=ssl_context)
     thread = threading.Thread(target=server.serve_forever, name="apitwin-mock", daemon=True)
     thread.start()
     try:
-        yield f"http://{host}:{server.server_port}"
+        yield f"{'https' if ssl_context is not None else 'http'}://{host}:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

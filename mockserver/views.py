@@ -152,19 +152,25 @@ def make_view(operation: CompiledOperation, names: dict[str, str], journal: Jour
     return view
 
 
-def fast_dispatch(app: Flask) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+def fast_dispatch(app: Flask, static: dict[str, set[str]] | None = None,
+                  ) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     """A WSGI entry point that answers operations without Flask's per-request machinery.
 
     Flask pushes contexts, sends signals and runs hooks for every request, which
     costs as much as the mock's own work. Requests that match an operation go
     straight to its handler; everything else (admin, CORS preflights, 404, 405)
-    goes through Flask as usual.
+    goes through Flask as usual. ``static`` maps each concrete path to its methods:
+    another method there is a 405, not a match of a templated sibling.
     """
     flask_wsgi = app.wsgi_app
     url_map = app.url_map
     handlers = {endpoint: getattr(view, "handler", None) for endpoint, view in app.view_functions.items()}
+    concrete = static or {}
 
     def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        methods = concrete.get(environ.get("PATH_INFO", ""))
+        if methods is not None and environ.get("REQUEST_METHOD") not in methods:
+            return flask_wsgi(environ, start_response)  # a concrete path without this method: Flask's 405
         adapter = url_map.bind_to_environ(environ)
         try:
             endpoint, args = adapter.match()

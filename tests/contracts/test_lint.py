@@ -159,3 +159,12 @@ def test_fail_on_and_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     code, out = run(path)
     assert code == 0 and "no findings" in out
     assert run(path, "--disable", "nope")[0] == 2
+
+
+def test_a_type_named_string_is_not_a_placeholder(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    parameter = op(doc)["parameters"][0]
+    parameter["schema"] = {"type": "object"}
+    parameter["example"] = {"columns": [{"name": "customer_id", "type": "string"}], "label": "string"}
+    findings = lint([write_spec(tmp_path, doc)], disabled={"openapi-structure"})
+    assert [f.pointer.rsplit("/", 1)[-1] for f in findings if f.rule == "placeholder-example"] == ["label"]

@@ -100,3 +100,23 @@ def test_operation_filters_select_what_runs() -> None:
 def test_usage_errors() -> None:
     result = CliRunner().invoke(cli.main, ["verify", str(WIDGETS)])
     assert result.exit_code == 2 and "--base-url" in result.output
+
+
+def test_operations_with_servers_of_their_own_are_tested_under_their_prefix(tmp_path: Path) -> None:
+    from contracts.verify import verify_against_mock
+
+    from ..mockserver.conftest import make_spec, write_spec
+
+    ok = {"200": {"description": "ok", "content": {"application/json": {
+        "schema": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}},
+        "examples": {"fine": {"value": {"ok": True}}}}}}}
+    spec = make_spec(servers=[{"url": "https://api.example.com/v2"}], paths={
+        "/status": {"get": {"operationId": "status", "responses": ok}},
+        "/ingest": {"servers": [{"url": "https://ingest.example.com/ingest/v1"}],
+                    "get": {"operationId": "ingest", "responses": ok}},
+        "/query": {"get": {"operationId": "query", "servers": [{"url": "https://query.example.com/q"}],
+                           "responses": ok}},
+    })
+    report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=3, seed=1))
+    assert report.ok, render_scorecard(report)
+    assert report.tested == 3

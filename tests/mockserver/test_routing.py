@@ -115,3 +115,20 @@ def test_an_internal_error_is_a_logged_500_problem(pets: FlaskClient, monkeypatc
     response = pets.get("/api/v1/pets/1", headers=AUTH)
     assert response.status_code == 500
     assert response.get_json()["title"] == "Internal Error" and "boom" in response.get_json()["detail"]
+
+
+def test_a_concrete_path_wins_over_its_templated_sibling_for_every_method(tmp_path: Path) -> None:
+    ok = {"200": {"description": "ok"}}
+    uid = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    spec = make_spec(paths={"/users/current": {"get": {"operationId": "me", "responses": ok}},
+                            "/users/{id}": {"parameters": [uid], "get": {"operationId": "getUser", "responses": ok},
+                                            "put": {"operationId": "updateUser", "responses": ok}}})
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.get("/users/current").status_code == 200
+    wrong = client.put("/users/current")  # not PUT /users/{id} with id "current"
+    assert wrong.status_code == 405 and wrong.headers["Allow"] == "GET"
+    assert client.options("/users/current").headers["Allow"] == "GET"
+    preflight = client.options("/users/current", headers={"Origin": "http://app.local",
+                                                          "Access-Control-Request-Method": "PUT"})
+    assert "PUT" not in preflight.headers["Access-Control-Allow-Methods"]
+    assert client.put("/users/3fa85f64-5717-4562-b3fc-2c963f66afa6").status_code == 200
