@@ -440,8 +440,9 @@ class StatefulEngine:
                 missing.append(True)
                 return None
             base = current if current is not None else (template if isinstance(template, dict) else {})
-            # PATCH merges into what is stored; PUT replaces it (the read example fills required fields)
-            new = _merge(base, body) if merge else {**(template if isinstance(template, dict) else {}), **body}
+            # PATCH merges deeply into what is stored; PUT replaces the fields it sends (many services
+            # treat PUT as a partial update, and a full body replaces everything anyway)
+            new = _merge(base, body) if merge else {**base, **body}
             if collection.key_field and isinstance(new, dict) and isinstance(base, dict):
                 new[collection.key_field] = base.get(collection.key_field, key) if current is not None else key
             return _repair(media, new, base)

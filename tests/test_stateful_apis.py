@@ -51,3 +51,30 @@ def test_apinode_has_no_collections_and_stays_stateless(tmp_path: Path) -> None:
     answer = client.get("/public/api/v1/churn-scoring/predict-churn/predict-simple?customer_age=42",
                         headers={"Authorization": "Bearer k"})
     assert answer.status_code in (200, 400)
+
+
+FB = {"X-API-Key": "d41f7a2c-6e8b-4c3d-9a1f-0b2e4c6d8f1a"}
+
+
+def test_featurebase_database_lifecycle(tmp_path: Path) -> None:
+    c = stateful(tmp_path, "featurebase.yaml")
+    before = [d["name"] for d in c.get("/v2/databases", headers=FB).get_json()["resources"]]
+    assert "events" in before
+    created = c.post("/v2/databases", headers=FB, json={"name": "clicks",
+                                                         "database_options": {"shape": "8gb-aws:us-east-2"}})
+    assert created.status_code == 201
+    new_id = created.get_json()["id"]
+    assert new_id not in ("b9c4e1d2-6a7f-4f1e-9a0b-3c2d1e0f4a5b",) and len(new_id) == 36  # a fresh uuid
+    assert [d["name"] for d in c.get("/v2/databases", headers=FB).get_json()["resources"]] == [*before, "clicks"]
+    assert c.get(f"/v2/databases/{new_id}", headers=FB).get_json()["database_options"] == {
+        "shape": "8gb-aws:us-east-2"}
+    assert c.put(f"/v2/databases/{new_id}", headers=FB, json={"name": "clicks-v2"}).status_code == 202
+    updated = c.get(f"/v2/databases/{new_id}", headers=FB).get_json()
+    assert updated["name"] == "clicks-v2" and updated["database_options"]["shape"] == "8gb-aws:us-east-2"
+    assert c.delete(f"/v2/databases/{new_id}", headers=FB).status_code == 202
+    gone = c.get(f"/v2/databases/{new_id}", headers=FB)
+    assert gone.status_code == 404 and gone.get_json()["code"] == "ResourceNotFound"
+    # what lives under the database goes with it
+    sql = c.post(f"/v2/databases/{new_id}/query/sql", headers={**FB, "Content-Type": "text/plain"},
+                 data="SELECT 1;")
+    assert sql.status_code == 404
