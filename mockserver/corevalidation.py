@@ -10,6 +10,7 @@ the Flask edge.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,12 +34,16 @@ def core_validator(operation: Operation, document: dict[str, Any]) -> Any:
     mini = {**document, "servers": [{"url": "/"}], "paths": {operation.path: item}, "security": []}
     mini.pop("webhooks", None)
     api = OpenAPI(SchemaPath.from_dict(mini), config=Config(spec_validator_cls=None))
-    return _CoreAdapter(api)
+    return _CoreAdapter(api, operation.path)
 
 
 class _CoreAdapter:
-    def __init__(self, api: Any) -> None:
+    def __init__(self, api: Any, template: str) -> None:
         self.api = api
+        # the one-path spec is served at "/": its path finder gets the template with every parameter
+        # replaced by a plain segment (the real values, "/" included for greedy ones, are passed as
+        # path parameters; the request's server prefix plays no part)
+        self.path = re.sub(r"\{[^}/]+\}", "x", template)
 
     def __call__(self, request: IncomingRequest) -> list[Violation]:
         from openapi_core.datatypes import RequestParameters
@@ -49,7 +54,7 @@ class _CoreAdapter:
         query = ImmutableMultiDict(query_items(request.query))
         core_request = _CoreRequest(
             host_url="http://mock",
-            path=request.path,
+            path=self.path,
             method=request.method.lower(),
             parameters=RequestParameters(
                 path=dict(request.path_params),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from .conftest import AUTH
+from .conftest import AUTH, client_for, make_spec, write_spec
 
 
 def test_invalid_body_lists_every_error_with_pointers(pets: FlaskClient) -> None:
@@ -80,3 +82,22 @@ def test_missing_required_body_is_400(pets: FlaskClient) -> None:
     response = pets.post("/api/v1/pets", headers={**AUTH, "Content-Type": "application/json"})
     assert response.status_code == 400
     assert "required" in response.get_json()["message"]
+
+
+def test_multipart_upload_under_a_prefix_with_a_greedy_path(tmp_path: Path) -> None:
+    spec = make_spec(servers=[{"url": "http://localhost/api/v1"}], paths={"/folders/{id}/contents/{path}": {"post": {
+        "operationId": "upload",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                       {"name": "path", "in": "path", "required": True, "x-apitwin-greedy": True,
+                        "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+        "responses": {"204": {"description": "stored"}}}}})
+    client = client_for(write_spec(tmp_path, spec))
+    stored = client.post("/api/v1/folders/f1/contents/reports/2026/q4.csv",
+                         data={"file": (io.BytesIO(b"a,b\n1,2\n"), "q4.csv")}, content_type="multipart/form-data")
+    assert stored.status_code == 204, stored.get_data(as_text=True)
+    missing = client.post("/api/v1/folders/f1/contents/q4.csv", data={"other": "x"},
+                          content_type="multipart/form-data")
+    assert missing.status_code == 400 and "file" in missing.get_data(as_text=True)
