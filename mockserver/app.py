@@ -13,20 +13,30 @@ from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import RequestRedirect
+from werkzeug.routing import PathConverter, RequestRedirect
 
 from .admin import ADMIN_PREFIX, register_admin
 from .config import MockConfig
-from .engine import MockAPI
+from .engine import CompiledOperation, MockAPI
+from .examples import find_status
 from .journal import Journal
 from .recordings import RecordingIndex, load_recordings
-from .routing import build_routes
+from .routing import MethodOwners, build_routes
 from .state import StateStore, open_store
+from .validation import is_json
 from .views import fast_dispatch, handle_preflight, handle_routing_error, make_view
 
 __all__ = ["ADMIN_PREFIX", "create_app", "default_spec_paths"]
 
 log = logging.getLogger("apitwin")
+
+
+class GreedyConverter(PathConverter):
+    """A path parameter that may hold ``/``, a leading one included (``x-apitwin-greedy``)."""
+
+    regex = ".+?"
+    part_isolating = False  # werkzeug infers True for a regex without "/"
+
 
 
 def _private_file(name: str) -> str:
@@ -98,6 +108,7 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     app = Flask("apitwin")
     app.url_map.strict_slashes = True
     app.url_map.merge_slashes = False
+    app.url_map.converters["greedy"] = GreedyConverter
     app.extensions["apitwin"] = apis
     journal = _journal(config)
     app.extensions["apitwin_journal"] = journal
@@ -116,13 +127,8 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     recordings = RecordingIndex(load_recordings(Path(config.recordings))) if config.recordings else None
     views: dict[str, Callable[..., Response]] = {}
     routes = build_routes(entries)
-    # OpenAPI: a concrete path is matched before its templated siblings, whatever the method.
-    # werkzeug would send PUT /users/current to PUT /users/{id} when only GET /users/current exists.
-    static: dict[str, set[str]] = {}
-    for route in routes:
-        if "{}" not in route.shape:
-            static.setdefault(route.shape or "/", set()).update({route.method} | (
-                {"HEAD"} if route.method == "GET" else set()))
+    # OpenAPI: a concrete segment is matched before a templated sibling, whatever the method.
+    owners = MethodOwners(routes)
     for route in routes:
         view = views.get(route.endpoint)
         if view is None:
@@ -139,19 +145,22 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     def known(path: str) -> list[str]:
         return [f"{a.name} ({', '.join(p or '/' for p in a.prefixes)})" for a in apis]
 
+    owner = _error_owner(apis)
+
     @app.before_request
     def before_dispatch() -> Response | None:
-        concrete = static.get(request.path)
+        concrete = owners.lookup(request.path)
         preflight = config.cors and request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
         if concrete is not None and request.method not in concrete and not preflight:
-            return handle_routing_error(MethodNotAllowed(valid_methods=sorted(concrete - {"HEAD"})), config, known)
+            not_here = MethodNotAllowed(valid_methods=sorted(concrete - {"HEAD"}))
+            return handle_routing_error(not_here, config, known, owner)
         if isinstance(request.routing_exception, RequestRedirect):
             # werkzeug redirects /x to /x/ when only /x/ is documented: the real services do not,
             # and clients would silently follow it. Answer 405 (another method owns /x) or 404.
             adapter = app.url_map.bind_to_environ(request.environ)
             methods = [m for m in adapter.allowed_methods(request.path) if m != "OPTIONS"]
             redirect = MethodNotAllowed(valid_methods=methods) if methods else request.routing_exception
-            return handle_routing_error(redirect, config, known)
+            return handle_routing_error(redirect, config, known, owner)
         if not preflight:
             return None
         adapter = app.url_map.bind_to_environ(request.environ)
@@ -162,8 +171,34 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
 
     @app.errorhandler(HTTPException)
     def routing_error(error: HTTPException) -> Response:
-        return handle_routing_error(error, config, known)
+        return handle_routing_error(error, config, known, owner)
 
-    app.wsgi_app = fast_dispatch(app, static)  # type: ignore[method-assign,assignment]
+    app.wsgi_app = fast_dispatch(app, owners.lookup)  # type: ignore[method-assign,assignment]
 
     return app
+
+
+def _error_owner(apis: list[MockAPI]) -> Callable[[str], CompiledOperation | None]:
+    """For a path no operation matches: an operation of the API whose prefix holds it (longest
+    prefix, one API only) that documents a JSON 404, to answer in that API's error model."""
+    representative: dict[str, CompiledOperation] = {}
+    for api in apis:
+        for op in api.operations:
+            response = find_status(op.responses, 404)
+            if response is not None and any(is_json(m) for m in response.media):
+                representative[api.name] = op
+                break
+
+    def owner(path: str) -> CompiledOperation | None:
+        best: list[MockAPI] = []
+        length = -1
+        for api in apis:
+            for prefix in api.prefixes:
+                if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                    if len(prefix) > length:
+                        best, length = [api], len(prefix)
+                    elif len(prefix) == length and api not in best:
+                        best.append(api)
+        return representative.get(best[0].name) if len(best) == 1 else None
+
+    return owner

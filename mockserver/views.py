@@ -152,23 +152,24 @@ def make_view(operation: CompiledOperation, names: dict[str, str], journal: Jour
     return view
 
 
-def fast_dispatch(app: Flask, static: dict[str, set[str]] | None = None,
+def fast_dispatch(app: Flask, owners: Callable[[str], set[str] | None] | None = None,
                   ) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     """A WSGI entry point that answers operations without Flask's per-request machinery.
 
     Flask pushes contexts, sends signals and runs hooks for every request, which
     costs as much as the mock's own work. Requests that match an operation go
     straight to its handler; everything else (admin, CORS preflights, 404, 405)
-    goes through Flask as usual. ``static`` maps each concrete path to its methods:
-    another method there is a 405, not a match of a templated sibling.
+    goes through Flask as usual. ``owners(path)`` gives the methods of a more specific
+    path that owns the request path: another method there is a 405, not a match of a
+    templated sibling.
     """
     flask_wsgi = app.wsgi_app
     url_map = app.url_map
     handlers = {endpoint: getattr(view, "handler", None) for endpoint, view in app.view_functions.items()}
-    concrete = static or {}
+    lookup = owners or (lambda path: None)
 
     def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        methods = concrete.get(environ.get("PATH_INFO", ""))
+        methods = lookup(environ.get("PATH_INFO", ""))
         if methods is not None and environ.get("REQUEST_METHOD") not in methods:
             return flask_wsgi(environ, start_response)  # a concrete path without this method: Flask's 405
         adapter = url_map.bind_to_environ(environ)
@@ -207,8 +208,14 @@ def handle_preflight(config: MockConfig, methods: Iterable[str], documented_head
     return Response(status=204, headers=headers)
 
 
-def handle_routing_error(error: HTTPException, config: MockConfig, known: Callable[[str], list[str]]) -> Response:
-    """404 / 405 (with ``Allow``) / trailing-slash mismatches as problem+json."""
+def handle_routing_error(error: HTTPException, config: MockConfig, known: Callable[[str], list[str]],
+                         owner: Callable[[str], CompiledOperation | None] | None = None) -> Response:
+    """404 / 405 (with ``Allow``) / trailing-slash mismatches.
+
+    Under the prefix of one API, in that API's documented error model (``owner(path)``
+    gives an operation of it that documents the status), as a real server does;
+    elsewhere as problem+json.
+    """
     if isinstance(error, RequestRedirect):
         target = error.new_url.split("://", 1)[-1].split("/", 1)[-1]
         problem = Problem("not-found", f"no operation at {request.path}; the spec has /{target.split('?')[0]}",
@@ -226,7 +233,9 @@ def handle_routing_error(error: HTTPException, config: MockConfig, known: Callab
     else:
         return Response(error.get_body(), status=error.code or 500, headers=error.get_headers())
     log.info("%s %s -> %d: %s", request.method, request.full_path.rstrip("?"), problem.status, problem.detail)
-    reply = problem_reply(problem, request.path, config)
+    operation = owner(request.path) if owner is not None else None
+    reply = operation.error_reply(problem, request.path) if operation is not None else problem_reply(
+        problem, request.path, config)
     if config.cors and "Origin" in request.headers:
         reply.headers.update(cors_headers(config, request.headers.get("Origin"), ()))
     return to_response(reply)

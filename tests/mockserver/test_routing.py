@@ -19,13 +19,21 @@ def test_every_server_prefix_serves_the_operation(pets: FlaskClient) -> None:
         assert response.get_json()["name"] == "Rex"
 
 
-def test_unknown_path_is_404_problem(pets: FlaskClient) -> None:
+def test_unknown_path_under_an_api_prefix_is_404_in_its_error_model(pets: FlaskClient) -> None:
     response = pets.get("/api/v1/owners", headers=AUTH)
+    assert response.status_code == 404
+    assert response.content_type == "application/json"  # what the API documents for 404, as its server would
+    assert "/api/v1/owners" in response.get_data(as_text=True)
+    assert "unknown path" in response.headers["sl-violations"]
+
+
+def test_unknown_path_outside_every_prefix_is_404_problem(pets: FlaskClient) -> None:
+    response = pets.get("/elsewhere/owners", headers=AUTH)
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
     body = response.get_json()
     assert body["status"] == 404 and body["errors"][0]["location"] == "path"
-    assert "/api/v1/owners" in body["detail"]
+    assert "/elsewhere/owners" in body["detail"]
 
 
 def test_path_outside_the_server_prefix_is_404(pets: FlaskClient) -> None:
@@ -132,3 +140,33 @@ def test_a_concrete_path_wins_over_its_templated_sibling_for_every_method(tmp_pa
                                                           "Access-Control-Request-Method": "PUT"})
     assert "PUT" not in preflight.headers["Access-Control-Allow-Methods"]
     assert client.put("/users/3fa85f64-5717-4562-b3fc-2c963f66afa6").status_code == 200
+
+
+def test_a_literal_segment_wins_under_a_templated_prefix_too(tmp_path: Path) -> None:
+    ok = {"200": {"description": "ok"}}
+    key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    spec = make_spec(paths={
+        "/projects/{key}/datasets/managed": {"parameters": [key], "post": {"operationId": "createManaged",
+                                                                           "responses": ok}},
+        "/projects/{key}/datasets/{name}": {"parameters": [key, name],
+                                            "get": {"operationId": "getDataset", "responses": ok},
+                                            "delete": {"operationId": "deleteDataset", "responses": ok}}})
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.post("/projects/P/datasets/managed").status_code == 200
+    for method in ("GET", "DELETE", "OPTIONS"):
+        wrong = client.open("/projects/P/datasets/managed", method=method)
+        assert wrong.status_code == 405 and wrong.headers["Allow"] == "POST", method
+    assert client.get("/projects/P/datasets/orders").status_code == 200
+
+
+def test_a_greedy_parameter_may_start_with_a_slash(tmp_path: Path) -> None:
+    spec = make_spec(paths={"/files/{path}": {"get": {
+        "operationId": "getFile",
+        "parameters": [{"name": "path", "in": "path", "required": True, "x-apitwin-greedy": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"type": "object"},
+            "examples": {"abs": {"value": {"file": "/a/b.csv"}}}}}}}}}})
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.get("/files//a/b.csv").status_code == 200  # a client quoting "/a/b.csv" keeps its slashes
