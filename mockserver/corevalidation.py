@@ -66,8 +66,12 @@ class _CoreAdapter:
             body=request.body or None,
         )
         out: list[Violation] = []
-        for error in self.api.iter_request_errors(core_request):
-            out.extend(_core_violations(error))
+        try:
+            for error in self.api.iter_request_errors(core_request):
+                out.extend(_core_violations(error))
+        except Exception as exc:  # openapi-core's form/multipart parsers assert on malformed input
+            return [Violation("body", "", f"malformed {(request.content_type or 'request').split(';')[0]} body: "
+                                          f"{type(exc).__name__} {exc}".strip())]
         # the compiled checks above already cover simple parameters and JSON bodies: drop duplicates
         return [v for v in out if v.location not in ("path",)]
 

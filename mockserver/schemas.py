@@ -26,6 +26,29 @@ __all__ = ["CompiledSchema", "SchemaCompiler", "iter_violations"]
 _BASE = "urn:apitwin:spec"
 
 
+_INT_BOUNDS = {"int32": (-(2 ** 31), 2 ** 31 - 1), "int64": (-(2 ** 63), 2 ** 63 - 1)}
+
+
+def _with_int_bounds(node: Any) -> Any:
+    """A copy of ``node`` where integer schemas of format int32/int64 carry their range as bounds.
+
+    jsonschema-rs calls custom format checkers for strings only; as bounds, the
+    range applies to JSON numbers (9223372036854775808 is not an int64).
+    """
+    if isinstance(node, list):
+        return [_with_int_bounds(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_int_bounds(value) for key, value in node.items()}
+    fmt = out.get("format")
+    bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
+    kind = out.get("type")
+    if bounds is not None and (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
+        out.setdefault("minimum", bounds[0])
+        out.setdefault("maximum", bounds[1])
+    return out
+
+
 def _int_format(bits: int) -> Any:
     low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
@@ -93,7 +116,7 @@ class SchemaCompiler:
 
             self.backend = "rs"
             self._cls = jsonschema_rs.Draft202012Validator
-            self._registry = jsonschema_rs.Registry([(_BASE, document)])
+            self._registry = jsonschema_rs.Registry([(_BASE, _with_int_bounds(document))])
             self._formats = {"int32": _int_format(32), "int64": _int_format(64)}
 
     def at(self, pointer: str) -> CompiledSchema:

@@ -237,7 +237,11 @@ class RequestValidator:
         if media_problem is not None:
             raise media_problem
         if self.fallback is not None:
-            violations.extend(self.fallback(request))
+            # openapi-core also checks the simple parameters compiled above, with its own rules
+            # (it refuses an empty query value): the compiled verdict on those stands
+            compiled = {(p.location, p.name) for p in self.params}
+            violations.extend(v for v in self.fallback(request)
+                              if (v.location, v.pointer.split("/", 1)[0]) not in compiled)
         if violations:
             raise Problem("invalid-request", _summary(violations), violations)
 
@@ -245,7 +249,9 @@ class RequestValidator:
         if self.operation.request_body is None:
             return None
         documented = list(self.body_media)
-        if not request.body:
+        if not request.body and (not request.content_type or is_json(request.content_type)
+                                 or request.content_type.lower().startswith(("multipart/", "application/x-www-form"))):
+            # an empty payload with a binary or text Content-Type is an empty file, not a missing body
             if self.body_required:
                 violations.append(Violation("body", "", "request body is required"))
             return None

@@ -101,3 +101,55 @@ def test_multipart_upload_under_a_prefix_with_a_greedy_path(tmp_path: Path) -> N
     missing = client.post("/api/v1/folders/f1/contents/q4.csv", data={"other": "x"},
                           content_type="multipart/form-data")
     assert missing.status_code == 400 and "file" in missing.get_data(as_text=True)
+
+
+def _upload_spec(tmp_path: Path) -> Path:
+    return write_spec(tmp_path, make_spec(paths={"/uploads": {"post": {
+        "operationId": "upload",
+        "parameters": [{"name": "folder", "in": "query", "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"contentMediaType": "application/zip"}}}}}},
+        "responses": {"204": {"description": "stored"}, "400": {"description": "bad"}}}}}))
+
+
+def test_a_malformed_multipart_body_is_a_400_not_a_crash(tmp_path: Path) -> None:
+    client = client_for(_upload_spec(tmp_path))
+    response = client.post("/uploads", data=b"--xx\r\n-3.7e-64--xx--\r\n",
+                           headers={"Content-Type": "multipart/form-data; boundary=xx"})
+    assert response.status_code == 400
+    assert "malformed multipart/form-data body" in response.get_data(as_text=True)
+
+
+def test_binary_file_parts_and_an_empty_query_value_are_accepted(tmp_path: Path) -> None:
+    client = client_for(_upload_spec(tmp_path))
+    zipped = b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xff\xfe\x00"
+    response = client.post("/uploads?folder=", data={"file": (io.BytesIO(zipped), "a.zip")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 204, response.get_data(as_text=True)
+
+
+def test_int64_bounds_apply_to_json_numbers(tmp_path: Path) -> None:
+    spec = make_spec(paths={"/events": {"post": {
+        "operationId": "addEvent",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"at": {"type": "integer", "format": "int64"},
+                                             "n": {"type": "integer", "format": "int32"}}}}}},
+        "responses": {"204": {"description": "added"}}}}})
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.post("/events", json={"at": 2 ** 63 - 1, "n": -(2 ** 31)}).status_code == 204
+    too_big = client.post("/events", json={"at": 2 ** 63})
+    assert too_big.status_code == 400
+    assert too_big.get_json()["errors"][0]["pointer"] == "/at"
+    assert client.post("/events", json={"n": 2 ** 31}).status_code == 400
+
+
+def test_an_empty_file_is_a_body_a_missing_one_is_not(tmp_path: Path) -> None:
+    spec = make_spec(paths={"/blobs": {"post": {
+        "operationId": "putBlob",
+        "requestBody": {"required": True, "content": {"application/octet-stream": {}}},
+        "responses": {"204": {"description": "stored"}, "400": {"description": "bad"}}}}})
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.post("/blobs", data=b"", headers={"Content-Type": "application/octet-stream"}).status_code == 204
+    missing = client.post("/blobs")
+    assert missing.status_code == 400 and "request body is required" in missing.get_data(as_text=True)
