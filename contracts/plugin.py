@@ -73,6 +73,8 @@ def apitwin_schema(pytestconfig: pytest.Config, apitwin_contract_url: str) -> An
 
     from mockserver import load_spec
 
+    from .generation import for_generation
+
     document = load_spec(_spec_path(pytestconfig)).document
     config = schemathesis.Config.from_dict({"base-url": apitwin_contract_url})
-    return schemathesis.openapi.from_dict(document, config=config)
+    return schemathesis.openapi.from_dict(for_generation(document), config=config)

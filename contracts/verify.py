@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 from mockserver import MockConfig, create_app, load_spec, running
 from mockserver.operations import HTTP_METHODS, server_prefixes
 
+from .generation import for_generation
+
 __all__ = ["CheckFailure", "OperationScore", "VerifyOptions", "VerifyReport", "verify", "verify_against_mock"]
 
 #: checks that need a server that keeps state; a stateless mock cannot pass them
@@ -210,7 +212,7 @@ def verify(spec_path: str | Path, options: VerifyOptions,
 
     loaded = load_spec(spec_path)
     base_url, document = _resolve_base_url(options.base_url, loaded.document)
-    schema = schemathesis.openapi.from_dict(document, config=_config(options, base_url))
+    schema = schemathesis.openapi.from_dict(for_generation(document), config=_config(options, base_url))
     filters: dict[str, Any] = {
         f"{kind}_{what}": ()
         for kind in ("include", "exclude")
