@@ -42,7 +42,8 @@ __all__ = ["ResourceModel", "Role", "StatefulEngine"]
 
 _PARAM = re.compile(r"^\{([^}]+)\}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-_COUNT_FIELDS = ("total", "count", "totalCount", "total_count", "size", "totalItems", "total_results")
+_COUNT_FIELDS = ("total", "count", "totalCount", "total_count", "size", "totalItems", "total_results",
+                 "totalResults", "itemsPerPage")
 _rng = random.SystemRandom()
 
 
@@ -112,6 +113,17 @@ def _success_media(op: CompiledOperation) -> MediaSpec | None:
     return None
 
 
+def _belongs(parents: dict[str, str], example: Any, value: Any) -> bool:
+    """Whether an example (its request matcher) and a value (its fields) fit the parent ids ``parents``."""
+    given = (getattr(example, "matcher", None) or {}).get("path") or {}
+    for name, wanted in parents.items():
+        if name in given and str(given[name]) != wanted:
+            return False
+        if isinstance(value, dict) and isinstance(value.get(name), (str, int)) and str(value[name]) != wanted:
+            return False
+    return True
+
+
 def _key_field(key_param: str, *templates: Any) -> str | None:
     base = re.sub(r"(_?(id|key|name|ref|uuid))$", "", key_param, flags=re.I)
     suffix = key_param[len(base):].lstrip("_").lower()
@@ -176,13 +188,20 @@ class ResourceModel:
         return Role("scoped", path, None, owners) if owners else None
 
 
+def _list_field(value: dict[str, Any]) -> str | None:
+    """The field of a list envelope that holds the items: a list of objects first (SCIM's ``Resources``
+    rather than its ``schemas``), else the first list."""
+    lists = [k for k, v in value.items() if isinstance(v, list)]
+    return next((k for k in lists if any(isinstance(x, dict) for x in value[k])), lists[0] if lists else None)
+
+
 def _elements(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     if isinstance(value, dict):
-        for item in value.values():
-            if isinstance(item, list):
-                return item
+        name = _list_field(value)
+        if name is not None:
+            return list(value[name])
     return []
 
 
@@ -252,13 +271,18 @@ class StatefulEngine:
     def _seed(self, collection: Collection, concrete: str) -> None:
         template = collection.template_value()
         items: dict[str, Any] = {}
+        # a collection under a parent (the datasets of one project) is seeded with the examples of that
+        # parent only: a project created in stateful mode starts empty, not with the example project's items
+        parents = {name: value for segment, value in zip(_segments(collection.template), _segments(concrete),
+                                                         strict=False)
+                   if (name := _param(segment)) is not None}
         if collection.listing is not None:
             media = _success_media(collection.listing)
-            if media is not None and media.examples:
+            if media is not None and media.examples and _belongs(parents, media.examples[0], None):
                 for element in _elements(media.examples[0].value):
                     key = element.get(collection.key_field) if isinstance(element, dict) and collection.key_field \
                         else element if isinstance(element, (str, int)) else None
-                    if key is None:
+                    if key is None or not _belongs(parents, None, element):
                         continue
                     base = template if isinstance(template, dict) else {}
                     value = _merge(base, element) if isinstance(element, dict) else base
@@ -271,7 +295,7 @@ class StatefulEngine:
                 key = (example.matcher.get("path") or {}).get(collection.key_param)
                 if key is None and isinstance(example.value, dict) and collection.key_field:
                     key = example.value.get(collection.key_field)
-                if key is not None and not example.violations:
+                if key is not None and not example.violations and _belongs(parents, example, example.value):
                     items.setdefault(str(key), copy.deepcopy(example.value))
         self.store.seed_once(self.api, concrete, [(f"{concrete.rstrip('/')}/{k}", v) for k, v in items.items()])
 
@@ -492,7 +516,7 @@ def _listing(template: Any, values: list[Any], key_field: str | None, media: Med
             candidate: Any = items
         elif isinstance(template, dict):
             candidate = dict(template)
-            name = next((k for k, v in template.items() if isinstance(v, list)), None)
+            name = _list_field(template)
             if name is None:
                 return None
             candidate[name] = items
