@@ -93,6 +93,8 @@ class Example:
         for name, expected in (self.matcher.get("query") or {}).items():
             got = query_values(request.query, name)
             wanted = [str(x) for x in expected] if isinstance(expected, list) else [_text(expected)]
+            if isinstance(expected, bool):  # Python clients send True / False
+                got = [g.lower() for g in got]
             if got != wanted:
                 return -1
             score += 1

@@ -92,3 +92,16 @@ def test_accept_chooses_among_media_types(tmp_path: Path) -> None:
     response = client.get("/items/1", headers={"Accept": "text/csv"})
     assert response.content_type.startswith("text/csv") and response.data == b"id,name\n1,a\n"
     assert client.get("/items/1").content_type == "application/json"
+
+
+def test_a_recorded_boolean_query_value_matches_whatever_its_case(tmp_path: Path) -> None:
+    spec = make_spec(paths={"/jobs": {"get": {
+        "operationId": "listJobs",
+        "parameters": [{"name": "running", "in": "query", "schema": {"type": "boolean"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"},
+            "examples": {"all": {"value": {"jobs": 3}},
+                         "running": {"value": {"jobs": 1}, "x-apitwin-request": {"query": {"running": True}}}}}}}}}}})
+    client = client_for(write_spec(tmp_path, spec))
+    for sent in ("true", "True"):  # Python clients (dataikuapi) send str(True)
+        assert client.get(f"/jobs?running={sent}").get_json() == {"jobs": 1}, sent
+    assert client.get("/jobs?running=false").get_json() == {"jobs": 3}
