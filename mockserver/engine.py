@@ -193,21 +193,33 @@ class CompiledOperation:
             else:
                 value = generate(self.api.spec.document, media.schema or {}, seed="error")
             base = media.generated["error"] = (value, b"", [])
-        template: Any = dict(base[0]) if isinstance(base[0], dict) else base[0]
-        if isinstance(template, dict):
-            for key in _MESSAGE_FIELDS:
-                if isinstance(template.get(key), str):
-                    template[key] = problem.detail
-            for key in ("status", "code", "statusCode", "status_code"):
-                # an HTTP status echoed in the body (not e.g. a gRPC code) follows the real status
-                value = template.get(key)
-                if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
-                    template[key] = problem.status
-                elif isinstance(value, str) and value.isdigit() and 100 <= int(value) <= 599:
-                    template[key] = str(problem.status)
+        template = _filled(base[0], problem)
         if _violations(media, template):
-            return None
+            # a message field with an enum or pattern refuses free text: keep the example's, fill the status only
+            template = _filled(base[0], problem, messages=False)
+            if _violations(media, template):
+                return None
         return encode(template, media.media_type)
+
+
+def _filled(value: Any, problem: Problem, messages: bool = True, depth: int = 0) -> Any:
+    """The error example ``value`` telling ``problem``: message fields (also one level down, as in
+    ``{requestError: {errorMessage}}``, and a string ``error``) carry its detail, an echoed HTTP status its status."""
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    for key, field_value in value.items():
+        if messages and isinstance(field_value, str) and (key in _MESSAGE_FIELDS or (key == "error" and depth == 0)):
+            out[key] = problem.detail
+        elif key in ("status", "code", "statusCode", "status_code"):
+            # an HTTP status echoed in the body (not e.g. a gRPC code) follows the real status
+            if isinstance(field_value, int) and not isinstance(field_value, bool) and 100 <= field_value <= 599:
+                out[key] = problem.status
+            elif isinstance(field_value, str) and field_value.isdigit() and 100 <= int(field_value) <= 599:
+                out[key] = str(problem.status)
+        elif isinstance(field_value, dict) and depth == 0:
+            out[key] = _filled(field_value, problem, messages, depth + 1)
+    return out
 
 
 def _violations(media: MediaSpec, value: Any) -> list[Violation]:

@@ -153,3 +153,20 @@ def test_an_empty_file_is_a_body_a_missing_one_is_not(tmp_path: Path) -> None:
     assert client.post("/blobs", data=b"", headers={"Content-Type": "application/octet-stream"}).status_code == 204
     missing = client.post("/blobs")
     assert missing.status_code == 400 and "request body is required" in missing.get_data(as_text=True)
+
+
+def test_error_models_carry_the_detail_in_nested_and_error_fields(tmp_path: Path) -> None:
+    error = {"type": "object", "required": ["error", "requestError"], "properties": {
+        "error": {"type": "string"},
+        "requestError": {"type": "object", "properties": {"errorMessage": {"type": "string"},
+                                                          "errorType": {"type": "string", "enum": ["BAD"]}}}}}
+    spec = make_spec(paths={"/ingest": {"post": {
+        "operationId": "ingest",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["dryRun"], "properties": {"dryRun": {"type": "boolean"}}}}}},
+        "responses": {"200": {"description": "ok"}, "400": {"description": "bad", "content": {"application/json": {
+            "schema": error, "example": {"error": "x", "requestError": {"errorMessage": "x", "errorType": "BAD"}}}}}}}}})
+    client = client_for(write_spec(tmp_path, spec))
+    body = client.post("/ingest", json={}).get_json()
+    assert "dryRun" in body["error"] and "dryRun" in body["requestError"]["errorMessage"]
+    assert body["requestError"]["errorType"] == "BAD"
