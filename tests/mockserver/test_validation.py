@@ -165,7 +165,8 @@ def test_error_models_carry_the_detail_in_nested_and_error_fields(tmp_path: Path
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["dryRun"], "properties": {"dryRun": {"type": "boolean"}}}}}},
         "responses": {"200": {"description": "ok"}, "400": {"description": "bad", "content": {"application/json": {
-            "schema": error, "example": {"error": "x", "requestError": {"errorMessage": "x", "errorType": "BAD"}}}}}}}}})
+            "schema": error,
+            "example": {"error": "x", "requestError": {"errorMessage": "x", "errorType": "BAD"}}}}}}}}})
     client = client_for(write_spec(tmp_path, spec))
     body = client.post("/ingest", json={}).get_json()
     assert "dryRun" in body["error"] and "dryRun" in body["requestError"]["errorMessage"]
