@@ -78,3 +78,55 @@ def test_featurebase_database_lifecycle(tmp_path: Path) -> None:
     sql = c.post(f"/v2/databases/{new_id}/query/sql", headers={**FB, "Content-Type": "text/plain"},
                  data="SELECT 1;")
     assert sql.status_code == 404
+
+
+TECTON = {"Authorization": "Tecton-key 3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e"}
+
+
+def test_tecton_scim_user_lifecycle(tmp_path: Path) -> None:
+    c = stateful(tmp_path, "tecton.yaml")
+    users = "/api/scim/v2/Users"
+    assert c.get(users, headers=TECTON).get_json()["totalResults"] == 1
+    ada = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada@example.com",
+           "name": {"givenName": "Ada", "familyName": "Lovelace"}, "active": True,
+           "emails": [{"value": "ada@example.com", "primary": True}]}
+    created = c.post(users, headers=TECTON, json=ada)
+    assert created.status_code == 201
+    uid = created.get_json()["id"]
+    assert c.get(f"{users}/{uid}", headers=TECTON).get_json()["name"]["familyName"] == "Lovelace"
+    listed = c.get(users, headers=TECTON).get_json()
+    assert listed["totalResults"] == 2 and "ada@example.com" in [u["userName"] for u in listed["Resources"]]
+    assert c.put(f"{users}/{uid}", headers=TECTON, json={**ada, "active": False}).status_code == 200
+    assert c.get(f"{users}/{uid}", headers=TECTON).get_json()["active"] is False
+    assert c.delete(f"{users}/{uid}", headers=TECTON).status_code == 204
+    gone = c.get(f"{users}/{uid}", headers=TECTON)
+    assert gone.status_code == 404
+    assert gone.get_json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]  # RFC 7644 error
+
+
+DSS = {"Authorization": "Basic ZGt1YXBzLW1IcTJUbks4Y1M3dzRYWWI3elIwcExlOg=="}
+
+
+def test_dss_project_and_dataset_lifecycle(tmp_path: Path) -> None:
+    c = stateful(tmp_path, "dataiku-dss.yaml")
+    api = "/public/api"
+    assert [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()] == ["CHURN", "SANDBOX"]
+    created = c.post(f"{api}/projects/", headers=DSS, json={"projectKey": "FRAUD", "name": "Fraud", "owner": "admin"})
+    assert created.status_code == 200
+    assert "FRAUD" in [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()]
+    assert c.put(f"{api}/projects/FRAUD/metadata", headers=DSS, json={"label": "Fraud v2", "tags": ["risk"]}
+                 ).status_code == 204
+    assert c.get(f"{api}/projects/FRAUD/metadata", headers=DSS).get_json()["label"] == "Fraud v2"
+    # a new project starts without the example project's datasets
+    assert c.get(f"{api}/projects/FRAUD/datasets/", headers=DSS).get_json() == []
+    assert len(c.get(f"{api}/projects/CHURN/datasets/", headers=DSS).get_json()) > 0
+    dataset = {"projectKey": "FRAUD", "name": "tx", "type": "PostgreSQL",
+               "params": {"connection": "pg-main", "mode": "table", "table": "tx"}}
+    assert c.post(f"{api}/projects/FRAUD/datasets/", headers=DSS, json=dataset).status_code == 200
+    assert c.get(f"{api}/projects/FRAUD/datasets/tx", headers=DSS).get_json()["params"]["table"] == "tx"
+    assert [d["name"] for d in c.get(f"{api}/projects/FRAUD/datasets/", headers=DSS).get_json()] == ["tx"]
+    assert c.delete(f"{api}/projects/FRAUD", headers=DSS).status_code == 200
+    for path in ("/projects/FRAUD/metadata", "/projects/FRAUD/datasets/tx"):
+        gone = c.get(api + path, headers=DSS)
+        assert gone.status_code == 404 and gone.get_json()["errorType"].endswith("NotFoundException"), path
+    assert "FRAUD" not in [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()]

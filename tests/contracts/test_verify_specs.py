@@ -15,17 +15,10 @@ from contracts.verify import VerifyOptions, verify_against_mock
 from ..conftest import SPECS
 
 SHIPPED = sorted(SPECS.glob("*.yaml"))
-#: spec frames without operations yet (strict: the xfail fails once the spec is written)
-PENDING = {"dataiku-dss": "issues 4 and 5: the DSS spec is a frame without operations yet"}
-
-
-def params() -> list[object]:
-    return [pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=PENDING[p.stem], strict=True))
-            if p.stem in PENDING else pytest.param(p, id=p.stem) for p in SHIPPED]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("spec", params())
+@pytest.mark.parametrize("spec", SHIPPED, ids=lambda p: p.stem)
 def test_verify_against_the_mock_is_clean(spec: Path) -> None:
     report = verify_against_mock(spec, VerifyOptions(max_examples=3, seed=20261122, request_timeout=10))
     assert report.ok, render_scorecard(report)
