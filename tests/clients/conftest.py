@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from dataikuapi import DSSClient
+from dataikuapi.dss.project import DSSProject
 
 #: the API key the DSS tests send (HTTP basic, key as user name)
 DSS_API_KEY = "dkuaps-mHq2TnK8cS1vW4xYb7zR0pLe"
@@ -21,3 +22,9 @@ def dss(serve_specs: Callable[..., str]) -> DSSClient:
 def dss_url(serve_specs: Callable[..., str]) -> str:
     """Base URL of the DSS mock (append /public/api or /dip/publicapi)."""
     return serve_specs("dataiku-dss.yaml")
+
+
+@pytest.fixture(scope="session")
+def project(dss: DSSClient) -> DSSProject:
+    """The project CHURN, the world every DSS example describes."""
+    return dss.get_project("CHURN")

@@ -22,11 +22,6 @@ from dataikuapi.utils import DataikuException
 from tests.clients.conftest import DSS_API_KEY
 
 
-@pytest.fixture(scope="module")
-def project(dss: DSSClient) -> DSSProject:
-    return dss.get_project("CHURN")
-
-
 def bundle_zip() -> io.BytesIO:
     """A small bundle archive, as a Design node exports it."""
     buf = io.BytesIO()

@@ -6,18 +6,12 @@ import io
 
 import pytest
 import requests
-from dataikuapi import DSSClient
 from dataikuapi.dss.dataset import DSSDataset, DSSDatasetListItem, FSLikeDatasetSettings, SQLDatasetSettings
 from dataikuapi.dss.future import DSSFuture
 from dataikuapi.dss.project import DSSProject
 from dataikuapi.utils import DataikuException
 
 from tests.clients.conftest import DSS_API_KEY
-
-
-@pytest.fixture(scope="module")
-def project(dss: DSSClient) -> DSSProject:
-    return dss.get_project("CHURN")
 
 
 @pytest.fixture(scope="module")

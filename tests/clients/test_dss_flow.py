@@ -8,7 +8,6 @@ import warnings
 
 import pytest
 import requests
-from dataikuapi import DSSClient
 from dataikuapi.dss.continuousactivity import DSSContinuousActivity
 from dataikuapi.dss.job import DSSJob, DSSJobListItem
 from dataikuapi.dss.project import DSSProject
@@ -34,11 +33,6 @@ from tests.clients.conftest import DSS_API_KEY
 JOB_ID = "Build_customers_prepared__NP__2026-11-20T09-15-02.511"
 RUN_ID = "2026-11-20-09-15-00-102"
 FAILED_RUN_ID = "2026-11-19-02-00-00-311"
-
-
-@pytest.fixture(scope="module")
-def project(dss: DSSClient) -> DSSProject:
-    return dss.get_project("CHURN")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from dataikuapi import DSSClient
 from dataikuapi.dss.analysis import DSSAnalysis
 from dataikuapi.dss.future import DSSFuture
 from dataikuapi.dss.ml import (
@@ -34,11 +33,6 @@ PREVIOUS_VERSION = "1794561600000_5b8e01c7"
 LAB_EXPORT_ID = "mdoc-A-CHURN-aN3kBz7q-qZpL3d9x-s1-pp1-m1-7Hq2"
 SM_EXPORT_ID = "mdoc-Xh7pQ2rS-1795166400000_a3f9c2d1-2Rw8"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@pytest.fixture(scope="module")
-def project(dss: DSSClient) -> DSSProject:
-    return dss.get_project("CHURN")
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,6 @@ from tests.clients.conftest import DSS_API_KEY
 
 
 @pytest.fixture(scope="module")
-def project(dss: DSSClient) -> DSSProject:
-    return dss.get_project("CHURN")
-
-
-@pytest.fixture(scope="module")
 def marketing(dss: DSSClient) -> DSSProjectFolder:
     return dss.get_project_folder("fZ8kT1")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -10,6 +11,16 @@ from flask.testing import FlaskClient
 from mockserver import RouteCollisionError, create_app
 
 from .conftest import AUTH, client_for, make_spec, write_spec
+
+
+def greedy_files_spec(examples: dict[str, Any]) -> dict[str, Any]:
+    """A spec with GET /files/{path}, its path parameter greedy (it takes slashes)."""
+    return make_spec(paths={"/files/{path}": {"get": {
+        "operationId": "getFile",
+        "parameters": [{"name": "path", "in": "path", "required": True, "x-apitwin-greedy": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"type": "object"}, "examples": examples}}}}}}})
 
 
 def test_every_server_prefix_serves_the_operation(pets: FlaskClient) -> None:
@@ -62,15 +73,9 @@ def test_static_segment_beats_template(tmp_path: Path) -> None:
 
 
 def test_greedy_parameter_takes_slashes(tmp_path: Path) -> None:
-    spec = make_spec(paths={"/files/{path}": {"get": {
-        "operationId": "getFile",
-        "parameters": [{"name": "path", "in": "path", "required": True, "x-apitwin-greedy": True,
-                        "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "ok", "content": {"application/json": {
-            "schema": {"type": "object"},
-            "examples": {
-                "other": {"value": {"file": "other"}},
-                "deep": {"value": {"file": "a/b.csv"}, "x-apitwin-request": {"path": {"path": "a/b.csv"}}}}}}}}}}})
+    spec = greedy_files_spec({
+        "other": {"value": {"file": "other"}},
+        "deep": {"value": {"file": "a/b.csv"}, "x-apitwin-request": {"path": {"path": "a/b.csv"}}}})
     client = client_for(write_spec(tmp_path, spec))
     assert client.get("/files/a/b.csv").get_json() == {"file": "a/b.csv"}
     assert client.get("/files/x").get_json() == {"file": "other"}
@@ -161,12 +166,6 @@ def test_a_literal_segment_wins_under_a_templated_prefix_too(tmp_path: Path) -> 
 
 
 def test_a_greedy_parameter_may_start_with_a_slash(tmp_path: Path) -> None:
-    spec = make_spec(paths={"/files/{path}": {"get": {
-        "operationId": "getFile",
-        "parameters": [{"name": "path", "in": "path", "required": True, "x-apitwin-greedy": True,
-                        "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "ok", "content": {"application/json": {
-            "schema": {"type": "object"},
-            "examples": {"abs": {"value": {"file": "/a/b.csv"}}}}}}}}}})
+    spec = greedy_files_spec({"abs": {"value": {"file": "/a/b.csv"}}})
     client = client_for(write_spec(tmp_path, spec))
     assert client.get("/files//a/b.csv").status_code == 200  # a client quoting "/a/b.csv" keeps its slashes
