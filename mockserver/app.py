@@ -21,7 +21,7 @@ from .engine import CompiledOperation, MockAPI
 from .examples import find_status
 from .journal import Journal
 from .recordings import RecordingIndex, load_recordings
-from .routing import MethodOwners, build_routes
+from .routing import LazyBuildRule, MethodOwners, build_routes
 from .state import StateStore, open_store
 from .validation import is_json
 from .views import fast_dispatch, handle_preflight, handle_routing_error, make_view
@@ -106,6 +106,7 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     apis = [MockAPI.load(p, config, store) for p in paths]
 
     app = Flask("apitwin")
+    app.url_rule_class = LazyBuildRule
     app.url_map.strict_slashes = True
     app.url_map.merge_slashes = False
     app.url_map.converters["greedy"] = GreedyConverter

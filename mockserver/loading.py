@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -225,6 +226,8 @@ class _Bundler:
         self.origins: dict[str, _Origin] = {}
         self.hoisted: dict[tuple[str, str], tuple[Path, str]] = {}
         self.pending: list[tuple[str, str, Path, str]] = []
+        #: (folder of the referring file, file part of a $ref) -> the checked, resolved file
+        self.files: dict[tuple[Path, str], Path] = {}
 
     def doc(self, path: Path) -> Any:
         if path not in self.docs:
@@ -238,6 +241,9 @@ class _Bundler:
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url):
             raise SpecLoadError(_display(current), line_of(current, where), where,
                                 f"$ref {ref!r} is not a relative file: only files in the spec's folder may be used")
+        known = self.files.get((current.parent, url))
+        if known is not None:
+            return known, unquote(fragment)
         path = (current.parent / unquote(url)).resolve()
         if path != self.folder and self.folder not in path.parents:
             raise SpecLoadError(_display(current), line_of(current, where), where,
@@ -245,6 +251,7 @@ class _Bundler:
         if not path.is_file():
             raise SpecLoadError(_display(current), line_of(current, where), where,
                                 f"$ref {ref!r}: no such file {_display(path)}")
+        self.files[(current.parent, url)] = path
         return path, unquote(fragment)
 
     def fetch(self, path: Path, pointer: str, current: Path, where: str, ref: str) -> Any:
@@ -322,9 +329,9 @@ def _cache_dir() -> Path:
 
 
 def _digest(files: list[Path], docs: dict[Path, Any]) -> str:
-    from openapi_spec_validator import __version__ as osv_version
-
-    h = hashlib.sha256(f"osv={osv_version};".encode())
+    # The validator's version from its metadata: importing it costs half a second, and a
+    # spec that was validated before does not need it.
+    h = hashlib.sha256(f"osv={importlib.metadata.version('openapi-spec-validator')};".encode())
     for f in files:
         h.update(str(f).encode())
         h.update(f.read_bytes())

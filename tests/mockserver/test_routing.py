@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import RouteCollisionError, create_app
+from mockserver.routing import LazyBuildRule
 
 from .conftest import AUTH, client_for, make_spec, write_spec
 
@@ -169,3 +170,13 @@ def test_a_greedy_parameter_may_start_with_a_slash(tmp_path: Path) -> None:
     spec = greedy_files_spec({"abs": {"value": {"file": "/a/b.csv"}}})
     client = client_for(write_spec(tmp_path, spec))
     assert client.get("/files//a/b.csv").status_code == 200  # a client quoting "/a/b.csv" keeps its slashes
+
+
+def test_url_building_still_works_with_builders_compiled_on_first_use(tmp_path: Path) -> None:
+    app = create_app([write_spec(tmp_path, greedy_files_spec({"x": {"value": {"file": "a"}}}))])
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/files/")]
+    assert len(rules) == 1 and isinstance(rules[0], LazyBuildRule)
+    adapter = app.url_map.bind("mock.test")
+    assert adapter.build(rules[0].endpoint, {"p0": "a/b.csv"}) == "/files/a/b.csv"
+    assert adapter.build(rules[0].endpoint, {"p0": "x"}, force_external=True) == "http://mock.test/files/x"
+    assert adapter.build(rules[0].endpoint, {"p0": "x", "q": "1"}) == "/files/x?q=1"  # unknown values: a query
