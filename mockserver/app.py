@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import PathConverter, RequestRedirect
+from werkzeug.routing import PathConverter, RequestRedirect, Rule
 
 from .admin import ADMIN_PREFIX, register_admin
 from .config import MockConfig
@@ -21,12 +21,12 @@ from .engine import CompiledOperation, MockAPI
 from .examples import find_status
 from .journal import Journal
 from .recordings import RecordingIndex, load_recordings
-from .routing import LazyBuildRule, MethodOwners, build_routes
+from .routing import MethodOwners, build_routes
 from .state import StateStore, open_store
 from .validation import is_json
 from .views import fast_dispatch, handle_preflight, handle_routing_error, make_view
 
-__all__ = ["ADMIN_PREFIX", "create_app", "default_spec_paths"]
+__all__ = ["ADMIN_PREFIX", "LazyBuildRule", "create_app", "default_spec_paths"]
 
 log = logging.getLogger("apitwin")
 
@@ -37,6 +37,26 @@ class GreedyConverter(PathConverter):
     regex = ".+?"
     part_isolating = False  # werkzeug infers True for a regex without "/"
 
+
+class LazyBuildRule(Rule):
+    """A werkzeug rule that compiles its URL builder (for ``url_for``) on first use, not when added.
+
+    Werkzeug compiles two builder functions per rule from a generated AST as soon as the
+    rule is added: 1.7 ms each, a second of start-up for the 640 rules of the five shipped
+    specs, spent on builders the mock never calls (it matches URLs, it does not build them).
+    Matching is untouched; building still works, compiled on the first call.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compile_now = super()._compile_builder
+        compiled: list[Callable[..., tuple[str, str]]] = []
+
+        def build(rule: Rule, **values: object) -> tuple[str, str]:
+            if not compiled:
+                compiled.append(compile_now(append_unknown))
+            return compiled[0](rule, **values)
+
+        return build
 
 
 def _private_file(name: str) -> str:

@@ -11,37 +11,14 @@ rules before templated ones, so ``/projects/list`` beats ``/projects/{key}``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-from werkzeug.routing import Rule
 
 from .errors import RouteCollisionError
 
-__all__ = ["LazyBuildRule", "MethodOwners", "Route", "build_routes"]
+__all__ = ["MethodOwners", "Route", "build_routes"]
 
 _VARIABLE = re.compile(r"\{([^}/]+)\}")
-
-
-class LazyBuildRule(Rule):
-    """A werkzeug rule that compiles its URL builder (for ``url_for``) on first use, not when added.
-
-    Werkzeug compiles two builder functions per rule from a generated AST as soon as the
-    rule is added: 1.7 ms each, a second of start-up for the 640 rules of the five shipped
-    specs, spent on builders the mock never calls (it matches URLs, it does not build them).
-    Matching is untouched; building still works, compiled on the first call.
-    """
-
-    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
-        compile_now = super()._compile_builder
-        compiled: list[Callable[..., tuple[str, str]]] = []
-
-        def build(rule: Rule, **values: object) -> tuple[str, str]:
-            if not compiled:
-                compiled.append(compile_now(append_unknown))
-            return compiled[0](rule, **values)
-
-        return build
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import RouteCollisionError, create_app
-from mockserver.routing import LazyBuildRule
+from mockserver.app import LazyBuildRule
 
 from .conftest import AUTH, client_for, make_spec, write_spec
 
