@@ -11,12 +11,14 @@ match on the suggested path.
 from __future__ import annotations
 
 import json
+import logging
 import re
+import warnings
 from pathlib import Path
 
 import pytest
 
-from mockserver import load_spec
+from mockserver import create_app, load_spec
 from mockserver.operations import iter_operations
 
 from .conftest import DATA, SPECS
@@ -78,3 +80,15 @@ def test_the_check_catches_a_missing_operation(tmp_path: Path) -> None:
     )
     assert shape("GET", "/databases") in specified(spec)
     assert shape("POST", "/databases") not in specified(spec)
+
+
+@pytest.mark.parametrize("api", sorted(INVENTORIES))
+def test_every_spec_loads_without_warnings(api: str, caplog: pytest.LogCaptureFixture,
+                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading validates the spec and every example it can serve: nothing to warn about, nothing cached to hide it."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # validated afresh, not skipped through the cache
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        create_app([SPECS / INVENTORIES[api]])
+    assert [str(w.message) for w in caught] == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
