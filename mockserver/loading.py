@@ -338,21 +338,16 @@ def _digest(files: list[Path], docs: dict[Path, Any]) -> str:
     return h.hexdigest()
 
 
-def iter_spec_errors(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Structural OpenAPI errors of a bundled document: (JSON pointer, message)."""
-    from jsonschema_path import SchemaPath
-    from openapi_spec_validator.shortcuts import get_validator_cls
-    from openapi_spec_validator.validation.exceptions import ValidatorDetectError
+def iter_spec_errors(document: dict[str, Any], *, thorough: bool = True) -> Iterator[tuple[str, str]]:
+    """OpenAPI validity errors of a bundled document: (JSON pointer, message).
 
-    try:
-        cls = get_validator_cls(document)
-    except ValidatorDetectError:
-        yield "/openapi", "not an OpenAPI document: no 'openapi: 3.x' field"
-        return
-    validator = cls(SchemaPath.from_dict(document))
-    for err in validator.iter_errors():
-        path = getattr(err, "absolute_path", None) or getattr(err, "path", None) or ()
-        yield join_pointer(*path), getattr(err, "message", str(err))
+    ``thorough`` (``apitwin lint``): openapi-spec-validator's full check. Otherwise (start-up)
+    the same check with each schema checked by jsonschema-rs: see :mod:`mockserver.speccheck`.
+    """
+    from .speccheck import iter_errors
+
+    for path, message in iter_errors(document, thorough=thorough):
+        yield join_pointer(*path), message
 
 
 def load_spec(path: str | os.PathLike[str], *, validate: bool = True) -> LoadedSpec:
@@ -389,6 +384,6 @@ def _validate_cached(spec: LoadedSpec, bundler: _Bundler) -> None:
         return
     # jsonschema-path wants a JSON-like tree it may read freely: give it a copy.
     document = copy.deepcopy(spec.document) if spec.files[1:] else spec.document
-    for pointer, message in iter_spec_errors(document):
+    for pointer, message in iter_spec_errors(document, thorough=False):
         raise spec.error(pointer, f"invalid OpenAPI: {message}")
     _write_atomically(marker, json.dumps({"spec": str(spec.path)}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,3 +97,44 @@ def test_large_specs_are_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
     first = load_spec(path).document
     assert list((tmp_path / "cache" / "apitwin" / "parsed").glob("*.json"))
     assert load_spec(path).document == first
+
+
+def test_an_invalid_schema_is_named_where_it_is_written_not_where_it_is_used(tmp_path: Path) -> None:
+    spec = make_spec()
+    spec["components"]["schemas"]["Item"]["properties"]["id"] = {"type": "integer", "minimum": "one"}
+    path = write_spec(tmp_path, spec)
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(path)
+    error = caught.value
+    assert error.pointer == "/components/schemas/Item/properties/id/minimum"  # reached first through GET /items/{id}
+    lines = path.read_text().splitlines()
+    assert error.line == next(n for n, line in enumerate(lines, 1) if line.strip() == "minimum: one")
+    assert '"one" is not of type "number"' in error.message
+
+
+@pytest.mark.parametrize(("schema", "pointer", "words"), [
+    ({"type": "string", "pattern": "(["}, "/pattern", "is not a \"regex\""),
+    ({"type": "nonsense"}, "/type", "nonsense"),
+    ({"type": "array", "items": {"minItems": -1}}, "/items/minItems", "-1"),
+])
+def test_every_schema_of_an_operation_is_checked_against_its_meta_schema(
+        tmp_path: Path, schema: dict[str, object], pointer: str, words: str) -> None:
+    spec = make_spec()
+    spec["paths"]["/items/{id}"]["get"]["parameters"].append({"name": "q", "in": "query", "schema": schema})
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(write_spec(tmp_path, spec))
+    assert caught.value.pointer == "/paths/~1items~1{id}/get/parameters/1/schema" + pointer
+    assert words in caught.value.message
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (lambda spec: spec["paths"].__setitem__(
+        "/other", {"get": spec["paths"]["/items/{id}"]["get"] | {"parameters": []}}), "Operation ID 'getItem'"),
+    (lambda spec: spec["paths"]["/items/{id}"]["get"].__setitem__("parameters", []), "Path parameter 'id'"),
+])
+def test_the_openapi_rules_beyond_schemas_still_stop_the_start(tmp_path: Path, change: Any, words: str) -> None:
+    spec = make_spec()
+    change(spec)
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(write_spec(tmp_path, spec))
+    assert words in caught.value.message
