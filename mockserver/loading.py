@@ -92,11 +92,11 @@ def _parse(text: str, path: Path) -> Any:
     """Parse YAML into JSON data (string keys, no timestamps), through a cache keyed by the text's hash.
 
     A 4 MB spec takes seconds to parse even with libyaml; its JSON form loads in a
-    tenth of that, so an unchanged large file is read from ``~/.cache/apitwin/parsed``.
+    tenth of that, so an unchanged file (over 16 kB) is read from ``~/.cache/apitwin/parsed``.
     """
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     cached = _cache_dir().parent / "parsed" / f"{digest}.json"
-    large = len(text) > 64_000
+    large = len(text) > 16_000  # small files are not worth a cache entry
     if large:
         try:
             return json.loads(cached.read_text(encoding="utf-8"))
