@@ -14,8 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from mockserver.loading import resolve_pointer
-from mockserver.operations import HTTP_METHODS
+from mockserver.operations import HTTP_METHODS, deref
 
 __all__ = ["for_generation"]
 
@@ -29,10 +28,10 @@ def for_generation(document: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             if method not in HTTP_METHODS or not isinstance(operation, dict):
                 continue
-            body = _deref(out, operation.get("requestBody"))
+            body = deref(out, operation.get("requestBody"))
             for media_type, media in ((body or {}).get("content") or {}).items():
                 if media_type.lower().startswith("multipart/") and isinstance(media, dict):
-                    _type_file_parts(out, _deref(out, media.get("schema")))
+                    _type_file_parts(out, deref(out, media.get("schema")))
     return out
 
 
@@ -40,16 +39,9 @@ def _type_file_parts(document: dict[str, Any], schema: Any) -> None:
     if not isinstance(schema, dict):
         return
     for part in (schema.get("properties") or {}).values():
-        part = _deref(document, part)
-        items = _deref(document, part.get("items")) if isinstance(part, dict) and part.get("type") == "array" else None
+        part = deref(document, part)
+        items = deref(document, part.get("items")) if isinstance(part, dict) and part.get("type") == "array" else None
         for target in (part, items):
             if isinstance(target, dict) and "contentMediaType" in target and "type" not in target:
                 target.update(type="string", format="binary")
 
-
-def _deref(document: dict[str, Any], node: Any) -> Any:
-    seen = 0
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#") and seen < 16:
-        node = resolve_pointer(document, node["$ref"][1:])
-        seen += 1
-    return node

@@ -26,7 +26,8 @@ __all__ = ["CompiledSchema", "SchemaCompiler", "iter_violations"]
 _BASE = "urn:apitwin:spec"
 
 
-_INT_BOUNDS = {"int32": (-(2 ** 31), 2 ** 31 - 1), "int64": (-(2 ** 63), 2 ** 63 - 1)}
+#: the range of each integer format
+_INT_BOUNDS = {f"int{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (32, 64)}
 
 
 def _with_int_bounds(node: Any) -> Any:
@@ -49,8 +50,8 @@ def _with_int_bounds(node: Any) -> Any:
     return out
 
 
-def _int_format(bits: int) -> Any:
-    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+def _int_format(name: str) -> Any:
+    low, high = _INT_BOUNDS[name]
 
     def check(value: Any) -> bool:
         return not isinstance(value, int) or low <= value <= high
@@ -117,7 +118,7 @@ class SchemaCompiler:
             self.backend = "rs"
             self._cls = jsonschema_rs.Draft202012Validator
             self._registry = jsonschema_rs.Registry([(_BASE, _with_int_bounds(document))])
-            self._formats = {"int32": _int_format(32), "int64": _int_format(64)}
+            self._formats = {name: _int_format(name) for name in _INT_BOUNDS}
 
     def at(self, pointer: str) -> CompiledSchema:
         """The validator of the schema at JSON ``pointer`` of the document (cached)."""

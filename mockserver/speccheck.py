@@ -21,14 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .loading import resolve_pointer, split_pointer
+from .loading import join_pointer, split_pointer
+from .operations import deref_at
 
 __all__ = ["iter_errors"]
 
-_DEFAULT_DIALECTS = {
+#: ``jsonSchemaDialect`` values whose schemas the 2020-12 meta-schema checks (absent: the OAS base dialect)
+_DEFAULT_DIALECTS = (
+    None,
     "https://spec.openapis.org/oas/3.1/dialect/base",
     "https://json-schema.org/draft/2020-12/schema",
-}
+)
 
 
 def iter_errors(document: dict[str, Any], *, thorough: bool = False) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -43,7 +46,7 @@ def iter_errors(document: dict[str, Any], *, thorough: bool = False) -> Iterator
         yield ("openapi",), "not an OpenAPI document: no 'openapi: 3.x' field"
         return
     fast = (not thorough and str(document.get("openapi", "")).startswith("3.1")
-            and document.get("jsonSchemaDialect", next(iter(_DEFAULT_DIALECTS))) in _DEFAULT_DIALECTS)
+            and document.get("jsonSchemaDialect") in _DEFAULT_DIALECTS)
     validator = (_fast_validator_cls(cls, document) if fast else cls)(SchemaPath.from_dict(document))
     for err in validator.iter_errors():
         located = getattr(err, "apitwin_path", None)
@@ -74,21 +77,23 @@ def _fast_validator_cls(cls: type[Any], document: dict[str, Any]) -> type[Any]:
             if id(value) in self.checked:
                 return
             self.checked.add(id(value))
-            where = _where(document, tuple(schema.parts))
+            parts = tuple(schema.parts)  # placed (refs followed) only when there is an error to report
             if not isinstance(value, (dict, bool)):
-                yield _located(OpenAPIValidationError(f"{value!r} is not of type 'object', 'boolean'"), where)
+                yield _located(OpenAPIValidationError(f"{value!r} is not of type 'object', 'boolean'"),
+                               _where(document, parts))
                 return
             try:
                 if isinstance(value, dict) and "$schema" in value:  # another dialect: its own meta-schema
                     jsonschema_rs.meta.validate(value)
                     return
-                for error in meta.iter_errors(value):
-                    yield _located(OpenAPIValidationError(error.message), (*where, *error.instance_path))
-                    return
+                error = next(iter(meta.iter_errors(value)), None)
+                if error is not None:
+                    yield _located(OpenAPIValidationError(error.message), (*_where(document, parts),
+                                                                           *error.instance_path))
             except jsonschema_rs.ValidationError as exc:
-                yield _located(OpenAPIValidationError(exc.message), (*where, *exc.instance_path))
+                yield _located(OpenAPIValidationError(exc.message), (*_where(document, parts), *exc.instance_path))
             except jsonschema_rs.ReferencingError as exc:  # a $schema naming an unknown meta-schema
-                yield _located(OpenAPIValidationError(f"unknown JSON Schema dialect: {exc}"), where)
+                yield _located(OpenAPIValidationError(f"unknown JSON Schema dialect: {exc}"), _where(document, parts))
 
     return type(f"Fast{cls.__name__}", (cls,), {
         "keyword_validators": {**cls.keyword_validators, "schema": MetaSchemaCheck},
@@ -106,24 +111,13 @@ def _where(document: Any, parts: tuple[Any, ...]) -> tuple[Any, ...]:
     The walk reaches a component schema first through the operations that use it; its
     errors belong to the component's own lines.
     """
-    node, where = _follow(document, document, ())
+    node: Any = document
+    where: tuple[Any, ...] = ()
     for part in parts:
         try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return parts
-        node, where = _follow(document, node, (*where, part))
-    return where
-
-
-def _follow(document: Any, node: Any, where: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-    for _ in range(32):  # a chain of references, never a cycle
-        ref = node.get("$ref") if isinstance(node, dict) else None
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            break
-        try:
-            node = resolve_pointer(document, ref[1:])
+            child = node[part]
+            node, pointer = deref_at(document, child, join_pointer(*where, part))
         except (KeyError, IndexError, TypeError, ValueError):
-            break
-        where = tuple(split_pointer(ref[1:]))
-    return node, where
+            return parts
+        where = tuple(split_pointer(pointer)) if node is not child else (*where, part)
+    return where
