@@ -146,13 +146,17 @@ def _error_rate(value: str) -> tuple[str, float]:
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the values generated from schemas.")
 @click.option("--reload/--no-reload", default=True, show_default=True,
               help="Reload when a spec, a file it references or a recording changes (requests in flight finish).")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM certificate: serve https (for clients that only speak https), with --tls-key.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM private key of --tls-cert.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
-                  seed: int, reload: bool, log_level: str) -> None:
+                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, log_level: str) -> None:
     """Serve SPECS (default: every spec shipped in specs/) on one port."""
     import tempfile
 
@@ -160,6 +164,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
         raise click.UsageError("give --state-file or --state, not both")
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("https needs both --tls-cert and --tls-key")
     for spec in specs:
         if not spec.is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
@@ -199,16 +205,18 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         fail(f"cannot start: {type(exc).__name__}: {exc}", EXIT_SERVE)
     _check_bindable(host, port)
     shown_host = f"[{host}]" if ":" in host else host
+    scheme = "https" if tls_cert else "http"
     for api in app.extensions["apitwin"]:
-        urls = ", ".join(f"http://{shown_host}:{port}{p}" for p in api.prefixes)
+        urls = ", ".join(f"{scheme}://{shown_host}:{port}{p}" for p in api.prefixes)
         click.echo(f"apitwin: {api.spec.title}: {len(api.operations)} operations at {urls}")
     if stateful:
         click.echo(f"apitwin: stateful, state in {state}")
-    click.echo(f"apitwin: listening on http://{shown_host}:{port} ({workers or default_workers()} workers); "
-               f"dashboard at http://{shown_host}:{port}/__apitwin/; Ctrl-C stops")
+    click.echo(f"apitwin: listening on {scheme}://{shown_host}:{port} ({workers or default_workers()} workers); "
+               f"dashboard at {scheme}://{shown_host}:{port}/__apitwin/; Ctrl-C stops")
     watched = [p.spec.path.parent for p in app.extensions["apitwin"]] + ([recordings] if recordings else [])
     serve(app, host=host, port=port, workers=workers, access_log=access_log,
-          rebuild=build if reload else None, watch=watched)
+          rebuild=build if reload else None, watch=watched,
+          certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None)
 
 
 @main.command("record")

@@ -48,19 +48,22 @@ def default_workers() -> int:
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False, threads: int = THREADS, rebuild: Callable[[], Flask] | None = None,
-          watch: Sequence[Path] = ()) -> None:
+          watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None) -> None:
     """Serve ``app`` until interrupted: gunicorn (sync workers, see :func:`default_workers`), waitress on Windows.
 
     With ``rebuild``, a change to a file under ``watch`` builds a new app in the
     master process; if it builds, gunicorn starts new workers with it and lets the
     old ones finish their requests in flight (a graceful ``SIGHUP``). If it fails,
-    the error is logged and the running app stays.
+    the error is logged and the running app stays. With ``certfile`` and ``keyfile``
+    (PEM), it speaks https.
     """
     workers = workers or default_workers()
     current = app
     if sys.platform == "win32":  # pragma: no cover - gunicorn needs fork
         import waitress
 
+        if certfile:
+            raise RuntimeError("https needs gunicorn, which does not run on Windows")
         waitress.serve(app, host=host, port=port, threads=workers * 4)
         return
     from gunicorn.app.base import BaseApplication
@@ -78,6 +81,8 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
                 "graceful_timeout": 5,
                 "proc_name": "apitwin",
                 "when_ready": ready,
+                "certfile": certfile,
+                "keyfile": keyfile,
             }
             if threads > 1:
                 settings["worker_class"], settings["threads"] = "gthread", threads

@@ -34,7 +34,7 @@ def test_serve_translates_options_into_one_library_call(monkeypatch: pytest.Monk
     rebuild = kwargs.pop("rebuild")
     assert callable(rebuild)  # --reload is on by default
     assert kwargs == {"host": "127.0.0.1", "port": 4999, "workers": 3, "access_log": False,
-                      "watch": [PETSTORE.parent]}
+                      "watch": [PETSTORE.parent], "certfile": None, "keyfile": None}
     assert "Pets: 5 operations at http://127.0.0.1:4999/api/v1, http://127.0.0.1:4999/alias" in output
 
 
@@ -157,6 +157,13 @@ def test_a_bad_configuration_is_one_line_and_exit_2(tmp_path: Path, monkeypatch:
     code, output = run("serve")
     assert code == 2
     assert message in output and len(output.strip().splitlines()) == 1
+
+
+def test_https_needs_both_the_certificate_and_its_key(tmp_path: Path) -> None:
+    cert = tmp_path / "cert.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\n")
+    code, output = run("serve", str(PETSTORE), "--tls-cert", str(cert))
+    assert code == 2 and "--tls-cert and --tls-key" in output and "Traceback" not in output
 
 
 def test_record_needs_an_http_upstream() -> None:

@@ -15,9 +15,15 @@ with httpx, as FeatureBase Cloud documents it (Bearer JWT or ``X-API-Key``).
 from __future__ import annotations
 
 import json
+import os
+import signal
 import ssl
+import subprocess
+import sys
+import time
 import urllib.error
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import featurebase
@@ -27,7 +33,7 @@ import trustme
 
 from mockserver import create_app, running
 
-from ..conftest import SPECS
+from ..conftest import SPECS, free_port
 
 DATABASE_ID = "b9c4e1d2-6a7f-4f1e-9a0b-3c2d1e0f4a5b"
 ANA_ID = "6d2a9f4e-1c3b-4e8a-9b7d-5f0e2c1a3b4d"
@@ -78,6 +84,42 @@ def test_sql_query_with_an_api_key_over_https(client: featurebase.client) -> Non
     assert result.execution_time == 1834
     assert result.rows_affected == 0 and result.warnings is None
 
+
+
+def test_sql_query_against_apitwin_serve_over_https(tmp_path: Path) -> None:
+    """The whole path a user takes: `apitwin serve --tls-cert --tls-key` (gunicorn), then the client."""
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1")
+    cert, key, cafile = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    authority.cert_pem.write_to_path(str(cafile))
+    port = free_port()
+    exe = Path(sys.executable).parent / "apitwin"
+    proc = subprocess.Popen([str(exe), "serve", str(SPECS / "featurebase.yaml"), "--port", str(port), "--workers", "1",
+                             "--tls-cert", str(cert), "--tls-key", str(key), "--no-reload"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        client = featurebase.client(hostport=f"127.0.0.1:{port}/v2", database=DATABASE_ID, apikey=API_KEY,
+                                    cafile=str(cafile), timeout=10)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                result = client.query(SELECT)
+                break
+            except Exception:  # not listening yet
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"apitwin serve did not answer over https: {proc.communicate(timeout=5)}")
+                time.sleep(0.2)
+        assert result.data[0] == [1, 1042, 42.5, "2026-11-20T09:30:00Z"] and result.execution_time == 1834
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert f"listening on https://127.0.0.1:{port}" in out
 
 def test_table_statements_and_batches(client: featurebase.client) -> None:
     statements = [
