@@ -35,8 +35,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from mockserver import load_spec  # noqa: E402
-from mockserver.operations import deref, iter_operations  # noqa: E402
-from mockserver.server import THREADS, WORKER_CLASS  # noqa: E402
+from mockserver.http.server import THREADS, WORKER_CLASS  # noqa: E402
+from mockserver.spec import deref, iter_operations  # noqa: E402
 
 AUTH = "Basic " + base64.b64encode(b"bench-key:").decode()
 
@@ -126,7 +126,7 @@ def start(kind: str, spec: Path, port: int, workers: int) -> subprocess.Popen[by
         cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", str(spec), "--port", str(port),
                "--workers", str(workers), "--log-level", "error"]
     elif kind == "flask":
-        # the same gunicorn settings as `apitwin serve` (mockserver.server.gunicorn_settings)
+        # the same gunicorn settings as `apitwin serve` (mockserver.http.server.gunicorn_settings)
         cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", WORKER_CLASS,
                "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "error",
                "-c", "python:gunicorn_conf", "--chdir", str(HERE), "bare_app:app"]

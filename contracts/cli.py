@@ -25,8 +25,8 @@ from typing import Any, NoReturn
 import click
 import yaml
 
-from mockserver import MockConfig, RouteCollisionError, SpecLoadError, create_app, serve
-from mockserver.server import default_workers
+from mockserver import MockConfig, RouteCollisionError, SpecLoadError, create_app, default_workers, serve
+from mockserver.files import private_file
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "main"]
 
@@ -158,8 +158,6 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
                   seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, log_level: str) -> None:
     """Serve SPECS (default: every spec shipped in specs/) on one port."""
-    import tempfile
-
     _setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
@@ -174,13 +172,13 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     state = state_url or (str(state_file) if state_file else None)
     stateful = stateful or state is not None  # --state-file or --state imply --stateful
     if stateful and state is None:  # one file for every worker and every reload
-        state = str(Path(tempfile.mkdtemp(prefix="apitwin-state-")) / "state.sqlite")
+        state = private_file("state.sqlite", prefix="apitwin-state-")
     config = MockConfig(
         accept_any_credential=not credentials,
         credentials=frozenset(credentials),
         validate_responses=response_validation,
         journal=journal,
-        journal_path=str(Path(tempfile.mkdtemp(prefix="apitwin-journal-")) / "journal.sqlite") if journal else None,
+        journal_path=private_file("journal.sqlite", prefix="apitwin-journal-") if journal else None,
         cors=cors,
         cors_origins=tuple(cors_origins) or ("*",),
         stateful=stateful,
@@ -233,7 +231,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
 def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record: bool, host: str, port: int,
                    timeout: float, log_level: str) -> None:
     """Proxy to UPSTREAM: validate each request and real answer against SPECS and record the exchanges."""
-    from mockserver.proxy import create_proxy_app
+    from mockserver import create_proxy_app
 
     _setup_logging(log_level)
     for spec in specs:
@@ -297,8 +295,9 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
                    max_time: float | None, junit_xml: Path | None, html_report: Path | None) -> None:
     """Property-based conformance tests of an implementation of SPEC (schemathesis 4)."""
-    from contracts.reports import render_html, render_junit, render_scorecard, write_atomically
+    from contracts.reports import render_html, render_junit, render_scorecard
     from contracts.verify import PHASES, VerifyOptions, verify, verify_against_mock
+    from mockserver.files import write_atomically
 
     if not spec.is_file():
         fail(f"{spec}: no such file", EXIT_SPEC)
@@ -375,23 +374,25 @@ def diff_command(old: Path, new: Path, output_format: str) -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None,
               help="Lowest severity that fails the run [default: error, or the configuration's].")
 @click.option("--disable", multiple=True, help="Rule to skip (repeatable), in addition to the configuration's.")
-@click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="apitwin.yaml or pyproject.toml to read [default: ./apitwin.yaml, ./pyproject.toml].")
-def lint_command(specs: tuple[Path, ...], output_format: str, fail_on: str | None, disable: tuple[str, ...],
-                 config: Path | None) -> None:
-    """Lint SPECS: structural validity, then named rules; exit 1 when a finding reaches --fail-on."""
+@click.pass_context
+def lint_command(ctx: click.Context, specs: tuple[Path, ...], output_format: str, fail_on: str | None,
+                 disable: tuple[str, ...]) -> None:
+    """Lint SPECS: structural validity, then named rules; exit 1 when a finding reaches --fail-on.
+
+    The configuration's ``lint`` section (read once, by the group's ``--config``) sets the defaults;
+    ``--disable`` adds to its list.
+    """
     from contracts.lint import RULES, lint, render_findings
-    from contracts.settings import load_settings
 
     for spec in specs:
         if not spec.is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
-    settings = load_settings(config=config).get("lint") or {}
-    disabled = {*settings.get("disable", []), *disable}
+    configured = (ctx.default_map or {}).get("disable") or ()
+    disabled = {*([configured] if isinstance(configured, str) else configured), *disable}
     unknown = disabled - set(RULES) - {"openapi-structure", "spec-load"}
     if unknown:
         raise click.UsageError(f"unknown rules {sorted(unknown)}; known: {', '.join(RULES)}")
-    threshold = fail_on or settings.get("fail-on") or "error"
+    threshold = fail_on or "error"
     findings = lint(specs, disabled)
     text = render_findings(findings, output_format)
     if text:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver import load_spec
-from mockserver.operations import Operation, deref, iter_operations
+from mockserver.spec import Operation, deref, iter_operations, schema_types
 
 __all__ = ["Change", "diff_specs", "render_changes_json", "render_changes_text"]
 
@@ -34,12 +34,7 @@ class Change:
 
 
 def _types(schema: dict[str, Any]) -> set[str]:
-    t = schema.get("type")
-    if isinstance(t, str):
-        return {t}
-    if isinstance(t, list):
-        return {str(x) for x in t}
-    return set()
+    return set(schema_types(schema))
 
 
 class _Differ:

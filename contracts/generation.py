@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from mockserver.operations import HTTP_METHODS, deref
+from mockserver.spec import HTTP_METHODS, deref
 
 __all__ = ["for_generation"]
 

@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from mockserver import LoadedSpec, SpecLoadError, load_spec
-from mockserver.loading import escape_token, iter_spec_errors, join_pointer
-from mockserver.operations import HTTP_METHODS, Operation, deref, iter_operations
-from mockserver.schemas import SchemaCompiler
+from mockserver.files import display_path
+from mockserver.spec import (
+    Operation,
+    SchemaCompiler,
+    deref,
+    escape_token,
+    iter_operations,
+    iter_spec_errors,
+    join_pointer,
+)
 
 __all__ = ["RULES", "Finding", "Rule", "lint", "lint_rule", "render_findings"]
 
@@ -211,14 +218,7 @@ def _placeholders(ctx: _Context) -> Iterator[tuple[str, str]]:
 
 def _finding(spec: LoadedSpec, rule: Rule, pointer: str, message: str) -> Finding:
     file, local, line = spec.locate(pointer)
-    return Finding(rule.name, rule.severity, _display(file), line, local, message)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return Finding(rule.name, rule.severity, display_path(file), line, local, message)
 
 
 def lint(paths: Iterable[str | Path], disabled: Iterable[str] = ()) -> list[Finding]:
@@ -239,7 +239,7 @@ def lint(paths: Iterable[str | Path], disabled: Iterable[str] = ()) -> list[Find
                 if match and match.group(2) in (spec.document.get("paths") or {}):
                     pointer = join_pointer("paths", match.group(2), match.group(1))
             file, local, line = spec.locate(pointer)
-            findings.append(Finding("openapi-structure", ERROR, _display(file), line, local, message))
+            findings.append(Finding("openapi-structure", ERROR, display_path(file), line, local, message))
         if structural:
             continue  # the named rules assume a structurally valid document
         ctx = _Context(spec, spec.document, list(iter_operations(spec)), SchemaCompiler(spec.document))
@@ -286,5 +286,3 @@ def render_findings(findings: list[Finding], output_format: str = "text") -> str
                  else "no findings")
     return "\n".join(lines)
 
-
-_ = HTTP_METHODS  # re-exported for rule authors

@@ -44,7 +44,7 @@ def _setting(config: pytest.Config, option: str, ini: str) -> str | None:
 def apitwin_contract_url(pytestconfig: pytest.Config) -> Iterator[str]:
     """The URL the contract tests call: ``--apitwin-base-url`` or a mock of the spec started here."""
     from mockserver import create_app, load_spec, running
-    from mockserver.operations import server_prefixes
+    from mockserver.spec import server_prefixes
 
     spec = _spec_path(pytestconfig)
     prefix = server_prefixes(load_spec(spec).document.get("servers"))[0]

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from .verify import VerifyReport
 
-__all__ = ["render_html", "render_junit", "render_scorecard", "write_atomically"]
+__all__ = ["render_html", "render_junit", "render_scorecard"]
 
 
 def render_scorecard(report: VerifyReport, max_failures_per_operation: int = 5) -> str:
@@ -89,17 +86,3 @@ def render_html(report: VerifyReport) -> str:
             f"{'<ul>' + errors + '</ul>' if errors else ''}"
             f"<table><tr><th></th><th>operation</th><th>requests</th><th>passed</th><th>failed</th></tr>"
             f"{''.join(rows)}</table></body></html>")
-
-
-def write_atomically(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

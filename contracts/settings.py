@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["find_settings", "load_settings"]
+__all__ = ["find_settings"]
 
 
 def find_settings(folder: Path | None = None, config: Path | None = None) -> tuple[Path | None, dict[str, Any]]:
@@ -39,11 +39,6 @@ def find_settings(folder: Path | None = None, config: Path | None = None) -> tup
             if settings:
                 return candidate, settings
     return None, {}
-
-
-def load_settings(folder: Path | None = None, config: Path | None = None) -> dict[str, Any]:
-    """The apitwin settings: ``config`` if given, else ./apitwin.yaml, else [tool.apitwin] of ./pyproject.toml."""
-    return find_settings(folder, config)[1]
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver import MockConfig, create_app, load_spec, running
-from mockserver.operations import HTTP_METHODS, server_prefixes
+from mockserver import MockConfig, create_app, example_credential, load_spec, running
+from mockserver.spec import HTTP_METHODS, deref, server_prefixes
 
 from .generation import for_generation
 
@@ -292,15 +292,10 @@ def _mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     for requirement in document.get("security") or []:
         for name in requirement:
-            scheme = schemes.get(name) or {}
-            kind = scheme.get("type")
-            if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
-                token = base64.b64encode(f"{MOCK_CREDENTIAL}:".encode()).decode()
-                return {"Authorization": f"Basic {token}"}
-            if kind in ("http", "oauth2", "openIdConnect"):
-                return {"Authorization": f"Bearer {MOCK_CREDENTIAL}"}
-            if kind == "apiKey" and scheme.get("in") == "header":
-                return {str(scheme["name"]): str(scheme.get("x-apitwin-prefix", "")) + MOCK_CREDENTIAL}
+            scheme = deref(document, schemes.get(name) or {})
+            header = example_credential(scheme, MOCK_CREDENTIAL) if isinstance(scheme, dict) else None
+            if header is not None:
+                return {header[0]: header[1]}
     return {}
 
 

@@ -4,16 +4,23 @@
 >>> app = create_app(["specs/dataiku-apinode.yaml"])  # doctest: +SKIP
 >>> with running(app) as base_url:  # doctest: +SKIP
 ...     ...
+
+Four layers, each a folder (ARCHITECTURE.md): ``spec`` (load time), ``pipeline`` (request
+time, framework-free), ``modes`` (optional behaviour), ``http`` (the Flask/werkzeug edge).
+This module and :mod:`mockserver.spec` are the public API.
 """
 
-from .admin import ADMIN_PREFIX
-from .app import create_app, default_spec_paths
 from .config import MockConfig
-from .engine import MockAPI
 from .errors import MockServerError, RouteCollisionError, SpecLoadError
-from .loading import LoadedSpec, load_spec
-from .problems import Problem, Violation
-from .server import running, serve
+from .http.admin import ADMIN_PREFIX
+from .http.app import create_app
+from .http.proxy import create_proxy_app
+from .http.server import default_workers, running, serve
+from .pipeline.operation import MockAPI
+from .pipeline.problems import Problem, Violation
+from .pipeline.security import example_credential
+from .shipped import default_spec_paths
+from .spec import LoadedSpec, load_spec
 
 __all__ = [
     "ADMIN_PREFIX",
@@ -26,7 +33,10 @@ __all__ = [
     "SpecLoadError",
     "Violation",
     "create_app",
+    "create_proxy_app",
     "default_spec_paths",
+    "default_workers",
+    "example_credential",
     "load_spec",
     "running",
     "serve",

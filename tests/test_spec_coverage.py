@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import create_app, load_spec
-from mockserver.operations import iter_operations
+from mockserver.spec import iter_operations
 
 from .conftest import DATA, SPECS
 

@@ -17,8 +17,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from mockserver import create_app
-from mockserver.engine import MockAPI
+from mockserver import MockAPI, create_app
 
 from .conftest import SPECS
 

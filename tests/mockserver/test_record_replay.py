@@ -14,8 +14,7 @@ import httpx
 import pytest
 import yaml
 
-from mockserver import MockConfig, create_app, running
-from mockserver.proxy import create_proxy_app
+from mockserver import MockConfig, create_app, create_proxy_app, running
 
 from ..conftest import free_port, wait_for_port
 
@@ -84,7 +83,7 @@ def test_record_validates_redacts_then_replay_serves_it(upstream: str, tmp_path:
 
 
 def test_a_recording_is_editable_and_secrets_in_bodies_are_redacted(tmp_path: Path) -> None:
-    from mockserver.recordings import Exchange, load_recordings, write_recording
+    from mockserver.modes.recordings import Exchange, load_recordings, write_recording
 
     path = write_recording(tmp_path, Exchange(
         method="POST", path="/login", query=[("a", "1")], request_headers={"Content-Type": "application/json",

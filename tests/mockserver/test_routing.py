@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import RouteCollisionError, create_app
-from mockserver.app import LazyBuildRule
+from mockserver.http.router import LazyBuildRule
 
 from .conftest import AUTH, client_for, make_spec, write_spec
 
@@ -120,12 +120,12 @@ def test_no_redirect_to_a_trailing_slash_variant(tmp_path: Path) -> None:
 
 
 def test_an_internal_error_is_a_logged_500_problem(pets: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockserver import engine
+    from mockserver.pipeline import operation
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(engine.CompiledOperation, "handle", broken)
+    monkeypatch.setattr(operation.CompiledOperation, "handle", broken)
     response = pets.get("/api/v1/pets/1", headers=AUTH)
     assert response.status_code == 500
     assert response.get_json()["title"] == "Internal Error" and "boom" in response.get_json()["detail"]
@@ -174,9 +174,10 @@ def test_a_greedy_parameter_may_start_with_a_slash(tmp_path: Path) -> None:
 
 def test_url_building_still_works_with_builders_compiled_on_first_use(tmp_path: Path) -> None:
     app = create_app([write_spec(tmp_path, greedy_files_spec({"x": {"value": {"file": "a"}}}))])
-    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/files/")]
+    url_map = app.extensions["apitwin_router"].map
+    rules = [r for r in url_map.iter_rules() if r.rule.startswith("/files/")]
     assert len(rules) == 1 and isinstance(rules[0], LazyBuildRule)
-    adapter = app.url_map.bind("mock.test")
+    adapter = url_map.bind("mock.test")
     assert adapter.build(rules[0].endpoint, {"p0": "a/b.csv"}) == "/files/a/b.csv"
     assert adapter.build(rules[0].endpoint, {"p0": "x"}, force_external=True) == "http://mock.test/files/x"
     assert adapter.build(rules[0].endpoint, {"p0": "x", "q": "1"}) == "/files/x?q=1"  # unknown values: a query

@@ -164,7 +164,7 @@ def _servers(config: MockConfig, count: int) -> Iterator[list[str]]:
 
 
 def test_sqlite_concurrent_writes_from_two_servers_lose_nothing(tmp_path: Path) -> None:
-    from mockserver.state import SQLiteStore
+    from mockserver.modes.store import SQLiteStore
 
     path = str(tmp_path / "shared.sqlite")
     for urls in _servers(MockConfig(stateful=True, state=path), 2):
@@ -193,7 +193,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_redis_concurrent_writes_from_two_instances_lose_nothing(redis_url: str) -> None:
-    from mockserver.state import RedisStore
+    from mockserver.modes.store import RedisStore
 
     RedisStore(redis_url).reset()
     for urls in _servers(MockConfig(stateful=True, state=redis_url), 2):
@@ -206,7 +206,7 @@ def test_redis_concurrent_writes_from_two_instances_lose_nothing(redis_url: str)
 
 
 def test_redis_reset_and_seed(redis_url: str) -> None:
-    from mockserver.state import RedisStore
+    from mockserver.modes.store import RedisStore
 
     RedisStore(redis_url).reset()
     client = client_for(NOTES, config=MockConfig(stateful=True, state=redis_url))

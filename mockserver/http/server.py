@@ -15,7 +15,9 @@ from typing import Any
 
 from flask import Flask
 
-__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "running", "serve", "set_nodelay"]
+from .reload import Reloader
+
+__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "gunicorn_settings", "running", "serve", "set_nodelay"]
 
 log = logging.getLogger("apitwin")
 
@@ -46,6 +48,27 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
+def gunicorn_settings(host: str, port: int, workers: int, access_log: bool = False, threads: int = THREADS,
+                      certfile: str | None = None, keyfile: str | None = None) -> dict[str, Any]:
+    """gunicorn's settings for ``apitwin serve`` (also used by ``bench/serve_bench.py``)."""
+    settings: dict[str, Any] = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": WORKER_CLASS,
+        "threads": 1,
+        "accesslog": "-" if access_log else None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "graceful_timeout": 5,
+        "proc_name": "apitwin",
+        "certfile": certfile,
+        "keyfile": keyfile,
+    }
+    if threads > 1:
+        settings["worker_class"], settings["threads"] = "gthread", threads
+    return {key: value for key, value in settings.items() if value is not None}
+
+
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False, threads: int = THREADS, rebuild: Callable[[], Flask] | None = None,
           watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None) -> None:
@@ -58,7 +81,6 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
     (PEM), it speaks https.
     """
     workers = workers or default_workers()
-    current = app
     if sys.platform == "win32":  # pragma: no cover - gunicorn needs fork
         import waitress
 
@@ -66,52 +88,18 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
             raise RuntimeError("https needs gunicorn, which does not run on Windows")
         waitress.serve(app, host=host, port=port, threads=workers * 4)
         return
-    from gunicorn.app.base import BaseApplication
+    from .gunicorn_server import GunicornServer
 
-    class _Gunicorn(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            settings: dict[str, Any] = {
-                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                "workers": workers,
-                "worker_class": WORKER_CLASS,
-                "threads": 1,
-                "accesslog": "-" if access_log else None,
-                "errorlog": "-",
-                "loglevel": "warning",
-                "graceful_timeout": 5,
-                "proc_name": "apitwin",
-                "when_ready": ready,
-                "certfile": certfile,
-                "keyfile": keyfile,
-            }
-            if threads > 1:
-                settings["worker_class"], settings["threads"] = "gthread", threads
-            for key, value in settings.items():
-                if value is not None:
-                    self.cfg.set(key, value)
-
-        def load(self) -> Flask:
-            return current  # called in each new worker: after a reload, the rebuilt app
+    reloader = Reloader(app, rebuild, watch, restart=lambda: os.kill(os.getpid(), signal.SIGHUP)) \
+        if rebuild is not None and watch else None
 
     def ready(server: Any) -> None:
         set_nodelay(server)
-        if rebuild is not None and watch:
-            threading.Thread(target=reload_on_change, name="apitwin-reload", daemon=True).start()
+        if reloader is not None:
+            reloader.start()
 
-    def reload_on_change() -> None:
-        nonlocal current
-        from .reload import watch_changes
-
-        for changed in watch_changes(watch):
-            log.info("reloading: %s changed", ", ".join(sorted(changed)))
-            try:
-                current = rebuild()  # type: ignore[misc]
-            except Exception as exc:  # a broken spec: keep serving the last good one
-                log.error("reload failed, still serving the previous version: %s", exc)
-                continue
-            os.kill(os.getpid(), signal.SIGHUP)
-
-    _Gunicorn().run()
+    settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile)
+    GunicornServer({**settings, "when_ready": ready}, lambda: reloader.current if reloader is not None else app).run()
 
 
 @contextmanager

@@ -1,17 +1,13 @@
-"""Behaviour controls a frontend needs: CORS, delays and injected faults. Plain functions over plain data."""
+"""CORS for browser frontends: answers to preflights and headers of cross-origin answers, from the spec."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
-from .config import MockConfig
-from .examples import Prefer
+from ..config import MockConfig
+from ..pipeline.request import Headers
 
-__all__ = ["FAULTS", "cors_headers", "planned_delay_ms", "planned_fault", "preflight_headers"]
-
-#: what ``Prefer: fault=`` may ask for
-FAULTS = ("timeout", "reset", "500")
+__all__ = ["cors_headers", "preflight_headers"]
 
 
 def _allowed_origin(config: MockConfig, origin: str | None) -> str | None:
@@ -36,7 +32,7 @@ def cors_headers(config: MockConfig, origin: str | None, exposed: Iterable[str])
     }
 
 
-def preflight_headers(config: MockConfig, request_headers: Mapping[str, str], methods: Iterable[str],
+def preflight_headers(config: MockConfig, request_headers: Headers, methods: Iterable[str],
                       documented_headers: Iterable[str]) -> dict[str, str] | None:
     """Headers answering a CORS preflight, or None when the request is not an allowed preflight.
 
@@ -60,21 +56,3 @@ def preflight_headers(config: MockConfig, request_headers: Mapping[str, str], me
         "Access-Control-Max-Age": "600",
         "Vary": "Origin",
     }
-
-
-def planned_delay_ms(config: MockConfig, prefer: Prefer, rng: random.Random) -> int:
-    """The delay before answering: ``Prefer: delay=`` wins over the configured one (both bounded)."""
-    if prefer.delay_ms is not None:
-        return min(prefer.delay_ms, config.max_delay_ms)
-    jitter = rng.randint(0, config.delay_jitter_ms) if config.delay_jitter_ms > 0 else 0
-    return min(config.delay_ms + jitter, config.max_delay_ms)
-
-
-def planned_fault(config: MockConfig, prefer: Prefer, operation_id: str, rng: random.Random) -> str | None:
-    """``timeout``, ``reset``, ``500`` or None: ``Prefer: fault=`` first, then the configured error rate."""
-    if prefer.fault in FAULTS:
-        return prefer.fault
-    rate = config.error_rate(operation_id)
-    if rate > 0 and rng.random() < rate:
-        return "500"
-    return None

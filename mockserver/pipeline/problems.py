@@ -1,25 +1,41 @@
-"""Violations and problems: what went wrong, as data, and how it becomes an HTTP answer.
+"""Violations, problems and replies: what went wrong, as data, and the answer that carries it.
 
 One table maps a kind of failure to its HTTP status; :func:`render_problem`
-makes the RFC 9457 ``application/problem+json`` body.
+makes the RFC 9457 ``application/problem+json`` body; :class:`Reply` is any
+answer as plain data.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from ..config import MockConfig
+from ..spec import CompiledSchema
 
 __all__ = [
     "STATUS",
     "Problem",
+    "ProblemKind",
+    "Reply",
     "Violation",
+    "add_violations_header",
+    "iter_violations",
+    "problem_reply",
     "render_problem",
     "render_violations_header",
 ]
 
+ProblemKind = Literal[
+    "not-found", "method-not-allowed", "unauthorized", "forbidden", "not-acceptable", "invalid-request",
+    "unsupported-media-type", "undocumented-status", "invalid-response", "no-response", "injected-fault",
+    "internal-error",
+]
+
 #: failure kind -> (HTTP status, title)
-STATUS: dict[str, tuple[int, str]] = {
+STATUS: dict[ProblemKind, tuple[int, str]] = {
     "not-found": (404, "Not Found"),
     "method-not-allowed": (405, "Method Not Allowed"),
     "unauthorized": (401, "Unauthorized"),
@@ -68,7 +84,7 @@ class Problem(Exception):
     ``violations`` lists every individual error.
     """
 
-    kind: str
+    kind: ProblemKind
     detail: str
     violations: list[Violation] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
@@ -107,3 +123,33 @@ def render_problem(problem: Problem, instance: str | None = None) -> dict[str, A
 def render_violations_header(violations: list[Violation]) -> str:
     """All violations as compact JSON for one response header (ASCII only)."""
     return json.dumps([v.as_dict() for v in violations], separators=(",", ":"), ensure_ascii=True)
+
+
+def iter_violations(schema: CompiledSchema, instance: Any, location: str, prefix: str = "") -> Iterator[Violation]:
+    """Every schema error of ``instance`` as a :class:`Violation` (pointer prefixed by ``prefix``)."""
+    for pointer, message in schema.iter_errors(instance):
+        yield Violation(location, prefix + pointer, message)
+
+
+@dataclass
+class Reply:
+    """An answer as plain data."""
+
+    status: int
+    body: bytes = b""
+    media_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def add_violations_header(reply: Reply, problem: Problem, config: MockConfig) -> None:
+    """List the problem's violations (or its detail) in the configured violations header of ``reply``."""
+    violations = problem.violations or [Violation("request", "", problem.detail)]
+    reply.headers[config.violations_header] = render_violations_header(violations)
+
+
+def problem_reply(problem: Problem, instance: str, config: MockConfig) -> Reply:
+    """RFC 9457 ``application/problem+json`` for ``problem``."""
+    body = json.dumps(render_problem(problem, instance), ensure_ascii=False).encode("utf-8")
+    reply = Reply(problem.status, body, "application/problem+json", dict(problem.headers))
+    add_violations_header(reply, problem, config)
+    return reply

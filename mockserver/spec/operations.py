@@ -6,31 +6,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from .loading import LoadedSpec, escape_token, join_pointer, resolve_pointer
+from .loading import LoadedSpec
+from .pointers import deref_at, escape_token, join_pointer
 
-__all__ = ["HTTP_METHODS", "Operation", "deref", "deref_at", "iter_operations", "server_prefixes"]
+__all__ = ["HTTP_METHODS", "Operation", "iter_operations", "server_prefixes"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _VARIABLE = re.compile(r"\{([^}]+)\}")
-
-
-def deref(document: dict[str, Any], node: Any) -> Any:
-    """Follow internal ``$ref`` until a non-reference node (path items, parameters, responses...)."""
-    return deref_at(document, node, "")[0]
-
-
-def deref_at(document: dict[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
-    """Like :func:`deref`, also returning the JSON pointer of the node finally reached."""
-    depth = 0
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
-        if depth > 32:
-            raise ValueError(f"reference chain too deep at {node['$ref']}")
-        pointer = unquote(node["$ref"][1:])
-        node = resolve_pointer(document, pointer)
-        depth += 1
-    return node, pointer
 
 
 def server_prefixes(servers: list[dict[str, Any]] | None) -> list[str]:

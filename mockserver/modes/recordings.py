@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,8 +35,10 @@ from typing import Any
 
 import yaml
 
-from .journal import redact_body, redact_headers
-from .problems import Violation
+from ..files import write_atomically
+from ..pipeline.problems import Violation
+from ..pipeline.request import media_base
+from .redaction import redact_body, redact_headers
 
 __all__ = ["Exchange", "RecordingIndex", "decode_body", "encode_body", "load_recordings", "write_recording"]
 
@@ -77,7 +78,7 @@ class Exchange:
 
 
 def _media(headers: dict[str, str]) -> str:
-    return next((v for k, v in headers.items() if k.lower() == "content-type"), "").split(";")[0].strip().lower()
+    return media_base(next((v for k, v in headers.items() if k.lower() == "content-type"), ""))
 
 
 def encode_body(body: bytes, media_type: str, redact: bool) -> dict[str, Any]:
@@ -132,18 +133,7 @@ def write_recording(folder: Path, exchange: Exchange) -> Path:
         "violations": exchange.violations,
     }
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
-    fd, temporary = tempfile.mkstemp(prefix=".recording-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        target = folder / name
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(folder / name, text, durable=True)
 
 
 def load_recordings(folder: Path) -> list[Exchange]:

@@ -19,16 +19,20 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from ..modes.journal import FLUSH_INTERVAL_S, Journal
+from ..modes.store import StateStore
+from ..pipeline.operation import MockAPI
+from ..pipeline.security import example_credential
+from ..spec import deref
 from .dashboard import DASHBOARD_HTML
-from .engine import MockAPI
-from .journal import FLUSH_INTERVAL_S, Journal
-from .operations import deref
-from .state import StateStore
 
-__all__ = ["ADMIN_PREFIX", "register_admin"]
+__all__ = ["ADMIN_PREFIX", "Admin", "describe"]
 
 #: reserved path prefix of apitwin's own endpoints
 ADMIN_PREFIX = "/__apitwin"
+#: the credential value the dashboard's form sends (any well-formed one is accepted by default)
+_FORM_CREDENTIAL = "apitwin-key"
+_JOURNAL_OFF = {"detail": "the journal is off: start apitwin serve with --journal"}
 
 
 def _json(value: Any, status: int = 200) -> Response:
@@ -60,20 +64,14 @@ def _example_of(document: dict[str, Any], node: Any) -> Any:
 
 
 def _auth_header(document: dict[str, Any], security: list[dict[str, list[str]]]) -> str:
-    """A credential header line the dashboard's form can send (any well-formed one is accepted by default)."""
+    """A credential header line the dashboard's form can send."""
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     for alternative in security:
         for name in alternative:
             scheme = deref(document, schemes.get(name))
-            if not isinstance(scheme, dict):
-                continue
-            kind = scheme.get("type")
-            if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
-                return "Authorization: Basic YXBpdHdpbi1rZXk6"  # apitwin-key:
-            if kind in ("http", "oauth2", "openIdConnect"):
-                return "Authorization: Bearer apitwin-token"
-            if kind == "apiKey" and scheme.get("in") == "header":
-                return f"{scheme.get('name')}: {scheme.get('x-apitwin-prefix', '')}apitwin-key"
+            header = example_credential(scheme, _FORM_CREDENTIAL) if isinstance(scheme, dict) else None
+            if header is not None:
+                return f"{header[0]}: {header[1]}"
     return ""
 
 
@@ -103,62 +101,76 @@ def describe(apis: list[MockAPI]) -> list[dict[str, Any]]:
     return out
 
 
-def register_admin(app: Flask, apis: list[MockAPI], journal: Journal | None,
-                   store: StateStore | None = None) -> None:
-    """Add the admin endpoints to ``app``."""
-    summary = [{"name": a.name, "title": a.spec.title, "operations": len(a.operations), "prefixes": a.prefixes}
-               for a in apis]
-    catalogue = describe(apis)
+class Admin:
+    """apitwin's own endpoints, one method each (the table above)."""
 
-    def dashboard() -> Response:
+    def __init__(self, apis: list[MockAPI], journal: Journal | None, store: StateStore | None = None) -> None:
+        self.apis = apis
+        self.journal = journal
+        self.store = store
+        self.summary = [{"name": a.name, "title": a.spec.title, "operations": len(a.operations),
+                         "prefixes": a.prefixes} for a in apis]
+        self.catalogue = describe(apis)
+
+    def register(self, app: Flask) -> None:
+        """Add the endpoints to ``app`` under :data:`ADMIN_PREFIX`."""
+        for rule, view, methods in (("/", self.dashboard, ["GET"]), ("/health", self.health, ["GET"]),
+                                    ("/apis", self.list_apis, ["GET"]), ("/requests", self.list_requests, ["GET"]),
+                                    ("/requests/verify", self.verify_requests, ["POST"]),
+                                    ("/reset", self.reset, ["POST"]), ("/state", self.state, ["GET"])):
+            app.add_url_rule(ADMIN_PREFIX + rule, endpoint=f"apitwin_admin_{view.__name__}", view_func=view,
+                             methods=methods)
+
+    def dashboard(self) -> Response:
+        """The dashboard page."""
         return Response(DASHBOARD_HTML, mimetype="text/html",
                         headers={"Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; "
                                                             "script-src 'unsafe-inline'"})
 
-    def health() -> Response:
-        return _json({"status": "ok", "apis": summary})
+    def health(self) -> Response:
+        """``{"status": "ok", "apis": [...]}``."""
+        return _json({"status": "ok", "apis": self.summary})
 
-    def list_apis() -> Response:
-        return _json(catalogue)
+    def list_apis(self) -> Response:
+        """Every API with its operations."""
+        return _json(self.catalogue)
 
-    def list_requests() -> Response:
-        if journal is None:
-            return _json({"detail": "the journal is off: start apitwin serve with --journal"}, 404)
+    def list_requests(self) -> Response:
+        """The journal, newest first, filtered by ``method``, ``path``, ``operation``; ``limit`` entries."""
+        if self.journal is None:
+            return _json(_JOURNAL_OFF, 404)
         _settle()
         limit = request.args.get("limit", "100")
-        entries = journal.entries(limit=int(limit) if limit.isdigit() else 100, method=request.args.get("method"),
-                                  path=request.args.get("path"), operation=request.args.get("operation"))
+        entries = self.journal.entries(limit=int(limit) if limit.isdigit() else 100,
+                                       method=request.args.get("method"), path=request.args.get("path"),
+                                       operation=request.args.get("operation"))
         return _json(entries)
 
-    def verify_requests() -> Response:
-        if journal is None:
-            return _json({"detail": "the journal is off: start apitwin serve with --journal"}, 404)
+    def verify_requests(self) -> Response:
+        """Whether calls matching ``{"method", "path", "body"?}`` were made (``count`` times, if given)."""
+        if self.journal is None:
+            return _json(_JOURNAL_OFF, 404)
         wanted = request.get_json(silent=True)
         if not isinstance(wanted, dict) or not isinstance(wanted.get("method"), str) or not isinstance(
                 wanted.get("path"), str):
             return _json({"detail": "expected a JSON object with 'method' and 'path' (and optional 'body', 'count')"},
                          400)
         _settle()
-        matched = journal.count(method=wanted["method"].upper(), path=wanted["path"], body=wanted.get("body"))
+        matched = self.journal.count(method=wanted["method"].upper(), path=wanted["path"], body=wanted.get("body"))
         expected = wanted.get("count")
         ok = matched == expected if isinstance(expected, int) else matched > 0
         return _json({"matched": matched, "ok": ok})
 
-    def reset() -> Response:
-        if journal is not None:
-            journal.reset()
-        if store is not None:
-            store.reset()
+    def reset(self) -> Response:
+        """Clear the journal and the state."""
+        if self.journal is not None:
+            self.journal.reset()
+        if self.store is not None:
+            self.store.reset()
         return Response(status=204)
 
-    def state() -> Response:
-        if store is None:
+    def state(self) -> Response:
+        """Stateful mode: each operation's inferred role."""
+        if self.store is None:
             return _json({"detail": "stateful mode is off: start apitwin serve with --stateful"}, 404)
-        return _json({a.name: a.state.roles() for a in apis if a.state is not None})
-
-    for rule, view, methods in (("/", dashboard, ["GET"]), ("/health", health, ["GET"]), ("/apis", list_apis, ["GET"]),
-                                ("/requests", list_requests, ["GET"]),
-                                ("/requests/verify", verify_requests, ["POST"]), ("/reset", reset, ["POST"]),
-                                ("/state", state, ["GET"])):
-        app.add_url_rule(ADMIN_PREFIX + rule, endpoint=f"apitwin_admin_{view.__name__}", view_func=view,
-                         methods=methods)
+        return _json({a.name: a.state.roles() for a in self.apis if a.state is not None})

@@ -11,20 +11,18 @@ the Flask edge.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .loading import join_pointer
+from ..spec import Operation, join_pointer
 from .problems import Violation
-
-if TYPE_CHECKING:
-    from .operations import Operation
-    from .validation import IncomingRequest
+from .request import IncomingRequest, query_items
 
 __all__ = ["core_validator"]
 
 
-def core_validator(operation: Operation, document: dict[str, Any]) -> Any:
+def core_validator(operation: Operation, document: dict[str, Any]) -> Callable[[IncomingRequest], list[Violation]]:
     """openapi-core's request validator for one operation, built once (a one-path spec)."""
     from jsonschema_path import SchemaPath
     from openapi_core import OpenAPI
@@ -49,8 +47,6 @@ class _CoreAdapter:
         from openapi_core.datatypes import RequestParameters
         from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-        from .validation import query_items
-
         query = ImmutableMultiDict(query_items(request.query))
         core_request = _CoreRequest(
             host_url="http://mock",
@@ -72,8 +68,10 @@ class _CoreAdapter:
         except Exception as exc:  # openapi-core's form/multipart parsers assert on malformed input
             return [Violation("body", "", f"malformed {(request.content_type or 'request').split(';')[0]} body: "
                                           f"{type(exc).__name__} {exc}".strip())]
-        # the compiled checks above already cover simple parameters and JSON bodies: drop duplicates
-        return [v for v in out if v.location not in ("path",)]
+        # path parameters are matched and checked by the compiled validator (openapi-core sees the
+        # placeholder path): its path findings are not about this request. The other duplicates
+        # (simple parameters it also checks) are dropped by RequestValidator.validate.
+        return [v for v in out if v.location != "path"]
 
 
 @dataclass

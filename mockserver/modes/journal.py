@@ -13,20 +13,20 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FLUSH_INTERVAL_S", "Journal", "JournalEntry", "redact_body", "redact_headers"]
+from ..pipeline.selection import contains
+from .redaction import REDACTED, SECRET_NAME, redact_body, redact_headers
+
+__all__ = ["FLUSH_INTERVAL_S", "Journal", "JournalEntry"]
 
 FLUSH_INTERVAL_S = 0.02
 _BUFFER_LIMIT = 64
 _KEEP = 5000
-_SECRET_NAME = re.compile(r"pass(word)?|secret|token|credential|api[-_]?key|auth|cookie|session|private", re.I)
-REDACTED = "[redacted]"
 
 _SCHEMA = """
 create table if not exists requests (
@@ -44,31 +44,6 @@ create table if not exists requests (
   duration_ms real not null
 )
 """
-
-
-_SECRET_HEADERS: dict[str, bool] = {}
-
-
-def _is_secret_header(name: str) -> bool:
-    secret = _SECRET_HEADERS.get(name)
-    if secret is None:
-        secret = _SECRET_HEADERS[name] = bool(_SECRET_NAME.search(name))
-    return secret
-
-
-def redact_headers(headers: Any) -> dict[str, str]:
-    """Headers (a mapping or (name, value) pairs) with credentials and cookies replaced by ``[redacted]``."""
-    items = headers.items() if hasattr(headers, "items") else headers
-    return {k: (REDACTED if _is_secret_header(k) else v) for k, v in items}
-
-
-def redact_body(value: Any) -> Any:
-    """A JSON value with every field named like a secret replaced by ``[redacted]``."""
-    if isinstance(value, dict):
-        return {k: (REDACTED if _SECRET_NAME.search(str(k)) else redact_body(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_body(v) for v in value]
-    return value
 
 
 @dataclass
@@ -190,7 +165,7 @@ class Journal:
         matches = self.entries(limit=_KEEP, method=method, path=path)
         if body is None:
             return len(matches)
-        return sum(1 for m in matches if _contains(m["body"], body))
+        return sum(1 for m in matches if contains(m["body"], body))
 
     def reset(self) -> None:
         """Forget every entry."""
@@ -203,7 +178,7 @@ def _stored_body(text: str | None) -> str | None:
     """The body as stored: JSON bodies with secret-named fields redacted; others truncated."""
     if text is None:
         return None
-    if _SECRET_NAME.search(text):
+    if SECRET_NAME.search(text):
         try:
             return json.dumps(redact_body(json.loads(text)))
         except ValueError:
@@ -218,9 +193,3 @@ def _loaded_body(text: str | None) -> Any:
         return json.loads(text)
     except ValueError:
         return text
-
-
-def _contains(actual: Any, expected: Any) -> bool:
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and _contains(actual[k], v) for k, v in expected.items())
-    return bool(actual == expected)

@@ -15,7 +15,8 @@ import re
 import uuid
 from typing import Any
 
-from .operations import deref
+from .pointers import deref
+from .schemas import schema_types
 
 __all__ = ["generate"]
 
@@ -44,12 +45,10 @@ _FORMATS: dict[str, Any] = {
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
-    t = schema.get("type")
-    if isinstance(t, str):
-        return [t]
-    if isinstance(t, list):
-        non_null = [x for x in t if x != "null"]
-        return non_null or ["null"]
+    """The types to generate for: the declared ones (null last resort), else inferred from the keywords."""
+    declared = schema_types(schema)
+    if declared:
+        return [t for t in declared if t != "null"] or ["null"]
     if "properties" in schema or "required" in schema or "additionalProperties" in schema:
         return ["object"]
     if "items" in schema or "prefixItems" in schema:

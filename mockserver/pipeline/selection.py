@@ -1,4 +1,4 @@
-"""Documented responses and their examples, indexed once; :func:`select_response` picks one.
+"""Response selection: documented responses and their examples, indexed once; :func:`select_response` picks one.
 
 The lookup order (also in the README, "How the mock picks a response"):
 
@@ -20,56 +20,26 @@ The lookup order (also in the README, "How the mock picks a response"):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .loading import join_pointer
-from .operations import Operation, deref
-from .problems import Problem, Violation
-from .schemas import CompiledSchema, SchemaCompiler, iter_violations
-from .validation import IncomingRequest, is_json, query_values
+from ..spec import CompiledSchema, Operation, SchemaCompiler, deref, join_pointer
+from .problems import Problem, Violation, iter_violations
+from .request import AcceptHeader, IncomingRequest, Prefer, is_json
 
 __all__ = [
     "Example",
-    "Prefer",
+    "MediaSpec",
     "ResponseSpec",
+    "contains",
+    "encode",
+    "find_status",
     "index_responses",
-    "parse_prefer",
+    "not_acceptable",
     "select_response",
 ]
-
-
-@dataclass
-class Prefer:
-    """The ``Prefer`` header's mock directives (Prism's syntax)."""
-
-    code: int | None = None
-    example: str | None = None
-    dynamic: bool = False
-    delay_ms: int | None = None
-    fault: str | None = None
-
-
-def parse_prefer(header: str | None) -> Prefer:
-    """``code=404, example=notFound; dynamic=true`` -> :class:`Prefer`."""
-    prefer = Prefer()
-    if not header:
-        return prefer
-    for part in header.replace(";", ",").split(","):
-        key, _, value = part.strip().partition("=")
-        key, value = key.strip().lower(), value.strip().strip('"')
-        if key == "code" and value.isdigit():
-            prefer.code = int(value)
-        elif key == "example" and value:
-            prefer.example = value
-        elif key == "dynamic":
-            prefer.dynamic = value.lower() in ("true", "1", "yes", "")
-        elif key == "delay" and value.isdigit():
-            prefer.delay_ms = int(value)
-        elif key == "fault" and value:
-            prefer.fault = value
-    return prefer
 
 
 @dataclass
@@ -91,7 +61,7 @@ class Example:
                 return -1
             score += 1
         for name, expected in (self.matcher.get("query") or {}).items():
-            got = query_values(request.query, name)
+            got = list(request.query.get(name) or [])
             wanted = [str(x) for x in expected] if isinstance(expected, list) else [_text(expected)]
             if isinstance(expected, bool):  # Python clients send True / False
                 got = [g.lower() for g in got]
@@ -99,7 +69,7 @@ class Example:
                 return -1
             score += 1
         if "body" in self.matcher:
-            if request.json is None or not _contains(request.json, self.matcher["body"]):
+            if request.json is None or not contains(request.json, self.matcher["body"]):
                 return -1
             score += 1
         return score
@@ -111,14 +81,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _contains(actual: Any, expected: Any) -> bool:
-    """Whether ``actual`` has every value of ``expected`` (objects compared key by key)."""
+def contains(actual: Any, expected: Any) -> bool:
+    """Whether ``actual`` has every value of ``expected`` (objects compared key by key, anything else equal)."""
     if actual == expected:
         return True
     if not isinstance(expected, dict) or not isinstance(actual, dict):
         return False
     for key, value in expected.items():  # noqa: SIM110 - a loop is faster than all(genexpr) here
-        if key not in actual or not _contains(actual[key], value):
+        if key not in actual or not contains(actual[key], value):
             return False
     return True
 
@@ -253,7 +223,14 @@ def find_status(responses: list[ResponseSpec], code: int) -> ResponseSpec | None
     return next((r for r in responses if r.status == "default"), None)
 
 
-def _negotiate(media: dict[str, MediaSpec], accept: Any) -> MediaSpec | None:
+def not_acceptable(label: str, media_types: Iterable[str]) -> Problem:
+    """The 406 problem: ``Accept`` allows none of the documented ``media_types`` of operation ``label``."""
+    documented = ", ".join(media_types)
+    return Problem("not-acceptable", f"Accept does not allow any documented media type of {label}: {documented}",
+                   [Violation("header", "Accept", f"documented: {documented}")])
+
+
+def _negotiate(media: dict[str, MediaSpec], accept: AcceptHeader | None) -> MediaSpec | None:
     if not media:
         return None
     documented = list(media)
@@ -267,7 +244,8 @@ def _negotiate(media: dict[str, MediaSpec], accept: Any) -> MediaSpec | None:
 
 
 def select_response(
-    operation: Operation, responses: list[ResponseSpec], prefer: Prefer, request: IncomingRequest, accept: Any
+    operation: Operation, responses: list[ResponseSpec], prefer: Prefer, request: IncomingRequest,
+    accept: AcceptHeader | None,
 ) -> tuple[int, ResponseSpec, MediaSpec | None, Example | None]:
     """Pick (status, response, media type, example or None for "generate")."""
     chosen: ResponseSpec | None = None
@@ -294,10 +272,7 @@ def select_response(
         raise Problem("no-response", f"{operation.label} documents no response")
     media = _negotiate(chosen.media, accept)
     if chosen.media and media is None:
-        raise Problem("not-acceptable",
-                      f"Accept does not allow any documented media type of {operation.label}: "
-                      f"{', '.join(chosen.media)}",
-                      [Violation("header", "Accept", f"documented: {', '.join(chosen.media)}")])
+        raise not_acceptable(operation.label, chosen.media)
     status = chosen.status_code(code)
     if media is None:
         return status, chosen, None, None

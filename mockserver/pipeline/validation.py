@@ -2,7 +2,7 @@
 
 :class:`RequestValidator` is built once per operation at load. Simple parameter
 styles and JSON/text/binary bodies are checked with validators compiled once
-(see :mod:`mockserver.schemas`); anything else (``deepObject``, ``matrix``,
+(see :mod:`mockserver.spec.schemas`); anything else (``deepObject``, ``matrix``,
 ``label``, parameters with ``content``, form and multipart bodies) is handed
 to openapi-core's own request validator, itself built once per operation.
 """
@@ -10,85 +10,21 @@ to openapi-core's own request validator, itself built once per operation.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .corevalidation import core_validator
-from .loading import join_pointer
-from .operations import Operation, deref
-from .problems import Problem, Violation
-from .schemas import CompiledSchema, SchemaCompiler, iter_violations
+from ..spec import CompiledSchema, Operation, SchemaCompiler, deref, join_pointer, schema_types
+from .problems import Problem, Violation, iter_violations
+from .request import IncomingRequest, is_json, match_media_type, media_base, query_items
+from .validation_openapi_core import core_validator
 
-__all__ = ["IncomingRequest", "RequestValidator", "is_json", "match_media_type", "query_items", "query_values"]
+__all__ = ["RequestValidator"]
+
+#: a validator of what the compiled checks do not cover (openapi-core's): the violations of a request
+Fallback = Callable[[IncomingRequest], list[Violation]]
 
 _SIMPLE_STYLES = {("path", "simple"), ("query", "form"), ("header", "simple"), ("cookie", "form")}
-
-
-def is_json(media_type: str) -> bool:
-    """Whether a media type carries JSON (``application/json``, ``application/problem+json``...)."""
-    base = media_type.split(";", 1)[0].strip().lower()
-    return base == "application/json" or base.endswith("+json") or base == "*/*"
-
-
-def match_media_type(content_type: str, documented: list[str]) -> str | None:
-    """The documented media type (exact, then ``type/*``, then ``*/*``) that ``content_type`` satisfies."""
-    base = content_type.split(";", 1)[0].strip().lower()
-    lowered = {d.split(";", 1)[0].strip().lower(): d for d in documented}
-    if base in lowered:
-        return lowered[base]
-    major = base.split("/", 1)[0]
-    if f"{major}/*" in lowered:
-        return lowered[f"{major}/*"]
-    if "*/*" in lowered:
-        return lowered["*/*"]
-    return None
-
-
-def query_values(query: Any, name: str) -> list[str]:
-    """All values of a query parameter, from a dict of lists or a werkzeug ``MultiDict``."""
-    getlist = getattr(query, "getlist", None)
-    if getlist is not None:
-        return list(getlist(name))
-    return list(query.get(name) or [])
-
-
-def query_items(query: Any) -> list[tuple[str, str]]:
-    """Every (name, value) pair of a query, from a dict of lists or a werkzeug ``MultiDict``."""
-    if hasattr(query, "getlist"):
-        return list(query.items(multi=True))
-    return [(k, v) for k, vs in query.items() for v in vs]
-
-
-@dataclass
-class IncomingRequest:
-    """A request as plain data, as the view hands it inward.
-
-    ``headers`` is a mapping read with lower-case names (werkzeug's headers are
-    case-insensitive); ``query`` a dict of lists or a ``MultiDict``; ``cookies``
-    is only filled for operations that read cookies.
-    """
-
-    method: str
-    path: str
-    path_params: dict[str, str]
-    query: Any
-    headers: Mapping[str, str]
-    cookies: Mapping[str, str]
-    content_type: str | None
-    body: bytes
-    query_string: bytes = b""
-    json: Any = None
-    media_type: str | None = None
-
-
-def _types(schema: Any) -> list[str]:
-    t = schema.get("type") if isinstance(schema, dict) else None
-    if isinstance(t, str):
-        return [t]
-    if isinstance(t, list):
-        return [str(x) for x in t]
-    return []
 
 
 def _cast_scalar(value: str, types: list[str]) -> Any:
@@ -131,7 +67,7 @@ class _Param:
                 return False, None
             raw: Any = request.path_params[self.name]
         elif self.location == "query":
-            values = query_values(request.query, self.name)
+            values = request.query.get(self.name) or []
             if not values:
                 return False, None
             if "array" in self.types:
@@ -159,7 +95,7 @@ class RequestValidator:
     params: list[_Param] = field(default_factory=list)
     body_required: bool = False
     body_media: dict[str, CompiledSchema | None] = field(default_factory=dict)
-    fallback: Any = None  # openapi-core validator for what is not compiled here
+    fallback: Fallback | None = None  # openapi-core's validator, for what is not compiled here
 
     @property
     def reads_cookies(self) -> bool:
@@ -181,7 +117,7 @@ class RequestValidator:
                 continue
             schema = deref(doc, p.get("schema") or {})
             item_schema = deref(doc, schema.get("items") or {}) if isinstance(schema, dict) else {}
-            if "object" in _types(schema) and not (location == "query" and style == "form" and explode):
+            if "object" in schema_types(schema) and not (location == "query" and style == "form" and explode):
                 needs_fallback = True
                 continue
             params.append(
@@ -191,8 +127,8 @@ class RequestValidator:
                     required=bool(p.get("required", location == "path")),
                     pointer=pointer,
                     validator=compiler.at(pointer + "/schema") if "schema" in p else None,
-                    types=_types(schema),
-                    item_types=_types(item_schema),
+                    types=schema_types(schema),
+                    item_types=schema_types(item_schema),
                     explode=explode,
                 )
             )
@@ -201,7 +137,7 @@ class RequestValidator:
         if operation.request_body is not None:
             body_required = bool(operation.request_body.get("required", False))
             for media_type, media in (operation.request_body.get("content") or {}).items():
-                base = media_type.split(";", 1)[0].strip().lower()
+                base = media_base(media_type)
                 if base == "application/x-www-form-urlencoded" or base.startswith("multipart/"):
                     needs_fallback = True
                     body_media[media_type] = None

@@ -15,15 +15,27 @@ Two backends, chosen by the document's version:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
-from .loading import escape_token
-from .problems import Violation
+from .pointers import escape_token
 
-__all__ = ["CompiledSchema", "SchemaCompiler", "iter_violations"]
+__all__ = ["CompiledSchema", "SchemaCompiler", "schema_types"]
+
+#: the two validator backends: jsonschema-rs (OpenAPI 3.1) and the pure-Python ``jsonschema`` (3.0)
+Backend = Literal["rs", "py"]
 
 _BASE = "urn:apitwin:spec"
+
+
+def schema_types(schema: Any) -> list[str]:
+    """The types a schema declares (``type: x`` or ``type: [x, null]``), as written; [] when it declares none."""
+    declared = schema.get("type") if isinstance(schema, dict) else None
+    if isinstance(declared, str):
+        return [declared]
+    if isinstance(declared, list):
+        return [str(t) for t in declared]
+    return []
 
 
 #: the range of each integer format
@@ -62,7 +74,7 @@ def _int_format(name: str) -> Any:
 class CompiledSchema:
     """A compiled validator: :meth:`iter_errors` yields ``(pointer, message)``."""
 
-    def __init__(self, backend: str, validator: Any) -> None:
+    def __init__(self, backend: Backend, validator: Any) -> None:
         self.backend = backend
         self.validator = validator
 
@@ -91,12 +103,6 @@ class CompiledSchema:
                 yield "".join("/" + t for t in tokens), err.message
 
 
-def iter_violations(schema: CompiledSchema, instance: Any, location: str, prefix: str = "") -> Iterator[Violation]:
-    """Every schema error of ``instance`` as a :class:`Violation` (pointer prefixed by ``prefix``)."""
-    for pointer, message in schema.iter_errors(instance):
-        yield Violation(location, prefix + pointer, message)
-
-
 class SchemaCompiler:
     """Builds validators for the schemas of one bundled document, sharing one registry."""
 
@@ -109,7 +115,7 @@ class SchemaCompiler:
             from referencing import Registry
             from referencing.jsonschema import DRAFT4
 
-            self.backend = "py"
+            self.backend: Backend = "py"
             self._cls: Any = OAS30Validator
             self._registry: Any = Registry().with_resource(_BASE, DRAFT4.create_resource(document))
         else:

@@ -1,4 +1,4 @@
-"""The OpenAPI validity check of ``apitwin serve``: openapi-spec-validator, its schema checks by jsonschema-rs.
+"""Is a document valid OpenAPI? openapi-spec-validator, with its schema checks done by jsonschema-rs at start-up.
 
 openapi-spec-validator checks a document in two passes: the OpenAPI meta-schema
 (jsonschema-rs already, milliseconds) and a keyword walk (operationIds unique, path
@@ -21,10 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .loading import join_pointer, split_pointer
-from .operations import deref_at
+from .pointers import deref_at, join_pointer, split_pointer
 
-__all__ = ["iter_errors"]
+__all__ = ["iter_errors", "iter_spec_errors"]
 
 #: ``jsonSchemaDialect`` values whose schemas the 2020-12 meta-schema checks (absent: the OAS base dialect)
 _DEFAULT_DIALECTS = (
@@ -32,6 +31,16 @@ _DEFAULT_DIALECTS = (
     "https://spec.openapis.org/oas/3.1/dialect/base",
     "https://json-schema.org/draft/2020-12/schema",
 )
+
+
+def iter_spec_errors(document: dict[str, Any], *, thorough: bool = True) -> Iterator[tuple[str, str]]:
+    """OpenAPI validity errors of a bundled document: (JSON pointer, message).
+
+    ``thorough`` (``apitwin lint``): openapi-spec-validator's full check. Otherwise (start-up)
+    the same check with each schema checked by jsonschema-rs (see :func:`iter_errors`).
+    """
+    for path, message in iter_errors(document, thorough=thorough):
+        yield join_pointer(*path), message
 
 
 def iter_errors(document: dict[str, Any], *, thorough: bool = False) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -1,0 +1,305 @@
+"""Route: which operation answers a method and a path, with which arguments, or which routing problem.
+
+One :class:`Router` answers that question for every caller: the dispatch of
+requests, the record proxy, and the check of recordings at start. The rules, in
+the order :meth:`Router.match` applies them:
+
+1. OpenAPI matches a concrete segment before a templated sibling, whatever the
+   method (:class:`MethodOwners`): with ``GET /datasets/managed`` and ``PUT
+   /datasets/{name}``, ``PUT /datasets/managed`` is a 405, not ``{name}``.
+2. Path templates become werkzeug rules under every server prefix
+   (``/projects/{projectKey}`` -> ``/public/api/projects/<p0>``); static rules win
+   over templated ones; a parameter marked ``x-apitwin-greedy`` may hold ``/``, a
+   leading one included (``/contents//src/data.csv``).
+3. A trailing slash must match the spec: ``/x`` when only ``/x/`` is documented is a
+   404 (or a 405 when another method owns ``/x``), never a redirect.
+4. A CORS preflight (``OPTIONS`` with ``Access-Control-Request-Method``) to a path
+   whose methods are known is answered from those methods, unless the spec documents
+   ``OPTIONS`` there.
+5. Otherwise 404, or 405 with ``Allow``. Under the prefix of one API the problem is
+   answered in that API's error model (an operation of it that documents a JSON 404).
+
+Two specs whose routes collide are refused at load (:class:`RouteCollisionError`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Map, PathConverter, RequestRedirect, Rule
+
+from ..errors import RouteCollisionError
+from ..pipeline.operation import CompiledOperation, MockAPI
+from ..pipeline.problems import Problem, Violation
+from ..pipeline.request import is_json
+from ..pipeline.selection import find_status
+
+__all__ = ["GreedyConverter", "LazyBuildRule", "MethodOwners", "Preflight", "Route", "RouteMatch", "RouteMiss",
+           "Router", "build_routes"]
+
+_VARIABLE = re.compile(r"\{([^}/]+)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One werkzeug rule string for one operation under one prefix.
+
+    ``names`` maps the rule's safe variable names (``p0``...) to the spec's names.
+    """
+
+    rule: str
+    method: str
+    endpoint: str
+    names: dict[str, str]
+    shape: str
+
+
+def _to_rule(prefix: str, template: str, greedy: set[str]) -> tuple[str, dict[str, str], str]:
+    names: dict[str, str] = {}
+
+    def variable(match: re.Match[str]) -> str:
+        safe = f"p{len(names)}"
+        names[safe] = match.group(1)
+        converter = "greedy:" if match.group(1) in greedy else ""
+        return f"<{converter}{safe}>"
+
+    path = template if template.startswith("/") else "/" + template
+    rule = prefix + _VARIABLE.sub(variable, path)
+    shape = prefix + _VARIABLE.sub("{}", path)
+    return rule or "/", names, shape
+
+
+class MethodOwners:
+    """Which methods a request path may use, when a more specific path template owns it.
+
+    OpenAPI matches concrete segments before templated ones whatever the method:
+    with ``GET /datasets/managed`` and ``PUT /datasets/{name}``, a ``PUT
+    /datasets/managed`` is a 405, not a match of ``{name}`` (werkzeug would fall
+    through to the templated rule). ``lookup(path)`` gives the methods of the most
+    specific shape that shadows another one, or None when no such shape matches.
+    Fully concrete paths are a dict lookup; partly templated shadowing shapes (few)
+    are tried by regex, most specific first.
+    """
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        by_shape: dict[str, set[str]] = {}
+        for route in routes:
+            extra = {"HEAD"} if route.method == "GET" else set()
+            by_shape.setdefault(route.shape or "/", set()).update({route.method} | extra)
+        self.concrete = {shape: methods for shape, methods in by_shape.items() if "{}" not in shape}
+        split = {shape: shape.split("/") for shape in by_shape}
+        by_length: dict[int, list[str]] = {}  # only shapes of as many segments can shadow each other
+        for shape, segments in split.items():
+            by_length.setdefault(len(segments), []).append(shape)
+        shadowing = [shape for shape in by_shape if "{}" in shape
+                     and any(_more_general(split[other], split[shape])
+                             for other in by_length[len(split[shape])] if other != shape)]
+        shadowing.sort(key=lambda shape: split[shape].count("{}"))
+        self.templated = [(re.compile("/".join("[^/]+" if s == "{}" else re.escape(s) for s in split[shape]) + "$"),
+                           by_shape[shape]) for shape in shadowing]
+
+    def lookup(self, path: str) -> set[str] | None:
+        """The methods documented at the most specific shadowing shape matching ``path``."""
+        methods = self.concrete.get(path)
+        if methods is not None or not self.templated:
+            return methods
+        for pattern, owned in self.templated:
+            if pattern.match(path):
+                return owned
+        return None
+
+
+def _more_general(general: list[str], specific: list[str]) -> bool:
+    """True when ``general`` matches every path ``specific`` does, and is not the same shape."""
+    if len(general) != len(specific):
+        return False
+    wider = False
+    for g, s in zip(general, specific, strict=True):
+        if g == s:
+            continue
+        if g != "{}":
+            return False
+        wider = True
+    return wider
+
+
+def build_routes(entries: Iterable[tuple[str, str, str, list[str], set[str], str]]) -> list[Route]:
+    """Routes for (endpoint, method, path template, prefixes, greedy parameter names, label) entries.
+
+    Raises :class:`RouteCollisionError` naming both operations when two entries
+    answer the same method and URL shape.
+    """
+    seen: dict[tuple[str, str], str] = {}
+    routes: list[Route] = []
+    for endpoint, method, template, prefixes, greedy, label in entries:
+        for prefix in prefixes:
+            rule, names, shape = _to_rule(prefix, template, greedy)
+            key = (method.upper(), shape)
+            if key in seen and seen[key] != label:
+                raise RouteCollisionError(method.upper(), shape, seen[key], label)
+            if key in seen:
+                continue  # the same operation listed twice under one prefix
+            seen[key] = label
+            routes.append(Route(rule, method.upper(), endpoint, names, shape))
+    return routes
+
+
+class GreedyConverter(PathConverter):
+    """A path parameter that may hold ``/``, a leading one included (``x-apitwin-greedy``)."""
+
+    regex = ".+?"
+    part_isolating = False  # werkzeug infers True for a regex without "/"
+
+
+class LazyBuildRule(Rule):
+    """A werkzeug rule that compiles its URL builder (for ``url_for``) on first use, not when added.
+
+    Werkzeug compiles two builder functions per rule from a generated AST as soon as the
+    rule is added: 1.7 ms each, a second of start-up for the 640 rules of the five shipped
+    specs, spent on builders the mock never calls (it matches URLs, it does not build them).
+    Matching is untouched; building still works, compiled on the first call.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compile_now = super()._compile_builder
+        compiled: list[Callable[..., tuple[str, str]]] = []
+
+        def build(rule: Rule, **values: object) -> tuple[str, str]:
+            if not compiled:
+                compiled.append(compile_now(append_unknown))
+            return compiled[0](rule, **values)
+
+        return build
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    """The operation that answers, and its path parameters under the spec's names."""
+
+    operation: CompiledOperation
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RouteMiss:
+    """No operation answers: the problem (404, 405 with ``Allow``), and whose error model tells it."""
+
+    problem: Problem
+    owner: CompiledOperation | None
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """A CORS preflight to a known path: the methods documented there; ``otherwise`` if it is refused."""
+
+    methods: list[str]
+    otherwise: RouteMiss
+
+
+class Router:
+    """The routes of every operation of ``apis`` (see the module's rules)."""
+
+    def __init__(self, apis: list[MockAPI]) -> None:
+        self.apis = apis
+        entries = []
+        self.operations: dict[str, CompiledOperation] = {}
+        for api in apis:
+            for index, op in enumerate(api.operations):
+                endpoint = f"{api.name}:{index}"
+                self.operations[endpoint] = op
+                greedy = {str(p.get("name")) for p, _ in op.operation.parameters
+                          if p.get("in") == "path" and p.get("x-apitwin-greedy")}
+                entries.append((endpoint, op.operation.method, op.operation.path, op.operation.prefixes, greedy,
+                                op.operation.label))
+        routes = build_routes(entries)
+        self.owners = MethodOwners(routes)
+        self.names = {route.endpoint: route.names for route in routes}
+        self.map = Map(strict_slashes=True, merge_slashes=False, converters={"greedy": GreedyConverter})
+        for route in routes:
+            self.map.add(LazyBuildRule(route.rule, endpoint=route.endpoint, methods=[route.method]))
+        self._adapter = self.map.bind("localhost")
+        self._error_models = _error_models(apis)
+
+    def match(self, method: str, path: str, *, preflight: bool = False) -> RouteMatch | RouteMiss | Preflight:
+        """Which operation answers ``method path``, or why none does (``preflight``: a CORS preflight)."""
+        concrete = self.owners.lookup(path)
+        shadowed = concrete is not None and method not in concrete
+        failure: HTTPException | None = None
+        if not shadowed:
+            try:
+                endpoint, args = self._adapter.match(path, method)
+            except RequestRedirect as redirect:
+                return self._redirected(method, path, redirect)
+            except HTTPException as error:
+                failure = error
+            else:
+                names = self.names[str(endpoint)]
+                return RouteMatch(self.operations[str(endpoint)], {names.get(k, k): v for k, v in args.items()})
+        if shadowed:
+            assert concrete is not None
+            miss = self.method_not_allowed(method, path, concrete - {"HEAD"})
+        else:
+            assert failure is not None
+            miss = self.miss(failure, method, path)
+        if preflight:
+            allowed = [m for m in self._adapter.allowed_methods(path) if concrete is None or m in concrete]
+            if allowed:
+                return Preflight(allowed, miss)
+        return miss
+
+    def miss(self, error: HTTPException, method: str, path: str) -> RouteMiss:
+        """The routing problem for werkzeug's ``error`` (404, 405) at ``method path``."""
+        if isinstance(error, MethodNotAllowed):
+            return self.method_not_allowed(method, path, error.valid_methods or [])
+        apis = ", ".join(f"{a.name} ({', '.join(p or '/' for p in a.prefixes)})" for a in self.apis) or "none"
+        return RouteMiss(Problem("not-found", f"no operation of the served APIs matches {method} {path}",
+                                 [Violation("path", path, f"unknown path; served APIs: {apis}")]), self.owner(path))
+
+    def method_not_allowed(self, method: str, path: str, methods: Iterable[str]) -> RouteMiss:
+        """405 for ``method path``, whose documented methods are ``methods``."""
+        allowed = sorted(set(methods))
+        problem = Problem("method-not-allowed", f"{method} is not documented for {path}; "
+                          f"allowed: {', '.join(allowed)}",
+                          [Violation("method", method, f"allowed: {', '.join(allowed)}")],
+                          headers={"Allow": ", ".join(allowed)})
+        return RouteMiss(problem, self.owner(path))
+
+    def _redirected(self, method: str, path: str, redirect: RequestRedirect) -> RouteMiss:
+        # werkzeug redirects /x to /x/ when only /x/ is documented: the real services do not,
+        # and clients would silently follow it. Answer 405 (another method owns /x) or 404.
+        methods = [m for m in self._adapter.allowed_methods(path) if m != "OPTIONS"]
+        if methods:
+            return self.method_not_allowed(method, path, methods)
+        target = redirect.new_url.split("://", 1)[-1].split("/", 1)[-1]
+        problem = Problem("not-found", f"no operation at {path}; the spec has /{target.split('?')[0]}",
+                          [Violation("path", path, "unknown path (trailing slash differs)")])
+        return RouteMiss(problem, self.owner(path))
+
+    def owner(self, path: str) -> CompiledOperation | None:
+        """For a path no operation matches: an operation of the API whose prefix holds it (longest
+        prefix, one API only) that documents a JSON 404, to answer in that API's error model."""
+        best: list[MockAPI] = []
+        length = -1
+        for api in self.apis:
+            for prefix in api.prefixes:
+                if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                    if len(prefix) > length:
+                        best, length = [api], len(prefix)
+                    elif len(prefix) == length and api not in best:
+                        best.append(api)
+        return self._error_models.get(best[0].name) if len(best) == 1 else None
+
+
+def _error_models(apis: list[MockAPI]) -> dict[str, CompiledOperation]:
+    """API name -> its first operation documenting a JSON 404 (the shape of that API's routing errors)."""
+    representative: dict[str, CompiledOperation] = {}
+    for api in apis:
+        for op in api.operations:
+            response = find_status(op.responses, 404)
+            if response is not None and any(is_json(m) for m in response.media):
+                representative[api.name] = op
+                break
+    return representative

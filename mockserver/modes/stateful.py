@@ -1,0 +1,375 @@
+"""Stateful mode: what a client creates it can read back, changes and deletes (see :mod:`.resources` for the model).
+
+A collection is seeded, the first time it is touched, from the list operation's
+example and the read operation's examples, so the world starts as the spec
+documents it. Every stored value is repaired against the read operation's schema,
+and every answer still goes through the spine's self-check.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+import string
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from ..pipeline.operation import CompiledOperation
+from ..pipeline.problems import Problem, Violation, iter_violations
+from ..pipeline.request import AcceptHeader, IncomingRequest, Prefer, is_json
+from ..pipeline.selection import Example, MediaSpec
+from ..pipeline.selfcheck import Answer, conforms
+from ..spec import split_pointer
+from .resources import (
+    Collection,
+    ResourceModel,
+    Role,
+    RoleKind,
+    elements,
+    list_field,
+    norm,
+    param,
+    segments,
+    success_media,
+)
+from .store import StateStore
+
+__all__ = ["StatefulEngine"]
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_COUNT_FIELDS = ("total", "count", "totalCount", "total_count", "size", "totalItems", "total_results",
+                 "totalResults", "itemsPerPage")
+_rng = random.SystemRandom()
+
+#: a role's handler: (operation, role, request, Accept, canonical path) -> the answer, or None to answer as usual
+_Handler = Callable[[CompiledOperation, Role, IncomingRequest, "AcceptHeader | None", str], "Answer | None"]
+
+
+def _belongs(parents: dict[str, str], example: Any, value: Any) -> bool:
+    """Whether an example (its request matcher) and a value (its fields) fit the parent ids ``parents``."""
+    given = (getattr(example, "matcher", None) or {}).get("path") or {}
+    for name, wanted in parents.items():
+        if name in given and str(given[name]) != wanted:
+            return False
+        if isinstance(value, dict) and isinstance(value.get(name), (str, int)) and str(value[name]) != wanted:
+            return False
+    return True
+
+
+def _merge(base: Any, patch: Any) -> Any:
+    """``patch`` merged into ``base`` (objects key by key, everything else replaced)."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for key, value in patch.items():
+            out[key] = _merge(base.get(key), value)
+        return out
+    return copy.deepcopy(patch)
+
+
+def _repair(media: MediaSpec | None, value: Any, fallback: Any) -> Any:
+    """``value``, with the top-level fields that break the read schema taken back from ``fallback``."""
+    if media is None or media.validator is None or not isinstance(value, dict):
+        return value
+    for _ in range(8):
+        violations = list(iter_violations(media.validator, value, "response"))
+        if not violations:
+            return value
+        for violation in violations:
+            token = next(iter(split_pointer(violation.pointer)), "")
+            if token and token in value:
+                if isinstance(fallback, dict) and token in fallback:
+                    value[token] = copy.deepcopy(fallback[token])
+                else:
+                    del value[token]
+            elif isinstance(fallback, dict):
+                for name in fallback:  # a missing required field
+                    value.setdefault(name, copy.deepcopy(fallback[name]))
+    return value if conforms(media, value) else fallback
+
+
+def _new_key(template: Any) -> str | int:
+    if isinstance(template, int) and not isinstance(template, bool):
+        return _rng.randint(10_000, 99_999_999)
+    if isinstance(template, str) and _UUID.match(template):
+        return str(uuid.uuid4())
+    length = min(max(len(template), 6), 16) if isinstance(template, str) else 8
+    alphabet = string.ascii_letters + string.digits
+    return "".join(_rng.choice(alphabet) for _ in range(length))
+
+
+class StatefulEngine:
+    """Answers the operations that have a role from the shared store; the rest stay stateless."""
+
+    def __init__(self, api_name: str, operations: list[CompiledOperation], store: StateStore) -> None:
+        self.api = api_name
+        self.store = store
+        self.operations = operations
+        self.model = ResourceModel(operations)
+        self._handlers: dict[RoleKind, _Handler] = {
+            "create": self._create, "list": self._list, "read": self._read, "replace": self._replace,
+            "update": self._update, "delete": self._delete, "doc-read": self._doc_read, "doc-write": self._doc_write,
+            "scoped": self._scoped,
+        }
+
+    def roles(self) -> dict[str, str]:
+        """operationId -> role kind, for the operations that have one (shown by the admin API)."""
+        return {op.operation.operation_id: self.model.roles[id(op)].kind for op in self.operations
+                if id(op) in self.model.roles}
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+    def _seed(self, collection: Collection, concrete: str) -> None:
+        template = collection.template_value()
+        items: dict[str, Any] = {}
+        # a collection under a parent (the datasets of one project) is seeded with the examples of that
+        # parent only: a project created in stateful mode starts empty, not with the example project's items
+        parents = {name: value for segment, value in zip(segments(collection.template), segments(concrete),
+                                                         strict=False)
+                   if (name := param(segment)) is not None}
+        if collection.listing is not None:
+            media = success_media(collection.listing)
+            if media is not None and media.examples and _belongs(parents, media.examples[0], None):
+                for element in elements(media.examples[0].value):
+                    key = element.get(collection.key_field) if isinstance(element, dict) and collection.key_field \
+                        else element if isinstance(element, (str, int)) else None
+                    if key is None or not _belongs(parents, None, element):
+                        continue
+                    base = template if isinstance(template, dict) else {}
+                    value = _merge(base, element) if isinstance(element, dict) else base
+                    if collection.key_field and isinstance(value, dict):
+                        value[collection.key_field] = key
+                    items[str(key)] = _repair(collection.read_media(), value, template) if template else value
+        media = collection.read_media()
+        if media is not None:
+            for example in media.examples:
+                key = (example.matcher.get("path") or {}).get(collection.key_param)
+                if key is None and isinstance(example.value, dict) and collection.key_field:
+                    key = example.value.get(collection.key_field)
+                if key is not None and not example.violations and _belongs(parents, example, example.value):
+                    items.setdefault(str(key), copy.deepcopy(example.value))
+        self.store.seed_once(self.api, concrete, [(f"{concrete.rstrip('/')}/{k}", v) for k, v in items.items()])
+
+    def _check_owners(self, role: Role, filled: list[str], op: CompiledOperation) -> None:
+        for owner in role.owners:
+            depth = len(segments(owner))
+            path = "/" + "/".join(filled[:depth])
+            collection = self.model.items[owner]
+            self._seed(collection, "/" + "/".join(filled[:depth - 1]))
+            if self.store.get(self.api, path) is None:
+                raise self._not_found(collection, filled[depth - 1], op)
+
+    def _not_found(self, collection: Collection, key: str, op: CompiledOperation) -> Problem:
+        return Problem("not-found", f"{collection.key_param} {key!r} does not exist (stateful mode: "
+                       f"it was deleted or never created) ({op.operation.label})",
+                       [Violation("path", collection.key_param, f"no {key!r} in {collection.template}")])
+
+    def _reply(self, op: CompiledOperation, request: IncomingRequest, accept: AcceptHeader | None,
+               value: Any = None, key: Any = None) -> Answer:
+        """The operation's documented answer, showing the stored ``value`` where it fits the response."""
+
+        def stored(media: MediaSpec, example: Example | None) -> Any:
+            if value is None:
+                return None
+            if is_json(media.media_type) and conforms(media, value):
+                return value
+            if example is not None and isinstance(value, dict) and isinstance(example.value, dict):
+                # the fields the example shows, taken from the stored value
+                candidate = _merge(example.value, {k: value[k] for k in example.value if k in value})
+                if conforms(media, candidate):
+                    return candidate
+            return None
+
+        return op.answer(request, Prefer(), accept, stored=stored, location=None if key is None else str(key))
+
+    # -- the answer ----------------------------------------------------------------------------------------
+
+    def handle(self, op: CompiledOperation, request: IncomingRequest, accept: AcceptHeader | None) -> Answer | None:
+        """The stateful answer to ``request`` (already validated), or None to answer as usual."""
+        role = self.model.roles.get(id(op))
+        if role is None:
+            return None
+        filled = [_fill(s, request.path_params) for s in segments(op.operation.path)]
+        self._check_owners(role, filled, op)
+        return self._handlers[role.kind](op, role, request, accept, "/" + "/".join(filled))
+
+    def _scoped(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                path: str) -> Answer | None:
+        return None
+
+    def _doc_read(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                  path: str) -> Answer | None:
+        value = self.store.get(self.api, path)
+        if value is None:
+            return None
+        return self._reply(op, request, accept, value)
+
+    def _doc_write(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                   path: str) -> Answer | None:
+        body = request.json
+        if isinstance(body, (dict, list)):
+            merge = op.operation.method == "patch"
+            reader = next((o for o in op.api.operations if o.operation.method == "get"
+                           and norm(o.operation.path) == role.template), None)
+            media = success_media(reader) if reader is not None else None
+            fallback = media.examples[0].value if media is not None and media.examples else None
+
+            def change(current: Any) -> Any:
+                base = current if current is not None else copy.deepcopy(fallback)
+                new = _merge(base, body) if merge else body
+                return _repair(media, new, base) if base is not None else new
+
+            self.store.update(self.api, path, "/" + "/".join(segments(path)[:-1]), change)
+        return self._reply(op, request, accept)
+
+    def _list(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+              path: str) -> Answer | None:
+        assert role.collection is not None
+        self._seed(role.collection, path)
+        values = [v for _, v in self.store.members(self.api, path)]
+        key_field = role.collection.key_field
+
+        def listing(media: MediaSpec, example: Example | None) -> Any:
+            if not is_json(media.media_type) or example is None:
+                return None
+            return _listing(example.value, values, key_field, media)
+
+        return op.answer(request, Prefer(), accept, stored=listing)
+
+    def _create(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                path: str) -> Answer | None:
+        collection = role.collection
+        assert collection is not None
+        self._seed(collection, path)
+        body = request.json if isinstance(request.json, dict) else {}
+        template = collection.fresh_value()
+        key: Any = None
+        for name in (collection.key_field, collection.key_param):
+            if name and isinstance(body.get(name), (str, int)):
+                key = body[name]
+                break
+        if key is None:
+            key = _new_key(template.get(collection.key_field) if isinstance(template, dict)
+                           and collection.key_field else None)
+        value = {**template, **body} if isinstance(template, dict) else dict(body)
+        if collection.key_field:
+            value[collection.key_field] = key
+        value = _repair(collection.read_media(), value, template)
+        item = f"{path}/{key}"
+        created = []
+
+        def change(current: Any) -> Any:
+            if current is not None:
+                return current
+            created.append(True)
+            return value
+
+        self.store.update(self.api, item, path, change)
+        if not created:
+            raise Problem("invalid-request", f"{collection.key_param} {key!r} already exists in {path} "
+                          "(stateful mode)", [Violation("body", f"/{collection.key_field or collection.key_param}",
+                                                        f"{key!r} already exists")])
+        return self._reply(op, request, accept, value, key=key)
+
+    def _read(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+              path: str) -> Answer | None:
+        collection = role.collection
+        assert collection is not None
+        parent = path.rsplit("/", 1)[0] or "/"
+        self._seed(collection, parent)
+        value = self.store.get(self.api, path)
+        if value is None:
+            raise self._not_found(collection, path.rsplit("/", 1)[1], op)
+        return self._reply(op, request, accept, value)
+
+    def _replace(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                 path: str) -> Answer | None:
+        return self._write(op, role, request, accept, path, merge=False)
+
+    def _update(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                path: str) -> Answer | None:
+        return self._write(op, role, request, accept, path, merge=True)
+
+    def _write(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+               path: str, merge: bool) -> Answer | None:
+        collection = role.collection
+        assert collection is not None
+        parent, key = path.rsplit("/", 1)
+        self._seed(collection, parent or "/")
+        body = request.json if isinstance(request.json, dict) else {}
+        template = collection.fresh_value()
+        media = collection.read_media()
+        missing: list[bool] = []
+
+        upsert = not merge or _creates(op)
+
+        def change(current: Any) -> Any:
+            if current is None and not upsert:
+                missing.append(True)
+                return None
+            base = current if current is not None else (template if isinstance(template, dict) else {})
+            # PATCH merges deeply into what is stored; PUT replaces the fields it sends (many services
+            # treat PUT as a partial update, and a full body replaces everything anyway)
+            new = _merge(base, body) if merge else {**base, **body}
+            if collection.key_field and isinstance(new, dict) and isinstance(base, dict):
+                new[collection.key_field] = base.get(collection.key_field, key) if current is not None else key
+            return _repair(media, new, base)
+
+        value = self.store.update(self.api, path, parent or "/", change)
+        if missing:
+            raise self._not_found(collection, key, op)
+        return self._reply(op, request, accept, value)
+
+    def _delete(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                path: str) -> Answer | None:
+        collection = role.collection
+        assert collection is not None
+        parent, key = path.rsplit("/", 1)
+        self._seed(collection, parent or "/")
+        if not self.store.delete_tree(self.api, path):
+            raise self._not_found(collection, key, op)
+        return self._reply(op, request, accept)
+
+
+def _creates(op: CompiledOperation) -> bool:
+    """Whether a PATCH may create what it names: it documents a 201, or says it upserts."""
+    label = f"{op.operation.operation_id} {op.operation.raw.get('summary', '')}".lower()
+    return "201" in op.operation.responses or "upsert" in label or "create or update" in label
+
+
+def _fill(segment: str, params: dict[str, str]) -> str:
+    name = param(segment)
+    return params.get(name, segment) if name else segment
+
+
+def _listing(template: Any, values: list[Any], key_field: str | None, media: MediaSpec) -> Any:
+    """The list example ``template`` with its items replaced by ``values`` (shaped like its first item)."""
+    listed = elements(template)
+    first = listed[0] if listed else None
+
+    def shaped(value: Any, full: bool) -> Any:
+        if isinstance(first, (str, int)) and not isinstance(first, bool):
+            return value.get(key_field, first) if isinstance(value, dict) and key_field else first
+        if full or not isinstance(first, dict) or not isinstance(value, dict):
+            return value
+        return {k: value.get(k, first[k]) for k in first}
+
+    for full in (True, False):
+        items = [shaped(v, full) for v in values]
+        if isinstance(template, list):
+            candidate: Any = items
+        elif isinstance(template, dict):
+            candidate = dict(template)
+            name = list_field(template)
+            if name is None:
+                return None
+            candidate[name] = items
+            for count in _COUNT_FIELDS:
+                if isinstance(candidate.get(count), int) and not isinstance(candidate.get(count), bool):
+                    candidate[count] = len(items)
+        else:
+            return None
+        if conforms(media, candidate):
+            return candidate
+    return None

@@ -1,0 +1,76 @@
+"""Errors in the API's own model: where the operation documents the error status, the mock answers in that shape.
+
+The documented error example (or a value generated from its schema) is filled
+with the problem: message fields carry the detail, an echoed HTTP status the real
+status. If the filled body no longer fits the schema (a message field with an enum
+or a pattern), only the status is filled; if even that does not fit, the answer is
+RFC 9457 problem+json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import MockConfig
+from ..spec import generate
+from .problems import Problem, Reply, add_violations_header, problem_reply
+from .request import is_json
+from .selection import MediaSpec, ResponseSpec, encode, find_status
+from .selfcheck import conforms
+
+__all__ = ["error_reply"]
+
+_MESSAGE_FIELDS = ("message", "detail", "detailedMessage", "errorMessage", "error_message", "error_description")
+_STATUS_FIELDS = ("status", "code", "statusCode", "status_code")
+
+
+def error_reply(responses: list[ResponseSpec], problem: Problem, instance: str, config: MockConfig,
+                document: dict[str, Any]) -> Reply:
+    """The answer for ``problem``: the API's documented error body, or RFC 9457 problem+json."""
+    response = find_status(responses, problem.status)
+    if response is not None and (problem.status < 500 or problem.kind == "injected-fault"):
+        media = next((m for m in response.media.values() if is_json(m.media_type)), None)
+        if media is not None:
+            filled = _fill_error(media, problem, document)
+            if filled is not None:
+                reply = Reply(problem.status, filled, media.media_type, dict(problem.headers))
+                add_violations_header(reply, problem, config)
+                return reply
+    return problem_reply(problem, instance, config)
+
+
+def _fill_error(media: MediaSpec, problem: Problem, document: dict[str, Any]) -> bytes | None:
+    base = media.generated.get("error")
+    if base is None:
+        if media.examples and not media.examples[0].violations:
+            value = media.examples[0].value
+        else:
+            value = generate(document, media.schema or {}, seed="error")
+        base = media.generated["error"] = (value, b"", [])
+    template = _filled(base[0], problem)
+    if not conforms(media, template):
+        # a message field with an enum or pattern refuses free text: keep the example's, fill the status only
+        template = _filled(base[0], problem, messages=False)
+        if not conforms(media, template):
+            return None
+    return encode(template, media.media_type)
+
+
+def _filled(value: Any, problem: Problem, messages: bool = True, depth: int = 0) -> Any:
+    """The error example ``value`` telling ``problem``: message fields (also one level down, as in
+    ``{requestError: {errorMessage}}``, and a string ``error``) carry its detail, an echoed HTTP status its status."""
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    for key, field_value in value.items():
+        if messages and isinstance(field_value, str) and (key in _MESSAGE_FIELDS or (key == "error" and depth == 0)):
+            out[key] = problem.detail
+        elif key in _STATUS_FIELDS:
+            # an HTTP status echoed in the body (not e.g. a gRPC code) follows the real status
+            if isinstance(field_value, int) and not isinstance(field_value, bool) and 100 <= field_value <= 599:
+                out[key] = problem.status
+            elif isinstance(field_value, str) and field_value.isdigit() and 100 <= int(field_value) <= 599:
+                out[key] = str(problem.status)
+        elif isinstance(field_value, dict) and depth == 0:
+            out[key] = _filled(field_value, problem, messages, depth + 1)
+    return out

@@ -1,0 +1,134 @@
+"""A request as plain data, as the HTTP edge hands it inward, and what is read from it.
+
+:class:`IncomingRequest` is filled once at the edge (``http.dispatch``); the pipeline
+reads it and nothing else. Media types, the ``Accept`` header and the ``Prefer``
+directives (Prism's syntax) are read here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = [
+    "AcceptHeader",
+    "Headers",
+    "IncomingRequest",
+    "Prefer",
+    "Query",
+    "is_json",
+    "match_media_type",
+    "media_base",
+    "parse_prefer",
+    "query_items",
+]
+
+#: query parameters: every value of each name, in the order sent
+Query = Mapping[str, list[str]]
+
+
+class Headers(Protocol):
+    """Request headers, read case-insensitively (werkzeug's ``Headers``; a dict of lower-case names in tests)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+    def __contains__(self, key: str, /) -> bool: ...
+
+    def __getitem__(self, key: str, /) -> str: ...
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
+class AcceptHeader(Protocol):
+    """A parsed ``Accept`` header (werkzeug's ``MIMEAccept``)."""
+
+    def best_match(self, matches: Iterable[str], /) -> str | None: ...
+
+    def values(self) -> Iterator[str]: ...
+
+
+@dataclass
+class IncomingRequest:
+    """A request as plain data.
+
+    ``path_params`` carry the spec's parameter names; ``cookies`` are only filled for
+    operations that read cookies; ``json`` and ``media_type`` are set by validation.
+    """
+
+    method: str
+    path: str
+    path_params: dict[str, str]
+    query: Query
+    headers: Headers
+    cookies: Mapping[str, str]
+    content_type: str | None
+    body: bytes
+    query_string: bytes = b""
+    json: Any = None
+    media_type: str | None = None
+
+
+def query_items(query: Query) -> list[tuple[str, str]]:
+    """Every (name, value) pair of a query."""
+    return [(name, value) for name, values in query.items() for value in values]
+
+
+def media_base(media_type: str) -> str:
+    """A media type without its parameters, lower case: ``Application/JSON; charset=utf-8`` -> ``application/json``."""
+    return media_type.split(";", 1)[0].strip().lower()
+
+
+def is_json(media_type: str) -> bool:
+    """Whether a media type carries JSON (``application/json``, ``application/problem+json``...)."""
+    base = media_base(media_type)
+    return base == "application/json" or base.endswith("+json") or base == "*/*"
+
+
+def match_media_type(content_type: str, documented: Iterable[str]) -> str | None:
+    """The documented media type (exact, then ``type/*``, then ``*/*``) that ``content_type`` satisfies."""
+    base = media_base(content_type)
+    lowered = {media_base(d): d for d in documented}
+    if base in lowered:
+        return lowered[base]
+    major = base.split("/", 1)[0]
+    if f"{major}/*" in lowered:
+        return lowered[f"{major}/*"]
+    return lowered.get("*/*")
+
+
+@dataclass
+class Prefer:
+    """The ``Prefer`` header's mock directives (Prism's syntax)."""
+
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+    delay_ms: int | None = None
+    fault: str | None = None
+
+    @property
+    def chooses(self) -> bool:
+        """Whether the client chose the answer (status, example or a fresh value): stateful mode steps aside."""
+        return self.code is not None or self.example is not None or self.dynamic
+
+
+def parse_prefer(header: str | None) -> Prefer:
+    """``code=404, example=notFound; dynamic=true`` -> :class:`Prefer`."""
+    prefer = Prefer()
+    if not header:
+        return prefer
+    for part in header.replace(";", ",").split(","):
+        key, _, value = part.strip().partition("=")
+        key, value = key.strip().lower(), value.strip().strip('"')
+        if key == "code" and value.isdigit():
+            prefer.code = int(value)
+        elif key == "example" and value:
+            prefer.example = value
+        elif key == "dynamic":
+            prefer.dynamic = value.lower() in ("true", "1", "yes", "")
+        elif key == "delay" and value.isdigit():
+            prefer.delay_ms = int(value)
+        elif key == "fault" and value:
+            prefer.fault = value
+    return prefer

@@ -1,0 +1,32 @@
+"""Load time: a spec read, bundled, validated and described as plain data. No request types, no Flask.
+
+This is the part of mockserver that ``contracts`` (lint, diff, verify) may use besides the
+top-level ``mockserver`` API.
+"""
+
+from .generator import generate
+from .loading import LoadedSpec, load_spec
+from .operations import HTTP_METHODS, Operation, iter_operations, server_prefixes
+from .pointers import deref, deref_at, escape_token, join_pointer, resolve_pointer, split_pointer
+from .schemas import CompiledSchema, SchemaCompiler, schema_types
+from .validity import iter_spec_errors
+
+__all__ = [
+    "HTTP_METHODS",
+    "CompiledSchema",
+    "LoadedSpec",
+    "Operation",
+    "SchemaCompiler",
+    "deref",
+    "deref_at",
+    "escape_token",
+    "generate",
+    "iter_operations",
+    "iter_spec_errors",
+    "join_pointer",
+    "load_spec",
+    "resolve_pointer",
+    "schema_types",
+    "server_prefixes",
+    "split_pointer",
+]

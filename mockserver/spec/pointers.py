@@ -1,0 +1,66 @@
+"""JSON pointers (RFC 6901) and internal ``$ref``: building, splitting, resolving, following."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+__all__ = ["deref", "deref_at", "escape_token", "join_pointer", "resolve_pointer", "split_pointer", "unescape_token"]
+
+#: the longest chain of ``$ref`` to ``$ref`` followed before giving up
+_MAX_CHAIN = 32
+
+
+def escape_token(token: str) -> str:
+    """Escape one JSON pointer token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape_token(token: str) -> str:
+    """The raw text of one escaped JSON pointer token."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def join_pointer(*tokens: object) -> str:
+    """Build a JSON pointer from raw tokens: ``join_pointer("paths", "/a")`` -> ``/paths/~1a``."""
+    return "".join("/" + escape_token(str(t)) for t in tokens)
+
+
+def split_pointer(pointer: str) -> list[str]:
+    """The unescaped tokens of a JSON pointer."""
+    if not pointer or pointer == "/":
+        return []
+    return [unescape_token(t) for t in pointer.lstrip("/").split("/")]
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The value at ``pointer`` in ``document``; ``KeyError`` naming the token that is missing."""
+    node = document
+    for token in split_pointer(pointer):
+        if isinstance(node, list):
+            try:
+                node = node[int(token)]
+            except (ValueError, IndexError):
+                raise KeyError(token) from None
+        elif isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            raise KeyError(token)
+    return node
+
+
+def deref(document: dict[str, Any], node: Any) -> Any:
+    """Follow internal ``$ref`` until a non-reference node (path items, parameters, responses...)."""
+    return deref_at(document, node, "")[0]
+
+
+def deref_at(document: dict[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
+    """Like :func:`deref`, also returning the JSON pointer of the node finally reached."""
+    depth = 0
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+        if depth > _MAX_CHAIN:
+            raise ValueError(f"reference chain too deep at {node['$ref']}")
+        pointer = unquote(node["$ref"][1:])
+        node = resolve_pointer(document, pointer)
+        depth += 1
+    return node, pointer
