@@ -56,7 +56,7 @@ BASE: dict[str, Any] = {
 }
 
 
-def changed(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) -> list[Change]:
+def changed(tmp_path: Path, mutate: Callable[[dict[str, Any]], object]) -> list[Change]:
     new = copy.deepcopy(BASE)
     mutate(new)
     return diff_specs(write_spec(tmp_path, BASE, "old.yaml"), write_spec(tmp_path, new, "new.yaml"))
@@ -66,7 +66,7 @@ def schemas(doc: dict[str, Any]) -> dict[str, Any]:
     return doc["components"]["schemas"]  # type: ignore[no-any-return]
 
 
-BREAKING: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+BREAKING: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     "removed operation": (lambda d: d["paths"]["/orders/{id}"].pop("get"), "operation removed"),
     "removed response field": (lambda d: schemas(d)["Order"]["properties"].pop("total"), "property removed"),
     "response field no longer required": (lambda d: schemas(d)["Order"]["required"].remove("status"),

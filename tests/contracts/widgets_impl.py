@@ -54,6 +54,7 @@ def make_app(defect: str | None = None) -> Flask:
             if defect != "accepts-invalid":
                 return problem(400, "invalid widget")
             body = {"name": "x", "size": 1}
+        assert isinstance(body, dict)
         with lock:
             new = {"id": next(ids), "name": body["name"], "size": body["size"]}
             store[new["id"]] = new

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import client_for, make_spec, write_spec
+from ..conftest import client_for, make_spec, write_spec
 
 
 def spec30(tmp_path: Path) -> Path:

@@ -16,9 +16,9 @@ import yaml
 
 from mockserver import MockConfig, create_app, create_proxy_app, running
 
-from ..conftest import free_port, wait_for_port
+from ...conftest import free_port, wait_for_port
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 WIDGETS = ROOT / "tests" / "data" / "specs" / "widgets.yaml"
 TOKEN = {"Authorization": "Bearer s3cr3t-token-value"}
 

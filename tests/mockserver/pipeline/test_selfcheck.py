@@ -9,7 +9,7 @@ import pytest
 
 from mockserver import MockConfig
 
-from .conftest import client_for, make_spec, write_spec
+from ..conftest import client_for, make_spec, write_spec
 
 
 def broken_spec(tmp_path: Path) -> Path:
@@ -49,3 +49,11 @@ def test_generated_value_that_cannot_match_is_reported(tmp_path: Path) -> None:
     response = client_for(write_spec(tmp_path, spec)).get("/items/1")
     assert response.status_code == 500
     assert "generated" in response.get_json()["detail"]
+
+
+def test_every_problem_kind_has_a_status() -> None:
+    from typing import get_args
+
+    from mockserver.pipeline.problems import STATUS, ProblemKind
+
+    assert set(STATUS) == set(get_args(ProblemKind))

@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 
 from mockserver import MockConfig, create_app, running
 
-from ..conftest import free_port, wait_for_port
-from .conftest import client_for
+from ...conftest import free_port, wait_for_port
+from ..conftest import client_for
 
-NOTES = Path(__file__).resolve().parent.parent / "data" / "specs" / "notes.yaml"
+NOTES = Path(__file__).resolve().parents[2] / "data" / "specs" / "notes.yaml"
 KEY = {"X-Key": "k"}
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from mockserver import MockConfig, create_app, running
 
-NOTES = Path(__file__).resolve().parent.parent / "data" / "specs" / "notes.yaml"
+NOTES = Path(__file__).resolve().parents[2] / "data" / "specs" / "notes.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from mockserver import RouteCollisionError, create_app
-from mockserver.http.router import LazyBuildRule
+from mockserver import MockAPI, MockConfig, RouteCollisionError, create_app
+from mockserver.http.router import LazyBuildRule, Preflight, RouteMatch, RouteMiss, Router
 
-from .conftest import AUTH, client_for, make_spec, write_spec
+from ..conftest import AUTH, client_for, make_spec, write_spec
 
 
 def greedy_files_spec(examples: dict[str, Any]) -> dict[str, Any]:
@@ -181,3 +181,33 @@ def test_url_building_still_works_with_builders_compiled_on_first_use(tmp_path: 
     assert adapter.build(rules[0].endpoint, {"p0": "a/b.csv"}) == "/files/a/b.csv"
     assert adapter.build(rules[0].endpoint, {"p0": "x"}, force_external=True) == "http://mock.test/files/x"
     assert adapter.build(rules[0].endpoint, {"p0": "x", "q": "1"}) == "/files/x?q=1"  # unknown values: a query
+
+
+# -- Router.match on plain data, without Flask ---------------------------------------------------------------------
+
+def _router(tmp_path: Path, spec: dict[str, Any]) -> Router:
+    return Router([MockAPI.load(write_spec(tmp_path, spec), MockConfig())])
+
+
+def test_router_matches_an_operation_with_its_arguments_under_the_specs_names(tmp_path: Path) -> None:
+    route = _router(tmp_path, make_spec()).match("GET", "/items/7")
+    assert isinstance(route, RouteMatch)
+    assert route.operation.operation.operation_id == "getItem" and route.params == {"id": "7"}
+    head = _router(tmp_path, make_spec()).match("HEAD", "/items/7")
+    assert isinstance(head, RouteMatch) and head.operation.operation.operation_id == "getItem"
+
+
+def test_router_answers_405_with_allow_and_404_naming_the_served_apis(tmp_path: Path) -> None:
+    router = _router(tmp_path, make_spec())
+    wrong = router.match("DELETE", "/items/7")
+    assert isinstance(wrong, RouteMiss) and wrong.problem.status == 405
+    assert wrong.problem.headers["Allow"] == "GET, HEAD"
+    unknown = router.match("GET", "/nothing")
+    assert isinstance(unknown, RouteMiss) and unknown.problem.status == 404 and unknown.owner is None
+    assert "spec (/)" in unknown.problem.violations[0].message
+
+
+def test_router_answers_a_preflight_from_the_documented_methods(tmp_path: Path) -> None:
+    route = _router(tmp_path, make_spec()).match("OPTIONS", "/items/7", preflight=True)
+    assert isinstance(route, Preflight) and set(route.methods) == {"GET", "HEAD"}
+    assert route.otherwise.problem.status == 405  # what a refused preflight gets

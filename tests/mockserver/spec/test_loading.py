@@ -9,7 +9,7 @@ import pytest
 
 from mockserver import SpecLoadError, load_spec
 
-from .conftest import make_spec, write_spec
+from ..conftest import make_spec, write_spec
 
 
 def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:

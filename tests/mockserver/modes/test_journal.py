@@ -9,7 +9,7 @@ import requests
 
 from mockserver import ADMIN_PREFIX, MockConfig, create_app, running
 
-from .conftest import AUTH, PETSTORE
+from ..conftest import AUTH, PETSTORE
 
 
 @pytest.fixture()

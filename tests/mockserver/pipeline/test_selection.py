@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from .conftest import AUTH, client_for, make_spec, write_spec
+from ..conftest import AUTH, client_for, make_spec, write_spec
 
 
 def test_default_is_lowest_2xx_with_example(pets: FlaskClient) -> None:

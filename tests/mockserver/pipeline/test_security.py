@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from mockserver import MockConfig
 
-from .conftest import PETSTORE, client_for, make_spec, write_spec
+from ..conftest import PETSTORE, client_for, make_spec, write_spec
 
 
 def basic(user: str, password: str = "") -> dict[str, str]:

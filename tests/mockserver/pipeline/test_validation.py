@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from .conftest import AUTH, client_for, make_spec, write_spec
+from ..conftest import AUTH, client_for, make_spec, write_spec
 
 
 def test_invalid_body_lists_every_error_with_pointers(pets: FlaskClient) -> None:

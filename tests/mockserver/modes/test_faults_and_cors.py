@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from mockserver import MockConfig, create_app, running
 
-from .conftest import AUTH, PETSTORE, client_for
+from ..conftest import AUTH, PETSTORE, client_for
 
 ORIGIN = {"Origin": "http://localhost:3000"}
 
