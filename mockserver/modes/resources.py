@@ -7,7 +7,13 @@ Inference (once per spec):
   the item path itself has a GET and a PUT or DELETE;
 * POST on a collection **creates**, GET **lists**; GET on an item **reads**, PUT
   **replaces** (or creates, as some services do), PATCH **merges**, DELETE
-  **removes** the item and everything under its path;
+  **removes** the item and everything under its path; POST on an item whose
+  collection has no POST **creates it at that key** when the operation says it
+  creates (operationId or summary starting with "create", or a 201): DSS's
+  ``POST /admin/code-envs/{envLang}/{envName}`` (a POST that runs or uploads
+  something stays scoped);
+* a list answered as an object keyed by the items' keys (DSS's connections,
+  ``{"pg-main": {...}, ...}``) is a **map**: its values are the items;
 * a **document** is any other path with a GET and a PUT or PATCH
   (``/projects/{projectKey}/metadata``): what is written is read back;
 * every operation under an item's path answers 404 once that item is gone.
@@ -25,11 +31,12 @@ from ..pipeline.request import is_json
 from ..pipeline.selection import MediaSpec
 from ..pipeline.selfcheck import conforms
 
-__all__ = ["Collection", "ResourceModel", "Role", "RoleKind", "elements", "list_field", "norm", "param", "segments",
-           "success_media"]
+__all__ = ["Collection", "ResourceModel", "Role", "RoleKind", "elements", "is_map", "list_field", "norm", "param",
+           "segments", "success_media"]
 
 #: what an operation does to the state (``scoped``: any other operation under an item)
-RoleKind = Literal["create", "list", "read", "replace", "update", "delete", "doc-read", "doc-write", "scoped"]
+RoleKind = Literal["create", "create-at", "list", "read", "replace", "update", "delete", "doc-read", "doc-write",
+                   "scoped"]
 
 _PARAM = re.compile(r"^\{([^}]+)\}$")
 
@@ -115,6 +122,12 @@ def _key_field(key_param: str, *templates: Any) -> str | None:
     return None
 
 
+def _names_a_creation(op: CompiledOperation) -> bool:
+    """Whether an operation says it creates something: its id or summary starts with "create", or a 201."""
+    words = (op.operation.operation_id, str(op.operation.raw.get("summary", "")))
+    return any(w.lower().startswith("create") for w in words) or "201" in op.operation.responses
+
+
 _ITEM_ACTIONS: dict[str, RoleKind] = {"get": "read", "put": "replace", "patch": "update", "delete": "delete"}
 
 
@@ -161,6 +174,8 @@ class ResourceModel:
             kind: RoleKind = "list" if method == "get" else "create"
             return Role(kind, path, self.collections[path], self._owners(path, strict=False))
         if path in self.items:
+            if method == "post" and self.items[path].create is None and _names_a_creation(methods[method]):
+                return Role("create-at", path, self.items[path], self._owners(path, strict=True))
             action = _ITEM_ACTIONS.get(method)
             if action is not None:
                 return Role(action, path, self.items[path], self._owners(path, strict=True))
@@ -177,9 +192,18 @@ def list_field(value: dict[str, Any]) -> str | None:
     return next((k for k in lists if any(isinstance(x, dict) for x in value[k])), lists[0] if lists else None)
 
 
+def is_map(value: Any) -> bool:
+    """Whether a list answer is an object keyed by its items' keys: no list field, every value an object."""
+    return (isinstance(value, dict) and bool(value) and list_field(value) is None
+            and all(isinstance(v, dict) for v in value.values()))
+
+
 def elements(value: Any) -> list[Any]:
+    """The items of a list answer: an array, a map's values, or the list field of an envelope."""
     if isinstance(value, list):
         return value
+    if is_map(value):
+        return list(value.values())
     if isinstance(value, dict):
         name = list_field(value)
         if name is not None:

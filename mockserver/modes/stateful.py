@@ -28,6 +28,7 @@ from .resources import (
     Role,
     RoleKind,
     elements,
+    is_map,
     list_field,
     norm,
     param,
@@ -108,7 +109,8 @@ class StatefulEngine:
         self.operations = operations
         self.model = ResourceModel(operations)
         self._handlers: dict[RoleKind, _Handler] = {
-            "create": self._create, "list": self._list, "read": self._read, "replace": self._replace,
+            "create": self._create, "create-at": self._create_at, "list": self._list, "read": self._read,
+            "replace": self._replace,
             "update": self._update, "delete": self._delete, "doc-read": self._doc_read, "doc-write": self._doc_write,
             "scoped": self._scoped,
         }
@@ -148,7 +150,11 @@ class StatefulEngine:
                 if key is None and isinstance(example.value, dict) and collection.key_field:
                     key = example.value.get(collection.key_field)
                 if key is not None and not example.violations and _belongs(parents, example, example.value):
-                    items.setdefault(str(key), copy.deepcopy(example.value))
+                    if collection.key_param in (example.matcher.get("path") or {}):
+                        # an example recorded for this very item beats one completed from the list
+                        items[str(key)] = copy.deepcopy(example.value)
+                    else:
+                        items.setdefault(str(key), copy.deepcopy(example.value))
         self.store.seed_once(self.api, concrete, [(f"{concrete.rstrip('/')}/{k}", v) for k, v in items.items()])
 
     def _check_owners(self, role: Role, filled: list[str], op: CompiledOperation) -> None:
@@ -243,20 +249,36 @@ class StatefulEngine:
         assert collection is not None
         self._seed(collection, path)
         body = request.json if isinstance(request.json, dict) else {}
-        template = collection.fresh_value()
         key: Any = None
         for name in (collection.key_field, collection.key_param):
             if name and isinstance(body.get(name), (str, int)):
                 key = body[name]
                 break
         if key is None:
+            template = collection.fresh_value()
             key = _new_key(template.get(collection.key_field) if isinstance(template, dict)
                            and collection.key_field else None)
+        return self._insert(op, request, accept, collection, path, key, body)
+
+    def _create_at(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                   path: str) -> Answer | None:
+        """POST on an item path: create the item at the key the path names."""
+        collection = role.collection
+        assert collection is not None
+        parent, key = path.rsplit("/", 1)
+        self._seed(collection, parent or "/")
+        body = request.json if isinstance(request.json, dict) else {}
+        return self._insert(op, request, accept, collection, parent or "/", key, body)
+
+    def _insert(self, op: CompiledOperation, request: IncomingRequest, accept: AcceptHeader | None,
+                collection: Collection, parent: str, key: Any, body: dict[str, Any]) -> Answer:
+        """Store a new item under ``parent`` at ``key`` (400 if it exists) and answer the create operation."""
+        template = collection.fresh_value()
         value = {**template, **body} if isinstance(template, dict) else dict(body)
         if collection.key_field:
             value[collection.key_field] = key
         value = _repair(collection.read_media(), value, template)
-        item = f"{path}/{key}"
+        item = f"{parent.rstrip('/')}/{key}"
         created = []
 
         def change(current: Any) -> Any:
@@ -265,9 +287,9 @@ class StatefulEngine:
             created.append(True)
             return value
 
-        self.store.update(self.api, item, path, change)
+        self.store.update(self.api, item, parent, change)
         if not created:
-            raise Problem("invalid-request", f"{collection.key_param} {key!r} already exists in {path} "
+            raise Problem("invalid-request", f"{collection.key_param} {key!r} already exists in {parent} "
                           "(stateful mode)", [Violation("body", f"/{collection.key_field or collection.key_param}",
                                                         f"{key!r} already exists")])
         return self._reply(op, request, accept, value, key=key)
@@ -359,6 +381,11 @@ def _listing(template: Any, values: list[Any], key_field: str | None, media: Med
         items = [shaped(v, full) for v in values]
         if isinstance(template, list):
             candidate: Any = items
+        elif is_map(template):
+            if key_field is None:
+                return None
+            candidate = {str(v.get(key_field)): item for v, item in zip(values, items, strict=True)
+                         if isinstance(v, dict)}
         elif isinstance(template, dict):
             candidate = dict(template)
             name = list_field(template)

@@ -214,3 +214,41 @@ def test_redis_reset_and_seed(redis_url: str) -> None:
     assert [n["id"] for n in client.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1"]
     assert client.post("/__apitwin/reset").status_code == 204
     assert [n["id"] for n in client.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1", "n2"]
+
+
+REGISTRY = Path(__file__).resolve().parents[2] / "data" / "specs" / "registry.yaml"
+
+
+@pytest.fixture()
+def registry(tmp_path: Path) -> FlaskClient:
+    return client_for(REGISTRY, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+
+
+def test_a_list_keyed_by_name_is_a_map_of_items(registry: FlaskClient) -> None:
+    listed = registry.get("/api/connections/", headers=KEY).get_json()
+    assert sorted(listed) == ["fs", "pg"]
+    # pg has a read example of its own: it wins over the list's shorter entry
+    assert registry.get("/api/connections/pg", headers=KEY).get_json()["params"] == {"host": "db", "port": 5432}
+    assert registry.get("/api/connections/fs", headers=KEY).get_json()["type"] == "Filesystem"
+    body = {"name": "s3", "type": "EC2", "params": {"bucket": "lake"}}
+    assert registry.post("/api/connections/", headers=KEY, json=body).status_code == 204
+    listed = registry.get("/api/connections/", headers=KEY).get_json()
+    assert sorted(listed) == ["fs", "pg", "s3"] and listed["s3"] == body
+    assert registry.delete("/api/connections/pg", headers=KEY).status_code == 204
+    assert sorted(registry.get("/api/connections/", headers=KEY).get_json()) == ["fs", "s3"]
+
+
+def test_post_on_an_item_path_creates_it_there(registry: FlaskClient) -> None:
+    roles = registry.get("/__apitwin/state").get_json()["registry"]
+    assert (roles["createEnv"], roles["runMacro"]) == ("create-at", "scoped")  # a run is not a creation
+    assert registry.get("/api/envs/python/py-new", headers=KEY).status_code == 404
+    created = registry.post("/api/envs/python/py-new", headers=KEY, json={"packages": "pandas"})
+    assert created.status_code == 200
+    assert created.get_json() == {"envName": "py-new", "messages": {"error": False}}  # the report names it
+    assert registry.get("/api/envs/python/py-new", headers=KEY).get_json() == {
+        "envName": "py-new", "lang": "python", "packages": "pandas"}
+    again = registry.post("/api/envs/python/py-new", headers=KEY, json={})
+    assert again.status_code == 400 and "already exists" in again.get_json()["message"]
+    assert registry.delete("/api/envs/python/py-new", headers=KEY).status_code == 204
+    assert registry.get("/api/envs/python/py-new", headers=KEY).status_code == 404
+    assert registry.post("/api/macros/clean", headers=KEY).get_json() == {"runId": "r1"}
