@@ -19,7 +19,7 @@ from dataikuapi import DSSClient
 from dataikuapi.dss.admin import DSSGroup, DSSUser, DSSUserActivity
 from dataikuapi.utils import DataikuException
 
-from ..conftest import SPECS, free_port, wait_for_port
+from ..conftest import SPECS, free_port, wait_until_healthy
 from .dss_admin import OperationLog, recording_client, stateful_dss
 
 
@@ -213,7 +213,7 @@ def test_stateful_user_lifecycle_through_apitwin_serve(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
     try:
-        wait_for_port(port, proc, "apitwin serve", timeout=60)
+        wait_until_healthy(f"http://127.0.0.1:{port}", proc, "apitwin serve")
         lifecycle(DSSClient(f"http://127.0.0.1:{port}", api_key="dkuaps-serve-test-key"))
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
