@@ -71,6 +71,8 @@ class Collection:
     item_template: str
     key_param: str
     key_field: str | None = None
+    #: where the key sits one level down when no top-level field holds it (``("infraBasicInfo", "id")``)
+    key_path: tuple[str, str] | None = None
     read: CompiledOperation | None = None
     listing: CompiledOperation | None = None
     create: CompiledOperation | None = None
@@ -115,6 +117,27 @@ def _key_field(key_param: str, *templates: Any) -> str | None:
     return None
 
 
+def _key_path(collection: Collection) -> tuple[str, str] | None:
+    """The nested field (``infraBasicInfo.id``) that holds the key in every read example recorded for a key.
+
+    Only read examples that name their key (``x-apitwin-request: {path: {infraId: ...}}``) count, and the
+    field must hold that key in each of them, so an unrelated nested ``id`` (an owner's) is never taken.
+    """
+    media = collection.read_media()
+    known = [(str(key), e.value) for e in (media.examples if media is not None else [])
+             if (key := (e.matcher.get("path") or {}).get(collection.key_param)) is not None
+             and isinstance(e.value, dict)]
+    if not known:
+        return None
+    for name, nested in known[0][1].items():
+        if isinstance(nested, dict):
+            for field_name, value in nested.items():
+                if str(value) == known[0][0] and all(
+                        isinstance(v.get(name), dict) and str(v[name].get(field_name)) == k for k, v in known):
+                    return name, field_name
+    return None
+
+
 _ITEM_ACTIONS: dict[str, RoleKind] = {"get": "read", "put": "replace", "patch": "update", "delete": "delete"}
 
 
@@ -141,6 +164,8 @@ class ResourceModel:
                 list_template = list_media.examples[0].value if list_media is not None and list_media.examples else None
                 collection.key_field = _key_field(collection.key_param, collection.template_value(),
                                                   *elements(list_template)[:1])
+                if collection.key_field is None:
+                    collection.key_path = _key_path(collection)
                 self.collections[parent] = collection
         self.items = {c.item_template: c for c in self.collections.values()}
         self.roles: dict[int, Role] = {}

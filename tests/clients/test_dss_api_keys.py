@@ -110,7 +110,7 @@ def test_global_key_lifecycle_in_stateful_mode(dss_stateful: DSSClient) -> None:
     assert dss.get_global_api_key_by_id(created.id_).get_definition().label == "etl-nightly-v2"
     created.delete()
     assert created.id_ not in [k.id for k in dss.list_global_api_keys()]
-    with pytest.raises(DataikuException, match="404|not exist|NotFound"):
+    with pytest.raises(DataikuException, match="NotFoundException"):
         created.get_definition()
 
 

@@ -36,7 +36,7 @@ def test_list_messaging_channels_by_family_and_type(dss: DSSClient) -> None:
 
 
 def test_unknown_channel_type_filter_is_a_400(dss: DSSClient) -> None:
-    with pytest.raises(DataikuException, match="IllegalArgumentException.*channelType"):
+    with pytest.raises(DataikuException, match=r"IllegalArgumentException.*channelType"):
         dss.list_messaging_channels(channel_type="carrier-pigeon")
 
 

@@ -214,3 +214,21 @@ def test_redis_reset_and_seed(redis_url: str) -> None:
     assert [n["id"] for n in client.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1"]
     assert client.post("/__apitwin/reset").status_code == 204
     assert [n["id"] for n in client.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1", "n2"]
+
+
+INFRAS = Path(__file__).resolve().parents[2] / "data" / "specs" / "infras.yaml"
+
+
+def test_a_nested_key_is_found_from_the_examples_and_written_on_create(tmp_path: Path) -> None:
+    """infraBasicInfo.id holds the key (the read example says so); owner.id does not, though it is an id too."""
+    c = client_for(INFRAS, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    # the key comes from a qualified name of the key parameter (publishedInfraId for infraId)
+    assert c.post("/api/infras", json={"publishedInfraId": "edge", "stage": "Test"}).status_code == 200
+    edge = c.get("/api/infras/edge").get_json()
+    assert edge["infraBasicInfo"] == {"id": "edge", "stage": "Test"}  # the body's fields the holder has, too
+    assert edge["owner"] == {"id": "admin"}
+    assert [i["infraBasicInfo"]["id"] for i in c.get("/api/infras").get_json()] == ["prod", "edge"]
+    assert c.post("/api/infras", json={"publishedInfraId": "edge"}).status_code == 400  # a duplicate
+    assert c.delete("/api/infras/edge").status_code == 204
+    assert c.get("/api/infras/edge").status_code == 404
+    assert [i["infraBasicInfo"]["id"] for i in c.get("/api/infras").get_json()] == ["prod"]
