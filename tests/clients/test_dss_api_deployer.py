@@ -245,3 +245,11 @@ def test_infra_and_service_lifecycle_in_stateful_mode(dss_stateful: DSSClient) -
     assert service.get_status().get_raw()["serviceBasicInfo"]["id"] == "upsell-scoring"
     service.delete()
     assert [s.id for s in deployer.list_services()] == ["churn-scoring"]
+
+
+def test_version_download_in_stateful_mode(dss_stateful: DSSClient) -> None:
+    """A version package is a zip nothing lists as JSON: stateful mode serves it as documented."""
+    churn = dss_stateful.get_apideployer().get_service("churn-scoring")
+    churn.import_version(version_zip())
+    with churn.get_version_stream("v2") as stream:
+        assert stream.content.startswith(b"PK\x03\x04")

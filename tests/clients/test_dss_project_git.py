@@ -135,3 +135,16 @@ def test_remote_lifecycle_in_stateful_mode(dss_stateful: DSSClient) -> None:
     git.remove_remote()
     with pytest.raises(DataikuException, match="NotFoundException"):
         git.get_remote()
+
+
+def test_library_lifecycle_in_stateful_mode(dss_stateful: DSSClient) -> None:
+    git = dss_stateful.get_project("CHURN").get_project_git()
+    git.add_library("git@github.com:example-corp/geo-utils.git", "python/geo_utils", "v0.3.0",
+                    login="ci-bot", password="hunter2")
+    listed = {lib["localTargetPath"]: lib for lib in git.list_libraries()}
+    assert set(listed) == {"python/churn_utils", "python/geo_utils"}
+    assert listed["python/geo_utils"]["checkout"] == "v0.3.0" and "password" not in listed["python/geo_utils"]
+    git.set_library("python/geo_utils", "git@github.com:example-corp/geo-utils.git", "", "v0.4.0")
+    assert {lib["localTargetPath"]: lib["checkout"] for lib in git.list_libraries()}["python/geo_utils"] == "v0.4.0"
+    git.remove_library("python/geo_utils", delete_directory=True)
+    assert [lib["localTargetPath"] for lib in git.list_libraries()] == ["python/churn_utils"]

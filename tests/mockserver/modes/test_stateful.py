@@ -232,3 +232,29 @@ def test_a_nested_key_is_found_from_the_examples_and_written_on_create(tmp_path:
     assert c.delete("/api/infras/edge").status_code == 204
     assert c.get("/api/infras/edge").status_code == 404
     assert [i["infraBasicInfo"]["id"] for i in c.get("/api/infras").get_json()] == ["prod"]
+
+
+LIBRARIES = Path(__file__).resolve().parents[2] / "data" / "specs" / "libraries.yaml"
+
+
+def test_the_key_parameters_example_names_the_key_field_and_the_listing_shapes_new_items(tmp_path: Path) -> None:
+    """localPath holds the {ref} example; the create answers a task handle, so the listing tells what an item is."""
+    c = client_for(LIBRARIES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    roles = c.get("/__apitwin/state").get_json()["libraries"]
+    assert roles == {"listLibs": "list", "addLib": "create", "setLib": "replace", "removeLib": "delete"}
+    assert [x["localPath"] for x in c.get("/api/libs").get_json()] == ["py/utils"]  # seeded by localPath
+    added = c.post("/api/libs", json={"repository": "git@example.com:geo.git", "localPath": "py/geo", "checkout": "v3"})
+    assert added.get_json() == {"jobId": "pull-1"}  # the task, not the library merged into it
+    assert c.get("/api/libs").get_json()[1] == {"repository": "git@example.com:geo.git", "localPath": "py/geo",
+                                                "checkout": "v3"}
+    assert c.put("/api/libs/py/geo", json={"repository": "git@example.com:geo.git", "checkout": "v4"}).get_json()[
+        "checkout"] == "v4"
+    assert c.delete("/api/libs/py/utils").status_code == 204
+    assert [x["localPath"] for x in c.get("/api/libs").get_json()] == ["py/geo"]
+    assert c.delete("/api/libs/py/utils").status_code == 404
+
+
+def test_a_binary_download_nothing_lists_stays_stateless(tmp_path: Path) -> None:
+    c = client_for(LIBRARIES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    assert "downloadExport" not in c.get("/__apitwin/state").get_json()["libraries"]
+    assert c.get("/api/exports/e-42").status_code == 200  # not a 404 for an item nothing could have seeded
