@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from dataikuapi import DSSClient
 from dataikuapi.dss.apideployer import DSSAPIDeployer, DSSAPIDeployerDeployment
 from dataikuapi.utils import DataikuException
 
+from ..conftest import SPECS, free_port, wait_until_healthy
 from .conftest import DSS_API_KEY
 
 
@@ -253,3 +258,29 @@ def test_version_download_in_stateful_mode(dss_stateful: DSSClient) -> None:
     churn.import_version(version_zip())
     with churn.get_version_stream("v2") as stream:
         assert stream.content.startswith(b"PK\x03\x04")
+
+
+def test_deploy_through_apitwin_serve_stateful_with_two_workers(tmp_path: Path) -> None:
+    """The path a user takes: `apitwin serve --stateful` (gunicorn, two workers sharing the state), then the client."""
+    port = free_port()
+    exe = Path(sys.executable).parent / "apitwin"
+    proc = subprocess.Popen([str(exe), "serve", str(SPECS / "dataiku-dss.yaml"), "--port", str(port), "--workers", "2",
+                             "--stateful", "--state-file", str(tmp_path / "state.sqlite"), "--no-reload"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", proc, "apitwin serve")
+        deployer = DSSClient(f"http://127.0.0.1:{port}", api_key=DSS_API_KEY).get_apideployer()
+        deployer.create_infra("edge-static", "Development", "STATIC")
+        deployment = deployer.create_deployment("churn-scoring-on-edge", "churn-scoring", "edge-static", "v2")
+        for _ in range(4):  # whichever worker answers, it reads the one shared state
+            assert "edge-static" in [i.id for i in deployer.list_infras()]
+            assert deployment.get_status().get_light()["deploymentBasicInfo"]["infraId"] == "edge-static"
+        deployment.delete(disable_first=True)
+        assert "churn-scoring-on-edge" not in [d.id for d in deployer.list_deployments()]
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err
