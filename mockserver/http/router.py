@@ -103,7 +103,7 @@ class MethodOwners:
                              for other in by_length[len(split[shape])] + greedy if other != shape)]
         shadowing.sort(key=lambda shape: (split[shape].count(_GREEDY), split[shape].count("{}")))
         self.templated = [(re.compile("/".join({"{}": "[^/]+", _GREEDY: ".+"}.get(s) or re.escape(s)
-                                               for s in split[shape]) + "$"), by_shape[shape])
+                                               for s in split[shape]) + r"\Z"), by_shape[shape])
                           for shape in shadowing]
 
     def lookup(self, path: str) -> set[str] | None:

@@ -164,6 +164,8 @@ def test_a_literal_segment_wins_under_a_templated_prefix_too(tmp_path: Path) -> 
         wrong = client.open("/projects/P/datasets/managed", method=method)
         assert wrong.status_code == 405 and wrong.headers["Allow"] == "POST", method
     assert client.get("/projects/P/datasets/orders").status_code == 200
+    # a trailing newline is part of the name: "managed\n" is {name}, not the literal "managed" (regex $ would say so)
+    assert client.get("/projects/P/datasets/managed%0A").status_code == 200
 
 
 def test_a_literal_path_wins_over_a_greedy_parameter_that_would_take_several_segments(tmp_path: Path) -> None:
