@@ -55,6 +55,8 @@ def documented(api: str) -> set[tuple[str, str]]:
 def specified(spec_file: Path) -> set[tuple[str, str]]:
     out = set()
     for op in iter_operations(load_spec(spec_file)):
+        if op.raw.get("x-apitwin-source") == "client":
+            continue  # counted apart: see client_derived
         out.add(shape(op.method, op.path))
         alias = op.raw.get("x-apitwin-documented-as")
         if isinstance(alias, str) and " " in alias:
@@ -85,6 +87,14 @@ def split_operations(spec_file: Path) -> tuple[list[Operation], list[Operation]]
     return documented_ops, client_ops
 
 
+def is_listed(op: Operation, listed: str) -> bool:
+    """A listing line names the operation: `` `operationId` ``, or its methods before its `` `path` ``."""
+    if f"`{op.operation_id}`" in listed:
+        return True
+    return any(f"`{op.path}`" in line and re.search(rf"\b{op.method.upper()}\b", line.split("`")[0])
+               for line in listed.splitlines())
+
+
 def coverage_problems(spec_file: Path, inventory: set[tuple[str, str]], count: int) -> list[str]:
     """What breaks "documented operations match the inventory exactly, client ones are marked and listed"."""
     documented_ops, client_ops = split_operations(spec_file)
@@ -99,7 +109,7 @@ def coverage_problems(spec_file: Path, inventory: set[tuple[str, str]], count: i
     description = str(load_spec(spec_file).document.get("info", {}).get("description", ""))
     listed = description.split(CLIENT_HEADING, 1)[1] if CLIENT_HEADING in description else ""
     problems += [f"{op.operation_id} is client-derived but not listed under {CLIENT_HEADING!r}"
-                 for op in client_ops if f"`{op.operation_id}`" not in listed]
+                 for op in client_ops if not is_listed(op, listed)]
     return problems
 
 

@@ -78,6 +78,8 @@ class Collection:
     item_template: str
     key_param: str
     key_field: str | None = None
+    #: where the key sits one level down when no top-level field holds it (``("infraBasicInfo", "id")``)
+    key_path: tuple[str, str] | None = None
     read: CompiledOperation | None = None
     listing: CompiledOperation | None = None
     create: CompiledOperation | None = None
@@ -92,12 +94,25 @@ class Collection:
         return copy.deepcopy(media.examples[0].value) if media is not None and media.examples else None
 
     def fresh_value(self) -> Any:
-        """What a new item starts from: the create operation's example when it is a valid item, else the read's."""
+        """What a new item starts from: the create operation's example when it is a valid item, else the read's.
+
+        Without a JSON read to tell what an item is, the listing's first item (the create may answer
+        something else, such as a long task's handle).
+        """
+        if self.read_media() is None:
+            return copy.deepcopy(self.listed_value())
         media = success_media(self.create) if self.create is not None else None
         if media is not None and media.examples and isinstance(media.examples[0].value, dict) and conforms(
                 self.read_media(), media.examples[0].value):
             return copy.deepcopy(media.examples[0].value)
         return self.template_value()
+
+
+    def listed_value(self) -> Any:
+        """The first item of the listing's first example, or None."""
+        media = success_media(self.listing) if self.listing is not None else None
+        listed = elements(media.examples[0].value) if media is not None and media.examples else []
+        return listed[0] if listed else None
 
 
 def success_media(op: CompiledOperation) -> MediaSpec | None:
@@ -128,6 +143,47 @@ def _names_a_creation(op: CompiledOperation) -> bool:
     return any(w.lower().startswith("create") for w in words) or "201" in op.operation.responses
 
 
+def _key_by_example(key_param: str, operations: Any, *templates: Any) -> str | None:
+    """The field whose value is the key parameter's documented example (``localTargetPath`` holds the
+    ``gitRefPath`` example ``python/churn_utils``), when the key's name says nothing."""
+    example = None
+    for op in operations:
+        for parameter, _ in op.operation.parameters:
+            if parameter.get("in") == "path" and parameter.get("name") == key_param:
+                example = parameter.get("example", (parameter.get("schema") or {}).get("example"))
+        if example is not None:
+            break
+    if not isinstance(example, (str, int)) or isinstance(example, bool):
+        return None
+    for template in templates:
+        if isinstance(template, dict):
+            for name, value in template.items():
+                if value == example:
+                    return str(name)
+    return None
+
+
+def _key_path(collection: Collection) -> tuple[str, str] | None:
+    """The nested field (``infraBasicInfo.id``) that holds the key in every read example recorded for a key.
+
+    Only read examples that name their key (``x-apitwin-request: {path: {infraId: ...}}``) count, and the
+    field must hold that key in each of them, so an unrelated nested ``id`` (an owner's) is never taken.
+    """
+    media = collection.read_media()
+    known = [(str(key), e.value) for e in (media.examples if media is not None else [])
+             if (key := (e.matcher.get("path") or {}).get(collection.key_param)) is not None
+             and isinstance(e.value, dict)]
+    if not known:
+        return None
+    for name, nested in known[0][1].items():
+        if isinstance(nested, dict):
+            for field_name, value in nested.items():
+                if str(value) == known[0][0] and all(
+                        isinstance(v.get(name), dict) and str(v[name].get(field_name)) == k for k, v in known):
+                    return name, field_name
+    return None
+
+
 _ITEM_ACTIONS: dict[str, RoleKind] = {"get": "read", "put": "replace", "patch": "update", "delete": "delete"}
 
 
@@ -146,14 +202,18 @@ class ResourceModel:
             parent = "/" + "/".join(parts[:-1])
             parent_methods = by_path.get(parent, {})
             if {"get", "post"} & set(parent_methods) or ("get" in methods and {"put", "delete"} & set(methods)):
+                if "get" in methods and success_media(methods["get"]) is None and "get" not in parent_methods:
+                    continue  # a binary leaf nothing lists (a download): nothing could seed it, it stays stateless
                 collection = Collection(parent, path, str(param(parts[-1])))
                 collection.read = methods.get("get")
                 collection.listing = parent_methods.get("get")
                 collection.create = parent_methods.get("post")
-                list_media = success_media(collection.listing) if collection.listing is not None else None
-                list_template = list_media.examples[0].value if list_media is not None and list_media.examples else None
-                collection.key_field = _key_field(collection.key_param, collection.template_value(),
-                                                  *elements(list_template)[:1])
+                list_template = collection.listed_value()
+                collection.key_field = _key_field(collection.key_param, collection.template_value(), list_template) \
+                    or _key_by_example(collection.key_param, methods.values(), collection.template_value(),
+                                       list_template)
+                if collection.key_field is None:
+                    collection.key_path = _key_path(collection)
                 self.collections[parent] = collection
         self.items = {c.item_template: c for c in self.collections.values()}
         self.roles: dict[int, Role] = {}

@@ -134,21 +134,20 @@ class StatefulEngine:
             media = success_media(collection.listing)
             if media is not None and media.examples and _belongs(parents, media.examples[0], None):
                 for element in elements(media.examples[0].value):
-                    key = element.get(collection.key_field) if isinstance(element, dict) and collection.key_field \
+                    key = _key_of(collection, element) if isinstance(element, dict) \
                         else element if isinstance(element, (str, int)) else None
                     if key is None or not _belongs(parents, None, element):
                         continue
                     base = template if isinstance(template, dict) else {}
                     value = _merge(base, element) if isinstance(element, dict) else base
-                    if collection.key_field and isinstance(value, dict):
-                        value[collection.key_field] = key
+                    _set_key(collection, value, key)
                     items[str(key)] = _repair(collection.read_media(), value, template) if template else value
         media = collection.read_media()
         if media is not None:
             for example in media.examples:
                 key = (example.matcher.get("path") or {}).get(collection.key_param)
-                if key is None and isinstance(example.value, dict) and collection.key_field:
-                    key = example.value.get(collection.key_field)
+                if key is None and isinstance(example.value, dict):
+                    key = _key_of(collection, example.value)
                 if key is not None and not example.violations and _belongs(parents, example, example.value):
                     if collection.key_param in (example.matcher.get("path") or {}):
                         # an example recorded for this very item beats one completed from the list
@@ -250,14 +249,16 @@ class StatefulEngine:
         self._seed(collection, path)
         body = request.json if isinstance(request.json, dict) else {}
         key: Any = None
-        for name in (collection.key_field, collection.key_param):
+        names = [collection.key_field, collection.key_param, collection.key_path[1] if collection.key_path else None]
+        # then a qualified name of the key parameter (DSS sends publishedServiceId for serviceId)
+        names += [n for n in body if n.lower().endswith(collection.key_param.lower())]
+        for name in names:
             if name and isinstance(body.get(name), (str, int)):
                 key = body[name]
                 break
         if key is None:
             template = collection.fresh_value()
-            key = _new_key(template.get(collection.key_field) if isinstance(template, dict)
-                           and collection.key_field else None)
+            key = _new_key(_key_of(collection, template) if isinstance(template, dict) else None)
         return self._insert(op, request, accept, collection, path, key, body)
 
     def _create_at(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
@@ -275,8 +276,7 @@ class StatefulEngine:
         """Store a new item under ``parent`` at ``key`` (400 if it exists) and answer the create operation."""
         template = collection.fresh_value()
         value = {**template, **body} if isinstance(template, dict) else dict(body)
-        if collection.key_field:
-            value[collection.key_field] = key
+        _set_key(collection, value, key, body)
         value = _repair(collection.read_media(), value, template)
         item = f"{parent.rstrip('/')}/{key}"
         created = []
@@ -334,8 +334,9 @@ class StatefulEngine:
             # PATCH merges deeply into what is stored; PUT replaces the fields it sends (many services
             # treat PUT as a partial update, and a full body replaces everything anyway)
             new = _merge(base, body) if merge else {**base, **body}
-            if collection.key_field and isinstance(new, dict) and isinstance(base, dict):
-                new[collection.key_field] = base.get(collection.key_field, key) if current is not None else key
+            if isinstance(new, dict) and isinstance(base, dict):
+                kept = _key_of(collection, base) if current is not None else None
+                _set_key(collection, new, key if kept is None else kept)
             return _repair(media, new, base)
 
         value = self.store.update(self.api, path, parent or "/", change)
@@ -352,6 +353,32 @@ class StatefulEngine:
         if not self.store.delete_tree(self.api, path):
             raise self._not_found(collection, key, op)
         return self._reply(op, request, accept)
+
+
+def _key_of(collection: Collection, value: dict[str, Any]) -> Any:
+    """The key an item shows: its key field, or the nested field of ``key_path``."""
+    if collection.key_field:
+        return value.get(collection.key_field)
+    if collection.key_path:
+        nested = value.get(collection.key_path[0])
+        return nested.get(collection.key_path[1]) if isinstance(nested, dict) else None
+    return None
+
+
+def _set_key(collection: Collection, value: Any, key: Any, body: dict[str, Any] | None = None) -> None:
+    """Write ``key`` into ``value`` where the item shows it; a nested holder also takes the body's fields it has."""
+    if not isinstance(value, dict):
+        return
+    if collection.key_field:
+        value[collection.key_field] = key
+    elif collection.key_path:
+        holder, name = collection.key_path
+        nested = dict(value[holder]) if isinstance(value.get(holder), dict) else {}
+        for field_name, given in (body or {}).items():
+            if field_name in nested and given is not None:
+                nested[field_name] = copy.deepcopy(given)
+        nested[name] = key
+        value[holder] = nested
 
 
 def _creates(op: CompiledOperation) -> bool:

@@ -252,3 +252,47 @@ def test_post_on_an_item_path_creates_it_there(registry: FlaskClient) -> None:
     assert registry.delete("/api/envs/python/py-new", headers=KEY).status_code == 204
     assert registry.get("/api/envs/python/py-new", headers=KEY).status_code == 404
     assert registry.post("/api/macros/clean", headers=KEY).get_json() == {"runId": "r1"}
+
+
+INFRAS = Path(__file__).resolve().parents[2] / "data" / "specs" / "infras.yaml"
+
+
+def test_a_nested_key_is_found_from_the_examples_and_written_on_create(tmp_path: Path) -> None:
+    """infraBasicInfo.id holds the key (the read example says so); owner.id does not, though it is an id too."""
+    c = client_for(INFRAS, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    # the key comes from a qualified name of the key parameter (publishedInfraId for infraId)
+    assert c.post("/api/infras", json={"publishedInfraId": "edge", "stage": "Test"}).status_code == 200
+    edge = c.get("/api/infras/edge").get_json()
+    assert edge["infraBasicInfo"] == {"id": "edge", "stage": "Test"}  # the body's fields the holder has, too
+    assert edge["owner"] == {"id": "admin"}
+    assert [i["infraBasicInfo"]["id"] for i in c.get("/api/infras").get_json()] == ["prod", "edge"]
+    assert c.post("/api/infras", json={"publishedInfraId": "edge"}).status_code == 400  # a duplicate
+    assert c.delete("/api/infras/edge").status_code == 204
+    assert c.get("/api/infras/edge").status_code == 404
+    assert [i["infraBasicInfo"]["id"] for i in c.get("/api/infras").get_json()] == ["prod"]
+
+
+LIBRARIES = Path(__file__).resolve().parents[2] / "data" / "specs" / "libraries.yaml"
+
+
+def test_the_key_parameters_example_names_the_key_field_and_the_listing_shapes_new_items(tmp_path: Path) -> None:
+    """localPath holds the {ref} example; the create answers a task handle, so the listing tells what an item is."""
+    c = client_for(LIBRARIES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    roles = c.get("/__apitwin/state").get_json()["libraries"]
+    assert roles == {"listLibs": "list", "addLib": "create", "setLib": "replace", "removeLib": "delete"}
+    assert [x["localPath"] for x in c.get("/api/libs").get_json()] == ["py/utils"]  # seeded by localPath
+    added = c.post("/api/libs", json={"repository": "git@example.com:geo.git", "localPath": "py/geo", "checkout": "v3"})
+    assert added.get_json() == {"jobId": "pull-1"}  # the task, not the library merged into it
+    assert c.get("/api/libs").get_json()[1] == {"repository": "git@example.com:geo.git", "localPath": "py/geo",
+                                                "checkout": "v3"}
+    assert c.put("/api/libs/py/geo", json={"repository": "git@example.com:geo.git", "checkout": "v4"}).get_json()[
+        "checkout"] == "v4"
+    assert c.delete("/api/libs/py/utils").status_code == 204
+    assert [x["localPath"] for x in c.get("/api/libs").get_json()] == ["py/geo"]
+    assert c.delete("/api/libs/py/utils").status_code == 404
+
+
+def test_a_binary_download_nothing_lists_stays_stateless(tmp_path: Path) -> None:
+    c = client_for(LIBRARIES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    assert "downloadExport" not in c.get("/__apitwin/state").get_json()["libraries"]
+    assert c.get("/api/exports/e-42").status_code == 200  # not a 404 for an item nothing could have seeded
