@@ -7,6 +7,7 @@ DSS: "All API calls will return the following two HTTP headers: DSS-API-Version,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,8 +36,9 @@ def test_every_answer_carries_its_required_headers(spec: Path) -> None:
                         if isinstance(deref(document, header), dict) and deref(document, header).get("required")}
             if not required:
                 continue
-            asks = [(m, e.name, e.matcher) for m, media in response.media.items() for e in media.examples] or [
-                (None, None, {})]
+            asks: list[tuple[str | None, str | None, dict[str, Any]]] = [
+                (m, e.name, e.matcher) for m, media in response.media.items() for e in media.examples]
+            asks = asks or [(None, None, {})]
             for media_type, name, matcher in asks[:1]:
                 url, headers, body = _request(op, matcher)
                 headers["Prefer"] = f"code={response.status_code()}" + (f", example={name}" if name else "")
