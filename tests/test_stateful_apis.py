@@ -42,7 +42,8 @@ def test_crossingminds_connection_and_table_lifecycle(crossingminds: FlaskClient
     assert "orders" in [t["name"] for t in tables]
     assert c.delete("/v1/connections/SHOPIFY/", headers=CM).status_code == 204
     gone = c.get("/v1/connections/SHOPIFY/tables/orders/", headers=CM)
-    assert gone.status_code == 404 and gone.get_json()["error_name"].endswith("_NOT_FOUND")  # as documented
+    assert gone.status_code == 404 and gone.get_json()["error_name"] == "NotFoundError"  # the class; the fine name:
+    assert gone.get_json()["error_data"]["name"].endswith("_NOT_FOUND")  # as documented
 
 
 def test_apinode_has_no_collections_and_stays_stateless(tmp_path: Path) -> None:
