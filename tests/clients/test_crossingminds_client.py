@@ -56,7 +56,8 @@ def test_errors_name_the_class_and_the_documented_fine_name(serve_specs: Callabl
     base = serve_specs("crossingminds.yaml")
     auth = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJiYWNrZW5kIn0.c2lnbmF0dXJl"}
     wrong = requests.get(f"{base}/v1/tables/", params={"amt": 65}, headers=auth, timeout=10).json()
-    assert (wrong["error_code"], wrong["error_name"], wrong["error_data"]["name"]) == (40, "WrongData", "WRONG_DATA_TYPE")
+    assert (wrong["error_code"], wrong["error_name"]) == (40, "WrongData")
+    assert wrong["error_data"]["name"] == "WRONG_DATA_TYPE"
     missing = requests.get(f"{base}/v1/connections/S3/tables/nope/test/", headers={**auth, "Prefer": "code=404"},
                            timeout=10)
     assert missing.status_code == 404
