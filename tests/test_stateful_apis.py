@@ -111,7 +111,9 @@ DSS = {"Authorization": "Basic ZGt1YXBzLW1IcTJUbks4Y1M3dzRYWWI3elIwcExlOg=="}
 def test_dss_project_and_dataset_lifecycle(tmp_path: Path) -> None:
     c = stateful(tmp_path, "dataiku-dss.yaml")
     api = "/public/api"
-    assert [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()] == ["CHURN", "SANDBOX"]
+    # the example world's projects, and MYPROJECT, the project of the document's examples
+    assert [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()] == ["CHURN", "SANDBOX",
+                                                                                          "MYPROJECT"]
     created = c.post(f"{api}/projects/", headers=DSS, json={"projectKey": "FRAUD", "name": "Fraud", "owner": "admin"})
     assert created.status_code == 200
     assert "FRAUD" in [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()]
