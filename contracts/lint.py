@@ -364,6 +364,16 @@ def _required_declared(ctx: _Context) -> Iterator[tuple[str, str]]:
                 yield f"{pointer}/required/{index}", f"required property {name!r} is not among the schema's properties"
 
 
+@lint_rule("array-items", WARNING, "every array schema says what its items are (items or prefixItems)")
+def _array_items(ctx: _Context) -> Iterator[tuple[str, str]]:
+    for pointer, kind, node in _all_objects(ctx):
+        if kind != "Schema" or not isinstance(node, dict) or "items" in node or "prefixItems" in node:
+            continue
+        declared = node.get("type")
+        if declared == "array" or (isinstance(declared, list) and "array" in declared):
+            yield pointer, "an array schema without items: say what the items are ({} for any JSON value)"
+
+
 @lint_rule("path-no-query", ERROR, "a path key holds no query string or fragment (? or #)")
 def _path_query(ctx: _Context) -> Iterator[tuple[str, str]]:
     for path in ctx.document.get("paths") or {}:

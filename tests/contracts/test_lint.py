@@ -86,6 +86,8 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
                       "/paths/~1orders~1{id}?full=true"),
     "operation-id-url-safe": (lambda d: op(d).update({"operationId": "get order"}),
                               "/paths/~1orders~1{id}/get/operationId"),
+    "array-items": (lambda d: order(d)["properties"].update({"lines": {"type": "array"}}),
+                    "/components/schemas/Order/properties/lines"),
 }
 
 
