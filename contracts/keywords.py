@@ -8,7 +8,7 @@ Keys of the form ``x-...`` are extensions everywhere and never looked into.
 
 from __future__ import annotations
 
-__all__ = ["MAPS", "OBJECTS", "SCHEMA_KEYWORDS", "SCHEMA_TYPES"]
+__all__ = ["MAPS", "OBJECTS", "OPENAPI_30_SCHEMA_KEYWORDS", "SCHEMA_KEYWORDS", "SCHEMA_TYPES"]
 
 #: object name -> {field: kind of its value}. A kind is an object name, ``map:X`` (a mapping of
 #: names to X), ``list:X``, or ``""`` (a plain value, not looked into).
@@ -93,3 +93,8 @@ SCHEMA_KEYWORDS: dict[str, str] = {
 
 #: the values of ``type``
 SCHEMA_TYPES = frozenset({"null", "boolean", "object", "array", "number", "string", "integer"})
+
+#: what OpenAPI 3.0's schema dialect (a JSON Schema draft 4 subset) has or types differently
+OPENAPI_30_SCHEMA_KEYWORDS: dict[str, str] = {
+    "nullable": "boolean", "exclusiveMaximum": "boolean-or-number", "exclusiveMinimum": "boolean-or-number",
+}

@@ -27,7 +27,7 @@ from mockserver.spec import (
     join_pointer,
 )
 
-from .keywords import MAPS, OBJECTS, SCHEMA_KEYWORDS, SCHEMA_TYPES
+from .keywords import MAPS, OBJECTS, OPENAPI_30_SCHEMA_KEYWORDS, SCHEMA_KEYWORDS, SCHEMA_TYPES
 
 __all__ = ["RULES", "Finding", "Rule", "lint", "lint_rule", "render_findings"]
 
@@ -237,11 +237,15 @@ def _all_objects(ctx: _Context) -> list[tuple[str, str, Any]]:
     return ctx.objects
 
 
-def _unexpected_key(kind: str, key: str) -> bool:
+def _is_30(ctx: _Context) -> bool:
+    return str(ctx.document.get("openapi", "")).startswith("3.0")
+
+
+def _unexpected_key(kind: str, key: str, openapi_30: bool = False) -> bool:
     if key.startswith("x-"):
         return False
     if kind == "Schema":
-        return key not in SCHEMA_KEYWORDS
+        return key not in SCHEMA_KEYWORDS and not (openapi_30 and key in OPENAPI_30_SCHEMA_KEYWORDS)
     if kind == "Reference":
         return key not in _REFERENCE_KEYS
     if kind == "Paths":
@@ -260,7 +264,7 @@ def _unknown_keys(ctx: _Context) -> Iterator[tuple[str, str]]:
         if not isinstance(node, dict):
             continue
         for key, value in node.items():
-            if not _unexpected_key(kind, str(key)):
+            if not _unexpected_key(kind, str(key), _is_30(ctx)):
                 continue
             message = f"{key!r} is not a keyword of {'a schema' if kind == 'Schema' else f'a {kind} object'}"
             if value is None:
@@ -282,6 +286,8 @@ def _type_error(expected: str, value: Any) -> str | None:
         ok = isinstance(value, str)
     elif expected == "number":
         ok = is_number
+    elif expected == "boolean-or-number":
+        ok = is_number or isinstance(value, bool)
     elif expected == "positive":
         ok = is_number and value > 0
     elif expected == "count":
@@ -310,7 +316,8 @@ _DESCRIPTIONS = {
     "schema-map": "a mapping of names to schemas", "string": "a string", "number": "a number",
     "positive": "a number greater than 0", "count": "an integer >= 0", "boolean": "a boolean",
     "list": "a list", "strings": "a list of distinct strings", "string-lists": "a mapping of names to lists of strings",
-    "object": "a mapping", "type": f"one of {', '.join(sorted(SCHEMA_TYPES))} or a list of them",
+    "object": "a mapping", "boolean-or-number": "a boolean (OpenAPI 3.0) or a number",
+    "type": f"one of {', '.join(sorted(SCHEMA_TYPES))} or a list of them",
 }
 #: simple fields of OpenAPI objects, with their type (fields holding objects must hold a mapping or list)
 _FIELD_TYPES = {"description": "string", "summary": "string", "title": "string", "version": "string",
@@ -328,7 +335,7 @@ def _keyword_types(ctx: _Context) -> Iterator[tuple[str, str]]:
         for key, value in node.items():
             key = str(key)
             if kind == "Schema":
-                expected = SCHEMA_KEYWORDS.get(key)
+                expected = (OPENAPI_30_SCHEMA_KEYWORDS.get(key) if _is_30(ctx) else None) or SCHEMA_KEYWORDS.get(key)
             else:
                 sub = OBJECTS.get(kind, {}).get(key)
                 if sub is None:

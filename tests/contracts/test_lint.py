@@ -143,6 +143,17 @@ def test_ref_outside_the_folder_is_a_finding(tmp_path: Path) -> None:
     assert "leaves the spec's folder" in findings[0].message
 
 
+def test_openapi_30_schema_keywords_are_keywords(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    doc["openapi"] = "3.0.3"
+    doc["components"]["schemas"]["Order"]["properties"]["total"].update(
+        {"nullable": True, "minimum": 0, "exclusiveMinimum": True})
+    assert lint([write_spec(tmp_path, doc)]) == []
+    doc["openapi"] = "3.1.0"  # in 3.1, nullable is not a keyword and exclusiveMinimum is a number
+    doc["components"]["schemas"]["Order"]["properties"]["total"].pop("exclusiveMinimum")
+    assert [f.rule for f in lint([write_spec(tmp_path, doc)])] == ["unknown-key"]
+
+
 def test_shipped_specs_lint_clean() -> None:
     shipped = sorted(SPECS.glob("*.yaml"))
     assert shipped
