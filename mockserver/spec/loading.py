@@ -156,7 +156,9 @@ class _Bundler:
                 raise _error(current, local, f"$ref {ref!r} is circular")
             content = self.fetch(path, pointer, current, local + "/$ref", ref)
             return self.walk(content, path, pointer, (*stack, (path, pointer)))
-        return {k: self.walk(v, current, f"{local}/{escape_token(str(k))}", stack) for k, v in node.items()}
+        # an extension (x-...) is the vendor's own data: a $ref inside it is not an OpenAPI reference
+        return {k: v if str(k).startswith("x-") else self.walk(v, current, f"{local}/{escape_token(str(k))}", stack)
+                for k, v in node.items()}
 
     def bundle(self) -> dict[str, Any]:
         main = self.doc(self.root)

@@ -46,6 +46,20 @@ def test_ref_to_a_file_in_the_folder_is_bundled(tmp_path: Path) -> None:
     assert len(loaded.files) == 2
 
 
+def test_a_ref_inside_an_extension_is_kept_as_written(tmp_path: Path) -> None:
+    write_spec(tmp_path, {"Item": {"type": "object"}}, "parts/item.yaml")
+    spec = make_spec()
+    operation = spec["paths"]["/items/{id}"]["get"]
+    operation["x-vendor-docs"] = {"$ref": "https://docs.example.com/items.yaml#/get"}
+    operation["x-related"] = [{"$ref": "missing.yaml#/nothing"}]
+    spec["components"]["schemas"]["Linked"] = {"$ref": "parts/item.yaml#/Item"}  # the bundler does run
+    loaded = load_spec(write_spec(tmp_path, spec))
+    bundled = loaded.document["paths"]["/items/{id}"]["get"]
+    assert bundled["x-vendor-docs"] == {"$ref": "https://docs.example.com/items.yaml#/get"}
+    assert bundled["x-related"] == [{"$ref": "missing.yaml#/nothing"}]
+    assert loaded.document["components"]["schemas"]["Linked"] == {"type": "object"}
+
+
 def test_ref_leaving_the_folder_is_refused(tmp_path: Path) -> None:
     write_spec(tmp_path, {"Item": {"type": "object"}}, "outside.yaml")
     spec = make_spec()
