@@ -8,7 +8,6 @@ wheelhouse the ``venvs`` fixture filled.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import ROOT
-from .conftest import WHEELHOUSE, Venv, run
+from .conftest import PIP_ENV, WHEELHOUSE, Venv, run
 
 pytestmark = pytest.mark.slow
 
@@ -73,8 +72,8 @@ def test_the_hook_lints_spec_files_in_a_users_repository(venvs: dict[str, Venv],
     (project / "notes.yaml").write_text("not: [an, openapi, document]\n")  # not a spec by name: not linted
     git("init", "-q", cwd=project)
     git("add", "-A", cwd=project)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PIP_NO_INDEX": "1",
-           "PIP_FIND_LINKS": str(WHEELHOUSE), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env = {**PIP_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PIP_NO_INDEX": "1",
+           "PIP_FIND_LINKS": str(WHEELHOUSE)}
     command = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color=never"]
 
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=400)
