@@ -9,14 +9,13 @@ import signal
 import subprocess
 import sys
 import tarfile
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 import requests
 
-from ..conftest import ROOT, free_port
+from ..conftest import ROOT, free_port, wait_until_healthy
 from .conftest import PYTEST_SERIES, Dist, Venv, run
 
 pytestmark = pytest.mark.slow
@@ -59,18 +58,11 @@ def test_serve_with_no_argument_serves_the_five_specs(newest: Venv) -> None:
     proc = subprocess.Popen([str(newest.apitwin), "serve", "--port", str(port), "--workers", "1", "--no-reload"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=newest.path)
-    url = f"http://127.0.0.1:{port}/public/api/v1/churn-scoring/predict-churn/predict"
+    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:  # until it answers (the five specs load in a few seconds)
-            try:
-                response = requests.post(url, json={"features": {"customer_age": 42}}, auth=("any-key", ""),
-                                         timeout=5)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail(f"apitwin serve did not start: {proc.communicate(timeout=5)}")
-                time.sleep(0.1)
+        wait_until_healthy(base, proc, "apitwin serve")
+        response = requests.post(base + "/public/api/v1/churn-scoring/predict-churn/predict",
+                                 json={"features": {"customer_age": 42}}, auth=("any-key", ""), timeout=30)
         assert response.status_code == 200, response.text
         assert "result" in response.json()
         proc.send_signal(signal.SIGINT)
