@@ -25,7 +25,15 @@ from typing import Any, NoReturn
 import click
 import yaml
 
-from mockserver import MockConfig, RouteCollisionError, SpecLoadError, create_app, default_workers, serve
+from mockserver import (
+    MockConfig,
+    RouteCollisionError,
+    SpecLoadError,
+    create_app,
+    default_spec_paths,
+    default_workers,
+    serve,
+)
 from mockserver.files import private_file
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "main"]
@@ -157,7 +165,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
                   seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, log_level: str) -> None:
-    """Serve SPECS (default: every spec shipped in specs/) on one port."""
+    """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
     _setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
@@ -167,6 +175,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     for spec in specs:
         if not spec.is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
+    if not specs and not default_spec_paths():
+        fail("no SPEC given and the shipped specs are missing from this installation", EXIT_SPEC)
     if recordings is not None and not recordings.is_dir():
         fail(f"{recordings}: no such folder of recordings", EXIT_USAGE)
     state = state_url or (str(state_file) if state_file else None)
@@ -215,6 +225,17 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     serve(app, host=host, port=port, workers=workers, access_log=access_log,
           rebuild=build if reload else None, watch=watched,
           certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None)
+
+
+@main.command("specs")
+@click.option("--folder", is_flag=True, help="Print only the folder that holds them.")
+def specs_command(folder: bool) -> None:
+    """Print where the specs shipped with apitwin are (one path a line), the ones `serve` serves by default."""
+    paths = default_spec_paths()
+    if not paths:
+        fail("the shipped specs are missing from this installation", EXIT_SPEC)
+    for path in [paths[0].parent] if folder else paths:
+        click.echo(str(path))
 
 
 @main.command("record")

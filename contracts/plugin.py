@@ -27,6 +27,36 @@ from typing import Any
 import pytest
 
 
+def _give_nodes_their_string_id() -> None:
+    """Let ``schemathesis.pytest.from_fixture`` run under pytest 9.2 and later.
+
+    schemathesis (4.32.5, the newest) reads and rewrites ``request.node._nodeid``, the
+    string id pytest kept on every node up to 9.1, to report each API operation as
+    ``test_api[GET /path]``. pytest 9.2 keeps the id as a structured ``NodeId`` in
+    ``_id`` and has no ``_nodeid`` any more, so every such test failed with
+    ``AttributeError: 'Function' object has no attribute '_nodeid'``. Where the
+    attribute is missing, it comes back as a property over ``_id`` (read: the string
+    id; write: parsed back), which gives the same reports as pytest 9.0. Nothing is
+    changed under a pytest that still has it.
+    """
+    from _pytest import nodes
+
+    if hasattr(nodes.Node, "_nodeid"):
+        return
+    from _pytest.nodeid import NodeId  # type: ignore[import-not-found,unused-ignore]  # pytest >= 9.2
+
+    def read(node: nodes.Node) -> str:
+        return node.nodeid
+
+    def write(node: nodes.Node, nodeid: str) -> None:
+        node._id = NodeId.parse(nodeid)  # type: ignore[attr-defined,unused-ignore]  # pytest >= 9.2
+
+    setattr(nodes.Node, "_nodeid", property(read, write))  # noqa: B010 (an attribute pytest's type does not declare)
+
+
+_give_nodes_their_string_id()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apitwin-contracts", "apitwin contract tests")
     group.addoption("--apitwin-contract-spec", metavar="PATH", help="OpenAPI spec to test against.")
@@ -43,7 +73,7 @@ def _setting(config: pytest.Config, option: str, ini: str) -> str | None:
 @pytest.fixture(scope="session")
 def apitwin_contract_url(pytestconfig: pytest.Config) -> Iterator[str]:
     """The URL the contract tests call: ``--apitwin-base-url`` or a mock of the spec started here."""
-    from mockserver import create_app, load_spec, running
+    from mockserver import load_spec
     from mockserver.spec import server_prefixes
 
     spec = _spec_path(pytestconfig)
@@ -54,7 +84,9 @@ def apitwin_contract_url(pytestconfig: pytest.Config) -> Iterator[str]:
 
         yield given.rstrip("/") + (prefix if urlsplit(given).path in ("", "/") else "")
         return
-    with running(create_app([spec])) as url:
+    from .verify import mock_of
+
+    with mock_of(spec) as url:
         yield url + prefix
 
 
@@ -74,7 +106,13 @@ def apitwin_schema(pytestconfig: pytest.Config, apitwin_contract_url: str) -> An
     from mockserver import load_spec
 
     from .generation import for_generation
+    from .verify import mock_credential_headers
 
     document = load_spec(_spec_path(pytestconfig)).document
-    config = schemathesis.Config.from_dict({"base-url": apitwin_contract_url})
+    settings: dict[str, Any] = {"base-url": apitwin_contract_url}
+    if not _setting(pytestconfig, "apitwin_base_url", "apitwin_base_url"):
+        # the in-process mock accepts one credential, sent with every case, so that a
+        # case without it (schemathesis' ignored_auth check) is refused as by the real API
+        settings["headers"] = mock_credential_headers(document)
+    config = schemathesis.Config.from_dict(settings)
     return schemathesis.openapi.from_dict(for_generation(document), config=config)

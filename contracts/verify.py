@@ -287,7 +287,7 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -
             report.operations[label].cases += 1
 
 
-def _mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
+def mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
     """A header carrying the mock's one accepted credential, in the spec's first security scheme."""
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     for requirement in document.get("security") or []:
@@ -300,7 +300,8 @@ def _mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
 
 
 @contextmanager
-def _mock(spec_path: str | Path) -> Iterator[str]:
+def mock_of(spec_path: str | Path) -> Iterator[str]:
+    """apitwin's mock of ``spec_path`` in a thread, accepting only ``MOCK_CREDENTIAL``; yields its URL."""
     config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}))
     with running(create_app([spec_path], config)) as url:
         yield url
@@ -316,10 +317,10 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
     """
     document = load_spec(spec_path).document
     headers = dict(options.headers)
-    for key, value in _mock_credential_headers(document).items():
+    for key, value in mock_credential_headers(document).items():
         headers.setdefault(key, value)
     excluded = tuple(dict.fromkeys((*options.exclude_checks, *STATEFUL_CHECKS)))
-    with _mock(spec_path) as url:
+    with mock_of(spec_path) as url:
         opts = VerifyOptions(**{**options.__dict__, "base_url": url, "headers": tuple(headers.items()),
                                 "exclude_checks": excluded})
         return verify(spec_path, opts, progress)

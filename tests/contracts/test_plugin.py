@@ -34,6 +34,45 @@ def test_contract_tests_pass_against_the_in_process_mock(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(["*1 passed*"])
 
 
+KEYED_SPEC = """
+openapi: 3.0.3
+info: {title: Keyed, version: "1"}
+servers: [{url: http://localhost/api}]
+security: [{key: []}]
+paths:
+  /things/{thingId}:
+    get:
+      operationId: getThing
+      parameters:
+        - {name: thingId, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 9}}
+      responses:
+        "200":
+          description: a thing
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id]
+                properties: {id: {type: integer}}
+              example: {id: 1}
+        "400": {description: not a thing id}
+        "401": {description: no key}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-Key}
+"""
+
+
+def test_in_process_mock_refuses_a_call_without_the_key_it_is_sent(pytester: pytest.Pytester) -> None:
+    # schemathesis' ignored_auth check sends a case without the credential: the mock must refuse
+    # it (as the real API would), and accept the credential the suite sends with every other case
+    pytester.makefile(".yaml", keyed=KEYED_SPEC)
+    pytester.makepyfile(test_contract=CONTRACT_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--apitwin-contract-spec=keyed.yaml",
+                                           "--hypothesis-seed=1")
+    result.assert_outcomes(passed=1)
+
+
 def test_contract_tests_catch_a_wrong_implementation(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_contract=CONTRACT_TEST)
     with running(make_app("wrong-status")) as url:
