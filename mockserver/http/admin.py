@@ -31,7 +31,7 @@ from ..pipeline.operation import MockAPI
 from ..pipeline.security import example_credential
 from ..spec import deref
 from ..spec.generator import generate
-from .dashboard import DASHBOARD_HTML
+from .dashboard import DASHBOARD_CSP, DASHBOARD_HTML
 
 __all__ = ["ADMIN_PREFIX", "Admin", "describe"]
 
@@ -205,8 +205,8 @@ class Admin:
     def dashboard(self) -> Response:
         """The dashboard page."""
         return Response(DASHBOARD_HTML, mimetype="text/html",
-                        headers={"Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; "
-                                                            "script-src 'unsafe-inline'"})
+                        headers={"Content-Security-Policy": DASHBOARD_CSP, "X-Content-Type-Options": "nosniff",
+                                 "Cache-Control": "no-store"})
 
     def health(self) -> Response:
         """``{"status": "ok", "apis": [...]}``."""
