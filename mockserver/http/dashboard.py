@@ -60,6 +60,7 @@ _STYLE = r"""
   label { display: block; margin-top: 6px; font-weight: 600; }
   .param label { font-weight: normal; } .param { margin-top: 2px; }
   button { padding: 4px 12px; font: inherit; cursor: pointer; }
+  h2 button, summary button { font-size: 12px; padding: 1px 8px; }
   .actions { display: flex; gap: 8px; margin-top: 8px; flex-wrap: wrap; align-items: center; }
   :focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
   pre { background: var(--code); padding: 6px; white-space: pre-wrap; word-break: break-all; margin: 4px 0;
