@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..pipeline.selection import contains
-from .redaction import REDACTED, SECRET_NAME, redact_body, redact_headers, redact_query
+from .redaction import REDACTED, may_hold_secret, redact_body, redact_headers, redact_query
 
 __all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "Journal", "JournalEntry"]
 
@@ -247,7 +247,7 @@ def _stored_body(text: str | None) -> str | None:
     """The body as stored: JSON bodies with secret-named fields redacted; at most :data:`BODY_LIMIT` characters."""
     if text is None or text == _BINARY:
         return text
-    if SECRET_NAME.search(text):
+    if may_hold_secret(text):
         try:
             text = json.dumps(redact_body(json.loads(text)), ensure_ascii=False)
         except ValueError:

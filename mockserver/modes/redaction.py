@@ -6,11 +6,14 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "SECRET_NAME", "redact_body", "redact_headers", "redact_query"]
+__all__ = ["REDACTED", "SECRET_NAME", "may_hold_secret", "redact_body", "redact_headers", "redact_query"]
 
 #: names of headers and fields that hold secrets
 SECRET_NAME = re.compile(r"pass(word)?|secret|token|credential|api[-_]?key|auth|cookie|session|private", re.I)
 REDACTED = "[redacted]"
+#: the words SECRET_NAME looks for, in lower case: a text without any of them has no secret-named field
+_SECRET_WORDS = ("pass", "secret", "token", "credential", "apikey", "api_key", "api-key", "auth", "cookie", "session",
+                 "private")
 
 _SECRET_HEADERS: dict[str, bool] = {}
 
@@ -20,6 +23,12 @@ def _is_secret_header(name: str) -> bool:
     if secret is None:
         secret = _SECRET_HEADERS[name] = bool(SECRET_NAME.search(name))
     return secret
+
+
+def may_hold_secret(text: str) -> bool:
+    """Whether ``text`` may name a secret (a quick test: :data:`SECRET_NAME` on a journal body costs 50 µs, this 1)."""
+    lower = text.lower()
+    return any(word in lower for word in _SECRET_WORDS)
 
 
 def redact_headers(headers: Any, also: frozenset[str] = frozenset()) -> dict[str, str]:
@@ -43,7 +52,7 @@ def redact_body(value: Any) -> Any:
 def redact_query(query: str, also: frozenset[str] = frozenset()) -> str:
     """A query string with the values of secret-named parameters (``api_key=``, ``token=``, and ``also``:
     lower-case names of query API keys a spec declares) replaced."""
-    if not query or (not also and not SECRET_NAME.search(query)):
+    if not query or (not also and not may_hold_secret(query)):
         return query
     parts = []
     for part in query.split("&"):
