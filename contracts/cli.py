@@ -135,7 +135,8 @@ def _error_rate(value: str) -> tuple[str, float]:
 @click.option("--response-validation/--no-response-validation", default=True, show_default=True,
               help="Check every answer against the spec (the self-check).")
 @click.option("--access-log", is_flag=True, help="Log every request.")
-@click.option("--journal/--no-journal", default=False, help="Keep the request journal (/__apitwin/requests).")
+@click.option("--journal/--no-journal", default=True, show_default=True,
+              help="Keep the request journal (/__apitwin/requests, the dashboard's requests).")
 @click.option("--cors/--no-cors", default=True, show_default=True, help="CORS headers and preflight answers.")
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed origin (repeatable) [default: any].")
 @click.option("--stateful/--stateless", default=False, show_default=True,

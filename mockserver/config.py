@@ -29,8 +29,9 @@ class MockConfig:
         error_rates: (operationId or ``"*"``, probability) pairs: that share of requests get a 500.
         fault_timeout_s: how long ``Prefer: fault=timeout`` holds a request before dropping it.
         max_delay_ms: the longest delay a ``Prefer: delay=`` may ask for.
-        journal: keep the request journal (``/__apitwin/requests``). Off by default: writing it
-            costs about 8% of throughput and pushes the p99 latency of a busy mock past 10 ms.
+        journal: keep the request journal (``/__apitwin/requests``, the dashboard's requests). Off by
+            default in the library (a test rarely needs it); ``apitwin serve`` turns it on
+            (``--no-journal`` turns it off).
         journal_path: its SQLite file; default: a file in a new private temporary folder.
         stateful: stateful mode: what a client creates, changes or deletes is remembered
             (collections inferred from the paths, seeded from the examples).

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
+from flask import Flask
 
 from contracts import cli
 
@@ -252,3 +253,14 @@ def test_missing_shipped_specs_are_one_line_and_exit_3(monkeypatch: pytest.Monke
         code, output = run(*args)
         assert code == cli.EXIT_SPEC, output
         assert output.strip().splitlines() == [output.strip()] and "shipped specs are missing" in output
+
+
+def test_serve_keeps_the_journal_unless_told_not_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    apps: list[Flask] = []
+    monkeypatch.setattr(cli, "serve", lambda app, **kw: apps.append(app))
+    monkeypatch.setattr(cli, "_check_bindable", lambda host, port: None)
+    assert run("serve", str(PETSTORE), "--no-reload")[0] == 0
+    assert run("serve", str(PETSTORE), "--no-reload", "--no-journal")[0] == 0
+    on, off = apps
+    assert on.extensions["apitwin_journal"] is not None  # the dashboard is never empty on first use
+    assert off.extensions["apitwin_journal"] is None

@@ -82,12 +82,16 @@ def incoming(req: Request, path_params: dict[str, str], cookies: bool,
 
 def _record(journal: Journal, operation: CompiledOperation, req: Request, request: IncomingRequest, reply: Reply,
             violations: list[Violation], started: float) -> None:
-    body = request.body.decode("utf-8", "replace") if request.body else None
+    """Journal the request and the answer as sent (decoded and redacted later, off the request path)."""
+    headers = dict(reply.headers)
+    if reply.media_type:
+        headers["Content-Type"] = reply.media_type
     journal.record(JournalEntry(
         method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=operation.api.name,
         operation=operation.operation.operation_id, status=reply.status,
-        headers=list(req.headers.items()), body=body,
-        violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000))
+        headers=list(req.headers.items()), body=request.body or None,
+        violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000,
+        response_headers=headers, response_body=reply.body, secret_names=operation.security.key_names))
 
 
 def replay(exchange: Exchange, index: RecordingIndex, config: MockConfig) -> Reply:
@@ -143,10 +147,10 @@ class OperationHandler:
                 _log_problem(req, operation.operation.label, problem)
             violations = problem.violations
             reply = operation.error_reply(problem, req.path)
-        if self.journal is not None:
-            _record(self.journal, operation, req, request, reply, violations, started)
         if config.cors and "Origin" in headers:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
+        if self.journal is not None:
+            _record(self.journal, operation, req, request, reply, violations, started)
         return to_response(reply)
 
 

@@ -120,6 +120,37 @@ class StatefulEngine:
         return {op.operation.operation_id: self.model.roles[id(op)].kind for op in self.operations
                 if id(op) in self.model.roles}
 
+    def snapshot(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The state, one entry per collection (the ``limit`` oldest items of each), as the admin API shows it.
+
+        The collections without parameters in their path are seeded first: the view shows the world
+        as a client would find it, not an empty store waiting for its first request.
+        """
+        for collection in self.model.collections.values():
+            if all(param(s) is None for s in segments(collection.template)):
+                self._seed(collection, collection.template)
+        resources, seeded = self.store.snapshot(self.api)
+        grouped: dict[str, list[tuple[str, Any]]] = {c: [] for c in seeded}
+        for collection_path, path, value in resources:
+            grouped.setdefault(collection_path, []).append((path, value))
+        return [{"collection": name, "template": self._template_of(name), "count": len(items),
+                 "items": [{"path": path, "value": value} for path, value in items[:limit]]}
+                for name, items in sorted(grouped.items())]
+
+    def _template_of(self, concrete: str) -> str | None:
+        """The collection template a concrete collection path fills in (None for the parent of a document)."""
+        parts = segments(concrete)
+        for template in self.model.collections:
+            pattern = segments(template)
+            if len(pattern) == len(parts) and all(param(t) is not None or t == c
+                                                  for t, c in zip(pattern, parts, strict=True)):
+                return template
+        return None
+
+    def reset_collection(self, collection: str) -> None:
+        """Forget ``collection`` (a concrete path, ``/`` for everything) and all under it: seeded again on next use."""
+        self.store.reset_collection(self.api, norm(collection))
+
     # -- helpers -------------------------------------------------------------------------------------------
 
     def _seed(self, collection: Collection, concrete: str) -> None:

@@ -51,6 +51,12 @@ class StateHandler(Protocol):
     def roles(self) -> dict[str, str]:
         """operationId -> the role stateful mode gave it."""
 
+    def snapshot(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The state, one entry per collection (shown by the admin API)."""
+
+    def reset_collection(self, collection: str) -> None:
+        """Forget one collection (``/``: everything), seeded again on next use."""
+
 
 #: builds the state handler of one API: (API name, its operations) -> handler
 StateFactory = Callable[[str, "list[CompiledOperation]"], StateHandler]

@@ -296,3 +296,76 @@ def test_a_binary_download_nothing_lists_stays_stateless(tmp_path: Path) -> None
     c = client_for(LIBRARIES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
     assert "downloadExport" not in c.get("/__apitwin/state").get_json()["libraries"]
     assert c.get("/api/exports/e-42").status_code == 200  # not a 404 for an item nothing could have seeded
+
+
+def _collections(client: FlaskClient) -> dict[str, list[str]]:
+    """collection path -> the paths of its items, from the admin API's state view."""
+    answer = client.get("/__apitwin/state/collections")
+    assert answer.status_code == 200
+    (api,) = answer.get_json()["apis"]
+    assert api["name"] == "notes"
+    return {c["collection"]: [i["path"] for i in c["items"]] for c in api["collections"]}
+
+
+def test_the_state_view_shows_the_seeded_world_and_every_change(notes: FlaskClient) -> None:
+    # before any request: the top-level collection is shown as seeded from the examples
+    assert _collections(notes) == {"/notes": ["/notes/n1", "/notes/n2"]}
+    new_id = notes.post("/api/notes", headers=KEY, json={"title": "Plan"}).get_json()["id"]
+    assert notes.put("/api/notes/n1/settings", headers=KEY, json={"pinned": True, "color": "blue"}).status_code == 204
+    assert notes.delete("/api/notes/n2", headers=KEY).status_code == 204
+    assert _collections(notes) == {"/notes": ["/notes/n1", f"/notes/{new_id}"], "/notes/n1": ["/notes/n1/settings"]}
+    view = notes.get("/__apitwin/state/collections").get_json()["apis"][0]["collections"]
+    settings = next(c for c in view if c["collection"] == "/notes/n1")
+    assert settings["items"][0]["value"] == {"pinned": True, "color": "blue"} and settings["template"] is None
+    assert next(c for c in view if c["collection"] == "/notes")["template"] == "/notes"
+
+
+def test_reset_one_collection_or_everything(notes: FlaskClient) -> None:
+    notes.post("/api/notes", headers=KEY, json={"id": "mine", "title": "Plan"})
+    notes.put("/api/notes/n1/settings", headers=KEY, json={"pinned": True, "color": "blue"})
+    # the documents under n1: n1 itself stays
+    assert notes.delete("/__apitwin/state/collections/notes/notes/n1").status_code == 204
+    assert _collections(notes) == {"/notes": ["/notes/n1", "/notes/n2", "/notes/mine"]}
+    assert notes.get("/api/notes/n1/settings", headers=KEY).get_json() == {"pinned": False, "color": "yellow"}
+    # the notes collection: back to the examples, everything under it forgotten
+    notes.put("/api/notes/mine/settings", headers=KEY, json={"pinned": True, "color": "blue"})
+    assert notes.delete("/__apitwin/state/collections/notes/notes").status_code == 204
+    assert _collections(notes) == {"/notes": ["/notes/n1", "/notes/n2"]}
+    assert notes.get("/api/notes/mine", headers=KEY).status_code == 404
+    # everything, the journal aside
+    notes.delete("/api/notes/n1", headers=KEY)
+    assert notes.delete("/__apitwin/state/collections").status_code == 204
+    assert notes.get("/api/notes/n1", headers=KEY).status_code == 200
+    notes.delete("/api/notes/n1", headers=KEY)
+    assert notes.delete("/__apitwin/state/collections/notes").status_code == 204
+    assert notes.get("/api/notes/n1", headers=KEY).status_code == 200
+    assert notes.delete("/__apitwin/state/collections/nobody").status_code == 404
+
+
+def test_the_state_endpoints_over_http(tmp_path: Path) -> None:
+    config = MockConfig(stateful=True, state=str(tmp_path / "state.sqlite"))
+    with running(create_app([NOTES], config)) as url, httpx.Client(base_url=url, headers=KEY) as http:
+        http.post("/api/notes", json={"id": "mine", "title": "Plan"})
+        view = http.get("/__apitwin/state/collections").json()["apis"][0]["collections"]
+        assert [i["path"] for i in view[0]["items"]] == ["/notes/n1", "/notes/n2", "/notes/mine"]
+        assert view[0]["count"] == 3
+        assert http.delete("/__apitwin/state/collections/notes/notes").status_code == 204
+        assert http.get("/api/notes/mine").status_code == 404
+    with running(create_app([NOTES])) as url:
+        assert httpx.get(url + "/__apitwin/state/collections").status_code == 404
+        assert httpx.delete(url + "/__apitwin/state/collections").status_code == 404
+
+
+def test_redis_state_view_and_reset_of_one_collection(redis_url: str) -> None:
+    from mockserver.modes.store import RedisStore
+
+    RedisStore(redis_url).reset()
+    client = client_for(NOTES, config=MockConfig(stateful=True, state=redis_url))
+    client.post("/api/notes", headers=KEY, json={"id": "mine", "title": "Plan"})
+    client.put("/api/notes/mine/settings", headers=KEY, json={"pinned": True, "color": "blue"})
+    assert _collections(client) == {"/notes": ["/notes/n1", "/notes/n2", "/notes/mine"],
+                                    "/notes/mine": ["/notes/mine/settings"]}
+    assert client.delete("/__apitwin/state/collections/notes/notes/mine").status_code == 204
+    assert _collections(client) == {"/notes": ["/notes/n1", "/notes/n2", "/notes/mine"]}
+    assert client.delete("/__apitwin/state/collections/notes/notes").status_code == 204
+    assert _collections(client) == {"/notes": ["/notes/n1", "/notes/n2"]}
