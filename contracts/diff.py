@@ -37,6 +37,36 @@ def _types(schema: dict[str, Any]) -> set[str]:
     return set(schema_types(schema))
 
 
+def _merged(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+    """``schema`` with its ``$ref`` resolved and its ``allOf`` parts merged into one schema.
+
+    A schema refactored into ``allOf: [Base, {...}]`` accepts and produces the same
+    values as the flat schema it replaced, so the two compare equal: properties are
+    united, ``required`` lists joined, other keywords taken from the parts (the
+    schema's own win).
+    """
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or "allOf" not in schema or depth > _MAX_DEPTH:
+        return schema
+    merged: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for part in [*schema["allOf"], {k: v for k, v in schema.items() if k != "allOf"}]:
+        part = _merged(document, part, depth + 1)
+        if not isinstance(part, dict):
+            continue
+        properties.update(part.get("properties") or {})
+        required.extend(r for r in part.get("required") or [] if r not in required)
+        merged.update({k: v for k, v in part.items() if k not in ("properties", "required")})
+    if properties:
+        merged["properties"] = properties
+    if required:
+        merged["required"] = required
+    if "type" not in merged and properties:
+        merged["type"] = "object"
+    return merged
+
+
 class _Differ:
     def __init__(self, old_doc: dict[str, Any], new_doc: dict[str, Any]) -> None:
         self.old_doc = old_doc
@@ -49,7 +79,7 @@ class _Differ:
     def schema(self, op: str, where: str, old: Any, new: Any, direction: str, depth: int = 0,
                seen: frozenset[tuple[int, int]] = frozenset()) -> None:
         """Compare two schemas; ``direction`` is ``request`` (clients send it) or ``response`` (clients read it)."""
-        old, new = deref(self.old_doc, old or {}), deref(self.new_doc, new or {})
+        old, new = _merged(self.old_doc, old or {}), _merged(self.new_doc, new or {})
         if not isinstance(old, dict) or not isinstance(new, dict) or depth > _MAX_DEPTH:
             return
         key = (id(old), id(new))

@@ -130,3 +130,31 @@ def test_cli_text_json_and_exit_codes(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli.main, ["diff", str(old), str(old)]).exit_code == 0
     missing = CliRunner().invoke(cli.main, ["diff", str(old), str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 3 and "no such file" in missing.output
+
+
+def test_a_refactor_into_allof_and_renamed_components_is_no_change(tmp_path: Path) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        # Order becomes Purchase = allOf [Base {id}, {sku, status, total}]: the same values, another shape
+        order = schemas(d).pop("Order")
+        schemas(d)["Base"] = {"type": "object", "required": ["id"], "properties": {"id": order["properties"]["id"]}}
+        schemas(d)["Purchase"] = {"allOf": [{"$ref": "#/components/schemas/Base"}, {
+            "type": "object", "required": ["sku", "status"],
+            "properties": {k: v for k, v in order["properties"].items() if k != "id"}}]}
+        for item in d["paths"].values():
+            for operation in item.values():
+                for response in operation["responses"].values():
+                    response["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Purchase"}
+
+    assert changed(tmp_path, mutate) == []
+
+
+def test_a_property_removed_behind_allof_is_still_breaking(tmp_path: Path) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        order = schemas(d)["Order"]
+        schemas(d)["Order"] = {"allOf": [{"type": "object", "required": ["id"], "properties": {"id": {
+            "type": "string"}}}, {"properties": {"sku": {"type": "string"}, "status": {"type": "string"}},
+            "required": ["sku", "status"]}]}
+        assert "total" in order["properties"]
+
+    breaking = [c for c in changed(tmp_path, mutate) if c.breaking]
+    assert breaking and all(c.message == "property removed" and c.location.endswith("/total") for c in breaking)
