@@ -41,11 +41,15 @@ PRISM_DEVIATIONS = {
 # the findings every bounded run makes (what a run finds beyond them depends on how far it gets in MAX_TIME)
 EXPECTED = {
     "dataiku-apinode.yaml": {"ignored_auth", "unsupported_method"},
-    "dataiku-dss.yaml": {"unsupported_method"},
+    "dataiku-dss.yaml": {"content_type_conformance", "status_code_conformance"},
     "tecton.yaml": {"unsupported_method"},
     "featurebase.yaml": {"content_type_conformance", "unsupported_method"},
     "crossingminds.yaml": {"content_type_conformance", "unsupported_method"},
 }
+
+
+# the DSS spec has 267 operations: three of its tags (26 operations) fit the time budget on a loaded machine
+TAGS = {"dataiku-dss.yaml": ("Projects", "Wiki", "Jobs")}
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +63,8 @@ def prism_run(request: pytest.FixtureRequest, prism_binary: Path) -> Iterator[tu
     with prism(prism_binary, spec) as url:
         started = time.monotonic()
         report = verify(spec, VerifyOptions(base_url=url, auth=("key", ""), max_examples=2, seed=1,
-                                            phases=("examples", "coverage", "fuzzing"), max_time=MAX_TIME))
+                                            phases=("examples", "coverage", "fuzzing"), max_time=MAX_TIME,
+                                            tags=TAGS.get(request.param, ())))
         yield request.param, report, time.monotonic() - started
 
 
