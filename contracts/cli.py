@@ -9,7 +9,9 @@ Exit codes (documented in the README):
 1  the check found problems (lint findings, verify failures, breaking diff)
 2  usage error (unknown option, missing argument)
 3  a spec cannot be loaded (bad YAML, invalid OpenAPI, forbidden ``$ref``)
-4  the server cannot start (route collision, address in use)
+4  the server cannot start (route collision, address in use), or the server
+   under test cannot be reached (``verify``: refused, TLS handshake failed)
+5  an unexpected error inside apitwin: one line naming a log file with the details
 == =====================================================================
 """
 
@@ -36,13 +38,14 @@ from mockserver import (
 )
 from mockserver.files import private_file
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_SPEC = 3
 EXIT_SERVE = 4
+EXIT_INTERNAL = 5
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -103,7 +106,37 @@ def _default_map(ctx: click.Context, path: Path | None) -> dict[str, Any]:
     return defaults
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _log_crash(exc: BaseException) -> Path:
+    """Write the traceback of an unexpected error to a new log file readable by its owner only; its path."""
+    import os
+    import tempfile
+    import traceback
+
+    handle, path = tempfile.mkstemp(prefix="apitwin-error-", suffix=".log")
+    with os.fdopen(handle, "w", encoding="utf-8") as log:
+        log.write("".join(traceback.format_exception(exc)))
+    return Path(path)
+
+
+class _Commands(click.Group):
+    """The command group: an unexpected exception is one line and exit 5, its traceback in a log file."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            try:
+                where = f"; details in {_log_crash(exc)}"
+            except OSError:
+                where = ""
+            text = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+            fail(f"unexpected error: {text[:300]}{where}", EXIT_INTERNAL)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="apitwin", prog_name="apitwin")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="apitwin.yaml or pyproject.toml ([tool.apitwin]) whose sections set the commands' defaults "
@@ -307,7 +340,10 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--phases", default="examples,coverage,fuzzing,stateful", show_default=True)
 @click.option("--request-timeout", default=10.0, show_default=True, type=float, help="Seconds per request.")
 @click.option("--rate-limit", help="At most this many requests, e.g. 100/s or 1000/m.")
-@click.option("--max-time", type=float, help="Stop after this many seconds.")
+@click.option("--max-time", type=click.FloatRange(min=0, min_open=True),
+              help="Stop the whole run after this many seconds and report what ran.")
+@click.option("--cacert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM file of the CA that signed the server's certificate (https with a private CA).")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report.")
 @click.option("--html", "html_report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report.")
@@ -315,10 +351,11 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
                    max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
                    operation_ids: tuple[str, ...], paths: tuple[str, ...], methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
-                   max_time: float | None, junit_xml: Path | None, html_report: Path | None) -> None:
+                   max_time: float | None, cacert: Path | None, junit_xml: Path | None,
+                   html_report: Path | None) -> None:
     """Property-based conformance tests of an implementation of SPEC (schemathesis 4)."""
     from contracts.reports import render_html, render_junit, render_scorecard
-    from contracts.verify import PHASES, VerifyOptions, verify, verify_against_mock
+    from contracts.verify import PHASES, Unreachable, VerifyOptions, verify, verify_against_mock
     from mockserver.files import write_atomically
 
     if not spec.is_file():
@@ -345,6 +382,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         rate_limit=rate_limit,
         phases=chosen_phases,
         max_time=max_time,
+        cacert=str(cacert) if cacert else None,
     )
     live = sys.stderr.isatty()
 
@@ -360,6 +398,10 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         report = run(spec, options, progress)
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
+    except Unreachable as exc:
+        if live:
+            click.echo("\r\033[K", err=True, nl=False)
+        fail(f"{base_url}: {exc}", EXIT_SERVE)
     if live:
         click.echo("\r\033[K", err=True, nl=False)
     click.echo(render_scorecard(report))

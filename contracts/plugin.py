@@ -20,7 +20,7 @@ and ``apitwin_schema`` (a schemathesis schema bound to that URL).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +116,58 @@ def apitwin_schema(pytestconfig: pytest.Config, apitwin_contract_url: str) -> An
         settings["headers"] = mock_credential_headers(document)
     config = schemathesis.Config.from_dict(settings)
     return schemathesis.openapi.from_dict(for_generation(document), config=config)
+
+
+def _failures_in(error: BaseException) -> list[Any]:
+    """The schemathesis failures ``error`` is or holds (a ``FailureGroup``), in order."""
+    from schemathesis.core.failures import Failure
+
+    if isinstance(error, Failure):
+        return [error]
+    if isinstance(error, BaseExceptionGroup):
+        return [f for inner in error.exceptions for f in _failures_in(inner)]
+    return []
+
+
+def _curl_of(error: BaseException) -> str:
+    """The ``curl`` line schemathesis puts under "Reproduce with:" in a failure group's message."""
+    lines = str(error).splitlines()
+    return next((line.strip() for line in lines if line.strip().startswith("curl ")), "")
+
+
+def contract_failure_text(error: BaseException) -> str | None:
+    """What a failed contract test shows: one line per failure, as ``apitwin verify`` says it, then the curl.
+
+    ``None`` when ``error`` holds no schemathesis failure (an ordinary test failure keeps pytest's report).
+    """
+    from .failures import describe_failure
+
+    failures = _failures_in(error)
+    if not failures:
+        return None
+    lines = [f"{failure.title}: {describe_failure(failure)}" for failure in failures]
+    curl = _curl_of(error)
+    if curl:
+        lines += ["", "Reproduce with:", f"    {curl}"]
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport,
+                                                                                           pytest.TestReport]:
+    """A test failed by schemathesis checks (a contract test) shows one-line reasons and a curl, no traceback."""
+    report = yield
+    if call.excinfo is not None and report.failed:
+        text = contract_failure_text(call.excinfo.value)
+        if text is not None:
+            report.longrepr = text
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """After schemathesis' own hook, which puts its exception group (and traceback) back in the report."""
+    if call.excinfo is not None:
+        text = contract_failure_text(call.excinfo.value)
+        if text is not None:
+            report.longrepr = text
