@@ -40,6 +40,7 @@ _MAX_WARNINGS = 40
 
 log = logging.getLogger("apitwin")
 
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 #: keywords whose values are data, not OpenAPI (a "$ref" key in them is just a key)
 _DATA_KEYWORDS = frozenset({"example", "default", "enum", "const", "value"})
 
@@ -368,7 +369,7 @@ def _check_structure(spec: LoadedSpec) -> None:
         if not isinstance(item, dict):
             raise spec.error(where, "a path item must be a mapping")
         for method, operation in item.items():
-            if method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+            if method in _METHODS:
                 if not isinstance(operation, dict):
                     raise spec.error(f"{where}/{method}", "an operation must be a mapping")
                 if not isinstance(operation.get("responses", {}), dict):
@@ -395,7 +396,21 @@ def _check_refs(spec: LoadedSpec, node: Any, pointer: str) -> None:
 
 
 def _repair(document: dict[str, Any], problems: list[tuple[str, str]]) -> None:
-    """Drop what a lenient load cannot use and has warned about: a ``pattern`` that is not a regular expression."""
+    """Drop what a lenient load cannot use and has warned about.
+
+    A ``pattern`` that is not a regular expression; a ``content`` entry whose key is not a
+    media type or whose value is not a media type object.
+    """
+    for item in (document.get("paths") or {}).values():
+        for method, operation in item.items() if isinstance(item, dict) else ():
+            if method not in _METHODS or not isinstance(operation, dict):
+                continue
+            holders = [operation.get("requestBody")] + list((operation.get("responses") or {}).values())
+            for holder in holders:
+                content = holder.get("content") if isinstance(holder, dict) else None
+                if isinstance(content, dict):
+                    for key in [k for k, v in content.items() if "/" not in str(k) or not isinstance(v, dict)]:
+                        del content[key]
     for pointer, message in problems:
         tokens = split_pointer(pointer)
         if tokens and tokens[-1] == "pattern" and "regex" in message:

@@ -228,6 +228,8 @@ class _Converter:
             for media in produces:
                 content[media] = {"schema": _schema(schema)}
         for media, value in examples.items():
+            if "/" not in str(media):  # not a media type: Swagger keys examples by media type
+                continue
             entry = content.setdefault(str(media), {"schema": _schema(schema)} if schema is not None else {})
             entry["example"] = value
         if content:
