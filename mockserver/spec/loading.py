@@ -405,7 +405,7 @@ def _repair(document: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         for method, operation in item.items() if isinstance(item, dict) else ():
             if method not in _METHODS or not isinstance(operation, dict):
                 continue
-            holders = [operation.get("requestBody")] + list((operation.get("responses") or {}).values())
+            holders = [operation.get("requestBody"), *(operation.get("responses") or {}).values()]
             for holder in holders:
                 content = holder.get("content") if isinstance(holder, dict) else None
                 if isinstance(content, dict):

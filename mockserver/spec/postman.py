@@ -213,6 +213,8 @@ class _Converter:
 
     def body(self, operation: dict[str, Any], request: dict[str, Any], key: tuple[str, str]) -> None:
         body = request.get("body")
+        if isinstance(body, str):
+            body = {"mode": "raw", "raw": body}
         if not isinstance(body, dict):
             return
         mode = body.get("mode")
@@ -230,7 +232,8 @@ class _Converter:
                 media = media or "text/plain"
                 schema = {"type": "string"}
         elif mode in ("urlencoded", "formdata"):
-            media = "application/x-www-form-urlencoded" if mode == "urlencoded" else "multipart/form-data"
+            if media not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                media = "application/x-www-form-urlencoded" if mode == "urlencoded" else "multipart/form-data"
             fields = [f for f in body.get(mode) or [] if isinstance(f, dict) and f.get("key") and not f.get("disabled")]
             schema = {"type": "object",
                       "properties": {str(f["key"]): ({"type": "string", "format": "binary"} if f.get("type") == "file"

@@ -7,13 +7,15 @@ What maps, and how:
   (``$ref`` rewritten); body parameters (inline or referenced) -> ``requestBody`` for each of
   the operation's ``consumes``; ``formData`` parameters -> one object schema under
   ``multipart/form-data`` or ``application/x-www-form-urlencoded`` (``type: file`` ->
-  ``format: binary``);
+  ``format: binary``; a string field without ``allowEmptyValue: true`` gets ``minLength: 1``,
+  as Swagger 2.0 refuses empty values by default);
 * other parameters: their type keywords -> ``schema``; ``collectionFormat`` -> ``style``/
   ``explode`` (``csv`` form or simple, ``multi`` exploded form, ``ssv`` spaceDelimited,
   ``pipes`` pipeDelimited; ``tsv`` has no OpenAPI 3 equivalent and is read as ``csv``);
   ``x-example`` -> ``example``;
 * responses: ``schema`` under each of the operation's ``produces`` (default
   ``application/json``), ``examples`` (by media type) -> ``example``, ``x-examples`` too,
+  an example under a media range (``*/*``) serves each produced type it covers;
   headers' type keywords -> ``schema``;
 * schemas: ``x-nullable`` -> ``nullable``, ``type: file`` -> binary string, a string
   ``discriminator`` -> ``{propertyName: ...}``.
@@ -25,6 +27,7 @@ that errors name the line of the Swagger file.
 from __future__ import annotations
 
 import copy
+import fnmatch
 from typing import Any
 
 from .pointers import escape_token, join_pointer, resolve_pointer
@@ -183,6 +186,9 @@ class _Converter:
             elif location == "formData":
                 name = str(param.get("name"))
                 field = _typed_schema(param)
+                if (field.get("type") == "string" and "format" not in field and not param.get("allowEmptyValue")
+                        and "minLength" not in field):
+                    field["minLength"] = 1  # Swagger 2.0: allowEmptyValue is false by default
                 if param.get("description"):
                     field["description"] = param["description"]
                 form[name] = field
@@ -229,6 +235,11 @@ class _Converter:
                 content[media] = {"schema": _schema(schema)}
         for media, value in examples.items():
             if "/" not in str(media):  # not a media type: Swagger keys examples by media type
+                continue
+            if "*" in str(media):  # a media range: the example of each produced type it covers
+                for produced in produces:
+                    if fnmatch.fnmatch(produced, str(media)):
+                        content.setdefault(produced, {}).setdefault("example", value)
                 continue
             entry = content.setdefault(str(media), {"schema": _schema(schema)} if schema is not None else {})
             entry["example"] = value

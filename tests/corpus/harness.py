@@ -36,7 +36,8 @@ from flask import Flask
 
 from mockserver import MockConfig, MockServerError, create_app
 
-__all__ = ["CASES_DIR", "Case", "Outcome", "parse_case", "run_case"]
+__all__ = ["CASES_DIR", "Answer", "Case", "Outcome", "all_cases", "parse_answer", "parse_case", "parse_curl",
+           "run_case"]
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "data" / "prism-harness" / "specs"
 
@@ -85,6 +86,7 @@ class Outcome:
 
     verdict: str
     detail: str = ""
+    actual: Answer | None = None
 
 
 def parse_case(path: Path) -> Case:
@@ -161,6 +163,7 @@ def parse_curl(command: str) -> Request:
         method = "HEAD" if head_only and not (data or form) else ("POST" if body is not None else "GET")
     if "accept" not in names:
         headers.append(("Accept", "*/*"))  # what curl sends
+    headers = [(n, v) for n, v in headers if v]  # curl -H "Name:" removes the header
     parts = urlsplit(url)
     return Request(method.upper(), parts.path or "/", parts.query, headers, body, head_only)
 
@@ -294,11 +297,11 @@ def run_case(case: Case, folder: Path) -> Outcome:
     except MockServerError as exc:
         return Outcome("load-error", str(exc))
     request = parse_curl(case.command)
-    headers = request.headers + [(n, v) for n, v in extra if n.lower() not in {h.lower() for h, _ in request.headers}]
-    if any(n.lower() == "prefer" for n, _ in extra):
-        headers = [(n, v) for n, v in headers if n.lower() != "prefer"] + \
-                  [("Prefer", ", ".join([v for n, v in request.headers if n.lower() == "prefer"] + [v for _, v in extra]))]
-    client = app.test_client()
+    headers = [(n, v) for n, v in request.headers if n.lower() != "prefer"]
+    prefer = [v for n, v in request.headers if n.lower() == "prefer"] + [v for _, v in extra]
+    if prefer:  # the case's own preferences, and dynamic=true for Prism's --dynamic
+        headers.append(("Prefer", ", ".join(prefer)))
+    client = app.test_client(use_cookies=False)  # a jar would drop the request's own Cookie header
     response = client.open(request.path, method=request.method, query_string=request.query, headers=headers,
                            data=request.body)
     body = "" if request.head_only else response.get_data(as_text=True)
@@ -306,10 +309,10 @@ def run_case(case: Case, folder: Path) -> Outcome:
     expected = parse_answer(case.expect)
     difference = compare(case, expected, actual)
     if difference is None:
-        return Outcome("pass")
+        return Outcome("pass", actual=actual)
     if actual.status >= 500:
-        return Outcome("fail", f"5xx: {difference}; {actual.body[:300]}")
-    return Outcome("fail", difference)
+        return Outcome("fail", f"5xx: {difference}; {actual.body[:300]}", actual)
+    return Outcome("fail", difference, actual)
 
 
 def all_cases() -> list[Case]:
