@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,15 @@ _COMPONENT = re.compile(r"^/components/([^/]+)/([^/]+)$")
 #: Swagger 2.0's component sections, at the root of the document
 _SWAGGER_COMPONENT = re.compile(r"^/(definitions|parameters|responses)/([^/]+)$")
 #: changes whenever what load_spec makes of the same bytes changes (conversions, checks)
-_LOADER_VERSION = "2"
+_LOADER_VERSION = "3"
 #: the most problems a lenient load prints; ``apitwin lint`` lists them all
 _MAX_WARNINGS = 40
 
 log = logging.getLogger("apitwin")
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+#: a meta-schema verdict that names no keyword
+_VAGUE = re.compile(r"is not valid under any of the|is not valid under any of the schemas listed")
 #: keywords whose values are data, not OpenAPI (a "$ref" key in them is just a key)
 _DATA_KEYWORDS = frozenset({"example", "default", "enum", "const", "value"})
 
@@ -395,6 +398,18 @@ def _check_refs(spec: LoadedSpec, node: Any, pointer: str) -> None:
             stack.extend((v, f"{where}/{i}") for i, v in enumerate(current))
 
 
+def _precise(found: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Distinct problems, without the vague ones ("... is not valid under any of the given schemas") that a
+    precise problem deeper in the same node explains."""
+    problems: list[tuple[str, str]] = []
+    for problem in found:
+        if problem not in problems:
+            problems.append(problem)
+    pointers = [p for p, _ in problems]
+    return [(p, m) for p, m in problems
+            if not (_VAGUE.search(m) and any(q.startswith(p.rstrip("/") + "/") for q in pointers))]
+
+
 def _repair(document: dict[str, Any], problems: list[tuple[str, str]]) -> None:
     """Drop what a lenient load cannot use and has warned about.
 
@@ -429,12 +444,7 @@ def _validate_cached(spec: LoadedSpec, *, strict: bool) -> None:
     if problems is None:
         # jsonschema-path wants a JSON-like tree it may read freely: give it a copy.
         document = copy.deepcopy(spec.document) if spec.files[1:] or spec.source_format != "openapi" else spec.document
-        problems = []
-        for pointer, message in iter_spec_errors(document, thorough=False):
-            if strict:
-                raise spec.error(pointer, f"invalid OpenAPI: {message}")
-            if (pointer, message) not in problems:
-                problems.append((pointer, message))
+        problems = _precise(iter_spec_errors(document, thorough=False))
         with contextlib.suppress(OSError):  # the cache is an optimisation only
             write_atomically(marker, json.dumps({"spec": str(spec.path), "problems": problems}))
     if problems and strict:
