@@ -23,9 +23,12 @@ from urllib.parse import unquote
 
 from ..errors import SpecLoadError
 from ..files import display_path, write_atomically
-from . import postman, swagger2
 from .documents import cache_folder, line_of, parse_document, read_document
 from .pointers import escape_token, join_pointer, resolve_pointer, split_pointer
+from .postman import convert as convert_postman
+from .postman import is_postman
+from .swagger2 import convert as convert_swagger2
+from .swagger2 import is_swagger2
 from .validity import iter_spec_errors
 
 __all__ = ["LoadedSpec", "load_spec"]
@@ -114,8 +117,6 @@ class LoadedSpec:
 
 def _existing(file: Path, pointer: str) -> str:
     """The longest prefix of ``pointer`` that exists in ``file`` (for pointers a conversion made up)."""
-    from .documents import read_document
-
     try:
         document = read_document(file)
     except SpecLoadError:
@@ -305,9 +306,9 @@ def _digest(files: list[Path]) -> str:
 
 
 def _source_format(document: Any) -> str:
-    if swagger2.is_swagger2(document):
+    if is_swagger2(document):
         return "swagger2"
-    if postman.is_postman(document):
+    if is_postman(document):
         return "postman"
     return "openapi"
 
@@ -346,9 +347,9 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True, strict: bo
             raise SpecLoadError(display_path(root), 1, "", "an OpenAPI document must be a mapping")
     renames: dict[str, str] = {}
     if kind == "swagger2":
-        document, renames = swagger2.convert(document)
+        document, renames = convert_swagger2(document)
     elif kind == "postman":
-        document, renames = postman.convert(document)
+        document, renames = convert_postman(document)
     files = [root, *sorted(p for p in bundler.docs if p != root)]
     spec = LoadedSpec(root, document, files, bundler.origins, renames, kind)
     _check_structure(spec)

@@ -61,7 +61,11 @@ def test_strict_refuses_what_lenient_serves(tmp_path: Path) -> None:
         load_spec(path, strict=True)
 
 
-def test_serve_strict_flag_and_lint_stay_strict(tmp_path: Path) -> None:
+def test_serve_strict_flag_and_lint_stay_strict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = logging.getLogger("apitwin")  # the command sets up its own logging: undone after the test
+    monkeypatch.setattr(log, "handlers", list(log.handlers))  # the command replaces the list's items
+    monkeypatch.setattr(log, "propagate", log.propagate)
+    monkeypatch.setattr(log, "level", log.level)
     path = _invalid_spec(tmp_path)
     refused = CliRunner().invoke(main, ["serve", "--strict", "--port", "0", str(path)])
     assert refused.exit_code != 0 and "invalid OpenAPI" in refused.output
