@@ -164,3 +164,16 @@ def test_operation_servers_do_not_break_multipart_bodies(tmp_path: Path) -> None
     assert sent.status_code == 201, sent.get_data(as_text=True)
     missing = client.post("/api/2.0/files/content", data={"other": "x"}, content_type="multipart/form-data")
     assert missing.status_code == 400 and "attributes" in missing.get_data(as_text=True)
+
+
+def test_a_spec_with_many_problems_prints_the_first_forty_and_a_count(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    spec = make_spec()
+    for n in range(45):
+        spec["components"]["schemas"][f"S{n}"] = {"type": "object", "required": ["a", "a"]}
+    path = write_spec(tmp_path, spec)
+    with caplog.at_level(logging.WARNING, logger="apitwin"):
+        loaded = load_spec(path)
+    assert len(loaded.warnings) == 45
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 41 and messages[-1].endswith(f"5 more problems; `apitwin lint {path}` lists them all")
