@@ -177,3 +177,20 @@ def test_a_spec_with_many_problems_prints_the_first_forty_and_a_count(
     assert len(loaded.warnings) == 45
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 41 and messages[-1].endswith(f"5 more problems; `apitwin lint {path}` lists them all")
+
+
+def test_json_that_yaml_refuses_is_read_as_json_with_its_lines(tmp_path: Path) -> None:
+    # SendGrid's spec has a C1 control character in a string; bug 16: surrogate-pair escapes
+    spec = make_spec()
+    spec["info"]["description"] = "a\u009fb \U0001f600"
+    spec["components"]["schemas"]["Item"]["properties"]["id"]["minimum"] = "zero"
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec, indent=2), encoding="utf-8")  # ensure_ascii: "\ud83d\ude00"
+    assert "\\ud83d\\ude00" in path.read_text()
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(path, strict=True)
+    lines = path.read_text().splitlines()
+    assert caught.value.line == next(n for n, line in enumerate(lines, 1) if '"minimum": "zero"' in line)
+    spec["components"]["schemas"]["Item"]["properties"]["id"]["minimum"] = 0
+    path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    assert load_spec(path, strict=True).document["info"]["description"] == "a\u009fb \U0001f600"
