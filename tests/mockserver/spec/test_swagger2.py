@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
+import signal
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +16,7 @@ import pytest
 
 from mockserver import SpecLoadError, load_spec
 
+from ...conftest import free_port, wait_until_healthy
 from ..conftest import client_for, write_spec
 
 KEY = {"X-Api-Key": "k-1"}
@@ -174,3 +180,24 @@ def test_a_swagger_without_host_is_served_at_its_base_path(tmp_path: Path) -> No
     answer = client_for(loaded.path).get("/api/ping")
     assert answer.status_code == 200 and answer.get_data(as_text=True) == "pong"
     assert answer.mimetype == "text/plain"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
+def test_apitwin_serve_serves_swagger2_with_an_underscored_api_key_header(tmp_path: Path) -> None:
+    # the Swagger petstore's `api_key` header: gunicorn drops header names with underscores unless told not to
+    spec = copy.deepcopy(SWAGGER)
+    spec["securityDefinitions"]["key"]["name"] = "api_key"
+    path = write_spec(tmp_path, spec)
+    port = free_port()
+    exe = Path(sys.executable).parent / "apitwin"
+    process = subprocess.Popen([str(exe), "serve", str(path), "--port", str(port), "--workers", "1", "--no-reload"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process, "apitwin serve")
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/v2/pets/1", headers={"api_key": "k-1"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 200 and json.loads(answer.read())["name"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert "Pets 2: 4 operations at http://127.0.0.1:" in output and "/v2" in output
