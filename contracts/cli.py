@@ -192,13 +192,16 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="PEM certificate: serve https (for clients that only speak https), with --tls-key.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM private key of --tls-cert.")
+@click.option("--strict", is_flag=True,
+              help="Refuse a spec that is not valid OpenAPI [default: serve it, each problem a warning].")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
-                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, log_level: str) -> None:
+                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, strict: bool,
+                  log_level: str) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
     _setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
@@ -232,6 +235,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         delay_jitter_ms=delay_jitter_ms,
         error_rates=tuple(_error_rate(r) for r in error_rates),
         seed=seed,
+        strict=strict,
     )
 
     def build() -> Any:

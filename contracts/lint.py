@@ -25,6 +25,7 @@ from mockserver.spec import (
     iter_operations,
     iter_spec_errors,
     join_pointer,
+    one_line,
 )
 
 from .keywords import MAPS, OBJECTS, OPENAPI_30_SCHEMA_KEYWORDS, SCHEMA_KEYWORDS, SCHEMA_TYPES
@@ -469,7 +470,7 @@ def lint(paths: Iterable[str | Path], disabled: Iterable[str] = ()) -> list[Find
                 if match and match.group(2) in (spec.document.get("paths") or {}):
                     pointer = join_pointer("paths", match.group(2), match.group(1))
             file, local, line = spec.locate(pointer)
-            findings.append(Finding("openapi-structure", ERROR, display_path(file), line, local, message))
+            findings.append(Finding("openapi-structure", ERROR, display_path(file), line, local, one_line(message)))
         if structural:  # most rules assume a structurally valid document
             ctx = _Context(spec, spec.document)
         else:

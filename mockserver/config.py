@@ -38,6 +38,8 @@ class MockConfig:
         state: where stateful mode keeps its resources: a SQLite file (kept across restarts) or a
             ``redis://`` URL (shared by several instances); default: a file in a private temporary folder.
         recordings: a folder of recorded exchanges (``apitwin record``) replayed before the spec's examples.
+        strict: refuse a spec that is not valid OpenAPI. Off by default: a structurally usable
+            spec is served and each problem is logged once as a warning (``apitwin lint`` lists them).
     """
 
     accept_any_credential: bool = True
@@ -57,6 +59,7 @@ class MockConfig:
     stateful: bool = False
     state: str | None = None
     recordings: str | None = None
+    strict: bool = False
 
     def error_rate(self, operation_id: str) -> float:
         """The configured share of injected 500s for ``operation_id``."""

@@ -222,7 +222,7 @@ class MockAPI:
     @classmethod
     def load(cls, path: str | Path, config: MockConfig, state: StateFactory | None = None) -> MockAPI:
         """Load, validate and compile the spec at ``path`` (stateful when given a ``state`` factory)."""
-        return cls(load_spec(path), config, state)
+        return cls(load_spec(path, strict=config.strict), config, state)
 
     @property
     def name(self) -> str:

@@ -25,7 +25,7 @@ def test_invalid_openapi_names_pointer_and_line(tmp_path: Path) -> None:
     spec["paths"]["/items/{id}"]["get"]["responses"]["200"]["description"] = 42
     path = write_spec(tmp_path, spec)
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(path)
+        load_spec(path, strict=True)
     error = caught.value
     assert error.pointer.startswith("/paths/~1items~1{id}/get/responses/200")
     assert error.line is not None and error.line > 5
@@ -89,7 +89,7 @@ def test_error_in_a_referenced_file_names_that_file(tmp_path: Path) -> None:
                "parts/paths.yaml")
     spec = make_spec(paths={"/items/{id}": {"$ref": "parts/paths.yaml#/paths/~1items~1{id}"}})
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(write_spec(tmp_path, spec))
+        load_spec(write_spec(tmp_path, spec), strict=True)
     assert "paths.yaml" in caught.value.file
     assert caught.value.line is not None
 
@@ -118,7 +118,7 @@ def test_an_invalid_schema_is_named_where_it_is_written_not_where_it_is_used(tmp
     spec["components"]["schemas"]["Item"]["properties"]["id"] = {"type": "integer", "minimum": "one"}
     path = write_spec(tmp_path, spec)
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(path)
+        load_spec(path, strict=True)
     error = caught.value
     assert error.pointer == "/components/schemas/Item/properties/id/minimum"  # reached first through GET /items/{id}
     lines = path.read_text().splitlines()
@@ -136,7 +136,7 @@ def test_every_schema_of_an_operation_is_checked_against_its_meta_schema(
     spec = make_spec()
     spec["paths"]["/items/{id}"]["get"]["parameters"].append({"name": "q", "in": "query", "schema": schema})
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(write_spec(tmp_path, spec))
+        load_spec(write_spec(tmp_path, spec), strict=True)
     assert caught.value.pointer == "/paths/~1items~1{id}/get/parameters/1/schema" + pointer
     assert words in caught.value.message
 
@@ -150,5 +150,5 @@ def test_the_openapi_rules_beyond_schemas_still_stop_the_start(tmp_path: Path, c
     spec = make_spec()
     change(spec)
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(write_spec(tmp_path, spec))
+        load_spec(write_spec(tmp_path, spec), strict=True)
     assert words in caught.value.message
