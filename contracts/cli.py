@@ -152,11 +152,16 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="PEM private key of --tls-cert.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+@click.option("--max-body-bytes", default=MockConfig.max_body_bytes, show_default=True, type=click.IntRange(1),
+              help="Largest request body read; larger ones get 413 unread.")
+@click.option("--max-json-depth", default=MockConfig.max_json_depth, show_default=True, type=click.IntRange(1),
+              help="Deepest nesting of a JSON body; deeper ones get 400.")
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
-                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, log_level: str) -> None:
+                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, log_level: str,
+                  max_body_bytes: int, max_json_depth: int) -> None:
     """Serve SPECS (default: every spec shipped in specs/) on one port."""
     _setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
@@ -188,6 +193,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         delay_jitter_ms=delay_jitter_ms,
         error_rates=tuple(_error_rate(r) for r in error_rates),
         seed=seed,
+        max_body_bytes=max_body_bytes,
+        max_json_depth=max_json_depth,
     )
 
     def build() -> Any:

@@ -37,6 +37,10 @@ class MockConfig:
         state: where stateful mode keeps its resources: a SQLite file (kept across restarts) or a
             ``redis://`` URL (shared by several instances); default: a file in a private temporary folder.
         recordings: a folder of recorded exchanges (``apitwin record``) replayed before the spec's examples.
+        max_body_bytes: the largest request body read; a larger one is answered 413 without being read.
+            The default (32 MiB) is well above the largest payload of the five shipped APIs
+            (DSS dataset uploads in tests are kilobytes; its documented upload limit is the server's).
+        max_json_depth: the deepest nesting of arrays and objects a JSON body may have (400 beyond).
     """
 
     accept_any_credential: bool = True
@@ -56,6 +60,8 @@ class MockConfig:
     stateful: bool = False
     state: str | None = None
     recordings: str | None = None
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_json_depth: int = 128
 
     def error_rate(self, operation_id: str) -> float:
         """The configured share of injected 500s for ``operation_id``."""

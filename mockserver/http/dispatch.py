@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from ..config import MockConfig
@@ -197,10 +198,16 @@ class Dispatcher:
         if isinstance(route, RouteMiss):
             return to_response(miss_reply(route, req, self.config))(environ, start_response)
         handler = self.handlers[id(route.operation)]
+        req.max_content_length = self.config.max_body_bytes
         try:
             response = handler(req, route.params)
         except ConnectionAbortedError:
             raise
+        except RequestEntityTooLarge:  # the body is not read: nothing beyond the limit reaches memory
+            problem = Problem("payload-too-large", f"the request body is larger than the limit of "
+                              f"{self.config.max_body_bytes} bytes (--max-body-bytes)",
+                              [Violation("body", "", f"larger than {self.config.max_body_bytes} bytes")])
+            response = to_response(route.operation.error_reply(problem, req.path))
         except Exception as exc:  # log it and answer 500, as a problem
             log.exception("error answering %s %s", req.method, req.path)
             problem = Problem("internal-error", f"the mock failed to answer: {type(exc).__name__}: {exc}")
