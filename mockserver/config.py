@@ -29,8 +29,9 @@ class MockConfig:
         error_rates: (operationId or ``"*"``, probability) pairs: that share of requests get a 500.
         fault_timeout_s: how long ``Prefer: fault=timeout`` holds a request before dropping it.
         max_delay_ms: the longest delay a ``Prefer: delay=`` may ask for.
-        journal: keep the request journal (``/__apitwin/requests``). Off by default: writing it
-            costs about 8% of throughput and pushes the p99 latency of a busy mock past 10 ms.
+        journal: keep the request journal (``/__apitwin/requests``, the dashboard's requests). Off by
+            default in the library (a test rarely needs it); ``apitwin serve`` turns it on
+            (``--no-journal`` turns it off).
         journal_path: its SQLite file; default: a file in a new private temporary folder.
         stateful: stateful mode: what a client creates, changes or deletes is remembered
             (collections inferred from the paths, seeded from the examples).
@@ -41,6 +42,8 @@ class MockConfig:
             The default (32 MiB) is well above the largest payload of the five shipped APIs
             (DSS dataset uploads in tests are kilobytes; its documented upload limit is the server's).
         max_json_depth: the deepest nesting of arrays and objects a JSON body may have (400 beyond).
+        strict: refuse a spec that is not valid OpenAPI. Off by default: a structurally usable
+            spec is served and each problem is logged once as a warning (``apitwin lint`` lists them).
     """
 
     accept_any_credential: bool = True
@@ -62,6 +65,7 @@ class MockConfig:
     recordings: str | None = None
     max_body_bytes: int = 32 * 1024 * 1024
     max_json_depth: int = 128
+    strict: bool = False
 
     def error_rate(self, operation_id: str) -> float:
         """The configured share of injected 500s for ``operation_id``."""
