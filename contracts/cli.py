@@ -63,6 +63,12 @@ def _setup_logging(level: str) -> None:
     log.propagate = False
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the server reachable from this machine only."""
+    host = host.strip("[]").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 def _check_bindable(host: str, port: int) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
@@ -200,12 +206,18 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="Largest request body read; larger ones get 413 unread.")
 @click.option("--max-json-depth", default=MockConfig.max_json_depth, show_default=True, type=click.IntRange(1),
               help="Deepest nesting of a JSON body; deeper ones get 400.")
+@click.option("--admin-token", envvar="APITWIN_ADMIN_TOKEN", default=None,
+              help="Token every /__apitwin endpoint requires (Authorization: Bearer, or X-Apitwin-Admin-Token; "
+                   "the dashboard as ?token=). Required when --host is not loopback. [env: APITWIN_ADMIN_TOKEN]")
+@click.option("--allowed-host", "allowed_hosts", multiple=True,
+              help="Host name the admin API answers besides loopback names and --host (repeatable; * for any).")
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
                   seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, strict: bool,
-                  log_level: str, max_body_bytes: int, max_json_depth: int) -> None:
+                  log_level: str, max_body_bytes: int, max_json_depth: int, admin_token: str | None,
+                  allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
     _setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
@@ -220,6 +232,14 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         fail("no SPEC given and the shipped specs are missing from this installation", EXIT_SPEC)
     if recordings is not None and not recordings.is_dir():
         fail(f"{recordings}: no such folder of recordings", EXIT_USAGE)
+    exposed = not _is_loopback(host)
+    if admin_token is not None and not admin_token.strip():
+        fail("--admin-token is empty", EXIT_USAGE)
+    if exposed and admin_token is None:
+        fail(f"--host {host} is reachable from the network: give --admin-token (or APITWIN_ADMIN_TOKEN) to "
+             "protect the admin API (/__apitwin)", EXIT_USAGE)
+    if exposed and host not in ("0.0.0.0", "::", ""):
+        allowed_hosts = (*allowed_hosts, host)
     state = state_url or (str(state_file) if state_file else None)
     stateful = stateful or state is not None  # --state-file or --state imply --stateful
     if stateful and state is None:  # one file for every worker and every reload
@@ -242,6 +262,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         max_body_bytes=max_body_bytes,
         max_json_depth=max_json_depth,
         strict=strict,
+        admin_token=admin_token,
+        allowed_hosts=tuple(allowed_hosts),
     )
 
     def build() -> Any:
@@ -263,6 +285,9 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         click.echo(f"apitwin: {api.spec.title}: {len(api.operations)} operations at {urls}")
     if stateful:
         click.echo(f"apitwin: stateful, state in {state}")
+    if exposed:
+        click.echo(f"apitwin: WARNING: listening on {host}, beyond loopback: anyone who can reach this port can "
+                   "call the mock; the admin API (/__apitwin) requires --admin-token", err=True)
     click.echo(f"apitwin: listening on {scheme}://{shown_host}:{port} ({workers or default_workers()} workers); "
                f"dashboard at {scheme}://{shown_host}:{port}/__apitwin/; Ctrl-C stops")
     watched = [p.spec.path.parent for p in app.extensions["apitwin"]] + ([recordings] if recordings else [])

@@ -23,7 +23,15 @@ class MockConfig:
         violations_header: the response header that lists every violation.
         cors: answer CORS preflights from the spec and add CORS headers (on by default, for browser
             frontends).
-        cors_origins: allowed origins; ``("*",)`` allows any and echoes the request's ``Origin``.
+        cors_origins: allowed origins; ``("*",)`` allows any and echoes the request's ``Origin``, without
+            ``Access-Control-Allow-Credentials`` (no page may send the browser's cookies or HTTP auth);
+            only origins listed by name are answered with ``Access-Control-Allow-Credentials: true``.
+            Never applies to the admin API (``/__apitwin``), which answers no CORS at all.
+        admin_token: when set, every admin endpoint (``/__apitwin``) requires it, as
+            ``Authorization: Bearer <token>`` or ``X-Apitwin-Admin-Token: <token>`` (the dashboard page
+            also as ``?token=``). ``apitwin serve`` requires one when it binds beyond loopback.
+        allowed_hosts: the ``Host`` names the admin API answers besides the loopback names (127.0.0.1,
+            localhost, [::1], any port); ``"*"`` allows any. Others get a 421 (DNS rebinding).
         delay_ms: a fixed delay before every answer.
         delay_jitter_ms: a random extra delay, up to this many milliseconds.
         error_rates: (operationId or ``"*"``, probability) pairs: that share of requests get a 500.
@@ -53,6 +61,8 @@ class MockConfig:
     violations_header: str = "sl-violations"
     cors: bool = True
     cors_origins: tuple[str, ...] = ("*",)
+    admin_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
     delay_ms: int = 0
     delay_jitter_ms: int = 0
     error_rates: tuple[tuple[str, float], ...] = ()

@@ -9,6 +9,7 @@ Redis with optimistic ``WATCH``/``MULTI`` transactions.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -19,10 +20,16 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["RedisStore", "SQLiteStore", "StateStore", "open_store"]
+__all__ = ["RedisStore", "SQLiteStore", "StateStore", "StoreUnavailable", "open_store"]
 
 #: an update function: the current value (None when absent) -> the new value (None deletes)
 Updater = Callable[[Any], Any]
+#: how long a Redis command may wait for the server before the store is reported unavailable
+REDIS_TIMEOUT_S = 5.0
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (Redis is down or too slow): requests get a 503, health says so."""
 
 _SCHEMA = """
 create table if not exists resources (
@@ -51,7 +58,15 @@ class StateStore(ABC):
 
     @abstractmethod
     def update(self, api: str, path: str, collection: str, change: Updater) -> Any:
-        """Atomically replace the value at ``path`` by ``change(current)``; returns the new value."""
+        """Atomically replace the value at ``path`` by ``change(current)``; returns the new value.
+
+        ``change`` may be called more than once (a store retries it when another writer got there
+        first): only the value returned is the outcome; it must not record anything as a side effect.
+        """
+
+    def check(self) -> None:
+        """Raise :class:`StoreUnavailable` when the store cannot answer (``/__apitwin/health``)."""
+        self.get("-", "/")
 
     @abstractmethod
     def delete_tree(self, api: str, path: str) -> bool:
@@ -181,15 +196,39 @@ class SQLiteStore(StateStore):
             self._local.db = None
 
 
+def _unavailable(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method``, with a lost connection to Redis raised as :class:`StoreUnavailable`."""
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        import redis
+
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnavailable(f"the Redis store cannot be reached: {exc}") from exc
+    return guarded
+
+
 class RedisStore(StateStore):
-    """Resources in Redis, shared by several apitwin instances (one hash per API, optimistic transactions)."""
+    """Resources in Redis, shared by several apitwin instances (one hash per API, optimistic transactions).
+
+    A Redis that is down or does not answer within :data:`REDIS_TIMEOUT_S` (unless the URL sets
+    ``socket_timeout``) raises :class:`StoreUnavailable`.
+    """
 
     def __init__(self, url: str, namespace: str = "apitwin") -> None:
         import redis
 
-        self.redis: Any = redis.Redis.from_url(url)
+        self.redis: Any = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_S,
+                                               socket_connect_timeout=REDIS_TIMEOUT_S)
         self.redis.ping()  # fail at start-up, not at the first request
         self.ns = namespace
+        for name in ("get", "members", "update", "delete_tree", "seed_once", "reset", "snapshot",
+                     "reset_collection", "check"):
+            setattr(self, name, _unavailable(getattr(self, name)))
+
+    def check(self) -> None:
+        self.redis.ping()
 
     def _resources(self, api: str) -> str:
         return f"{self.ns}:{api}:resources"

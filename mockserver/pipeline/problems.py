@@ -31,7 +31,7 @@ __all__ = [
 ProblemKind = Literal[
     "not-found", "method-not-allowed", "unauthorized", "forbidden", "not-acceptable", "invalid-request",
     "unsupported-media-type", "payload-too-large", "undocumented-status", "invalid-response", "no-response",
-    "injected-fault", "internal-error",
+    "injected-fault", "internal-error", "unavailable",
 ]
 
 #: failure kind -> (HTTP status, title)
@@ -49,6 +49,7 @@ STATUS: dict[ProblemKind, tuple[int, str]] = {
     "no-response": (500, "No Response Documented"),
     "injected-fault": (500, "Injected Fault"),
     "internal-error": (500, "Internal Error"),
+    "unavailable": (503, "Service Unavailable"),
 }
 
 _TYPE_BASE = "https://apitwin.dev/problems/"
