@@ -20,7 +20,7 @@ from contracts import cli
 from mockserver import MockConfig, create_app, running
 
 from ..mockserver.conftest import client_for
-from ..mockserver.http.test_dashboard import _by_id, _css, _open, _wait, browser
+from ..mockserver.http.test_dashboard import _by_id, _css, _wait, browser
 
 __all__ = ["browser"]  # the fixture, shared with the dashboard's tests
 
