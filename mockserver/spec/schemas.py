@@ -42,7 +42,7 @@ def _pattern_checker(pattern: str) -> Any:
 def _linear_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
     """jsonschema's ``pattern`` keyword, matched by jsonschema-rs' regex engine (no catastrophic backtracking)."""
     if validator.is_type(instance, "string") and not _pattern_checker(pattern).is_valid(instance):
-        from jsonschema.exceptions import ValidationError
+        from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
@@ -130,7 +130,7 @@ class SchemaCompiler:
         self.version = str(document.get("openapi", "3.1.0"))
         self._cache: dict[str, CompiledSchema] = {}
         if self.version.startswith("3.0"):
-            from jsonschema.validators import extend
+            from jsonschema.validators import extend  # type: ignore[import-untyped]
             from openapi_schema_validator import OAS30Validator
             from referencing import Registry
             from referencing.jsonschema import DRAFT4
