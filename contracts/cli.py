@@ -29,6 +29,7 @@ import yaml
 
 from mockserver import (
     MockConfig,
+    MockServerError,
     RouteCollisionError,
     SpecLoadError,
     create_app,
@@ -251,7 +252,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         app = build()
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
-    except RouteCollisionError as exc:
+    except (RouteCollisionError, MockServerError) as exc:  # e.g. a damaged --state-file
         fail(str(exc), EXIT_SERVE)
     except Exception as exc:  # e.g. a Redis server that does not answer
         fail(f"cannot start: {type(exc).__name__}: {exc}", EXIT_SERVE)
