@@ -307,6 +307,8 @@ def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record:
         app = create_proxy_app(list(specs), upstream, None if no_record else Path(out), timeout=timeout)
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
+    except MockServerError as exc:  # e.g. --out cannot be written
+        fail(str(exc), EXIT_SERVE)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--upstream") from None
     _check_bindable(host, port)
@@ -314,7 +316,8 @@ def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record:
                + ("" if no_record else f" into {out}/") + "; Ctrl-C stops")
     serve(app, host=host, port=port, workers=1, threads=8)
     stats = app.extensions["apitwin_proxy"]
-    click.echo(f"apitwin: {stats.exchanges} exchanges, {stats.deviations} with deviations from the spec")
+    click.echo(f"apitwin: {stats.exchanges} exchanges, {stats.deviations} with deviations from the spec"
+               + (f", {stats.unrecorded} NOT RECORDED (see the errors above)" if stats.unrecorded else ""))
 
 
 def _parse_header(value: str) -> tuple[str, str]:
