@@ -164,10 +164,17 @@ class Journal:
             conn.execute("rollback")
             raise
 
+    def _flush_logged(self) -> None:
+        """Flush before a read; a failure is logged and the read answers from what is stored."""
+        try:
+            self.flush()
+        except Exception as exc:
+            log.warning("journal: cannot write to %s: %s", self.path, exc)
+
     def entries(self, *, limit: int = 100, method: str | None = None, path: str | None = None,
                 operation: str | None = None) -> list[dict[str, Any]]:
         """The most recent entries first, optionally filtered."""
-        self.flush()
+        self._flush_logged()
         sql = f"select {_LIST_COLUMNS} from requests where 1=1"
         args: list[Any] = []
         for column, value in (("method", method and method.upper()), ("path", path), ("operation", operation)):
@@ -194,7 +201,7 @@ class Journal:
         ``*_truncated`` says when a body was longer than :data:`BODY_LIMIT`; a body that is not
         text is not kept (``binary``: its size only).
         """
-        self.flush()
+        self._flush_logged()
         cursor = self._conn().execute("select * from requests where id = ?", (entry_id,))
         row = cursor.fetchone()
         if row is None:
