@@ -29,6 +29,7 @@ import yaml
 
 from mockserver import (
     MockConfig,
+    MockServerError,
     RouteCollisionError,
     SpecLoadError,
     create_app,
@@ -273,7 +274,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         app = build()
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
-    except RouteCollisionError as exc:
+    except (RouteCollisionError, MockServerError) as exc:  # e.g. a damaged --state-file
         fail(str(exc), EXIT_SERVE)
     except Exception as exc:  # e.g. a Redis server that does not answer
         fail(f"cannot start: {type(exc).__name__}: {exc}", EXIT_SERVE)
@@ -331,6 +332,8 @@ def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record:
         app = create_proxy_app(list(specs), upstream, None if no_record else Path(out), timeout=timeout)
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
+    except MockServerError as exc:  # e.g. --out cannot be written
+        fail(str(exc), EXIT_SERVE)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--upstream") from None
     _check_bindable(host, port)
@@ -338,7 +341,8 @@ def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record:
                + ("" if no_record else f" into {out}/") + "; Ctrl-C stops")
     serve(app, host=host, port=port, workers=1, threads=8)
     stats = app.extensions["apitwin_proxy"]
-    click.echo(f"apitwin: {stats.exchanges} exchanges, {stats.deviations} with deviations from the spec")
+    click.echo(f"apitwin: {stats.exchanges} exchanges, {stats.deviations} with deviations from the spec"
+               + (f", {stats.unrecorded} NOT RECORDED (see the errors above)" if stats.unrecorded else ""))
 
 
 def _parse_header(value: str) -> tuple[str, str]:

@@ -20,7 +20,14 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["RedisStore", "SQLiteStore", "StateStore", "StoreUnavailable", "open_store"]
+from ..errors import MockServerError, one_line
+from ..files import display_path
+
+__all__ = ["RedisStore", "SQLiteStore", "StateFileError", "StateStore", "StoreUnavailable", "open_store"]
+
+
+class StateFileError(MockServerError):
+    """The ``--state-file`` is damaged (not a database, failed integrity check, a row that is not JSON)."""
 
 #: an update function: the current value (None when absent) -> the new value (None deletes)
 Updater = Callable[[Any], Any]
@@ -101,7 +108,27 @@ class SQLiteStore(StateStore):
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
-        self._db().executescript(_SCHEMA)
+        try:
+            self._db().executescript(_SCHEMA)
+            self._check()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(str(exc)) from None
+
+    def _damaged(self, detail: str) -> StateFileError:
+        return StateFileError(f"the state file {display_path(self.path)} is damaged ({one_line(detail, 200)}): "
+                              "move it away or delete it to start with an empty state")
+
+    def _check(self) -> None:
+        """Refuse a damaged file at start (``pragma quick_check``, every row's body JSON) rather than answer 500s."""
+        db = self._db()
+        problems = [row[0] for row in db.execute("pragma quick_check(3)")]
+        if problems != ["ok"]:
+            raise self._damaged("; ".join(str(p) for p in problems))
+        for api, path, body in db.execute("select api, path, body from resources"):
+            try:
+                json.loads(body, parse_constant=_no_constant)
+            except (ValueError, TypeError, RecursionError) as exc:
+                raise self._damaged(f"resource {path!r} of {api!r} is not JSON: {exc}") from None
 
     def _db(self) -> sqlite3.Connection:
         # one connection per thread and per process (a forked worker must not reuse its parent's)
@@ -357,6 +384,10 @@ def _in_collection(collection: str, resource_collection: str, path: str) -> bool
     """Whether a resource (its collection and path) is reset with ``collection``."""
     under = collection.rstrip("/") + "/"
     return resource_collection == collection or path.startswith(under)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def open_store(location: str) -> StateStore:

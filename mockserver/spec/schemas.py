@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from .pointers import escape_token
 
-__all__ = ["CompiledSchema", "SchemaCompiler", "schema_types"]
+__all__ = ["CompiledSchema", "SchemaCompiler", "refuse_remote", "schema_types"]
 
 #: the two validator backends: jsonschema-rs (OpenAPI 3.1) and the pure-Python ``jsonschema`` (3.0)
 Backend = Literal["rs", "py"]
@@ -45,6 +45,11 @@ def _linear_pattern(validator: Any, pattern: str, instance: Any, schema: Any) ->
         from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def refuse_remote(uri: str) -> Any:
+    """jsonschema-rs's retriever: nothing is ever fetched (a spec's remote ``$ref`` would otherwise be)."""
+    raise ValueError(f"{uri}: apitwin fetches nothing remote (only files in the spec's folder may be referenced)")
 
 
 def schema_types(schema: Any) -> list[str]:
@@ -143,7 +148,7 @@ class SchemaCompiler:
 
             self.backend = "rs"
             self._cls = jsonschema_rs.Draft202012Validator
-            self._registry = jsonschema_rs.Registry([(_BASE, _with_int_bounds(document))])
+            self._registry = jsonschema_rs.Registry([(_BASE, _with_int_bounds(document))], retriever=refuse_remote)
             self._formats = {name: _int_format(name) for name in _INT_BOUNDS}
 
     def at(self, pointer: str) -> CompiledSchema:
@@ -152,7 +157,8 @@ class SchemaCompiler:
         if compiled is None:
             ref = {"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}
             if self.backend == "rs":
-                validator = self._cls(ref, registry=self._registry, validate_formats=True, formats=self._formats)
+                validator = self._cls(ref, registry=self._registry, validate_formats=True, formats=self._formats,
+                                      retriever=refuse_remote)
             else:
                 validator = self._cls(ref, registry=self._registry, format_checker=self._cls.FORMAT_CHECKER)
             compiled = self._cache[pointer] = CompiledSchema(self.backend, validator)
