@@ -29,6 +29,7 @@ import yaml
 
 from mockserver import (
     MockConfig,
+    MockServerError,
     RouteCollisionError,
     SpecLoadError,
     create_app,
@@ -61,6 +62,12 @@ def _setup_logging(level: str) -> None:
     log.handlers[:] = [handler]
     log.setLevel(level.upper())
     log.propagate = False
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the server reachable from this machine only."""
+    host = host.strip("[]").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _check_bindable(host: str, port: int) -> None:
@@ -196,12 +203,22 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="Refuse a spec that is not valid OpenAPI [default: serve it, each problem a warning].")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+@click.option("--max-body-bytes", default=MockConfig.max_body_bytes, show_default=True, type=click.IntRange(1),
+              help="Largest request body read; larger ones get 413 unread.")
+@click.option("--max-json-depth", default=MockConfig.max_json_depth, show_default=True, type=click.IntRange(1),
+              help="Deepest nesting of a JSON body; deeper ones get 400.")
+@click.option("--admin-token", envvar="APITWIN_ADMIN_TOKEN", default=None,
+              help="Token every /__apitwin endpoint requires (Authorization: Bearer, or X-Apitwin-Admin-Token; "
+                   "the dashboard as ?token=). Required when --host is not loopback. [env: APITWIN_ADMIN_TOKEN]")
+@click.option("--allowed-host", "allowed_hosts", multiple=True,
+              help="Host name the admin API answers besides loopback names and --host (repeatable; * for any).")
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
                   seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, strict: bool,
-                  log_level: str) -> None:
+                  log_level: str, max_body_bytes: int, max_json_depth: int, admin_token: str | None,
+                  allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
     _setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
@@ -216,6 +233,14 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         fail("no SPEC given and the shipped specs are missing from this installation", EXIT_SPEC)
     if recordings is not None and not recordings.is_dir():
         fail(f"{recordings}: no such folder of recordings", EXIT_USAGE)
+    exposed = not _is_loopback(host)
+    if admin_token is not None and not admin_token.strip():
+        fail("--admin-token is empty", EXIT_USAGE)
+    if exposed and admin_token is None:
+        fail(f"--host {host} is reachable from the network: give --admin-token (or APITWIN_ADMIN_TOKEN) to "
+             "protect the admin API (/__apitwin)", EXIT_USAGE)
+    if exposed and host not in ("0.0.0.0", "::", ""):
+        allowed_hosts = (*allowed_hosts, host)
     state = state_url or (str(state_file) if state_file else None)
     stateful = stateful or state is not None  # --state-file or --state imply --stateful
     if stateful and state is None:  # one file for every worker and every reload
@@ -235,7 +260,11 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         delay_jitter_ms=delay_jitter_ms,
         error_rates=tuple(_error_rate(r) for r in error_rates),
         seed=seed,
+        max_body_bytes=max_body_bytes,
+        max_json_depth=max_json_depth,
         strict=strict,
+        admin_token=admin_token,
+        allowed_hosts=tuple(allowed_hosts),
     )
 
     def build() -> Any:
@@ -245,7 +274,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         app = build()
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
-    except RouteCollisionError as exc:
+    except (RouteCollisionError, MockServerError) as exc:  # e.g. a damaged --state-file
         fail(str(exc), EXIT_SERVE)
     except Exception as exc:  # e.g. a Redis server that does not answer
         fail(f"cannot start: {type(exc).__name__}: {exc}", EXIT_SERVE)
@@ -257,6 +286,9 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         click.echo(f"apitwin: {api.spec.title}: {len(api.operations)} operations at {urls}")
     if stateful:
         click.echo(f"apitwin: stateful, state in {state}")
+    if exposed:
+        click.echo(f"apitwin: WARNING: listening on {host}, beyond loopback: anyone who can reach this port can "
+                   "call the mock; the admin API (/__apitwin) requires --admin-token", err=True)
     click.echo(f"apitwin: listening on {scheme}://{shown_host}:{port} ({workers or default_workers()} workers); "
                f"dashboard at {scheme}://{shown_host}:{port}/__apitwin/; Ctrl-C stops")
     watched = [p.spec.path.parent for p in app.extensions["apitwin"]] + ([recordings] if recordings else [])
@@ -300,6 +332,8 @@ def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record:
         app = create_proxy_app(list(specs), upstream, None if no_record else Path(out), timeout=timeout)
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
+    except MockServerError as exc:  # e.g. --out cannot be written
+        fail(str(exc), EXIT_SERVE)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--upstream") from None
     _check_bindable(host, port)
@@ -307,7 +341,8 @@ def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record:
                + ("" if no_record else f" into {out}/") + "; Ctrl-C stops")
     serve(app, host=host, port=port, workers=1, threads=8)
     stats = app.extensions["apitwin_proxy"]
-    click.echo(f"apitwin: {stats.exchanges} exchanges, {stats.deviations} with deviations from the spec")
+    click.echo(f"apitwin: {stats.exchanges} exchanges, {stats.deviations} with deviations from the spec"
+               + (f", {stats.unrecorded} NOT RECORDED (see the errors above)" if stats.unrecorded else ""))
 
 
 def _parse_header(value: str) -> tuple[str, str]:

@@ -23,7 +23,15 @@ class MockConfig:
         violations_header: the response header that lists every violation.
         cors: answer CORS preflights from the spec and add CORS headers (on by default, for browser
             frontends).
-        cors_origins: allowed origins; ``("*",)`` allows any and echoes the request's ``Origin``.
+        cors_origins: allowed origins; ``("*",)`` allows any and echoes the request's ``Origin``, without
+            ``Access-Control-Allow-Credentials`` (no page may send the browser's cookies or HTTP auth);
+            only origins listed by name are answered with ``Access-Control-Allow-Credentials: true``.
+            Never applies to the admin API (``/__apitwin``), which answers no CORS at all.
+        admin_token: when set, every admin endpoint (``/__apitwin``) requires it, as
+            ``Authorization: Bearer <token>`` or ``X-Apitwin-Admin-Token: <token>`` (the dashboard page
+            also as ``?token=``). ``apitwin serve`` requires one when it binds beyond loopback.
+        allowed_hosts: the ``Host`` names the admin API answers besides the loopback names (127.0.0.1,
+            localhost, [::1], any port); ``"*"`` allows any. Others get a 421 (DNS rebinding).
         delay_ms: a fixed delay before every answer.
         delay_jitter_ms: a random extra delay, up to this many milliseconds.
         error_rates: (operationId or ``"*"``, probability) pairs: that share of requests get a 500.
@@ -38,6 +46,10 @@ class MockConfig:
         state: where stateful mode keeps its resources: a SQLite file (kept across restarts) or a
             ``redis://`` URL (shared by several instances); default: a file in a private temporary folder.
         recordings: a folder of recorded exchanges (``apitwin record``) replayed before the spec's examples.
+        max_body_bytes: the largest request body read; a larger one is answered 413 without being read.
+            The default (32 MiB) is well above the largest payload of the five shipped APIs
+            (DSS dataset uploads in tests are kilobytes; its documented upload limit is the server's).
+        max_json_depth: the deepest nesting of arrays and objects a JSON body may have (400 beyond).
         strict: refuse a spec that is not valid OpenAPI. Off by default: a structurally usable
             spec is served and each problem is logged once as a warning (``apitwin lint`` lists them).
     """
@@ -49,6 +61,8 @@ class MockConfig:
     violations_header: str = "sl-violations"
     cors: bool = True
     cors_origins: tuple[str, ...] = ("*",)
+    admin_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
     delay_ms: int = 0
     delay_jitter_ms: int = 0
     error_rates: tuple[tuple[str, float], ...] = ()
@@ -59,6 +73,8 @@ class MockConfig:
     stateful: bool = False
     state: str | None = None
     recordings: str | None = None
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_json_depth: int = 128
     strict: bool = False
 
     def error_rate(self, operation_id: str) -> float:

@@ -82,3 +82,15 @@ def wait_for_port(port: int, process: object, what: str, timeout: float = 120) -
             if time.monotonic() > deadline or process.poll() is not None:  # type: ignore[attr-defined]
                 pytest.fail(f"{what} did not start")
             time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _apitwin_logger_restored() -> Iterator[None]:
+    """The CLI, run in process, sets up the ``apitwin`` logger as a real run does (own handler, no propagation):
+    put it back after each test, so later tests' ``caplog`` sees apitwin's records."""
+    import logging
+
+    log = logging.getLogger("apitwin")
+    saved = (log.handlers[:], log.level, log.propagate)
+    yield
+    log.handlers[:], log.level, log.propagate = saved[0], saved[1], saved[2]

@@ -15,25 +15,44 @@
 | DELETE /__apitwin/state/collections/<api>[/<collection path>] | forget one API's state, or one collection |
 
 A collection that is forgotten is seeded again from the spec's examples when it is next used.
+
+Security model (every endpoint above, checked before anything else, see :meth:`Admin.guard`):
+
+- no CORS: no answer carries ``Access-Control-Allow-*``; a CORS preflight is refused (403), so no
+  page from another origin can read an answer or send a non-simple request;
+- a ``Host`` allow-list: 127.0.0.1, localhost and [::1] (any port), plus ``MockConfig.allowed_hosts``;
+  any other ``Host`` gets a 421, so a DNS-rebinding page cannot read the journal;
+- state-changing calls (POST, PUT, PATCH, DELETE) refuse cross-site requests with a 403: an
+  ``Origin`` other than the ``Host`` asked for, or ``Sec-Fetch-Site: cross-site`` / ``same-site``
+  (a form or ``fetch`` from another site cannot reset the state);
+- with ``MockConfig.admin_token``, every endpoint requires it (401 otherwise), as
+  ``Authorization: Bearer <token>`` or ``X-Apitwin-Admin-Token: <token>``; the dashboard page also
+  takes ``?token=`` and sends it with its own calls.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
+from ..config import MockConfig
 from ..modes.journal import FLUSH_INTERVAL_S, Journal
-from ..modes.store import StateStore
+from ..modes.store import StateStore, StoreUnavailable
 from ..pipeline.operation import MockAPI
 from ..pipeline.security import example_credential
 from ..spec import deref
 from ..spec.generator import generate
 from .dashboard import DASHBOARD_CSP, DASHBOARD_HTML
 
-__all__ = ["ADMIN_PREFIX", "Admin", "describe"]
+__all__ = ["ADMIN_PREFIX", "LOOPBACK_HOSTS", "Admin", "describe"]
+
+log = logging.getLogger("apitwin")
 
 #: reserved path prefix of apitwin's own endpoints
 ADMIN_PREFIX = "/__apitwin"
@@ -43,6 +62,17 @@ _JOURNAL_OFF = {"detail": "the journal is off: apitwin serve keeps it unless sta
 _STATELESS = {"detail": "stateful mode is off: start apitwin serve with --stateful"}
 #: what the form puts in a file part of a multipart body
 _FILE_PLACEHOLDER = "example file contents"
+#: the Host names the admin API always answers (any port)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _host_name(host: str) -> str:
+    """The name in a ``Host`` header or an origin's authority, without the port and brackets, lower case."""
+    try:
+        return (urlsplit("//" + host).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _json(value: Any, status: int = 200) -> Response:
@@ -180,7 +210,10 @@ def describe(apis: list[MockAPI]) -> list[dict[str, Any]]:
 class Admin:
     """apitwin's own endpoints, one method each (the table above)."""
 
-    def __init__(self, apis: list[MockAPI], journal: Journal | None, store: StateStore | None = None) -> None:
+    def __init__(self, apis: list[MockAPI], journal: Journal | None, store: StateStore | None = None,
+                 config: MockConfig | None = None) -> None:
+        self.config = config or MockConfig()
+        self.hosts = LOOPBACK_HOSTS | {_host_name(h) or h.lower() for h in self.config.allowed_hosts}
         self.apis = apis
         self.journal = journal
         self.store = store
@@ -201,15 +234,66 @@ class Admin:
                                     ("/state/collections/<api>/<path:collection>", self.reset_state, ["DELETE"])):
             app.add_url_rule(ADMIN_PREFIX + rule, endpoint=f"apitwin_admin_{view.__name__}",
                              view_func=view, methods=methods)
+        app.before_request(self.guard)
+        app.after_request(_no_cors)
+        app.register_error_handler(StoreUnavailable, _store_unavailable)
+        app.register_error_handler(Exception, _failed)
+
+    def guard(self) -> Response | None:
+        """The admin API's security checks (module docstring): an answer refusing the request, or None."""
+        host = request.headers.get("Host", "")
+        if "*" not in self.hosts and _host_name(host) not in self.hosts:
+            return _json({"detail": f"the admin API does not answer for Host {host[:100]!r}: only loopback names "
+                                    "and the names given with --allowed-host (DNS rebinding)"}, 421)
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            return _json({"detail": "the admin API answers no cross-origin request (no CORS)"}, 403)
+        if request.method in _STATE_CHANGING:
+            refused = self._cross_site(host)
+            if refused:
+                return _json({"detail": f"cross-site request refused: {refused}"}, 403)
+        token = self.config.admin_token
+        if token is not None:
+            given = request.headers.get("X-Apitwin-Admin-Token")
+            auth = request.headers.get("Authorization", "")
+            if given is None and auth[:7].lower() == "bearer ":
+                given = auth[7:].strip()
+            if given is None and request.method == "GET" and request.path.rstrip("/") == ADMIN_PREFIX:
+                given = request.args.get("token")
+            if given is None or not hmac.compare_digest(given.encode(), token.encode()):
+                return Response(json.dumps({"detail": "the admin API requires the token given with --admin-token: "
+                                            "Authorization: Bearer <token> or X-Apitwin-Admin-Token: <token>"}),
+                                status=401, mimetype="application/json",
+                                headers={"WWW-Authenticate": 'Bearer realm="apitwin admin"'})
+        return None
+
+    @staticmethod
+    def _cross_site(host: str) -> str | None:
+        """Why a state-changing request comes from another site (None when it does not)."""
+        site = request.headers.get("Sec-Fetch-Site", "").lower()
+        if site in ("cross-site", "same-site"):
+            return f"Sec-Fetch-Site: {site}"
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return None  # not from a browser page (curl, a test, a client library) or a same-origin navigation
+        parts = urlsplit(origin) if origin != "null" else None
+        if parts is None or parts.netloc.lower() != host.lower():
+            return f"Origin {origin[:100]!r} is not this server ({host[:100]!r})"
+        return None
 
     def dashboard(self) -> Response:
         """The dashboard page."""
         return Response(DASHBOARD_HTML, mimetype="text/html",
                         headers={"Content-Security-Policy": DASHBOARD_CSP, "X-Content-Type-Options": "nosniff",
-                                 "Cache-Control": "no-store"})
+                                 "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
     def health(self) -> Response:
-        """``{"status": "ok", "apis": [...]}``."""
+        """``{"status": "ok", "apis": [...]}``; 503 with ``"status": "unavailable"`` when the state store
+        cannot be reached."""
+        if self.store is not None:
+            try:
+                self.store.check()
+            except StoreUnavailable as exc:
+                return _json({"status": "unavailable", "store": str(exc), "apis": self.summary}, 503)
         return _json({"status": "ok", "apis": self.summary})
 
     def list_apis(self) -> Response:
@@ -284,3 +368,21 @@ class Admin:
         for engine in engines:
             engine.reset_collection("/" + (collection or "").strip("/"))
         return Response(status=204)
+
+
+def _no_cors(response: Response) -> Response:
+    """The admin API answers no CORS: whatever added ``Access-Control-*`` headers, they are removed."""
+    for name in {n for n, _ in response.headers.items() if n.lower().startswith("access-control-")}:
+        del response.headers[name]
+    return response
+
+
+def _store_unavailable(exc: StoreUnavailable) -> Response:
+    log.error("%s %s -> 503: %s", request.method, request.path, exc)
+    return _json({"detail": f"the state store is unavailable: {exc}"}, 503)
+
+
+def _failed(exc: Exception) -> Response:
+    """Any other failure of an admin endpoint: logged, and answered in JSON (never an HTML page)."""
+    log.exception("error answering %s %s", request.method, request.path)
+    return _json({"detail": f"the admin endpoint failed: {type(exc).__name__}"}, 500)

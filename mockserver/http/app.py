@@ -70,7 +70,7 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     app.extensions["apitwin_journal"] = journal
     app.extensions["apitwin_state"] = store
     app.extensions["apitwin_router"] = router
-    Admin(apis, journal, store).register(app)
+    Admin(apis, journal, store, config).register(app)
 
     @app.errorhandler(HTTPException)
     def admin_routing_error(error: HTTPException) -> Response:

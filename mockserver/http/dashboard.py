@@ -151,6 +151,24 @@ _BODY = r"""
 DASHBOARD_SCRIPT = r"""
 "use strict";
 const ADMIN = "/__apitwin";
+// with --admin-token, the page is opened as /__apitwin/?token=...: the token is kept for this tab
+// (sessionStorage), taken out of the address bar, and sent with every call to the admin API
+const TOKEN = (() => {
+  const params = new URLSearchParams(location.search);
+  const given = params.get("token");
+  if (given) {
+    sessionStorage.setItem("apitwin-admin-token", given);
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+  }
+  return given || sessionStorage.getItem("apitwin-admin-token") || "";
+})();
+const adminFetch = (url, init) => {
+  const options = Object.assign({}, init || {});
+  if (TOKEN) options.headers = Object.assign({}, options.headers || {}, { "X-Apitwin-Admin-Token": TOKEN });
+  return fetch(url, options);
+};
 const $ = (id) => document.getElementById(id);
 // every value from a request or a spec goes through textContent: never parsed as markup
 const text = (tag, value, cls) => { const e = document.createElement(tag); e.textContent = value;
@@ -377,7 +395,7 @@ function opRow(op) {
 }
 
 async function loadApis() {
-  const apis = await (await fetch(ADMIN + "/apis")).json();
+  const apis = await (await adminFetch(ADMIN + "/apis")).json();
   const root = $("apis");
   const methods = new Set();
   for (const api of apis) {
@@ -491,7 +509,7 @@ function bodyText(part) {
 let openedId = null;
 
 async function openDetail(id) {
-  const response = await fetch(ADMIN + "/requests/" + id);
+  const response = await adminFetch(ADMIN + "/requests/" + id);
   const section = $("detail");
   if (!response.ok) {
     section.hidden = false;
@@ -585,7 +603,7 @@ function journalRow(entry) {
 
 async function poll() {
   try {
-    const response = await fetch(ADMIN + "/requests?limit=100");
+    const response = await adminFetch(ADMIN + "/requests?limit=100");
     if (response.status === 404) { $("journal-off").hidden = false; return; }
     const entries = await response.json();
     const rows = $("journal-rows");
@@ -610,7 +628,7 @@ async function poll() {
 let stateShown = "";
 
 async function loadState() {
-  const response = await fetch(ADMIN + "/state/collections");
+  const response = await adminFetch(ADMIN + "/state/collections");
   if (response.status === 404) { $("state").hidden = true; return; }
   const raw = await response.text();
   $("state").hidden = false;
@@ -661,7 +679,7 @@ async function loadState() {
 async function resetState(api, collection) {
   const target = api === null ? "" : "/" + encodeURIComponent(api)
     + collection.split("/").map(encodeURIComponent).join("/");
-  await fetch(ADMIN + "/state/collections" + target, { method: "DELETE" });
+  await adminFetch(ADMIN + "/state/collections" + target, { method: "DELETE" });
   await loadState();
 }
 

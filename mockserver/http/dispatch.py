@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from ..config import MockConfig
@@ -24,6 +25,7 @@ from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
 from ..modes.journal import Journal, JournalEntry
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
+from ..modes.store import StoreUnavailable
 from ..pipeline.operation import CompiledOperation
 from ..pipeline.problems import Problem, Reply, Violation, problem_reply, render_violations_header
 from ..pipeline.request import Headers, IncomingRequest, Prefer, parse_prefer, query_items, split_prism_query
@@ -204,10 +206,21 @@ class Dispatcher:
         if isinstance(route, RouteMiss):
             return to_response(miss_reply(route, req, self.config))(environ, start_response)
         handler = self.handlers[id(route.operation)]
+        req.max_content_length = self.config.max_body_bytes
         try:
             response = handler(req, route.params)
         except ConnectionAbortedError:
             raise
+        except RequestEntityTooLarge:  # the body is not read: nothing beyond the limit reaches memory
+            problem = Problem("payload-too-large", f"the request body is larger than the limit of "
+                              f"{self.config.max_body_bytes} bytes (--max-body-bytes)",
+                              [Violation("body", "", f"larger than {self.config.max_body_bytes} bytes")])
+            response = to_response(route.operation.error_reply(problem, req.path))
+        except StoreUnavailable as exc:  # Redis down: the mock is unavailable, not broken; clients may retry
+            log.error("%s %s -> 503: %s", req.method, req.path, exc)
+            problem = Problem("unavailable", f"the mock's state store is unavailable: {exc}")
+            response = to_response(route.operation.error_reply(problem, req.path))
+            response.headers["Retry-After"] = "1"
         except Exception as exc:  # log it and answer 500, as a problem
             log.exception("error answering %s %s", req.method, req.path)
             problem = Problem("internal-error", f"the mock failed to answer: {type(exc).__name__}: {exc}")

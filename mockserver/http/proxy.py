@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 from flask import Flask, Response, request
 
 from ..config import MockConfig
+from ..errors import MockServerError
+from ..files import display_path
 from ..modes.recordings import HOP_BY_HOP, Exchange, write_recording
 from ..pipeline.problems import Problem, Violation, render_violations_header
 from ..pipeline.selfcheck import check_response
@@ -28,7 +31,7 @@ from .app import create_app
 from .dispatch import incoming
 from .router import RouteMatch, Router
 
-__all__ = ["ProxyStats", "RecordingProxy", "create_proxy_app"]
+__all__ = ["ProxyStats", "RecordingFolderError", "RecordingProxy", "create_proxy_app"]
 
 log = logging.getLogger("apitwin")
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -41,7 +44,51 @@ class ProxyStats:
     exchanges: int = 0
     deviations: int = 0
     unknown: int = 0
+    #: exchanges answered (the upstream's answer passed through) whose recording could not be written
+    unrecorded: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class RecordingFolderError(MockServerError):
+    """The ``--out`` folder cannot be created or written: refused at start, before any request is forwarded."""
+
+
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and write (then remove) a file in it; :class:`RecordingFolderError` if it fails."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".apitwin-probe-"):
+            pass
+    except OSError as exc:
+        raise RecordingFolderError(f"cannot write recordings into {display_path(folder)}: "
+                                   f"{exc.strerror or exc}") from None
+
+
+def contained_path(path: str) -> str | None:
+    """``path`` with its dot segments resolved, or None when they climb above its root.
+
+    The segments are looked for after decoding percent-escapes repeatedly (``%2e%2e``,
+    ``%252e%252e``, ``..%2f``, any case) and with backslashes read as slashes, as some
+    servers do: the upstream must never see a path that leaves its base path.
+    """
+    decoded = path
+    for _ in range(4):
+        again = unquote(decoded)
+        if again == decoded:
+            break
+        decoded = again
+    segments = decoded.replace("\\", "/").split("/")
+    if not any(s in (".", "..") for s in segments):
+        return path
+    kept: list[str] = []
+    for segment in segments[1:]:
+        if segment == "..":
+            if not kept:
+                return None
+            kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    return "/" + "/".join(kept)
 
 
 class RecordingProxy:
@@ -69,8 +116,15 @@ class RecordingProxy:
 
     def forward(self, path: str = "") -> Response:
         """The upstream's answer to the current request (recorded, with deviations in the violations header)."""
+        contained = contained_path(request.path)
+        if contained is None:
+            log.warning("record: %s %s refused: it leaves the upstream's base path", request.method,
+                        request.path[:200])
+            return Response(f"apitwin record: the path {request.path[:200]!r} leaves the upstream's base path: "
+                            "refused, nothing forwarded\n", status=400, mimetype="text/plain")
+        path = contained
         body = request.get_data(cache=True)
-        route = self.router.match(request.method, request.path)
+        route = self.router.match(request.method, path)
         operation = route.operation if isinstance(route, RouteMatch) else None
         violations: list[Violation] = []
         if not isinstance(route, RouteMatch):
@@ -78,7 +132,8 @@ class RecordingProxy:
         else:
             violations.extend(self.request_violations(route))
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-        target = self.base + request.full_path.rstrip("?") if request.query_string else self.base + request.path
+        query = request.query_string.decode("latin-1")
+        target = self.base + path + (f"?{query}" if query else "")
         try:
             answer = self.client.request(request.method, target, headers=headers, content=body)
         except httpx.HTTPError as exc:
@@ -88,18 +143,27 @@ class RecordingProxy:
         if operation is not None:
             violations.extend(check_response(operation.responses, answer.status_code,
                                              answer.headers.get("Content-Type"), answer.content))
-        exchange = Exchange(method=request.method, path=request.path,
+        exchange = Exchange(method=request.method, path=path,
                             query=list(request.args.items(multi=True)),
                             request_headers=dict(request.headers.items()), request_body=body,
                             status=answer.status_code, response_headers=dict(answer.headers.items()),
                             response_body=answer.content,
                             operation=operation.operation.operation_id if operation else None,
                             violations=[v.as_dict() for v in violations])
+        unrecorded = False
         if self.folder is not None:
-            written = write_recording(self.folder, exchange)
-            log.info("record: %s %s -> %d recorded in %s", request.method, request.path, answer.status_code,
-                     written.name)
+            try:
+                written = write_recording(self.folder, exchange)
+            except Exception as exc:  # the upstream already ran the request: its answer is passed through anyway
+                unrecorded = True
+                log.error("record: %s %s -> %d NOT RECORDED: cannot write into %s: %s (the upstream's answer was "
+                          "passed through)", request.method, request.path, answer.status_code,
+                          display_path(self.folder), exc)
+            else:
+                log.info("record: %s %s -> %d recorded in %s", request.method, request.path, answer.status_code,
+                         written.name)
         with self.stats.lock:
+            self.stats.unrecorded += unrecorded
             self.stats.exchanges += 1
             self.stats.deviations += bool(violations)
             self.stats.unknown += operation is None
@@ -118,6 +182,8 @@ def create_proxy_app(spec_paths: Sequence[str | os.PathLike[str]], upstream: str
     parts = urlsplit(upstream)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"--upstream must be an http(s) URL, got {upstream!r}")
+    if folder is not None:
+        check_writable(folder)
     config = config or MockConfig(cors=False)
     mock = create_app(spec_paths, config)
     proxy = RecordingProxy(mock.extensions["apitwin_router"], upstream, folder, config, timeout)

@@ -10,11 +10,19 @@ from ..pipeline.request import Headers
 __all__ = ["cors_headers", "preflight_headers"]
 
 
-def _allowed_origin(config: MockConfig, origin: str | None) -> str | None:
+def _allowed_origin(config: MockConfig, origin: str | None) -> tuple[str, dict[str, str]] | None:
+    """The ``Access-Control-Allow-Origin`` value for ``origin`` and the credentials header that goes with it.
+
+    An origin listed by name may send credentials (cookies, HTTP auth); with ``*`` any origin is
+    answered, but never with ``Access-Control-Allow-Credentials``: a page from anywhere must not
+    act with the browser's credentials.
+    """
     if not origin or not config.cors:
         return None
-    if "*" in config.cors_origins or origin in config.cors_origins:
-        return origin
+    if origin in config.cors_origins and origin != "*":
+        return origin, {"Access-Control-Allow-Credentials": "true"}
+    if "*" in config.cors_origins:
+        return origin, {}
     return None
 
 
@@ -25,8 +33,8 @@ def cors_headers(config: MockConfig, origin: str | None, exposed: Iterable[str])
         return {}
     expose = sorted({*exposed, config.violations_header, "Location"})
     return {
-        "Access-Control-Allow-Origin": allowed,
-        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Allow-Origin": allowed[0],
+        **allowed[1],
         "Access-Control-Expose-Headers": ", ".join(expose),
         "Vary": "Origin",
     }
@@ -49,8 +57,8 @@ def preflight_headers(config: MockConfig, request_headers: Headers, methods: Ite
     known = {h.lower() for h in documented_headers} | {"authorization", "content-type", "accept", "prefer"}
     asked = [h.strip() for h in (request_headers.get("Access-Control-Request-Headers") or "").split(",") if h.strip()]
     return {
-        "Access-Control-Allow-Origin": allowed,
-        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Allow-Origin": allowed[0],
+        **allowed[1],
         "Access-Control-Allow-Methods": ", ".join(methods),
         "Access-Control-Allow-Headers": ", ".join(h for h in asked if h.lower() in known) or "Content-Type",
         "Access-Control-Max-Age": "600",

@@ -31,6 +31,8 @@ __all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "Journal", "JournalEntry"]
 FLUSH_INTERVAL_S = 0.02
 _BUFFER_LIMIT = 64
 _KEEP = 5000
+log = logging.getLogger("apitwin")
+
 #: the longest body (request or answer) kept, in characters; longer ones are cut and marked truncated
 BODY_LIMIT = 16384
 
@@ -120,8 +122,8 @@ class Journal:
             time.sleep(FLUSH_INTERVAL_S)
             try:
                 self.flush()
-            except sqlite3.Error:
-                continue
+            except Exception:  # logged and survived: the flusher must outlive any entry and any disk error
+                log.exception("journal: cannot write to %s", self.path)
 
     def record(self, entry: JournalEntry) -> None:
         """Append ``entry`` (written within :data:`FLUSH_INTERVAL_S`)."""
@@ -132,8 +134,8 @@ class Journal:
         if full:
             try:
                 self.flush()
-            except sqlite3.Error as exc:  # the journal must never break an answer
-                logging.getLogger("apitwin").warning("journal: %s", exc)
+            except Exception as exc:  # the journal must never break an answer
+                log.warning("journal: cannot write to %s: %s", self.path, exc)
 
     def flush(self) -> None:
         """Write this process's buffered entries."""
@@ -143,12 +145,12 @@ class Journal:
             return
         rows = []
         for e in entries:
-            body, response = _text(e.body), _text(e.response_body)
-            rows.append((e.ts, e.method, e.path, redact_query(e.query, e.secret_names), e.api, e.operation,
-                         e.status, json.dumps(redact_headers(e.headers, e.secret_names)), _stored_body(body),
-                         json.dumps(e.violations), e.duration_ms, _size(body, e.body),
-                         None if e.response_headers is None else json.dumps(redact_headers(e.response_headers)),
-                         _stored_body(response), _size(response, e.response_body)))
+            try:
+                rows.append(_row(e))
+            except Exception:  # one entry that cannot be stored must not take the others (nor the flusher) along
+                log.exception("journal: %s %s -> %s not recorded", e.method, e.path, e.status)
+        if not rows:
+            return
         conn = self._conn()
         conn.execute("begin immediate")
         try:
@@ -162,10 +164,17 @@ class Journal:
             conn.execute("rollback")
             raise
 
+    def _flush_logged(self) -> None:
+        """Flush before a read; a failure is logged and the read answers from what is stored."""
+        try:
+            self.flush()
+        except Exception as exc:
+            log.warning("journal: cannot write to %s: %s", self.path, exc)
+
     def entries(self, *, limit: int = 100, method: str | None = None, path: str | None = None,
                 operation: str | None = None) -> list[dict[str, Any]]:
         """The most recent entries first, optionally filtered."""
-        self.flush()
+        self._flush_logged()
         sql = f"select {_LIST_COLUMNS} from requests where 1=1"
         args: list[Any] = []
         for column, value in (("method", method and method.upper()), ("path", path), ("operation", operation)):
@@ -192,7 +201,7 @@ class Journal:
         ``*_truncated`` says when a body was longer than :data:`BODY_LIMIT`; a body that is not
         text is not kept (``binary``: its size only).
         """
-        self.flush()
+        self._flush_logged()
         cursor = self._conn().execute("select * from requests where id = ?", (entry_id,))
         row = cursor.fetchone()
         if row is None:
@@ -226,6 +235,16 @@ class Journal:
 _BINARY = "\x00binary"  # stored for a body that is not UTF-8 text (never a valid text body: NUL first)
 
 
+def _row(e: JournalEntry) -> tuple[Any, ...]:
+    """The ``requests`` row of an entry, secrets redacted."""
+    body, response = _text(e.body), _text(e.response_body)
+    return (e.ts, e.method, e.path, redact_query(e.query, e.secret_names), e.api, e.operation,
+            e.status, json.dumps(redact_headers(e.headers, e.secret_names)), _stored_body(body),
+            json.dumps(e.violations), e.duration_ms, _size(body, e.body),
+            None if e.response_headers is None else json.dumps(redact_headers(e.response_headers)),
+            _stored_body(response), _size(response, e.response_body))
+
+
 def _text(body: str | bytes | None) -> str | None:
     """A body as text, or :data:`_BINARY` when it is not UTF-8."""
     if body is None or isinstance(body, str):
@@ -250,7 +269,7 @@ def _stored_body(text: str | None) -> str | None:
     if may_hold_secret(text):
         try:
             text = json.dumps(redact_body(json.loads(text)), ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON (or too deep to read), but mentions a secret
             return REDACTED  # not JSON, but mentions a secret: keep nothing
     return text[:BODY_LIMIT]
 
@@ -268,5 +287,5 @@ def _loaded_body(text: str | None) -> Any:
         return None
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text

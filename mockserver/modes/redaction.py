@@ -41,12 +41,35 @@ def redact_headers(headers: Any, also: frozenset[str] = frozenset()) -> dict[str
 
 
 def redact_body(value: Any) -> Any:
-    """A JSON value with every field named like a secret replaced by ``[redacted]``."""
-    if isinstance(value, dict):
-        return {k: (REDACTED if SECRET_NAME.search(str(k)) else redact_body(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_body(v) for v in value]
-    return value
+    """A JSON value with every field named like a secret replaced by ``[redacted]``.
+
+    Iterative: a body nested thousands of levels deep is redacted like any other
+    (a recursive walk would raise :class:`RecursionError` in the journal's flusher).
+    """
+    if not isinstance(value, dict | list):
+        return value
+    root: Any = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, copy = stack.pop()
+        if isinstance(source, dict):
+            for k, v in source.items():
+                if SECRET_NAME.search(str(k)):
+                    copy[k] = REDACTED
+                elif isinstance(v, dict | list):
+                    copy[k] = {} if isinstance(v, dict) else []
+                    stack.append((v, copy[k]))
+                else:
+                    copy[k] = v
+        else:
+            for v in source:
+                if isinstance(v, dict | list):
+                    child: Any = {} if isinstance(v, dict) else []
+                    copy.append(child)
+                    stack.append((v, child))
+                else:
+                    copy.append(v)
+    return root
 
 
 def redact_query(query: str, also: frozenset[str] = frozenset()) -> str:

@@ -310,16 +310,14 @@ class StatefulEngine:
         _set_key(collection, value, key, body)
         value = _repair(collection.read_media(), value, template)
         item = f"{parent.rstrip('/')}/{key}"
-        created = []
 
         def change(current: Any) -> Any:
-            if current is not None:
-                return current
-            created.append(True)
-            return value
+            return value if current is None else current
 
-        self.store.update(self.api, item, parent, change)
-        if not created:
+        # ``change`` may run several times (a store retries on a conflicting write): whether this
+        # request created the item is read from the value finally stored, never from a flag set
+        # by an attempt that may have been retried
+        if self.store.update(self.api, item, parent, change) is not value:
             raise Problem("invalid-request", f"{collection.key_param} {key!r} already exists in {parent} "
                           "(stateful mode)", [Violation("body", f"/{collection.key_field or collection.key_param}",
                                                         f"{key!r} already exists")])
@@ -353,13 +351,10 @@ class StatefulEngine:
         body = request.json if isinstance(request.json, dict) else {}
         template = collection.fresh_value()
         media = collection.read_media()
-        missing: list[bool] = []
-
         upsert = not merge or _creates(op)
 
         def change(current: Any) -> Any:
             if current is None and not upsert:
-                missing.append(True)
                 return None
             base = current if current is not None else (template if isinstance(template, dict) else {})
             # PATCH merges deeply into what is stored; PUT replaces the fields it sends (many services
@@ -371,7 +366,7 @@ class StatefulEngine:
             return _repair(media, new, base)
 
         value = self.store.update(self.api, path, parent or "/", change)
-        if missing:
+        if value is None:  # (an upsert always stores a value; only a missing item gives None)
             raise self._not_found(collection, key, op)
         return self._reply(op, request, accept, value)
 

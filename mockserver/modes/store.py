@@ -9,6 +9,7 @@ Redis with optimistic ``WATCH``/``MULTI`` transactions.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -19,10 +20,23 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["RedisStore", "SQLiteStore", "StateStore", "open_store"]
+from ..errors import MockServerError, one_line
+from ..files import display_path
+
+__all__ = ["RedisStore", "SQLiteStore", "StateFileError", "StateStore", "StoreUnavailable", "open_store"]
+
+
+class StateFileError(MockServerError):
+    """The ``--state-file`` is damaged (not a database, failed integrity check, a row that is not JSON)."""
 
 #: an update function: the current value (None when absent) -> the new value (None deletes)
 Updater = Callable[[Any], Any]
+#: how long a Redis command may wait for the server before the store is reported unavailable
+REDIS_TIMEOUT_S = 5.0
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (Redis is down or too slow): requests get a 503, health says so."""
 
 _SCHEMA = """
 create table if not exists resources (
@@ -51,7 +65,15 @@ class StateStore(ABC):
 
     @abstractmethod
     def update(self, api: str, path: str, collection: str, change: Updater) -> Any:
-        """Atomically replace the value at ``path`` by ``change(current)``; returns the new value."""
+        """Atomically replace the value at ``path`` by ``change(current)``; returns the new value.
+
+        ``change`` may be called more than once (a store retries it when another writer got there
+        first): only the value returned is the outcome; it must not record anything as a side effect.
+        """
+
+    def check(self) -> None:
+        """Raise :class:`StoreUnavailable` when the store cannot answer (``/__apitwin/health``)."""
+        self.get("-", "/")
 
     @abstractmethod
     def delete_tree(self, api: str, path: str) -> bool:
@@ -86,7 +108,27 @@ class SQLiteStore(StateStore):
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
-        self._db().executescript(_SCHEMA)
+        try:
+            self._db().executescript(_SCHEMA)
+            self._check()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(str(exc)) from None
+
+    def _damaged(self, detail: str) -> StateFileError:
+        return StateFileError(f"the state file {display_path(self.path)} is damaged ({one_line(detail, 200)}): "
+                              "move it away or delete it to start with an empty state")
+
+    def _check(self) -> None:
+        """Refuse a damaged file at start (``pragma quick_check``, every row's body JSON) rather than answer 500s."""
+        db = self._db()
+        problems = [row[0] for row in db.execute("pragma quick_check(3)")]
+        if problems != ["ok"]:
+            raise self._damaged("; ".join(str(p) for p in problems))
+        for api, path, body in db.execute("select api, path, body from resources"):
+            try:
+                json.loads(body, parse_constant=_no_constant)
+            except (ValueError, TypeError, RecursionError) as exc:
+                raise self._damaged(f"resource {path!r} of {api!r} is not JSON: {exc}") from None
 
     def _db(self) -> sqlite3.Connection:
         # one connection per thread and per process (a forked worker must not reuse its parent's)
@@ -181,15 +223,39 @@ class SQLiteStore(StateStore):
             self._local.db = None
 
 
+def _unavailable(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method``, with a lost connection to Redis raised as :class:`StoreUnavailable`."""
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        import redis
+
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnavailable(f"the Redis store cannot be reached: {exc}") from exc
+    return guarded
+
+
 class RedisStore(StateStore):
-    """Resources in Redis, shared by several apitwin instances (one hash per API, optimistic transactions)."""
+    """Resources in Redis, shared by several apitwin instances (one hash per API, optimistic transactions).
+
+    A Redis that is down or does not answer within :data:`REDIS_TIMEOUT_S` (unless the URL sets
+    ``socket_timeout``) raises :class:`StoreUnavailable`.
+    """
 
     def __init__(self, url: str, namespace: str = "apitwin") -> None:
         import redis
 
-        self.redis: Any = redis.Redis.from_url(url)
+        self.redis: Any = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_S,
+                                               socket_connect_timeout=REDIS_TIMEOUT_S)
         self.redis.ping()  # fail at start-up, not at the first request
         self.ns = namespace
+        for name in ("get", "members", "update", "delete_tree", "seed_once", "reset", "snapshot",
+                     "reset_collection", "check"):
+            setattr(self, name, _unavailable(getattr(self, name)))
+
+    def check(self) -> None:
+        self.redis.ping()
 
     def _resources(self, api: str) -> str:
         return f"{self.ns}:{api}:resources"
@@ -318,6 +384,10 @@ def _in_collection(collection: str, resource_collection: str, path: str) -> bool
     """Whether a resource (its collection and path) is reset with ``collection``."""
     under = collection.rstrip("/") + "/"
     return resource_collection == collection or path.startswith(under)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def open_store(location: str) -> StateStore:

@@ -30,8 +30,8 @@ __all__ = [
 
 ProblemKind = Literal[
     "not-found", "method-not-allowed", "unauthorized", "forbidden", "not-acceptable", "invalid-request",
-    "unsupported-media-type", "undocumented-status", "invalid-response", "no-response", "injected-fault",
-    "internal-error",
+    "unsupported-media-type", "payload-too-large", "undocumented-status", "invalid-response", "no-response",
+    "injected-fault", "internal-error", "unavailable",
 ]
 
 #: failure kind -> (HTTP status, title)
@@ -43,11 +43,13 @@ STATUS: dict[ProblemKind, tuple[int, str]] = {
     "not-acceptable": (406, "Not Acceptable"),
     "invalid-request": (400, "Bad Request"),
     "unsupported-media-type": (415, "Unsupported Media Type"),
+    "payload-too-large": (413, "Content Too Large"),
     "undocumented-status": (422, "Unprocessable Content"),
     "invalid-response": (500, "Mock Response Does Not Match The Spec"),
     "no-response": (500, "No Response Documented"),
     "injected-fault": (500, "Injected Fault"),
     "internal-error": (500, "Internal Error"),
+    "unavailable": (503, "Service Unavailable"),
 }
 
 _TYPE_BASE = "https://apitwin.dev/problems/"

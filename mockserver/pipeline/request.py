@@ -8,6 +8,9 @@ parameters) are read here too.
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +20,7 @@ __all__ = [
     "AcceptHeader",
     "Headers",
     "IncomingRequest",
+    "InvalidJSON",
     "Prefer",
     "Query",
     "is_json",
@@ -24,6 +28,7 @@ __all__ = [
     "media_base",
     "parse_prefer",
     "query_items",
+    "read_json",
     "split_prism_query",
 ]
 
@@ -158,3 +163,82 @@ def parse_prefer(header: str | None, query_directives: Mapping[str, str] | None 
         elif key == "fault" and value:
             prefer.fault = value
     return prefer
+
+
+class InvalidJSON(ValueError):
+    """A body that is not JSON as RFC 8259 defines it, or nested deeper than the configured limit."""
+
+
+def _no_constant(name: str) -> Any:
+    raise InvalidJSON(f"{name} is not a JSON value (RFC 8259 has no NaN or Infinity)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise InvalidJSON(f"the number {text[:40]} is out of range")
+    return value
+
+
+#: an escaped UTF-16 surrogate (``\ud800``): paired ones decode to one character, lone ones are not text
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def read_json(body: bytes, max_depth: int) -> Any:
+    """``body`` as JSON data, refusing what RFC 8259 refuses and what nests deeper than ``max_depth``.
+
+    Python's parser accepts ``NaN``, ``Infinity``, numbers that overflow to infinity and
+    lone surrogates (``"\\ud800"``); none of them can be served back as JSON or UTF-8, so
+    a stored one would break every later answer that contains it.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidJSON(f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise InvalidJSON(f"nested deeper than {max_depth} levels") from None
+    except InvalidJSON:
+        raise
+    except ValueError as exc:
+        if str(exc).startswith("Exceeds the limit"):  # CPython's guard against quadratic int parsing
+            raise InvalidJSON("an integer with more than 4300 digits") from None
+        raise InvalidJSON(str(exc)[:200]) from None
+    if body.count(b"[") + body.count(b"{") > max_depth and _depth(value) > max_depth:
+        raise InvalidJSON(f"nested deeper than {max_depth} levels")
+    if _SURROGATE_ESCAPE.search(body):
+        _refuse_lone_surrogates(value)
+    return value
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        elif not isinstance(node, list):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        strings: Iterable[Any] = ()
+        if isinstance(node, str):
+            strings = (node,)
+        elif isinstance(node, dict):
+            strings = node.keys()
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        for text in strings:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidJSON(f"a lone UTF-16 surrogate in {text[:40]!r} is not text") from None

@@ -9,14 +9,14 @@ to openapi-core's own request validator, itself built once per operation.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config import MockConfig
 from ..spec import CompiledSchema, Operation, SchemaCompiler, deref, join_pointer, schema_types
 from .problems import Problem, Violation, iter_violations
-from .request import IncomingRequest, is_json, match_media_type, media_base, query_items
+from .request import IncomingRequest, InvalidJSON, is_json, match_media_type, media_base, query_items, read_json
 from .validation_openapi_core import core_validator
 
 __all__ = ["RequestValidator"]
@@ -96,6 +96,7 @@ class RequestValidator:
     body_required: bool = False
     body_media: dict[str, CompiledSchema | None] = field(default_factory=dict)
     fallback: Fallback | None = None  # openapi-core's validator, for what is not compiled here
+    max_json_depth: int = MockConfig.max_json_depth
 
     @property
     def reads_cookies(self) -> bool:
@@ -103,8 +104,9 @@ class RequestValidator:
         return self.fallback is not None or any(p.location == "cookie" for p in self.params)
 
     @classmethod
-    def compile(cls, operation: Operation, compiler: SchemaCompiler) -> RequestValidator:
-        """Build the validator of ``operation``."""
+    def compile(cls, operation: Operation, compiler: SchemaCompiler,
+                max_json_depth: int = MockConfig.max_json_depth) -> RequestValidator:
+        """Build the validator of ``operation`` (JSON bodies nested deeper than ``max_json_depth`` are refused)."""
         doc = compiler.document
         needs_fallback = False
         params: list[_Param] = []
@@ -151,7 +153,7 @@ class RequestValidator:
         for param in params:
             if param.location == "query" and "object" in param.types:
                 param.others = query_names - {param.name}
-        validator = cls(operation, params, body_required, body_media)
+        validator = cls(operation, params, body_required, body_media, max_json_depth=max_json_depth)
         if needs_fallback:
             validator.fallback = core_validator(operation, doc)
         return validator
@@ -207,8 +209,8 @@ class RequestValidator:
         if not is_json(chosen):
             return None
         try:
-            request.json = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            request.json = read_json(request.body, self.max_json_depth)
+        except InvalidJSON as exc:
             violations.append(Violation("body", "", f"body is not valid JSON: {exc}"))
             return None
         validator = self.body_media.get(chosen)

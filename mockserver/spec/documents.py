@@ -17,7 +17,11 @@ from ..errors import SpecLoadError
 from ..files import display_path, write_atomically
 from .pointers import split_pointer
 
-__all__ = ["cache_folder", "line_of", "parse_document", "read_document"]
+__all__ = ["MAX_DOCUMENT_BYTES", "cache_folder", "line_of", "parse_document", "read_document"]
+
+#: the largest spec file read (the largest real spec is about 4 MB), and the largest size its YAML
+#: aliases may expand it to (in JSON characters, approximately): a 449-byte alias bomb expands to gigabytes
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -46,11 +50,64 @@ def cache_folder(kind: str) -> Path:
 
 def read_document(path: Path) -> Any:
     """Parse a YAML (or JSON) file with the safe loader; errors name the file and line."""
+    return parse_document(read_text(path), path)
+
+
+def read_text(path: Path) -> str:
+    """The text of a spec file, refused (:class:`SpecLoadError`) when over :data:`MAX_DOCUMENT_BYTES`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise SpecLoadError(display_path(path), None, "", f"the file is larger than {_mib()}: refused")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecLoadError(display_path(path), None, "", f"cannot read: {exc.strerror or exc}") from exc
-    return parse_document(text, path)
+
+
+
+
+def _mib() -> str:
+    return f"{MAX_DOCUMENT_BYTES / 1048576:g} MiB"
+
+
+def _expanded_size(data: Any, limit: int) -> int:
+    """About the size of ``data`` as JSON, each shared (aliased) node counted every time it is used.
+
+    Memoized by identity over the parsed graph (a YAML alias is the same Python object), so
+    a billion laughs costs a few dozen steps; stops as soon as ``limit`` is passed. A cycle
+    (a recursive alias) raises ValueError.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, dict):
+            children = [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            children = node
+        else:
+            sizes[key] = len(node) + 2 if isinstance(node, str) else 8
+            continue
+        if children_done:
+            total = 2 + sum(sizes[id(c)] + 1 for c in children)
+            sizes[key] = total
+            open_nodes.discard(key)
+            if total > limit:
+                return total
+            continue
+        if key in open_nodes:
+            raise ValueError("a recursive alias (a node that contains itself)")
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes and isinstance(child, dict | list):
+                raise ValueError("a recursive alias (a node that contains itself)")
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(data)]
 
 
 def parse_document(text: str, path: Path) -> Any:
@@ -59,6 +116,8 @@ def parse_document(text: str, path: Path) -> Any:
     A 4 MB spec takes seconds to parse even with libyaml; its JSON form loads in a
     tenth of that, so an unchanged file (over 16 kB) is read from ``~/.cache/apitwin/parsed``.
     """
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise SpecLoadError(display_path(path), None, "", f"the document is larger than {_mib()}: refused")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     cached = cache_folder("parsed") / f"{digest}.json"
     large = len(text) > _CACHED_FROM
@@ -72,13 +131,22 @@ def parse_document(text: str, path: Path) -> Any:
         with contextlib.suppress(ValueError, RecursionError):
             data = json.loads(text)
     try:
-        if data is _NOT_JSON:
+        from_yaml = data is _NOT_JSON
+        if from_yaml:
             data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecLoadError(display_path(path), line, "", f"invalid YAML: {problem}") from exc
+    if from_yaml and "&" in text and "*" in text:  # anchors, aliases: bound their expansion before json.dumps
+        try:
+            size = _expanded_size(data, MAX_DOCUMENT_BYTES)
+        except ValueError as exc:
+            raise SpecLoadError(display_path(path), None, "", f"not JSON-compatible data: {exc}") from exc
+        if size > MAX_DOCUMENT_BYTES:
+            raise SpecLoadError(display_path(path), None, "",
+                                f"YAML aliases expand the document beyond {_mib()} (an alias bomb?): refused")
     try:
         encoded = json.dumps(data, ensure_ascii=False, default=str)
     except ValueError as exc:  # e.g. a circular alias

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from ..errors import SpecLoadError
 from ..files import display_path, write_atomically
-from .documents import cache_folder, line_of, parse_document, read_document
+from .documents import cache_folder, line_of, parse_document, read_document, read_text
 from .pointers import escape_token, join_pointer, resolve_pointer, split_pointer
 from .postman import convert as convert_postman
 from .postman import is_postman
@@ -331,16 +331,13 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True, strict: bo
     cache folder, so a spec that did not change is not validated again.
     """
     root = Path(path).resolve()
-    text: str
-    try:
-        text = root.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecLoadError(display_path(root), None, "", f"cannot read: {exc.strerror or exc}") from exc
+    text = read_text(root)
     parsed = parse_document(text, root)
     kind = _source_format(parsed)
     bundler = _Bundler(root, swagger=kind == "swagger2")
     bundler.docs[root] = parsed
-    if kind != "postman" and _EXTERNAL_REF.search(text):
+    # the raw text's regex is quick, but escapes ("\x24ref") and aliases hide a key from it: the decoded data decides
+    if kind != "postman" and (_EXTERNAL_REF.search(text) or _has_external_ref(parsed)):
         document = bundler.bundle()
         _record_inlined_origins(bundler, document)
     else:
@@ -358,6 +355,21 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True, strict: bo
     if validate:
         _validate_cached(spec, strict=strict)
     return spec
+
+
+def _has_external_ref(document: Any) -> bool:
+    """Whether a ``$ref`` that is not ``#...`` is where the bundler looks (outside ``x-`` extensions)."""
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                return True
+            stack.extend(v for k, v in node.items() if isinstance(v, dict | list) and not str(k).startswith("x-"))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return False
 
 
 def _check_structure(spec: LoadedSpec) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .pointers import deref_at, join_pointer, split_pointer
+from .schemas import refuse_remote
 
 __all__ = ["iter_errors", "iter_spec_errors"]
 
@@ -73,7 +74,7 @@ def _fast_validator_cls(cls: type[Any], document: dict[str, Any]) -> type[Any]:
 
     # the 2020-12 meta-schema with its formats asserted ("pattern" must be a regular expression)
     meta = jsonschema_rs.Draft202012Validator({"$ref": "https://json-schema.org/draft/2020-12/schema"},
-                                              validate_formats=True)
+                                              validate_formats=True, retriever=refuse_remote)  # built in: offline
 
     class MetaSchemaCheck(keywords.KeywordValidator):
         """The walk's ``schema`` keyword: the schema against its meta-schema, by jsonschema-rs, once."""
