@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mockserver import MockAPI, create_app
+from mockserver import MockAPI, MockConfig, create_app
 from mockserver.spec import deref
 
 from .conftest import SPECS
@@ -66,3 +66,13 @@ def test_errors_the_mock_finds_carry_the_documented_headers() -> None:
     assert wrong_method.status_code == 405
     for answer in (unauthenticated, invalid, wrong_method):
         assert set(answer.headers.keys()) >= DSS_HEADERS, answer.headers
+
+
+def test_every_dss_response_declares_both_headers() -> None:
+    """The document's "All API calls" holds for the client-derived families too, not only the documented ones."""
+    api = MockAPI.load(SPECS / "dataiku-dss.yaml", MockConfig())
+    missing = [f"{op.operation.method.upper()} {op.operation.path} {response.status}"
+               for op in api.operations for response in op.responses
+               if not set(response.headers) >= DSS_HEADERS]
+    assert len(api.operations) > 400
+    assert not missing, f"{len(missing)} responses lack DSS-API-Version/DSS-Version: {missing[:10]}"
