@@ -190,7 +190,8 @@ class Dispatcher:
         self.documented_headers = documented_headers
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "") or "/"
+        # WSGI hands the path as latin-1 text of the raw bytes; URLs are UTF-8 (werkzeug's Request.path does the same)
+        path = (environ.get("PATH_INFO", "") or "/").encode("latin-1").decode("utf-8", "replace")
         if path == self.admin_prefix or path.startswith(self.admin_prefix + "/"):
             return self.admin(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")

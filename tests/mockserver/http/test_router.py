@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +237,16 @@ def test_router_answers_a_preflight_from_the_documented_methods(tmp_path: Path) 
     route = _router(tmp_path, make_spec()).match("OPTIONS", "/items/7", preflight=True)
     assert isinstance(route, Preflight) and set(route.methods) == {"GET", "HEAD"}
     assert route.otherwise.problem.status == 405  # what a refused preflight gets
+
+
+def test_path_parameters_are_decoded_as_utf8() -> None:
+    """WSGI gives the path as latin-1 text of the raw bytes: a UTF-8 value must reach validation as itself."""
+    from mockserver import create_app
+
+    from ..conftest import PETSTORE
+
+    client = create_app([PETSTORE]).test_client()
+    answer = client.get("/api/v1/pets/%C3%A6", headers={"Authorization": "Bearer t"})
+    assert answer.status_code == 400
+    message = json.loads(answer.headers["sl-violations"])[0]["message"]
+    assert message == '"\u00e6" is not of type "integer"'  # not the mojibake "\u00c3\u00a6"
