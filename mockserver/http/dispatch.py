@@ -26,7 +26,7 @@ from ..modes.journal import Journal, JournalEntry
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from ..pipeline.operation import CompiledOperation
 from ..pipeline.problems import Problem, Reply, Violation, problem_reply, render_violations_header
-from ..pipeline.request import Headers, IncomingRequest, parse_prefer
+from ..pipeline.request import Headers, IncomingRequest, parse_accept, parse_prefer
 from .router import Preflight, RouteMiss, Router
 
 __all__ = ["Dispatcher", "OperationHandler", "incoming", "miss_reply", "replay", "to_response"]
@@ -117,7 +117,7 @@ class OperationHandler:
         request = incoming(req, path_params, operation.needs_cookies)
         headers = req.headers
         prefer = parse_prefer(headers.get("Prefer"))
-        accept = req.accept_mimetypes if "Accept" in headers else None
+        accept = parse_accept(headers.get("Accept"))
         fault = None
         if self.behaviour or prefer.delay_ms is not None or prefer.fault is not None:
             delay = planned_delay_ms(config, prefer, _rng)

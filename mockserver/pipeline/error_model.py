@@ -53,7 +53,7 @@ def _fill_error(media: MediaSpec, problem: Problem, document: dict[str, Any]) ->
         template = _filled(base[0], problem, messages=False)
         if not conforms(media, template):
             return None
-    return encode(template, media.media_type)
+    return encode(template, media.media_type, media.schema, document)
 
 
 def _filled(value: Any, problem: Problem, messages: bool = True, depth: int = 0) -> Any:

@@ -19,7 +19,10 @@ from typing import Any
 
 from ..spec import deref, schema_types
 
-__all__ = ["RESERVED", "StyledValue", "coerce", "deep_tree", "shape_deep", "value_kind", "value_types"]
+__all__ = [
+    "RESERVED", "StyledValue", "coerce", "deep_tree", "items_schema", "member_schema", "shape_deep", "value_kind",
+    "value_types",
+]
 
 #: characters that ``allowReserved: false`` wants percent-encoded (RFC 3986 reserved, as Prism checks them)
 RESERVED = re.compile(r"[/?#\[\]@!$&'()*+,;=]")
@@ -58,7 +61,7 @@ def value_kind(document: dict[str, Any], schema: Any) -> str:
     return "primitive"
 
 
-def _member_schema(document: dict[str, Any], schema: Any, name: str, depth: int = 0) -> Any:
+def member_schema(document: dict[str, Any], schema: Any, name: str, depth: int = 0) -> Any:
     """The schema of object member ``name`` (``properties``, combined branches, then ``additionalProperties``)."""
     schema = deref(document, schema)
     if not isinstance(schema, dict) or depth > 8:
@@ -68,7 +71,7 @@ def _member_schema(document: dict[str, Any], schema: Any, name: str, depth: int 
         return props[name]
     for key in ("allOf", "oneOf", "anyOf"):
         for branch in schema.get(key) or []:
-            found = _member_schema(document, branch, name, depth + 1)
+            found = member_schema(document, branch, name, depth + 1)
             if found != {}:
                 return found
     for pattern, sub in (schema.get("patternProperties") or {}).items():
@@ -81,7 +84,7 @@ def _member_schema(document: dict[str, Any], schema: Any, name: str, depth: int 
     return extra if isinstance(extra, dict) else {}
 
 
-def _items_schema(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+def items_schema(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
     schema = deref(document, schema)
     if not isinstance(schema, dict) or depth > 8:
         return {}
@@ -89,7 +92,7 @@ def _items_schema(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
         return schema["items"]
     for key in ("allOf", "oneOf", "anyOf"):
         for branch in schema.get(key) or []:
-            found = _items_schema(document, branch, depth + 1)
+            found = items_schema(document, branch, depth + 1)
             if found != {}:
                 return found
     return {}
@@ -116,9 +119,9 @@ def _cast_scalar(value: str, types: Sequence[str]) -> Any:
 def coerce(document: dict[str, Any], schema: Any, raw: Any) -> Any:
     """``raw`` (text, a list of texts or a dict of them, as read from the request) cast by ``schema``."""
     if isinstance(raw, dict):
-        return {k: coerce(document, _member_schema(document, schema, k), v) for k, v in raw.items()}
+        return {k: coerce(document, member_schema(document, schema, k), v) for k, v in raw.items()}
     if isinstance(raw, list):
-        items = _items_schema(document, schema)
+        items = items_schema(document, schema)
         return [coerce(document, items, v) for v in raw]
     if isinstance(raw, str):
         return _cast_scalar(raw, value_types(document, schema))
@@ -254,7 +257,7 @@ def shape_deep(document: dict[str, Any], schema: Any, node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     if kind == "array":
-        items = _items_schema(document, schema)
+        items = items_schema(document, schema)
         out: list[Any] = []
         keys = sorted(node, key=lambda k: (0, int(k)) if k.isdigit() else (1, 0))
         for key in keys:
@@ -266,4 +269,4 @@ def shape_deep(document: dict[str, Any], schema: Any, node: Any) -> Any:
         return out
     if list(node) == [""]:  # name=value or name[]=value for a non-array
         return shape_deep(document, schema, node[""])
-    return {k: shape_deep(document, _member_schema(document, schema, k), v) for k, v in node.items()}
+    return {k: shape_deep(document, member_schema(document, schema, k), v) for k, v in node.items()}

@@ -9,6 +9,7 @@ compiled once (see :mod:`mockserver.spec.schemas`).
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
@@ -18,6 +19,7 @@ from .forms import FormReader
 from .parameters import RESERVED, StyledValue, coerce, value_kind
 from .problems import Problem, Violation, iter_violations
 from .request import IncomingRequest, is_json, match_media_type, media_base, query_items
+from .xmlbodies import from_xml, is_xml
 
 __all__ = ["RequestValidator"]
 
@@ -80,6 +82,8 @@ class RequestValidator:
     body_required: bool = False
     body_media: dict[str, CompiledSchema | None] = field(default_factory=dict)
     forms: dict[str, FormReader] = field(default_factory=dict)
+    xml_schemas: dict[str, Any] = field(default_factory=dict)  # media type -> schema, for XML bodies
+    forms_document: dict[str, Any] = field(default_factory=dict)  # the spec, for the references of those
 
     @property
     def reads_cookies(self) -> bool:
@@ -136,10 +140,12 @@ class RequestValidator:
                     encoding = media.get("encoding")
                     forms[media_type] = FormReader(doc, media.get("schema") or {},
                                                    encoding if isinstance(encoding, dict) else {})
+        xml_schemas = {m: c.get("schema") for m, c in ((operation.request_body or {}).get("content") or {}).items()
+                       if is_xml(m) and isinstance(c, dict)}
         query_names = frozenset(p.name for p in params if p.location == "query")
         for param in params:
             param.others = query_names - {param.name}
-        return cls(operation, params, body_required, body_media, forms)
+        return cls(operation, params, body_required, body_media, forms, xml_schemas, doc)
 
     def validate(self, request: IncomingRequest) -> None:
         """Raise a :class:`Problem` listing every violation; set ``request.json`` for JSON and form bodies."""
@@ -207,6 +213,12 @@ class RequestValidator:
             if value is None:
                 return None
             request.json = value
+        elif is_xml(chosen):
+            try:
+                request.json = from_xml(self.forms_document, self.xml_schemas.get(chosen), request.body)
+            except ET.ParseError as exc:
+                violations.append(Violation("body", "", f"body is not well-formed XML: {exc}"))
+                return None
         elif is_json(chosen):
             try:
                 request.json = json.loads(request.body)
