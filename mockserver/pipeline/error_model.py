@@ -45,7 +45,8 @@ def _fill_error(media: MediaSpec, problem: Problem, document: dict[str, Any]) ->
         if media.examples and not media.examples[0].violations:
             value = media.examples[0].value
         else:
-            value = generate(document, media.schema or {}, seed="error")
+            value = generate(document, media.schema or {}, seed="error",
+                             check=media.validator.is_valid if media.validator is not None else None)
         base = media.generated["error"] = (value, b"", [])
     template = _filled(base[0], problem)
     if not conforms(media, template):

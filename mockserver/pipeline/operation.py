@@ -112,12 +112,12 @@ class CompiledOperation:
         document = self.api.spec.document
         if prefer.dynamic:
             seed = f"{self.api.config.seed}:{request.path}?{request.query_string!r}:{request.body!r}:{id(request)}"
-            value = generate(document, media.schema or {}, seed=seed, dynamic=True)
+            value = generate(document, media.schema or {}, seed=seed, dynamic=True, check=_checker(media))
             return value, encode(value, media.media_type, media.schema, document), response_violations(media, value)
         cached = media.generated.get("static")
         if cached is None:
             seed = f"{self.api.config.seed}:{self.operation.operation_id}:{status}"
-            value = generate(document, media.schema or {}, seed=seed)
+            value = generate(document, media.schema or {}, seed=seed, check=_checker(media))
             cached = media.generated["static"] = (value, encode(value, media.media_type, media.schema, document),
                                                   response_violations(media, value))
         return cached
@@ -142,6 +142,11 @@ class CompiledOperation:
     def error_reply(self, problem: Problem, instance: str) -> Reply:
         """The answer for ``problem``: the API's documented error body, or RFC 9457 problem+json."""
         return error_reply(self.responses, problem, instance, self.api.config, self.api.spec.document)
+
+
+def _checker(media: MediaSpec) -> Callable[[Any], bool] | None:
+    """The compiled validator's verdict for generated values of ``media`` (None: no schema)."""
+    return media.validator.is_valid if media.validator is not None else None
 
 
 def _has_example(header: dict[str, Any]) -> bool:

@@ -215,13 +215,14 @@ def _example_violations(value: Any, media: MediaSpec, document: dict[str, Any]) 
     validator = media.validator
     if validator is None or isinstance(value, bytes):
         return []
-    if isinstance(value, str) and not is_json(media.media_type):
-        if is_xml(media.media_type) and value.lstrip().startswith("<"):
+    types = value_types(document, media.schema)
+    if isinstance(value, str) and not is_json(media.media_type) and "string" not in types:
+        if is_xml(media.media_type) and value.lstrip().startswith("<") and types:
             try:
                 value = from_xml(document, media.schema, value.encode("utf-8"))
             except ET.ParseError as exc:
                 return [Violation("response", "", f"example is not well-formed XML: {exc}")]
-        elif "string" not in value_types(document, media.schema) and value_types(document, media.schema):
+        elif types:
             return []
     return list(iter_violations(validator, value, "response"))
 
