@@ -26,8 +26,9 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
-from .pointers import deref
+from .pointers import deref, resolve_pointer
 from .schemas import discriminator_names, schema_types
 
 __all__ = ["generate", "merge_all_of"]
@@ -116,10 +117,19 @@ def merge_all_of(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
     """``schema`` with any ``$ref`` followed (siblings kept) and ``allOf`` merged into one schema."""
     if depth > _MAX_MERGE:
         return {}
-    if isinstance(schema, dict) and "$ref" in schema and len(schema) > 1:
-        rest = {k: v for k, v in schema.items() if k != "$ref"}
-        return _merge(document, [rest, {"$ref": schema["$ref"]}], depth + 1)
-    schema = deref(document, schema)
+    for _ in range(_MAX_MERGE):  # one reference at a time: a target may have siblings of its own
+        if not isinstance(schema, dict) or not isinstance(schema.get("$ref"), str):
+            break
+        if len(schema) > 1:
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            return _merge(document, [rest, {"$ref": schema["$ref"]}], depth + 1)
+        target = deref(document, {"$ref": schema["$ref"]}) if not schema["$ref"].startswith("#") else None
+        if target is None:
+            try:
+                target = resolve_pointer(document, unquote(schema["$ref"][1:]))
+            except (KeyError, IndexError, TypeError, ValueError):
+                return {}
+        schema = target
     if isinstance(schema, dict) and "allOf" in schema:
         rest = {k: v for k, v in schema.items() if k != "allOf"}
         branches = schema["allOf"] if isinstance(schema["allOf"], list) else []
@@ -149,6 +159,7 @@ class _Generator:
         self.dynamic = dynamic
         #: a retry after a value that did not validate: branches and enum values chosen at random
         self.vary = vary or dynamic
+        self.retry = vary
 
     def pick(self, options: list[Any]) -> Any:
         return self.rng.choice(options) if self.vary else options[0]
@@ -208,7 +219,8 @@ class _Generator:
     def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
         props: dict[str, Any] = schema.get("properties") or {}
         required = list(schema.get("required") or [])
-        keys = [k for k in props if k in required or depth < _MAX_DEPTH - 2]
+        keys = [k for k in props if k in required or (depth < _MAX_DEPTH - 2 and not (
+            self.retry and self.rng.random() < 0.5))]  # a retry may leave optional ones out
         keys += [k for k in required if k not in keys]
         dependent = schema.get("dependentSchemas") or {}
         extra_schemas = [dependent[k] for k in keys if isinstance(dependent.get(k), dict)]
@@ -263,13 +275,16 @@ class _Generator:
         names = merge_all_of(self.document, schema.get("propertyNames") or {})
         names = names if isinstance(names, dict) else {}
         for pattern in schema.get("patternProperties") or {}:
-            candidate = self.from_pattern(str(pattern), f"key{i}")
-            if candidate not in taken:
-                return candidate
+            for candidate in _matches(str(pattern), f"key{i}"):
+                if candidate not in taken and _fits_names(candidate, names):
+                    return candidate
         if schema.get("additionalProperties") is False or schema.get("unevaluatedProperties") is False:
             return None
         if names.get("enum"):
             return next((str(n) for n in names["enum"] if n not in taken), None)
+        if isinstance(names.get("pattern"), str):
+            return next((c for c in _matches(names["pattern"], f"key{i}")
+                         if c not in taken and _fits_names(c, names)), None)
         if names:
             return str(self.string({**names, "type": "string"}, f"key{i}"))
         return f"key{i}"
@@ -320,8 +335,9 @@ class _Generator:
             high_open = ex_high
         elif isinstance(ex_high, (int, float)):
             high, high_open = (ex_high, True) if high is None or ex_high <= high else (high, False)
-        lo = float(low) if low is not None else (float(high) - 100 if high is not None else 1.0)
-        hi = float(high) if high is not None else lo + 100
+        span = 10_000 if self.retry else 100  # a retry reaches further where a side is open
+        lo = float(low) if low is not None else (float(high) - span if high is not None else 1.0)
+        hi = float(high) if high is not None else lo + span
         step = schema.get("multipleOf")
         target = self.rng.uniform(lo, hi) if self.vary else max(lo, min(hi, 42.5 if not integer else 42))
 
@@ -385,6 +401,10 @@ class _Generator:
         for c in candidates:
             if c and fits(c):
                 return c
+        for extra in range(0, max(low, 1) + 1):
+            sampled = _sample_regex(pattern, extra)
+            if sampled is not None and fits(sampled):
+                return sampled
         from hypothesis import HealthCheck, find, settings
         from hypothesis import strategies as st
 
@@ -395,6 +415,113 @@ class _Generator:
             return found
         except Exception:  # an unusual regex: fall back to a plain value, the self-check reports it
             return name or "value"
+
+
+def _matches(pattern: str, name: str) -> list[str]:
+    """Distinct strings ``pattern`` matches: ``name`` if it does, then samples with more and more repeats."""
+    out: list[str] = []
+    try:
+        if re.search(pattern, name):
+            out.append(name)
+    except re.error:
+        return out
+    for extra in range(32):
+        sampled = _sample_regex(pattern, extra)
+        if sampled is not None and sampled not in out and re.search(pattern, sampled):
+            out.append(sampled)
+    return out
+
+
+def _fits_names(name: str, names: dict[str, Any]) -> bool:
+    """Whether ``name`` satisfies a ``propertyNames`` schema's string keywords."""
+    if len(name) < int(names.get("minLength") or 0):
+        return False
+    if names.get("maxLength") is not None and len(name) > int(names["maxLength"]):
+        return False
+    pattern = names.get("pattern")
+    return not isinstance(pattern, str) or bool(re.search(pattern, name))
+
+
+_CATEGORY = {"CATEGORY_DIGIT": "0", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " ", "CATEGORY_NOT_DIGIT": "a",
+             "CATEGORY_NOT_WORD": "-", "CATEGORY_NOT_SPACE": "a"}
+
+
+def _sample_regex(pattern: str, extra: int) -> str | None:
+    """The shortest string ``pattern`` matches in full, with ``extra`` more repeats where it allows them
+    (a walk of the parsed regex; None when it uses what the walk cannot follow)."""
+    import importlib
+
+    sre_parse: Any = importlib.import_module("re._parser")  # the standard library's regex parser (3.11+)
+
+    try:
+        parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError, ValueError):
+        return None
+
+    def char_of(items: Any) -> str | None:
+        negate = False
+        allowed: list[str] = []
+        banned: set[str] = set()
+        for op, arg in items:
+            name = str(op)
+            if name == "NEGATE":
+                negate = True
+            elif name == "LITERAL":
+                (banned.add if negate else allowed.append)(chr(arg))
+            elif name == "RANGE":
+                if negate:
+                    banned.update(chr(c) for c in range(arg[0], min(arg[1], arg[0] + 256) + 1))
+                else:
+                    allowed.append(chr(arg[0]))
+            elif name == "CATEGORY":
+                sample = _CATEGORY.get(str(arg))
+                if sample is not None and not negate:
+                    allowed.append(sample)
+        if negate:
+            return next((c for c in "a0A_-x" if c not in banned), None)
+        return allowed[0] if allowed else None
+
+    def walk(tokens: Any) -> str | None:
+        out: list[str] = []
+        for op, arg in tokens:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(arg))
+            elif name == "NOT_LITERAL":
+                out.append("a" if chr(arg) != "a" else "b")
+            elif name == "ANY":
+                out.append("a")
+            elif name == "IN":
+                c = char_of(arg)
+                if c is None:
+                    return None
+                out.append(c)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, high, sub = arg
+                count = low + extra if high == sre_parse.MAXREPEAT else min(high, low + extra)
+                part = walk(sub)
+                if part is None:
+                    return None
+                out.append(part * count)
+            elif name == "SUBPATTERN":
+                part = walk(arg[-1])
+                if part is None:
+                    return None
+                out.append(part)
+            elif name == "BRANCH":
+                part = walk(arg[1][0])
+                if part is None:
+                    return None
+                out.append(part)
+            elif name == "AT":
+                continue
+            elif name == "CATEGORY":
+                out.append(_CATEGORY.get(str(arg), "a"))
+            else:  # lookarounds, back references: not followed
+                return None
+        return "".join(out)
+
+    return walk(parsed)
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
