@@ -61,7 +61,7 @@ def parse_document(text: str, path: Path) -> Any:
         except (OSError, ValueError):
             pass
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -76,6 +76,17 @@ def parse_document(text: str, path: Path) -> Any:
         with contextlib.suppress(OSError):  # the cache is an optimisation only
             write_atomically(cached, encoded)
     return data
+
+
+def _parse(text: str) -> Any:
+    """JSON text with the JSON parser (YAML's refuses surrogate-pair escapes such as ``"\\ud83d\\ude00"``,
+    which JSON allows), anything else, or JSON the JSON parser refuses, with the safe YAML loader."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return yaml.load(text, Loader=_Loader)
 
 
 @lru_cache(maxsize=64)
