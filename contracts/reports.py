@@ -26,6 +26,8 @@ def render_scorecard(report: VerifyReport, max_failures_per_operation: int = 5) 
             lines.append(f"        ... and {len(score.failures) - max_failures_per_operation} more distinct failures")
     for error in report.errors:
         lines.append(f"  error: {error}")
+    for finding in report.spec_findings:
+        lines.append(f"  spec: {finding}")
     passed, failed = report.totals()
     verdict = "passed" if report.ok else "FAILED"
     seed = f", seed {report.seed}" if report.seed is not None else ""
