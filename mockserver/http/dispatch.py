@@ -195,6 +195,11 @@ class Dispatcher:
                 return Response(status=204, headers=headers)(environ, start_response)
             route = route.otherwise
         if isinstance(route, RouteMiss):
+            if method == "OPTIONS" and route.problem.kind == "method-not-allowed":
+                # an undocumented OPTIONS on a known path: what it allows (RFC 9110 section 9.3.7)
+                allowed = [m.strip() for m in route.problem.headers.get("Allow", "").split(",") if m.strip()]
+                allowed = sorted({*allowed, "OPTIONS", *(["HEAD"] if "GET" in allowed else [])})
+                return Response(status=204, headers={"Allow": ", ".join(allowed)})(environ, start_response)
             return to_response(miss_reply(route, req, self.config))(environ, start_response)
         handler = self.handlers[id(route.operation)]
         try:

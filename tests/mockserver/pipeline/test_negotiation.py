@@ -116,3 +116,11 @@ def test_an_operation_documenting_only_default_answers_200(tmp_path: Path) -> No
     head = client.head("/pets")
     assert head.status_code == 200 and head.get_data() == b""
     assert client.get("/pets", headers={"Prefer": "code=503"}).status_code == 503
+
+
+def test_options_on_a_known_path_lists_the_allowed_methods(tmp_path: Path) -> None:
+    client = _client(tmp_path, {"application/json": {"example": {}}})
+    response = client.options("/pets")
+    assert response.status_code == 204
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert client.options("/nowhere").status_code == 404
