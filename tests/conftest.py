@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -43,7 +44,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, process: object, what: str, timeout: float = 20) -> None:
+def wait_until_healthy(base_url: str, process: object, what: str, timeout: float = 120,
+                       context: ssl.SSLContext | None = None) -> None:
+    """Wait until ``process`` answers ``GET /__apitwin/health`` with 200 (a whole exchange, TLS included).
+
+    ``timeout`` only bounds a server that never comes up (a loaded machine may take long to start one);
+    nothing waits a fixed time.
+    """
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base_url}/__apitwin/health", timeout=30, context=context) as answer:
+                if answer.status == 200:
+                    return
+        except (OSError, urllib.error.URLError):
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:  # type: ignore[attr-defined]
+            pytest.fail(f"{what} did not start")
+        time.sleep(0.05)
+
+
+def wait_for_port(port: int, process: object, what: str, timeout: float = 120) -> None:
     """Wait until ``process`` (a ``subprocess.Popen``) listens on ``port``; fail the test if it dies or is late."""
     import socket
     import time

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import MockConfig
 from .problems import Problem, Reply, Violation, iter_violations
-from .request import is_json, match_media_type
+from .request import is_json, match_media_type, media_base
 from .selection import MediaSpec, ResponseSpec, find_status
 
 __all__ = ["Answer", "check_response", "conforms", "response_violations", "selfcheck"]
@@ -80,7 +80,7 @@ def check_response(responses: list[ResponseSpec], status: int, media_type: str |
         return [] if not body else [Violation("response", "body", f"{status} documents no body")]
     chosen = match_media_type(media_type or "", response.media)
     if chosen is None:
-        base = (media_type or "").split(";")[0].strip().lower()
+        base = media_base(media_type or "")
         return [Violation("response", "content-type",
                           f"received {base or 'none'}, documented: {', '.join(response.media)}")]
     media = response.media[chosen]

@@ -20,7 +20,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
 import urllib.error
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,7 +32,7 @@ import trustme
 
 from mockserver import create_app, running
 
-from ..conftest import SPECS, free_port
+from ..conftest import SPECS, free_port, wait_until_healthy
 
 DATABASE_ID = "b9c4e1d2-6a7f-4f1e-9a0b-3c2d1e0f4a5b"
 ANA_ID = "6d2a9f4e-1c3b-4e8a-9b7d-5f0e2c1a3b4d"
@@ -101,17 +100,13 @@ def test_sql_query_against_apitwin_serve_over_https(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
+        # ready means a whole https exchange went through (not a bare TCP connect, and no client retries that
+        # give up half-way through a TLS handshake while a worker boots on a loaded machine)
+        wait_until_healthy(f"https://127.0.0.1:{port}", proc, "apitwin serve over https",
+                           context=ssl.create_default_context(cafile=str(cafile)))
         client = featurebase.client(hostport=f"127.0.0.1:{port}/v2", database=DATABASE_ID, apikey=API_KEY,
-                                    cafile=str(cafile), timeout=10)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                result = client.query(SELECT)
-                break
-            except Exception:  # not listening yet
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail(f"apitwin serve did not answer over https: {proc.communicate(timeout=5)}")
-                time.sleep(0.2)
+                                    cafile=str(cafile), timeout=60)
+        result = client.query(SELECT)
         assert result.data[0] == [1, 1042, 42.5, "2026-11-20T09:30:00Z"] and result.execution_time == 1834
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
