@@ -20,6 +20,7 @@ from typing import Any
 from ..spec import deref, schema_types
 
 __all__ = [
+    "PLAIN",
     "RESERVED", "StyledValue", "coerce", "deep_tree", "items_schema", "member_schema", "shape_deep", "value_kind",
     "value_types",
 ]
@@ -221,13 +222,13 @@ class StyledValue:
 def deep_tree(pairs: list[tuple[str, str]], name: str) -> Any:
     """``a[b][c]=1`` pairs under ``name`` as nested dicts, leaves as lists of values (None: absent).
 
-    ``name[]`` and ``name`` alone file their values under the key ``""``; :func:`shape_deep` turns
-    the tree into lists and objects as the schema says.
+    ``name[]`` files its values under the key ``""``, ``name`` alone under :data:`PLAIN`;
+    :func:`shape_deep` turns the tree into lists and objects as the schema says.
     """
     tree: dict[str, Any] | None = None
     for key, value in pairs:
         if key == name:
-            tokens = [""]
+            tokens = [PLAIN]
         elif key.startswith(name + "[") and _BRACKETS.fullmatch(key[len(name):]):
             tokens = re.findall(r"\[([^\[\]]*)\]", key[len(name):])
         else:
@@ -247,26 +248,40 @@ def deep_tree(pairs: list[tuple[str, str]], name: str) -> Any:
     return tree
 
 
+#: the key of values given as ``name=value`` (no brackets) in a :func:`deep_tree`
+PLAIN = "\x00"
+
+
 def shape_deep(document: dict[str, Any], schema: Any, node: Any) -> Any:
-    """A :func:`deep_tree` node as the value ``schema`` describes (lists for arrays), cast."""
+    """A :func:`deep_tree` node as the value ``schema`` describes (lists for arrays), cast.
+
+    Values given for one named key (``a[b]=1&a[b]=2``) are a list where the schema wants an array,
+    but a single one stays a scalar where the schema also allows one (Stripe's ``anyOf: [array,
+    enum: [""]]``); a value for the bare name (``expand=a`` where ``expand[]=a`` is meant) is a scalar.
+    """
     kind = value_kind(document, schema)
     if isinstance(node, list):  # the values given for one key
-        if kind == "array":
+        scalar_too = any(t not in ("array", "object") for t in value_types(document, schema))
+        if kind == "array" and node == [""] and not scalar_too:
+            return []  # a[b]= : an empty array, as serialisers that keep empty arrays write it
+        if kind == "array" and not (len(node) == 1 and scalar_too):
             return coerce(document, schema, node)
         return coerce(document, schema, node[-1])
     if not isinstance(node, dict):
         return node
+    if list(node) == [PLAIN]:  # name=value: a scalar, whatever the schema wants
+        return coerce(document, schema, node[PLAIN][-1])
     if kind == "array":
         items = items_schema(document, schema)
         out: list[Any] = []
         keys = sorted(node, key=lambda k: (0, int(k)) if k.isdigit() else (1, 0))
         for key in keys:
             child = node[key]
-            if key == "" and isinstance(child, list):
+            if key in ("", PLAIN) and isinstance(child, list):
                 out.extend(coerce(document, items, v) for v in child)
             else:
                 out.append(shape_deep(document, items, child))
         return out
-    if list(node) == [""]:  # name=value or name[]=value for a non-array
+    if list(node) == [""]:  # name[]=value for a non-array
         return shape_deep(document, schema, node[""])
     return {k: shape_deep(document, member_schema(document, schema, k), v) for k, v in node.items()}

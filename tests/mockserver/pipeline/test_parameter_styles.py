@@ -212,3 +212,27 @@ def test_a_body_on_an_operation_without_request_body_is_415(tmp_path: Path) -> N
     response = client.post("/things", json={"a": 1})
     assert response.status_code == 415
     assert "takes no request body" in response.get_json()["detail"]
+
+
+def test_deep_object_array_given_as_a_bare_name_is_a_scalar(tmp_path: Path) -> None:
+    assert _client(tmp_path, [EXPAND]).get("/things?expand=abc").status_code == 400  # a string, not an array
+
+
+def test_emptyable_nested_fields_stay_scalars(tmp_path: Path) -> None:
+    emptyable = {"anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "string", "enum": [""]}]}
+    schema = {"type": "object", "properties": {"flow": {"type": "object", "properties": {"discounts": emptyable}}}}
+    form = "application/x-www-form-urlencoded"
+    client = _client(tmp_path, [], body={"content": {form: {"schema": schema, "encoding": {
+        "flow": {"style": "deepObject", "explode": True}}}}}, method="post")
+    assert client.post("/things", data="flow[discounts]=", content_type=form).status_code == 200
+    assert client.post("/things", data="flow[discounts][0][a]=1", content_type=form).status_code == 200
+    assert client.post("/things", data="flow[discounts]=x", content_type=form).status_code == 400
+
+
+def test_an_empty_nested_array_field(tmp_path: Path) -> None:
+    schema = {"type": "object", "properties": {"flow": {"type": "object", "properties": {
+        "items": {"type": "array", "items": {"type": "object"}}}}}}
+    form = "application/x-www-form-urlencoded"
+    client = _client(tmp_path, [], body={"content": {form: {"schema": schema, "encoding": {
+        "flow": {"style": "deepObject", "explode": True}}}}}, method="post")
+    assert client.post("/things", data="flow[items]=", content_type=form).status_code == 200
