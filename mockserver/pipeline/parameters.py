@@ -257,7 +257,7 @@ def shape_deep(document: dict[str, Any], schema: Any, node: Any) -> Any:
 
     Values given for one named key (``a[b]=1&a[b]=2``) are a list where the schema wants an array,
     but a single one stays a scalar where the schema also allows one (Stripe's ``anyOf: [array,
-    enum: [""]]``); a value for the bare name (``expand=a`` where ``expand[]=a`` is meant) is a scalar.
+    enum: [""]]``); the bare name (``expand=a`` for ``expand[]=a``) is read the same way.
     """
     kind = value_kind(document, schema)
     if isinstance(node, list):  # the values given for one key
@@ -269,8 +269,8 @@ def shape_deep(document: dict[str, Any], schema: Any, node: Any) -> Any:
         return coerce(document, schema, node[-1])
     if not isinstance(node, dict):
         return node
-    if list(node) == [PLAIN]:  # name=value: a scalar, whatever the schema wants
-        return coerce(document, schema, node[PLAIN][-1])
+    if list(node) == [PLAIN]:  # name=value, as schemathesis and some clients write arrays too
+        return shape_deep(document, schema, node[PLAIN])
     if kind == "array":
         items = items_schema(document, schema)
         out: list[Any] = []
