@@ -1,8 +1,10 @@
-"""Time `apitwin lint` against Spectral's OpenAPI ruleset on the same specs, in the same run.
+"""Time `apitwin lint` against Spectral's OpenAPI ruleset and Redocly's recommended one on the same specs.
 
     python bench/lint_bench.py [SPEC ...] [--runs 5]
 
-Spectral installs from npm (`npm install --prefix bench @stoplight/spectral-cli`).
+Spectral and Redocly install from npm (`npm install --prefix bench`, see bench/package.json); each
+one missing is skipped. Redocly runs its recommended rules with `no-path-trailing-slash` off (DSS
+really uses trailing slashes).
 Both are timed as commands (process start to exit, what a user waits for); apitwin
 is also timed in process. Prints medians and the ratio.
 """
@@ -54,12 +56,22 @@ def main() -> int:
                                                       for _ in range(args.runs)]))
     else:
         print("bench: Spectral not installed (npm install --prefix bench @stoplight/spectral-cli); skipped")
+    redocly = HERE / "node_modules" / ".bin" / "redocly"
+    if redocly.exists():
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "redocly.yaml"
+            config.write_text("extends: [recommended]\nrules:\n  no-path-trailing-slash: off\n")
+            rows.append(("redocly lint (recommended)", [timed([str(redocly), "lint", "--config", str(config), *specs])
+                                                        for _ in range(args.runs)]))
+    else:
+        print("bench: Redocly not installed (npm install --prefix bench @redocly/cli); skipped")
     print(f"lint of {len(specs)} specs ({', '.join(Path(s).name for s in specs)}); median of {args.runs} runs\n")
     for name, times in rows:
         print(f"{name:32} {statistics.median(times):6.2f} s   (min {min(times):.2f}, max {max(times):.2f})")
-    if len(rows) == 3:
-        ratio = statistics.median(rows[2][1]) / statistics.median(rows[1][1])
-        print(f"\nSpectral / apitwin (commands): {ratio:.2f}x  (target: apitwin faster, > 1.00x)")
+    command = statistics.median(rows[1][1])
+    for name, times in rows[2:]:
+        print(f"\n{name.split()[0]} / apitwin (commands): {statistics.median(times) / command:.2f}x"
+              "  (target: apitwin faster, > 1.00x)")
     return 0
 
 

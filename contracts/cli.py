@@ -9,7 +9,9 @@ Exit codes (documented in the README):
 1  the check found problems (lint findings, verify failures, breaking diff)
 2  usage error (unknown option, missing argument)
 3  a spec cannot be loaded (bad YAML, invalid OpenAPI, forbidden ``$ref``)
-4  the server cannot start (route collision, address in use)
+4  the server cannot start (route collision, address in use), or the server
+   under test cannot be reached (``verify``: refused, TLS handshake failed)
+5  an unexpected error inside apitwin: one line naming a log file with the details
 == =====================================================================
 """
 
@@ -25,16 +27,25 @@ from typing import Any, NoReturn
 import click
 import yaml
 
-from mockserver import MockConfig, RouteCollisionError, SpecLoadError, create_app, default_workers, serve
+from mockserver import (
+    MockConfig,
+    RouteCollisionError,
+    SpecLoadError,
+    create_app,
+    default_spec_paths,
+    default_workers,
+    serve,
+)
 from mockserver.files import private_file
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_SPEC = 3
 EXIT_SERVE = 4
+EXIT_INTERNAL = 5
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -95,7 +106,37 @@ def _default_map(ctx: click.Context, path: Path | None) -> dict[str, Any]:
     return defaults
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _log_crash(exc: BaseException) -> Path:
+    """Write the traceback of an unexpected error to a new log file readable by its owner only; its path."""
+    import os
+    import tempfile
+    import traceback
+
+    handle, path = tempfile.mkstemp(prefix="apitwin-error-", suffix=".log")
+    with os.fdopen(handle, "w", encoding="utf-8") as log:
+        log.write("".join(traceback.format_exception(exc)))
+    return Path(path)
+
+
+class _Commands(click.Group):
+    """The command group: an unexpected exception is one line and exit 5, its traceback in a log file."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            try:
+                where = f"; details in {_log_crash(exc)}"
+            except OSError:
+                where = ""
+            text = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+            fail(f"unexpected error: {text[:300]}{where}", EXIT_INTERNAL)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="apitwin", prog_name="apitwin")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="apitwin.yaml or pyproject.toml ([tool.apitwin]) whose sections set the commands' defaults "
@@ -127,7 +168,8 @@ def _error_rate(value: str) -> tuple[str, float]:
 @click.option("--response-validation/--no-response-validation", default=True, show_default=True,
               help="Check every answer against the spec (the self-check).")
 @click.option("--access-log", is_flag=True, help="Log every request.")
-@click.option("--journal/--no-journal", default=False, help="Keep the request journal (/__apitwin/requests).")
+@click.option("--journal/--no-journal", default=True, show_default=True,
+              help="Keep the request journal (/__apitwin/requests, the dashboard's requests).")
 @click.option("--cors/--no-cors", default=True, show_default=True, help="CORS headers and preflight answers.")
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed origin (repeatable) [default: any].")
 @click.option("--stateful/--stateless", default=False, show_default=True,
@@ -150,14 +192,17 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="PEM certificate: serve https (for clients that only speak https), with --tls-key.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM private key of --tls-cert.")
+@click.option("--strict", is_flag=True,
+              help="Refuse a spec that is not valid OpenAPI [default: serve it, each problem a warning].")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
-                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, log_level: str) -> None:
-    """Serve SPECS (default: every spec shipped in specs/) on one port."""
+                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, strict: bool,
+                  log_level: str) -> None:
+    """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
     _setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
@@ -167,6 +212,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     for spec in specs:
         if not spec.is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
+    if not specs and not default_spec_paths():
+        fail("no SPEC given and the shipped specs are missing from this installation", EXIT_SPEC)
     if recordings is not None and not recordings.is_dir():
         fail(f"{recordings}: no such folder of recordings", EXIT_USAGE)
     state = state_url or (str(state_file) if state_file else None)
@@ -188,6 +235,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         delay_jitter_ms=delay_jitter_ms,
         error_rates=tuple(_error_rate(r) for r in error_rates),
         seed=seed,
+        strict=strict,
     )
 
     def build() -> Any:
@@ -215,6 +263,17 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     serve(app, host=host, port=port, workers=workers, access_log=access_log,
           rebuild=build if reload else None, watch=watched,
           certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None)
+
+
+@main.command("specs")
+@click.option("--folder", is_flag=True, help="Print only the folder that holds them.")
+def specs_command(folder: bool) -> None:
+    """Print where the specs shipped with apitwin are (one path a line), the ones `serve` serves by default."""
+    paths = default_spec_paths()
+    if not paths:
+        fail("the shipped specs are missing from this installation", EXIT_SPEC)
+    for path in [paths[0].parent] if folder else paths:
+        click.echo(str(path))
 
 
 @main.command("record")
@@ -285,7 +344,10 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--phases", default="examples,coverage,fuzzing,stateful", show_default=True)
 @click.option("--request-timeout", default=10.0, show_default=True, type=float, help="Seconds per request.")
 @click.option("--rate-limit", help="At most this many requests, e.g. 100/s or 1000/m.")
-@click.option("--max-time", type=float, help="Stop after this many seconds.")
+@click.option("--max-time", type=click.FloatRange(min=0, min_open=True),
+              help="Stop the whole run after this many seconds and report what ran.")
+@click.option("--cacert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM file of the CA that signed the server's certificate (https with a private CA).")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report.")
 @click.option("--html", "html_report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report.")
@@ -293,10 +355,11 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
                    max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
                    operation_ids: tuple[str, ...], paths: tuple[str, ...], methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
-                   max_time: float | None, junit_xml: Path | None, html_report: Path | None) -> None:
+                   max_time: float | None, cacert: Path | None, junit_xml: Path | None,
+                   html_report: Path | None) -> None:
     """Property-based conformance tests of an implementation of SPEC (schemathesis 4)."""
     from contracts.reports import render_html, render_junit, render_scorecard
-    from contracts.verify import PHASES, VerifyOptions, verify, verify_against_mock
+    from contracts.verify import PHASES, Unreachable, VerifyOptions, verify, verify_against_mock
     from mockserver.files import write_atomically
 
     if not spec.is_file():
@@ -323,6 +386,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         rate_limit=rate_limit,
         phases=chosen_phases,
         max_time=max_time,
+        cacert=str(cacert) if cacert else None,
     )
     live = sys.stderr.isatty()
 
@@ -338,6 +402,10 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         report = run(spec, options, progress)
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
+    except Unreachable as exc:
+        if live:
+            click.echo("\r\033[K", err=True, nl=False)
+        fail(f"{base_url}: {exc}", EXIT_SERVE)
     if live:
         click.echo("\r\033[K", err=True, nl=False)
     click.echo(render_scorecard(report))

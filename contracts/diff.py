@@ -34,7 +34,73 @@ class Change:
 
 
 def _types(schema: dict[str, Any]) -> set[str]:
-    return set(schema_types(schema))
+    """The declared types, ``nullable: true`` (OpenAPI 3.0) counted as the type ``null`` (3.1's spelling)."""
+    types = set(schema_types(schema))
+    if types and schema.get("nullable") is True:
+        types.add("null")
+    return types
+
+
+def _fingerprint(document: dict[str, Any], schema: Any, depth: int = 0) -> str:
+    """A schema's content with every ``$ref`` inlined (a few levels deep): equal for a renamed component."""
+    def inline(node: Any, level: int) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node and level < 4:
+                return inline(deref(document, node), level + 1)
+            return {k: inline(v, level) for k, v in node.items() if k not in ("description", "title", "example",
+                                                                                "examples")}
+        if isinstance(node, list):
+            return [inline(item, level) for item in node]
+        return node
+
+    return json.dumps(inline(schema, depth), sort_keys=True, default=str)
+
+
+def _alternatives(document: dict[str, Any], schema: dict[str, Any]) -> list[Any] | None:
+    """The alternatives of a ``oneOf``/``anyOf`` schema (its own other keywords merged into each), else None."""
+    for keyword in ("oneOf", "anyOf"):
+        options = schema.get(keyword)
+        if isinstance(options, list) and options:
+            rest = {k: v for k, v in schema.items() if k != keyword}
+            if not rest or set(rest) <= {"description", "title", "nullable", "discriminator"}:
+                return list(options)
+            return [{"allOf": [option, rest]} for option in options]
+    return None
+
+
+def _merged(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+    """``schema`` with its ``$ref`` resolved and its ``allOf`` parts merged into one schema.
+
+    A schema refactored into ``allOf: [Base, {...}]`` accepts and produces the same
+    values as the flat schema it replaced, so the two compare equal: properties are
+    united, ``required`` lists joined, other keywords taken from the parts (the
+    schema's own win).
+    """
+    if isinstance(schema, dict) and "$ref" in schema and len(schema) > 1:
+        # keywords beside a $ref (nullable, readOnly...): meant as part of the schema, as in OpenAPI 3.1
+        target = deref(document, {"$ref": schema["$ref"]})
+        if isinstance(target, dict):
+            schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or "allOf" not in schema or depth > _MAX_DEPTH:
+        return schema
+    merged: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for part in [*schema["allOf"], {k: v for k, v in schema.items() if k != "allOf"}]:
+        part = _merged(document, part, depth + 1)
+        if not isinstance(part, dict):
+            continue
+        properties.update(part.get("properties") or {})
+        required.extend(r for r in part.get("required") or [] if r not in required)
+        merged.update({k: v for k, v in part.items() if k not in ("properties", "required")})
+    if properties:
+        merged["properties"] = properties
+    if required:
+        merged["required"] = required
+    if "type" not in merged and properties:
+        merged["type"] = "object"
+    return merged
 
 
 class _Differ:
@@ -49,13 +115,15 @@ class _Differ:
     def schema(self, op: str, where: str, old: Any, new: Any, direction: str, depth: int = 0,
                seen: frozenset[tuple[int, int]] = frozenset()) -> None:
         """Compare two schemas; ``direction`` is ``request`` (clients send it) or ``response`` (clients read it)."""
-        old, new = deref(self.old_doc, old or {}), deref(self.new_doc, new or {})
+        old, new = _merged(self.old_doc, old or {}), _merged(self.new_doc, new or {})
         if not isinstance(old, dict) or not isinstance(new, dict) or depth > _MAX_DEPTH:
             return
         key = (id(old), id(new))
         if key in seen:
             return
         seen = seen | {key}
+        if self.alternatives(op, where, old, new, direction, depth, seen):
+            return
         old_t, new_t = _types(old), _types(new)
         if old_t and new_t and old_t != new_t:
             widened = old_t < new_t
@@ -65,6 +133,8 @@ class _Differ:
         if isinstance(old_enum, list) and isinstance(new_enum, list):
             removed = [v for v in old_enum if v not in new_enum]
             added = [v for v in new_enum if v not in old_enum]
+            if "null" in new_t - old_t:  # the null added to the enum is the type change already reported
+                added = [v for v in added if v is not None]
             if removed:
                 self.add(op, where, f"enum narrowed: {removed} removed", direction == "request")
             if added:
@@ -91,6 +161,55 @@ class _Differ:
             self.schema(op, f"{where}/{name}", old_props[name], new_props[name], direction, depth + 1, seen)
         if "items" in old or "items" in new:
             self.schema(op, f"{where}/items", old.get("items"), new.get("items"), direction, depth + 1, seen)
+        self.additional(op, where, old, new, direction)
+
+    def alternatives(self, op: str, where: str, old: dict[str, Any], new: dict[str, Any], direction: str,
+                     depth: int, seen: frozenset[tuple[int, int]]) -> bool:
+        """Compare ``oneOf``/``anyOf`` schemas as sets of alternatives; False when neither side has any.
+
+        An alternative found on both sides (same content, whatever its component's name)
+        is compared with itself; one added widens what the schema allows (breaking for
+        clients reading it), one removed narrows it (breaking for clients sending it).
+        A schema that was one alternative of the new set, or became one, is that alternative.
+        """
+        old_alts = _alternatives(self.old_doc, old)
+        new_alts = _alternatives(self.new_doc, new)
+        if old_alts is None and new_alts is None:
+            return False
+        olds = old_alts if old_alts is not None else [old]
+        news = new_alts if new_alts is not None else [new]
+        old_prints = [_fingerprint(self.old_doc, a) for a in olds]
+        new_prints = [_fingerprint(self.new_doc, a) for a in news]
+        unmatched_new = [i for i, p in enumerate(new_prints) if p not in old_prints]
+        unmatched_old = [i for i, p in enumerate(old_prints) if p not in new_prints]
+        # an alternative that changed is the one of the other side with the most properties in common
+        for i in list(unmatched_old):
+            old_props = set((_merged(self.old_doc, olds[i]) or {}).get("properties") or {})
+            best, score = None, 0.5
+            for j in unmatched_new:
+                new_props = set((_merged(self.new_doc, news[j]) or {}).get("properties") or {})
+                common = len(old_props & new_props) / max(len(old_props | new_props), 1)
+                if common > score:
+                    best, score = j, common
+            if best is None and len(unmatched_old) == 1 and len(unmatched_new) == 1:
+                best = unmatched_new[0]
+            if best is not None:
+                unmatched_old.remove(i)
+                unmatched_new.remove(best)
+                self.schema(op, where, olds[i], news[best], direction, depth + 1, seen)
+        for i in unmatched_new:
+            self.add(op, where, f"alternative added: {_name(news[i])}", direction == "response")
+        for i in unmatched_old:
+            self.add(op, where, f"alternative removed: {_name(olds[i])}", direction == "request")
+        return True
+
+    def additional(self, op: str, where: str, old: dict[str, Any], new: dict[str, Any], direction: str) -> None:
+        """``additionalProperties`` closed (false) where it was open is breaking for what clients send."""
+        was, now = old.get("additionalProperties", True), new.get("additionalProperties", True)
+        if was is not False and now is False and ("properties" in old or "properties" in new):
+            self.add(op, where, "additional properties no longer allowed", direction == "request")
+        elif was is False and now is not False:
+            self.add(op, where, "additional properties now allowed", direction == "response")
 
     def bounds(self, op: str, where: str, old: dict[str, Any], new: dict[str, Any], direction: str) -> None:
         for key, narrower in (("minimum", "up"), ("exclusiveMinimum", "up"), ("minLength", "up"), ("minItems", "up"),
@@ -162,6 +281,14 @@ class _Differ:
         for alt in new_alts - old_alts:
             names = " + ".join(sorted(alt)) or "anonymous access"
             self.add(label, "security", f"security alternative added: {names}", not old_alts and bool(alt))
+
+
+def _name(schema: Any) -> str:
+    """A schema's component name, or its type, for messages."""
+    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    types = _types(schema) if isinstance(schema, dict) else set()
+    return "/".join(sorted(types)) or "a schema"
 
 
 def diff_specs(old_path: str | Path, new_path: str | Path) -> list[Change]:

@@ -28,9 +28,11 @@ from urllib.parse import urlsplit
 from mockserver import MockConfig, create_app, example_credential, load_spec, running
 from mockserver.spec import HTTP_METHODS, deref, server_prefixes
 
+from .failures import describe_failure, one_line_reason
 from .generation import for_generation
 
-__all__ = ["CheckFailure", "OperationScore", "VerifyOptions", "VerifyReport", "verify", "verify_against_mock"]
+__all__ = ["CheckFailure", "CheckTally", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport",
+           "one_line_reason", "reachable", "verify", "verify_against_mock"]
 
 #: checks that need a server that keeps state; a stateless mock cannot pass them
 STATEFUL_CHECKS = ("use_after_free", "ensure_resource_availability")
@@ -63,11 +65,16 @@ class VerifyOptions:
     rate_limit: str | None = None
     phases: tuple[str, ...] = PHASES
     max_time: float | None = None
+    cacert: str | None = None
 
 
 @dataclass
 class CheckFailure:
-    """One distinct failure: which check, a one-line reason and a curl command reproducing it."""
+    """One distinct failure: which check, a one-line reason and a curl command reproducing it.
+
+    ``sequence`` holds the curls of the calls that led to it, oldest first, when the
+    failure needs more than one call (stateful sequences along links); the last is ``curl``.
+    """
 
     operation: str
     check: str
@@ -75,6 +82,15 @@ class CheckFailure:
     reason: str
     curl: str
     message: str = ""
+    sequence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CheckTally:
+    """How often one check passed and failed on one operation."""
+
+    passed: int = 0
+    failed: int = 0
 
 
 @dataclass
@@ -87,11 +103,25 @@ class OperationScore:
     failed: int = 0
     failures: list[CheckFailure] = field(default_factory=list)
     skipped: str | None = None
+    checks: dict[str, CheckTally] = field(default_factory=dict)
+
+    def tally(self, check: str, ok: bool) -> None:
+        """Count one run of ``check``."""
+        counts = self.checks.setdefault(check, CheckTally())
+        if ok:
+            counts.passed += 1
+            self.passed += 1
+        else:
+            counts.failed += 1
+            self.failed += 1
 
 
 @dataclass
 class VerifyReport:
-    """The outcome of a run."""
+    """The outcome of a run.
+
+    ``cut`` says why the run ended early (``--max-time`` spent), ``None`` when it ran whole.
+    """
 
     spec: str
     base_url: str
@@ -101,6 +131,7 @@ class VerifyReport:
     duration: float = 0.0
     #: what a run against the mock showed about the spec itself (not failures of the implementation)
     spec_findings: list[str] = field(default_factory=list)
+    cut: str | None = None
 
     @property
     def failures(self) -> list[CheckFailure]:
@@ -121,24 +152,16 @@ class VerifyReport:
         """(checks passed, checks failed)."""
         return (sum(s.passed for s in self.operations.values()), sum(s.failed for s in self.operations.values()))
 
+    def by_check(self) -> dict[str, list[CheckFailure]]:
+        """The distinct failures grouped by check, in order of first appearance."""
+        groups: dict[str, list[CheckFailure]] = {}
+        for failure in self.failures:
+            groups.setdefault(failure.check, []).append(failure)
+        return groups
 
-def one_line_reason(title: str, message: str, status: int | None = None) -> str:
-    """One line in ``Received: ... / Documented: ...`` form where the failure allows it.
-
-    ``status`` is the status code the server answered, when known.
-    """
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    received = next((line for line in lines if line.startswith("Received")), None)
-    documented = next((line for line in lines if line.startswith("Documented")), None)
-    expected = next((line for line in lines if line.startswith("Expected")), None)
-    if received and documented:
-        return f"{received} / {documented}"
-    if status is not None and expected:
-        return f"{title}: Received: {status} / Documented: {expected.split(':', 1)[1].strip()}"
-    first = next((line for line in lines if line != title), "")
-    detail = f"Received: {status}" if status is not None else ""
-    parts = [p for p in (first, detail) if p]
-    return f"{title}: {'; '.join(parts)}" if parts else title
+    def failed_count(self, check: str) -> int:
+        """How many times ``check`` failed, on every operation."""
+        return sum(s.checks[check].failed for s in self.operations.values() if check in s.checks)
 
 
 def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -193,28 +216,151 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
         "checks": checks,
         "phases": {name: {"enabled": name in options.phases} for name in PHASES},
     }
+    if options.cacert:
+        data["tls-verify"] = options.cacert
     if headers:
         data["headers"] = headers
     if options.seed is not None:
         data["seed"] = options.seed
     if options.rate_limit:
         data["rate-limit"] = options.rate_limit
-    if options.max_time:
-        data["max-time"] = options.max_time
+    # --max-time is not given to schemathesis: with a time budget its engine repeats the fuzzing and
+    # stateful phases until the budget is spent, whatever --max-examples says. apitwin runs each phase
+    # once and stops the engine itself when the time is up (see verify()).
     return schemathesis.Config.from_dict(data)
+
+
+class Unreachable(Exception):
+    """The implementation under test cannot be reached at all (refused, unknown host, TLS handshake failed)."""
+
+
+def reachable(base_url: str, timeout: float, cacert: str | None = None) -> None:
+    """Raise :class:`Unreachable` with a one-line reason when nothing answers at ``base_url``.
+
+    One TCP connection (and TLS handshake for https, with ``cacert`` as the only trusted
+    CA when given); no HTTP request is sent.
+    """
+    import socket
+    import ssl
+
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            if parts.scheme == "https":
+                context = ssl.create_default_context(cafile=cacert)
+                with context.wrap_socket(sock, server_hostname=host):
+                    pass
+    except ssl.SSLError as exc:
+        reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)
+        raise Unreachable(f"TLS handshake with {host}:{port} failed: {reason}"
+                          + ("" if cacert else " (give the CA with --cacert)")) from None
+    except TimeoutError:
+        raise Unreachable(f"no answer from {host}:{port} in {timeout:g}s") from None
+    except OSError as exc:
+        raise Unreachable(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
+
+
+#: checks of apitwin's own, for what schemathesis reports as errors rather than failures
+TIMEOUT_CHECK = "request_timeout"
+CONNECTION_CHECK = "connection"
+
+
+class _Run:
+    """The state of one run, shared by the thread that consumes the engine's events and the caller."""
+
+    def __init__(self, report: VerifyReport, options: VerifyOptions, total: int,
+                 progress: Callable[[str, int, int], None] | None) -> None:
+        import threading
+
+        self.report = report
+        self.options = options
+        self.total = total
+        self.progress = progress
+        self.lock = threading.Lock()
+        self.abandoned = False
+        self.seen: set[tuple[str, str, str]] = set()
+        self.finished_labels: set[str] = set()
+        self.stop_reason = "completed"
+        self.crash: BaseException | None = None
+
+    def consume(self, stream: Any) -> None:
+        from schemathesis.engine import events
+
+        try:
+            for event in stream:
+                with self.lock:
+                    if self.abandoned:
+                        return
+                    self.handle(event, events)
+        except BaseException as exc:  # reported by verify() in the caller's thread
+            self.crash = exc
+
+    def handle(self, event: Any, events: Any) -> None:
+        report = self.report
+        if isinstance(event, events.ScenarioFinished):
+            _record(report, event, self.seen)
+            label = event.recorder.label
+            if self.progress is not None and event.phase.value != "stateful" and label not in self.finished_labels:
+                self.finished_labels.add(label)
+                self.progress(label, len(self.finished_labels), self.total)
+        elif isinstance(event, events.NonFatalError):
+            self.error(event)
+        elif isinstance(event, events.FatalError):
+            report.errors.append(_one_line(f"fatal: {type(event.exception).__name__}: {event.exception}"))
+        elif isinstance(event, events.EngineFinished):
+            self.stop_reason = str(getattr(event.stop_reason, "value", event.stop_reason))
+
+    def error(self, event: Any) -> None:
+        """A request that got no answer is a failure of its operation, with its curl; other errors are listed."""
+        import requests
+
+        value, report = event.value, self.report
+        curl = event.info.code_sample or ""
+        if isinstance(value, (requests.Timeout, requests.ConnectionError)):
+            timeout = isinstance(value, requests.Timeout)
+            check = TIMEOUT_CHECK if timeout else CONNECTION_CHECK
+            reason = (f"no answer in {self.options.request_timeout:g}s" if timeout
+                      else "the connection closed without an answer")
+            score = report.operations.setdefault(event.label, OperationScore(event.label))
+            score.tally(check, False)
+            key = (event.label, check, "")
+            if key not in self.seen:
+                self.seen.add(key)
+                score.failures.append(CheckFailure(event.label, check, "No answer" if timeout else "Connection error",
+                                                   reason, curl, str(event.info.message)))
+            return
+        report.errors.append(_one_line(f"{event.label}: {event.info.title}: {event.info.message}"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:400]
+
+
+#: seconds past --max-time that verify() waits for requests in flight before it gives up on them
+GRACE = 2.0
 
 
 def verify(spec_path: str | Path, options: VerifyOptions,
            progress: Callable[[str, int, int], None] | None = None) -> VerifyReport:
     """Run the conformance suite of ``spec_path`` against ``options.base_url``.
 
-    ``progress(label, done, total)`` is called as operations finish.
+    ``progress(label, done, total)`` is called as operations finish. With
+    ``options.max_time`` the run returns within that many seconds (plus
+    :data:`GRACE`): the engine is told to stop, what ran is reported, and
+    ``report.cut`` says it was cut. Raises :class:`Unreachable` when nothing
+    answers at the base URL.
     """
-    import schemathesis
-    from schemathesis.engine import events, from_schema
+    import threading
 
+    import schemathesis
+    from schemathesis.engine import from_schema
+
+    started = time.monotonic()
     loaded = load_spec(spec_path)
     base_url, document = _resolve_base_url(options.base_url, loaded.document)
+    reachable(base_url, min(options.request_timeout, 10.0), options.cacert)
     schema = schemathesis.openapi.from_dict(for_generation(document), config=_config(options, base_url))
     filters: dict[str, Any] = {
         f"{kind}_{what}": ()
@@ -228,22 +374,24 @@ def verify(spec_path: str | Path, options: VerifyOptions,
     schema.filter_set = schema.config.operations.create_filter_set(**filters)
     report = VerifyReport(str(spec_path), base_url, options.seed)
     total = sum(1 for result in schema.get_all_operations() if hasattr(result, "ok") and result.ok())
-    started = time.monotonic()
-    seen_failures: set[tuple[str, str, str]] = set()
-    finished_labels: set[str] = set()
-    for event in from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished):
-            _record(report, event, seen_failures)
-            label = event.recorder.label
-            if progress is not None and event.phase.value != "stateful" and label not in finished_labels:
-                finished_labels.add(label)
-                progress(label, len(finished_labels), total)
-        elif isinstance(event, events.NonFatalError):
-            report.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
-        elif isinstance(event, events.FatalError):
-            report.errors.append(f"fatal: {event.exception}")
-        elif isinstance(event, events.Interrupted):
-            report.errors.append("interrupted")
+    run = _Run(report, options, total, progress)
+    stream = from_schema(schema).execute()
+    consumer = threading.Thread(target=run.consume, args=(stream,), name="apitwin-verify", daemon=True)
+    consumer.start()
+    if options.max_time:
+        deadline = started + options.max_time
+        consumer.join(max(deadline - time.monotonic(), 0))
+        if consumer.is_alive():
+            stream.stop()  # the engine finishes the cases in flight and reports what ran
+            consumer.join(GRACE)
+        with run.lock:
+            run.abandoned = consumer.is_alive()
+            if run.abandoned or run.stop_reason == "interrupted":
+                report.cut = f"cut at --max-time {options.max_time:g}s: the results are those of the requests sent"
+    else:
+        consumer.join()
+    if run.crash is not None and not isinstance(run.crash, (KeyboardInterrupt, SystemExit)):
+        raise run.crash
     report.duration = time.monotonic() - started
     return report
 
@@ -265,9 +413,9 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -
         score = report.operations.setdefault(label, OperationScore(label))
         for check in checks:
             if check.status.value == "success":
-                score.passed += 1
+                score.tally(check.name, True)
                 continue
-            score.failed += 1
+            score.tally(check.name, False)
             info = check.failure_info
             if info is None:
                 continue
@@ -277,12 +425,12 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -
                 continue
             seen.add(key)
             message = str(failure.message or "")
-            interaction = recorder.interactions.get(case_id)
+            interaction = recorder.interactions.get(failure.case_id or case_id) or recorder.interactions.get(case_id)
             response = getattr(interaction, "response", None)
             status = getattr(response, "status_code", None)
-            score.failures.append(CheckFailure(label, check.name, str(failure.title),
-                                               one_line_reason(str(failure.title), message, status),
-                                               info.code_sample, message))
+            steps = [step.curl for step in info.steps or []]
+            score.failures.append(CheckFailure(label, check.name, str(failure.title), describe_failure(failure, status),
+                                               info.code_sample, message, steps if len(steps) > 1 else []))
     for case_id in recorder.cases:
         node = recorder.cases[case_id]
         label = node.value.operation.label
@@ -290,7 +438,7 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -
             report.operations[label].cases += 1
 
 
-def _mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
+def mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
     """Headers carrying the mock's one accepted credential in every security scheme the spec uses (at the
     root or per operation; the first scheme that claims a header keeps it). Keys in a query or a cookie are
     not sent (the suite's own values for them stand)."""
@@ -319,7 +467,7 @@ def _spec_findings(report: VerifyReport, document: dict[str, Any]) -> None:
     a documented way, the spec should document it (lint's ``error-responses`` warns too). A 401 or 403 whose
     reproduction carried the mock's credential headers stays a failure (best effort: one request is kept
     per distinct failure)."""
-    credential_headers = [name.lower() for name in _mock_credential_headers(document)]
+    credential_headers = [name.lower() for name in mock_credential_headers(document)]
     silent: set[str] = set()
     for path, item in (document.get("paths") or {}).items():
         for method, operation in (deref(document, item) or {}).items():
@@ -343,7 +491,8 @@ def _spec_findings(report: VerifyReport, document: dict[str, Any]) -> None:
 
 
 @contextmanager
-def _mock(spec_path: str | Path) -> Iterator[str]:
+def mock_of(spec_path: str | Path) -> Iterator[str]:
+    """apitwin's mock of ``spec_path`` in a thread, accepting only ``MOCK_CREDENTIAL``; yields its URL."""
     config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}))
     with running(create_app([spec_path], config)) as url:
         yield url
@@ -359,10 +508,10 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
     """
     document = load_spec(spec_path).document
     headers = dict(options.headers)
-    for key, value in _mock_credential_headers(document).items():
+    for key, value in mock_credential_headers(document).items():
         headers.setdefault(key, value)
     excluded = tuple(dict.fromkeys((*options.exclude_checks, *STATEFUL_CHECKS)))
-    with _mock(spec_path) as url:
+    with mock_of(spec_path) as url:
         opts = VerifyOptions(**{**options.__dict__, "base_url": url, "headers": tuple(headers.items()),
                                 "exclude_checks": excluded})
         report = verify(spec_path, opts, progress)

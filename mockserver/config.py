@@ -29,14 +29,17 @@ class MockConfig:
         error_rates: (operationId or ``"*"``, probability) pairs: that share of requests get a 500.
         fault_timeout_s: how long ``Prefer: fault=timeout`` holds a request before dropping it.
         max_delay_ms: the longest delay a ``Prefer: delay=`` may ask for.
-        journal: keep the request journal (``/__apitwin/requests``). Off by default: writing it
-            costs about 8% of throughput and pushes the p99 latency of a busy mock past 10 ms.
+        journal: keep the request journal (``/__apitwin/requests``, the dashboard's requests). Off by
+            default in the library (a test rarely needs it); ``apitwin serve`` turns it on
+            (``--no-journal`` turns it off).
         journal_path: its SQLite file; default: a file in a new private temporary folder.
         stateful: stateful mode: what a client creates, changes or deletes is remembered
             (collections inferred from the paths, seeded from the examples).
         state: where stateful mode keeps its resources: a SQLite file (kept across restarts) or a
             ``redis://`` URL (shared by several instances); default: a file in a private temporary folder.
         recordings: a folder of recorded exchanges (``apitwin record``) replayed before the spec's examples.
+        strict: refuse a spec that is not valid OpenAPI. Off by default: a structurally usable
+            spec is served and each problem is logged once as a warning (``apitwin lint`` lists them).
     """
 
     accept_any_credential: bool = True
@@ -56,6 +59,7 @@ class MockConfig:
     stateful: bool = False
     state: str | None = None
     recordings: str | None = None
+    strict: bool = False
 
     def error_rate(self, operation_id: str) -> float:
         """The configured share of injected 500s for ``operation_id``."""

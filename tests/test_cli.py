@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
+from flask import Flask
 
 from contracts import cli
 
@@ -233,3 +234,33 @@ def test_hot_reload_drops_no_request_in_flight(tmp_path: Path) -> None:
     assert failures == []
     assert len(names) > 40
     assert "reload failed" in err and "Traceback" not in err
+
+
+def test_specs_lists_the_shipped_specs_serve_serves_by_default() -> None:
+    code, output = run("specs")
+    assert code == 0, output
+    listed = [Path(line) for line in output.splitlines()]
+    assert [p.name for p in listed] == ["crossingminds.yaml", "dataiku-apinode.yaml", "dataiku-dss.yaml",
+                                        "featurebase.yaml", "tecton.yaml"]
+    assert all(p.is_absolute() and p.is_file() for p in listed)
+    code, output = run("specs", "--folder")
+    assert code == 0 and output.splitlines() == [str(listed[0].parent)]
+
+
+def test_missing_shipped_specs_are_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "default_spec_paths", list)
+    for args in (["specs"], ["serve"]):
+        code, output = run(*args)
+        assert code == cli.EXIT_SPEC, output
+        assert output.strip().splitlines() == [output.strip()] and "shipped specs are missing" in output
+
+
+def test_serve_keeps_the_journal_unless_told_not_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    apps: list[Flask] = []
+    monkeypatch.setattr(cli, "serve", lambda app, **kw: apps.append(app))
+    monkeypatch.setattr(cli, "_check_bindable", lambda host, port: None)
+    assert run("serve", str(PETSTORE), "--no-reload")[0] == 0
+    assert run("serve", str(PETSTORE), "--no-reload", "--no-journal")[0] == 0
+    on, off = apps
+    assert on.extensions["apitwin_journal"] is not None  # the dashboard is never empty on first use
+    assert off.extensions["apitwin_journal"] is None

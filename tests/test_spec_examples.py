@@ -45,7 +45,7 @@ def _request(op: dict[str, Any], recorded: dict[str, Any]) -> tuple[str, dict[st
         headers[name] = value
     body: Any = None
     if op["requestBody"] is not None and op["requestBody"]["mediaType"].startswith("multipart/"):
-        body = {"file": (io.BytesIO(b"PK\x03\x04 a zip"), "upload.zip")}  # the uploads' one required part
+        body = _parts(op["requestBody"]["example"])
     elif op["requestBody"] is not None:
         example = recorded.get("body", op["requestBody"]["example"])
         media = op["requestBody"]["mediaType"]
@@ -56,6 +56,19 @@ def _request(op: dict[str, Any], recorded: dict[str, Any]) -> tuple[str, dict[st
             body = example.encode()
             headers["Content-Type"] = media
     return path + ("?" + urlencode(query) if query else ""), headers, body
+
+
+def _parts(example: Any) -> dict[str, Any]:
+    """Multipart parts from the body's example (objects as JSON parts, text as files), else the uploads' ``file``."""
+    if not isinstance(example, dict):
+        return {"file": (io.BytesIO(b"PK\x03\x04 a zip"), "upload.zip")}  # the uploads' one required part
+    parts: dict[str, Any] = {}
+    for name, value in example.items():
+        if isinstance(value, (dict, list)):
+            parts[name] = (io.BytesIO(json.dumps(value).encode()), f"{name}.json", "application/json")
+        else:
+            parts[name] = (io.BytesIO(str(value).encode()), name)
+    return parts
 
 
 @pytest.mark.parametrize("spec", SHIPPED, ids=lambda p: p.stem)

@@ -42,7 +42,8 @@ def test_crossingminds_connection_and_table_lifecycle(crossingminds: FlaskClient
     assert "orders" in [t["name"] for t in tables]
     assert c.delete("/v1/connections/SHOPIFY/", headers=CM).status_code == 204
     gone = c.get("/v1/connections/SHOPIFY/tables/orders/", headers=CM)
-    assert gone.status_code == 404 and gone.get_json()["error_name"].endswith("_NOT_FOUND")  # as documented
+    assert gone.status_code == 404 and gone.get_json()["error_name"] == "NotFoundError"  # the class; the fine name:
+    assert gone.get_json()["error_data"]["name"].endswith("_NOT_FOUND")  # as documented
 
 
 def test_apinode_has_no_collections_and_stays_stateless(tmp_path: Path) -> None:
@@ -110,7 +111,9 @@ DSS = {"Authorization": "Basic ZGt1YXBzLW1IcTJUbks4Y1M3dzRYWWI3elIwcExlOg=="}
 def test_dss_project_and_dataset_lifecycle(tmp_path: Path) -> None:
     c = stateful(tmp_path, "dataiku-dss.yaml")
     api = "/public/api"
-    assert [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()] == ["CHURN", "SANDBOX"]
+    # the example world's projects, and MYPROJECT, the project of the document's examples
+    assert [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()] == ["CHURN", "SANDBOX",
+                                                                                          "MYPROJECT"]
     created = c.post(f"{api}/projects/", headers=DSS, json={"projectKey": "FRAUD", "name": "Fraud", "owner": "admin"})
     assert created.status_code == 200
     assert "FRAUD" in [p["projectKey"] for p in c.get(f"{api}/projects/", headers=DSS).get_json()]

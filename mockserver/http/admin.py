@@ -6,9 +6,15 @@
 | GET /__apitwin/health | ``{"status": "ok", "apis": [...]}`` |
 | GET /__apitwin/apis | every API with its operations, prefixes and example names |
 | GET /__apitwin/requests?limit=&method=&path=&operation= | the journal, newest first |
+| GET /__apitwin/requests/<id> | one request in full: headers, body, violations and the answer as sent |
 | POST /__apitwin/requests/verify ``{"method", "path", "body"?, "count"?}`` | ``{"matched": n, "ok": bool}`` |
 | POST /__apitwin/reset | clears the journal and, in stateful mode, the state (seeded again on next use) |
 | GET /__apitwin/state | stateful mode: each operation's inferred role |
+| GET /__apitwin/state/collections | stateful mode: every API's collections and their items |
+| DELETE /__apitwin/state/collections | stateful mode: forget the state (the journal stays) |
+| DELETE /__apitwin/state/collections/<api>[/<collection path>] | forget one API's state, or one collection |
+
+A collection that is forgotten is seeded again from the spec's examples when it is next used.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from ..modes.store import StateStore
 from ..pipeline.operation import MockAPI
 from ..pipeline.security import example_credential
 from ..spec import deref
-from .dashboard import DASHBOARD_HTML
+from ..spec.generator import generate
+from .dashboard import DASHBOARD_CSP, DASHBOARD_HTML
 
 __all__ = ["ADMIN_PREFIX", "Admin", "describe"]
 
@@ -32,7 +39,10 @@ __all__ = ["ADMIN_PREFIX", "Admin", "describe"]
 ADMIN_PREFIX = "/__apitwin"
 #: the credential value the dashboard's form sends (any well-formed one is accepted by default)
 _FORM_CREDENTIAL = "apitwin-key"
-_JOURNAL_OFF = {"detail": "the journal is off: start apitwin serve with --journal"}
+_JOURNAL_OFF = {"detail": "the journal is off: apitwin serve keeps it unless started with --no-journal"}
+_STATELESS = {"detail": "stateful mode is off: start apitwin serve with --stateful"}
+#: what the form puts in a file part of a multipart body
+_FILE_PLACEHOLDER = "example file contents"
 
 
 def _json(value: Any, status: int = 200) -> Response:
@@ -63,6 +73,62 @@ def _example_of(document: dict[str, Any], node: Any) -> Any:
     return None
 
 
+def _schema_of(document: dict[str, Any], node: Any) -> Any:
+    node = deref(document, node)
+    return deref(document, node.get("schema")) if isinstance(node, dict) else None
+
+
+def _form_value(document: dict[str, Any], node: Any, example: Any) -> Any:
+    """What the dashboard's form fills in: the example, else a value generated from the schema."""
+    if example is not None:
+        return example
+    schema = _schema_of(document, node)
+    return generate(document, schema) if isinstance(schema, dict) else None
+
+
+def _is_file(document: dict[str, Any], schema: Any) -> bool:
+    schema = deref(document, schema)
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("type") == "array":
+        return _is_file(document, schema.get("items"))
+    return "contentMediaType" in schema or schema.get("format") in ("binary", "base64")
+
+
+def _form_body(document: dict[str, Any], media_type: str, media: Any) -> dict[str, Any]:
+    """How the form sends a body of ``media_type``: ``encoding`` (json, multipart, urlencoded, text),
+    ``value`` (the text of the body field; for forms, a JSON object of the fields) and ``files``
+    (the fields sent as file parts)."""
+    value = _form_value(document, media, _example_of(document, media))
+    base = media_type.split(";")[0].strip().lower()
+    if base.startswith("multipart/") or base == "application/x-www-form-urlencoded":
+        schema = _schema_of(document, media)
+        properties = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+        files = sorted(n for n, s in properties.items() if _is_file(document, s))
+        fields = dict(value) if isinstance(value, dict) else {}
+        for name in files:
+            if not isinstance(fields.get(name), str) or not fields.get(name):
+                fields[name] = _FILE_PLACEHOLDER
+        encoding = "multipart" if base.startswith("multipart/") else "urlencoded"
+        return {"encoding": encoding, "value": json.dumps(fields, indent=2, ensure_ascii=False), "files": files}
+    if "json" in base:
+        text = "" if value is None else json.dumps(value, indent=2, ensure_ascii=False)
+        return {"encoding": "json", "value": text, "files": []}
+    text = value if isinstance(value, str) else "" if value is None else json.dumps(value, ensure_ascii=False)
+    return {"encoding": "text", "value": text, "files": []}
+
+
+def _auth_query(document: dict[str, Any], security: list[dict[str, list[str]]]) -> str:
+    """A ``name=value`` query credential the form can send, for APIs that take their key in the query."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for alternative in security:
+        for name in alternative:
+            scheme = deref(document, schemes.get(name))
+            if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and scheme.get("in") == "query":
+                return f"{scheme.get('name')}={_FORM_CREDENTIAL}"
+    return ""
+
+
 def _auth_header(document: dict[str, Any], security: list[dict[str, list[str]]]) -> str:
     """A credential header line the dashboard's form can send."""
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
@@ -84,18 +150,28 @@ def describe(apis: list[MockAPI]) -> list[dict[str, Any]]:
         for op in api.operations:
             examples = {r.status: {m: [e.name for e in spec.examples] for m, spec in r.media.items()}
                         for r in op.responses}
-            parameters = [{"name": p.get("name"), "in": p.get("in"), "required": bool(p.get("required")),
-                           "example": _example_of(document, p)} for p, _ in op.operation.parameters]
+            parameters = []
+            for p, _ in op.operation.parameters:
+                example = _example_of(document, p)
+                required = bool(p.get("required")) or p.get("in") == "path"
+                parameters.append({"name": p.get("name"), "in": p.get("in"), "required": required,
+                                   "example": example,
+                                   "value": _form_value(document, p, example) if required else example,
+                                   "description": str(deref(document, p).get("description") or "")})
             body = None
             content = (op.operation.request_body or {}).get("content") or {}
             if content:
                 media_type = next((m for m in content if "json" in m), next(iter(content)))
-                body = {"mediaType": media_type, "example": _example_of(document, content[media_type])}
+                body = {"mediaType": media_type, "example": _example_of(document, content[media_type]),
+                        "required": bool((op.operation.request_body or {}).get("required")),
+                        **_form_body(document, media_type, content[media_type])}
             operations.append({"operationId": op.operation.operation_id, "method": op.operation.method.upper(),
                                "path": op.operation.path, "summary": op.operation.raw.get("summary", ""),
                                "tags": op.operation.raw.get("tags", []), "examples": examples,
                                "prefix": (op.operation.prefixes or [""])[0], "parameters": parameters,
-                               "requestBody": body, "auth": _auth_header(document, op.operation.security)})
+                               "requestBody": body, "auth": _auth_header(document, op.operation.security),
+                               "authQuery": _auth_query(document, op.operation.security),
+                               "deprecated": bool(op.operation.raw.get("deprecated"))})
         out.append({"name": api.name, "title": api.spec.title, "prefixes": api.prefixes,
                     "operations": operations})
     return out
@@ -117,15 +193,20 @@ class Admin:
         for rule, view, methods in (("/", self.dashboard, ["GET"]), ("/health", self.health, ["GET"]),
                                     ("/apis", self.list_apis, ["GET"]), ("/requests", self.list_requests, ["GET"]),
                                     ("/requests/verify", self.verify_requests, ["POST"]),
-                                    ("/reset", self.reset, ["POST"]), ("/state", self.state, ["GET"])):
-            app.add_url_rule(ADMIN_PREFIX + rule, endpoint=f"apitwin_admin_{view.__name__}", view_func=view,
-                             methods=methods)
+                                    ("/reset", self.reset, ["POST"]), ("/state", self.state, ["GET"]),
+                                    ("/requests/<int:entry_id>", self.request_detail, ["GET"]),
+                                    ("/state/collections", self.collections, ["GET"]),
+                                    ("/state/collections", self.reset_state, ["DELETE"]),
+                                    ("/state/collections/<api>", self.reset_state, ["DELETE"]),
+                                    ("/state/collections/<api>/<path:collection>", self.reset_state, ["DELETE"])):
+            app.add_url_rule(ADMIN_PREFIX + rule, endpoint=f"apitwin_admin_{view.__name__}",
+                             view_func=view, methods=methods)
 
     def dashboard(self) -> Response:
         """The dashboard page."""
         return Response(DASHBOARD_HTML, mimetype="text/html",
-                        headers={"Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; "
-                                                            "script-src 'unsafe-inline'"})
+                        headers={"Content-Security-Policy": DASHBOARD_CSP, "X-Content-Type-Options": "nosniff",
+                                 "Cache-Control": "no-store"})
 
     def health(self) -> Response:
         """``{"status": "ok", "apis": [...]}``."""
@@ -145,6 +226,16 @@ class Admin:
                                        method=request.args.get("method"), path=request.args.get("path"),
                                        operation=request.args.get("operation"))
         return _json(entries)
+
+    def request_detail(self, entry_id: int) -> Response:
+        """One journal entry in full, with the answer as sent."""
+        if self.journal is None:
+            return _json(_JOURNAL_OFF, 404)
+        _settle()
+        entry = self.journal.entry(entry_id)
+        if entry is None:
+            return _json({"detail": f"no request {entry_id} in the journal (it was reset, or is too old)"}, 404)
+        return _json(entry)
 
     def verify_requests(self) -> Response:
         """Whether calls matching ``{"method", "path", "body"?}`` were made (``count`` times, if given)."""
@@ -172,5 +263,24 @@ class Admin:
     def state(self) -> Response:
         """Stateful mode: each operation's inferred role."""
         if self.store is None:
-            return _json({"detail": "stateful mode is off: start apitwin serve with --stateful"}, 404)
+            return _json(_STATELESS, 404)
         return _json({a.name: a.state.roles() for a in self.apis if a.state is not None})
+
+    def collections(self) -> Response:
+        """Stateful mode: ``{"apis": [{"name", "title", "collections": [{"collection", "template", "count",
+        "items": [{"path", "value"}]}]}]}`` (the first 200 items of each collection)."""
+        if self.store is None:
+            return _json(_STATELESS, 404)
+        return _json({"apis": [{"name": a.name, "title": a.spec.title, "collections": a.state.snapshot()}
+                               for a in self.apis if a.state is not None]})
+
+    def reset_state(self, api: str | None = None, collection: str | None = None) -> Response:
+        """Stateful mode: forget everything, one API's state, or one collection (and all under its path)."""
+        if self.store is None:
+            return _json(_STATELESS, 404)
+        engines = [a.state for a in self.apis if a.state is not None and (api is None or a.name == api)]
+        if not engines:
+            return _json({"detail": f"no API named {api!r}"}, 404)
+        for engine in engines:
+            engine.reset_collection("/" + (collection or "").strip("/"))
+        return Response(status=204)

@@ -26,7 +26,15 @@ from ..modes.journal import Journal, JournalEntry
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from ..pipeline.operation import CompiledOperation
 from ..pipeline.problems import Problem, Reply, Violation, problem_reply, render_violations_header
-from ..pipeline.request import Headers, IncomingRequest, parse_accept, parse_prefer
+from ..pipeline.request import (
+    Headers,
+    IncomingRequest,
+    Prefer,
+    parse_accept,
+    parse_prefer,
+    query_items,
+    split_prism_query,
+)
 from .router import Preflight, RouteMiss, Router
 
 __all__ = ["Dispatcher", "OperationHandler", "incoming", "miss_reply", "replay", "to_response"]
@@ -60,30 +68,38 @@ def to_response(reply: Reply) -> Response:
     return response
 
 
-def incoming(req: Request, path_params: dict[str, str], cookies: bool) -> IncomingRequest:
-    """The request as plain data for the pipeline (``cookies``: read them, for operations that use them)."""
+def incoming(req: Request, path_params: dict[str, str], cookies: bool,
+             prism_query: bool = True) -> tuple[IncomingRequest, Prefer]:
+    """The request as plain data for the pipeline (``cookies``: read them, for operations that use them),
+    and its ``Prefer`` directives: the header, and (``prism_query``, for the mock) Prism's ``__code``,
+    ``__example`` and ``__dynamic``, taken out of the query."""
     headers: Headers = req.headers
+    query, directives = split_prism_query(dict(req.args.lists())) if prism_query else (dict(req.args.lists()), {})
     return IncomingRequest(
         method=req.method,
         path=req.path,
         path_params=path_params,
-        query=dict(req.args.lists()),
+        query=query,
         headers=headers,
         cookies=req.cookies if cookies else {},
         content_type=headers.get("Content-Type"),
         body=req.get_data(cache=True),
         query_string=req.query_string,
-    )
+    ), parse_prefer(headers.get("Prefer"), directives)
 
 
 def _record(journal: Journal, operation: CompiledOperation, req: Request, request: IncomingRequest, reply: Reply,
             violations: list[Violation], started: float) -> None:
-    body = request.body.decode("utf-8", "replace") if request.body else None
+    """Journal the request and the answer as sent (decoded and redacted later, off the request path)."""
+    headers = dict(reply.headers)
+    if reply.media_type:
+        headers["Content-Type"] = reply.media_type
     journal.record(JournalEntry(
         method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=operation.api.name,
         operation=operation.operation.operation_id, status=reply.status,
-        headers=list(req.headers.items()), body=body,
-        violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000))
+        headers=list(req.headers.items()), body=request.body or None,
+        violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000,
+        response_headers=headers, response_body=reply.body, secret_names=operation.security.key_names))
 
 
 def replay(exchange: Exchange, index: RecordingIndex, config: MockConfig) -> Reply:
@@ -114,9 +130,8 @@ class OperationHandler:
         operation, config = self.operation, self.config
         started = time.perf_counter()
         violations: list[Violation] = []
-        request = incoming(req, path_params, operation.needs_cookies)
+        request, prefer = incoming(req, path_params, operation.needs_cookies)
         headers = req.headers
-        prefer = parse_prefer(headers.get("Prefer"))
         accept = parse_accept(headers.get("Accept"))
         fault = None
         if self.behaviour or prefer.delay_ms is not None or prefer.fault is not None:
@@ -131,7 +146,7 @@ class OperationHandler:
                 time.sleep(config.fault_timeout_s)
             if fault in ("timeout", "reset"):
                 _drop_connection(req)
-            recorded = self.recordings.match(req.method, req.path, list(req.args.items(multi=True)), request.body) \
+            recorded = self.recordings.match(req.method, req.path, query_items(request.query), request.body) \
                 if self.recordings is not None else None
             reply = replay(recorded, self.recordings, config) if recorded is not None and self.recordings else \
                 operation.handle(request, prefer, accept)
@@ -140,10 +155,10 @@ class OperationHandler:
                 _log_problem(req, operation.operation.label, problem)
             violations = problem.violations
             reply = operation.error_reply(problem, req.path)
-        if self.journal is not None:
-            _record(self.journal, operation, req, request, reply, violations, started)
         if config.cors and "Origin" in headers:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
+        if self.journal is not None:
+            _record(self.journal, operation, req, request, reply, violations, started)
         return to_response(reply)
 
 

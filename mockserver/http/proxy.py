@@ -58,7 +58,7 @@ class RecordingProxy:
 
     def request_violations(self, route: RouteMatch) -> list[Violation]:
         """What is wrong with the current request per the spec (security and validation)."""
-        operation, data = route.operation, incoming(request, route.params, cookies=True)
+        operation, data = route.operation, incoming(request, route.params, cookies=True, prism_query=False)[0]
         try:
             operation.security.check(data)
             operation.validator.validate(data)

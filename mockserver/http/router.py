@@ -86,20 +86,25 @@ class MethodOwners:
 
     def __init__(self, routes: Iterable[Route]) -> None:
         by_shape: dict[str, set[str]] = {}
+        split: dict[str, list[str]] = {}  # segments; a greedy parameter (x-apitwin-greedy) is "{+}"
         for route in routes:
             extra = {"HEAD"} if route.method == "GET" else set()
             by_shape.setdefault(route.shape or "/", set()).update({route.method} | extra)
+            split.setdefault(route.shape or "/", _segments(route.rule))
         self.concrete = {shape: methods for shape, methods in by_shape.items() if "{}" not in shape}
-        split = {shape: shape.split("/") for shape in by_shape}
-        by_length: dict[int, list[str]] = {}  # only shapes of as many segments can shadow each other
+        by_length: dict[int, list[str]] = {}  # only shapes of as many segments can shadow each other...
+        greedy: list[str] = []  # ...or a greedy one, which takes one segment or more
         for shape, segments in split.items():
             by_length.setdefault(len(segments), []).append(shape)
+            if _GREEDY in segments:
+                greedy.append(shape)
         shadowing = [shape for shape in by_shape if "{}" in shape
                      and any(_more_general(split[other], split[shape])
-                             for other in by_length[len(split[shape])] if other != shape)]
-        shadowing.sort(key=lambda shape: split[shape].count("{}"))
-        self.templated = [(re.compile("/".join("[^/]+" if s == "{}" else re.escape(s) for s in split[shape]) + "$"),
-                           by_shape[shape]) for shape in shadowing]
+                             for other in by_length[len(split[shape])] + greedy if other != shape)]
+        shadowing.sort(key=lambda shape: (split[shape].count(_GREEDY), split[shape].count("{}")))
+        self.templated = [(re.compile("/".join({"{}": "[^/]+", _GREEDY: ".+"}.get(s) or re.escape(s)
+                                               for s in split[shape]) + r"\Z"), by_shape[shape])
+                          for shape in shadowing]
 
     def lookup(self, path: str) -> set[str] | None:
         """The methods documented at the most specific shadowing shape matching ``path``."""
@@ -112,18 +117,35 @@ class MethodOwners:
         return None
 
 
+_GREEDY = "{+}"
+
+
+def _segments(rule: str) -> list[str]:
+    """The segments of a werkzeug rule: ``{}`` for a parameter, ``{+}`` for a greedy one."""
+    return [_GREEDY if s.startswith("<greedy:") else "{}" if s.startswith("<") else s for s in rule.split("/")]
+
+
 def _more_general(general: list[str], specific: list[str]) -> bool:
-    """True when ``general`` matches every path ``specific`` does, and is not the same shape."""
-    if len(general) != len(specific):
+    """True when ``general`` matches every path ``specific`` does, and is not the same shape.
+
+    ``{}`` takes one segment, a greedy ``{+}`` one or more (``/contents/{+}`` covers ``/contents/a/b``).
+    """
+    if general == specific:
         return False
-    wider = False
-    for g, s in zip(general, specific, strict=True):
-        if g == s:
-            continue
-        if g != "{}":
-            return False
-        wider = True
-    return wider
+    if _GREEDY not in general:
+        return len(general) == len(specific) and all(g in (s, "{}") for g, s in zip(general, specific, strict=True))
+    return _covers(general, specific)
+
+
+def _covers(general: list[str], specific: list[str]) -> bool:
+    if not general:
+        return not specific
+    head, rest = general[0], general[1:]
+    if head == _GREEDY:  # one segment or more of any kind
+        return any(_covers(rest, specific[n:]) for n in range(1, len(specific) + 1))
+    if not specific or (head != "{}" and head != specific[0]) or specific[0] == _GREEDY:
+        return False
+    return _covers(rest, specific[1:])
 
 
 def build_routes(entries: Iterable[tuple[str, str, str, list[str], set[str], str]]) -> list[Route]:

@@ -63,6 +63,8 @@ def gunicorn_settings(host: str, port: int, workers: int, access_log: bool = Fal
         "proc_name": "apitwin",
         "certfile": certfile,
         "keyfile": keyfile,
+        # specs name headers with underscores (the Swagger petstore's `api_key`): gunicorn drops them by default
+        "header_map": "dangerous",
     }
     if threads > 1:
         settings["worker_class"], settings["threads"] = "gthread", threads

@@ -5,7 +5,11 @@ share one journal. Requests append to a per-process buffer; every 16th request
 writes the batch itself (a fraction of a millisecond), and a background thread
 writes what is left after 20 ms of quiet. Writing in the request thread keeps the
 GIL hand-offs of a busy background writer out of the tail latency.
-Secrets are redacted before anything is stored.
+Each entry keeps the request (method, path, query, headers, body) and the answer
+(status, headers, body), bodies bounded to :data:`BODY_LIMIT` characters, so that the
+dashboard can show a request in full and replay it. Secrets are redacted before
+anything is stored: secret-named headers (``Authorization``, ``Cookie``,
+``Set-Cookie``, ``X-Api-Key``), query parameters and JSON fields.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..pipeline.selection import contains
-from .redaction import REDACTED, SECRET_NAME, redact_body, redact_headers
+from .redaction import REDACTED, may_hold_secret, redact_body, redact_headers, redact_query
 
-__all__ = ["FLUSH_INTERVAL_S", "Journal", "JournalEntry"]
+__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "Journal", "JournalEntry"]
 
 FLUSH_INTERVAL_S = 0.02
 _BUFFER_LIMIT = 64
 _KEEP = 5000
+#: the longest body (request or answer) kept, in characters; longer ones are cut and marked truncated
+BODY_LIMIT = 16384
 
 _SCHEMA = """
 create table if not exists requests (
@@ -44,6 +50,11 @@ create table if not exists requests (
   duration_ms real not null
 )
 """
+#: columns added since the first version (a journal file given with journal_path may predate them)
+_ADDED_COLUMNS = (("body_size", "integer"), ("response_headers", "text"), ("response_body", "text"),
+                  ("response_size", "integer"))
+#: the columns of a listing (the answer's headers and body only in one entry's detail)
+_LIST_COLUMNS = "id, ts, method, path, query, api, operation, status, headers, body, violations, duration_ms"
 
 
 @dataclass
@@ -57,10 +68,13 @@ class JournalEntry:
     operation: str
     status: int
     headers: Any  # a mapping or (name, value) pairs
-    body: str | None  # the raw text of the body
+    body: str | bytes | None  # the body as received (text, or bytes decoded when written)
     violations: list[dict[str, str]]
     duration_ms: float
     ts: float = field(default_factory=time.time)
+    response_headers: dict[str, str] | None = None  # as sent (a copy)
+    response_body: bytes | None = None  # as sent
+    secret_names: frozenset[str] = frozenset()  # lower-case header and query names of the spec's API keys
 
 
 class Journal:
@@ -75,6 +89,10 @@ class Journal:
         self._flusher: threading.Thread | None = None
         with self._connect() as conn:
             conn.execute(_SCHEMA)
+            present = {row[1] for row in conn.execute("pragma table_info(requests)")}
+            for name, kind in _ADDED_COLUMNS:
+                if name not in present:
+                    conn.execute(f"alter table requests add column {name} {kind}")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
@@ -123,14 +141,21 @@ class Journal:
             entries, self._buffer = self._buffer, []
         if not entries:
             return
-        rows = [(e.ts, e.method, e.path, e.query, e.api, e.operation, e.status, json.dumps(redact_headers(e.headers)),
-                 _stored_body(e.body), json.dumps(e.violations), e.duration_ms) for e in entries]
+        rows = []
+        for e in entries:
+            body, response = _text(e.body), _text(e.response_body)
+            rows.append((e.ts, e.method, e.path, redact_query(e.query, e.secret_names), e.api, e.operation,
+                         e.status, json.dumps(redact_headers(e.headers, e.secret_names)), _stored_body(body),
+                         json.dumps(e.violations), e.duration_ms, _size(body, e.body),
+                         None if e.response_headers is None else json.dumps(redact_headers(e.response_headers)),
+                         _stored_body(response), _size(response, e.response_body)))
         conn = self._conn()
         conn.execute("begin immediate")
         try:
             conn.executemany(
                 "insert into requests (ts, method, path, query, api, operation, status, headers, body, violations,"
-                " duration_ms) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                " duration_ms, body_size, response_headers, response_body, response_size)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             conn.execute("delete from requests where id <= (select max(id) from requests) - ?", (_KEEP,))
             conn.execute("commit")
         except BaseException:
@@ -141,7 +166,7 @@ class Journal:
                 operation: str | None = None) -> list[dict[str, Any]]:
         """The most recent entries first, optionally filtered."""
         self.flush()
-        sql = "select * from requests where 1=1"
+        sql = f"select {_LIST_COLUMNS} from requests where 1=1"
         args: list[Any] = []
         for column, value in (("method", method and method.upper()), ("path", path), ("operation", operation)):
             if value:
@@ -160,6 +185,30 @@ class Journal:
             out.append(item)
         return out
 
+    def entry(self, entry_id: int) -> dict[str, Any] | None:
+        """One entry in full: the request, and the answer as sent (``response``), or None when it is gone.
+
+        ``body_text`` and ``response.body_text`` are the bodies as stored (for a replay);
+        ``*_truncated`` says when a body was longer than :data:`BODY_LIMIT`; a body that is not
+        text is not kept (``binary``: its size only).
+        """
+        self.flush()
+        cursor = self._conn().execute("select * from requests where id = ?", (entry_id,))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        item = dict(zip([d[0] for d in cursor.description], row, strict=True))
+        body, size = item.pop("body"), item.pop("body_size")
+        response_body, response_size = item.pop("response_body"), item.pop("response_size")
+        response_headers = item.pop("response_headers")
+        item["headers"] = json.loads(item["headers"])
+        item["violations"] = json.loads(item["violations"])
+        item.update(_body_fields(body, size))
+        item["response"] = {"status": item["status"],
+                            "headers": json.loads(response_headers) if response_headers else {},
+                            **_body_fields(response_body, response_size)}
+        return item
+
     def count(self, *, method: str, path: str, body: Any = None) -> int:
         """How many recorded requests match ``method`` and ``path`` (and contain ``body``, if given)."""
         matches = self.entries(limit=_KEEP, method=method, path=path)
@@ -174,16 +223,44 @@ class Journal:
         self._conn().execute("delete from requests")
 
 
-def _stored_body(text: str | None) -> str | None:
-    """The body as stored: JSON bodies with secret-named fields redacted; others truncated."""
-    if text is None:
+_BINARY = "\x00binary"  # stored for a body that is not UTF-8 text (never a valid text body: NUL first)
+
+
+def _text(body: str | bytes | None) -> str | None:
+    """A body as text, or :data:`_BINARY` when it is not UTF-8."""
+    if body is None or isinstance(body, str):
+        return body
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _BINARY
+
+
+def _size(text: str | None, raw: str | bytes | None) -> int | None:
+    """The size of a body: in characters for text, in bytes for binary data."""
+    if raw is None:
         return None
-    if SECRET_NAME.search(text):
+    return len(raw) if text == _BINARY or text is None else len(text)
+
+
+def _stored_body(text: str | None) -> str | None:
+    """The body as stored: JSON bodies with secret-named fields redacted; at most :data:`BODY_LIMIT` characters."""
+    if text is None or text == _BINARY:
+        return text
+    if may_hold_secret(text):
         try:
-            return json.dumps(redact_body(json.loads(text)))
+            text = json.dumps(redact_body(json.loads(text)), ensure_ascii=False)
         except ValueError:
             return REDACTED  # not JSON, but mentions a secret: keep nothing
-    return text[:16384]
+    return text[:BODY_LIMIT]
+
+
+def _body_fields(text: str | None, size: int | None) -> dict[str, Any]:
+    """``body`` (parsed when JSON), ``body_text``, ``body_size``, ``body_truncated`` and ``binary`` of a stored body."""
+    binary = text == _BINARY
+    shown = None if binary else text
+    return {"body": _loaded_body(shown), "body_text": shown, "body_size": size, "binary": binary,
+            "body_truncated": shown is not None and size is not None and size > BODY_LIMIT}
 
 
 def _loaded_body(text: str | None) -> Any:

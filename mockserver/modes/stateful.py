@@ -28,6 +28,7 @@ from .resources import (
     Role,
     RoleKind,
     elements,
+    is_map,
     list_field,
     norm,
     param,
@@ -108,7 +109,8 @@ class StatefulEngine:
         self.operations = operations
         self.model = ResourceModel(operations)
         self._handlers: dict[RoleKind, _Handler] = {
-            "create": self._create, "list": self._list, "read": self._read, "replace": self._replace,
+            "create": self._create, "create-at": self._create_at, "list": self._list, "read": self._read,
+            "replace": self._replace,
             "update": self._update, "delete": self._delete, "doc-read": self._doc_read, "doc-write": self._doc_write,
             "scoped": self._scoped,
         }
@@ -117,6 +119,37 @@ class StatefulEngine:
         """operationId -> role kind, for the operations that have one (shown by the admin API)."""
         return {op.operation.operation_id: self.model.roles[id(op)].kind for op in self.operations
                 if id(op) in self.model.roles}
+
+    def snapshot(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The state, one entry per collection (the ``limit`` oldest items of each), as the admin API shows it.
+
+        The collections without parameters in their path are seeded first: the view shows the world
+        as a client would find it, not an empty store waiting for its first request.
+        """
+        for collection in self.model.collections.values():
+            if all(param(s) is None for s in segments(collection.template)):
+                self._seed(collection, collection.template)
+        resources, seeded = self.store.snapshot(self.api)
+        grouped: dict[str, list[tuple[str, Any]]] = {c: [] for c in seeded}
+        for collection_path, path, value in resources:
+            grouped.setdefault(collection_path, []).append((path, value))
+        return [{"collection": name, "template": self._template_of(name), "count": len(items),
+                 "items": [{"path": path, "value": value} for path, value in items[:limit]]}
+                for name, items in sorted(grouped.items())]
+
+    def _template_of(self, concrete: str) -> str | None:
+        """The collection template a concrete collection path fills in (None for the parent of a document)."""
+        parts = segments(concrete)
+        for template in self.model.collections:
+            pattern = segments(template)
+            if len(pattern) == len(parts) and all(param(t) is not None or t == c
+                                                  for t, c in zip(pattern, parts, strict=True)):
+                return template
+        return None
+
+    def reset_collection(self, collection: str) -> None:
+        """Forget ``collection`` (a concrete path, ``/`` for everything) and all under it: seeded again on next use."""
+        self.store.reset_collection(self.api, norm(collection))
 
     # -- helpers -------------------------------------------------------------------------------------------
 
@@ -132,23 +165,26 @@ class StatefulEngine:
             media = success_media(collection.listing)
             if media is not None and media.examples and _belongs(parents, media.examples[0], None):
                 for element in elements(media.examples[0].value):
-                    key = element.get(collection.key_field) if isinstance(element, dict) and collection.key_field \
+                    key = _key_of(collection, element) if isinstance(element, dict) \
                         else element if isinstance(element, (str, int)) else None
                     if key is None or not _belongs(parents, None, element):
                         continue
                     base = template if isinstance(template, dict) else {}
                     value = _merge(base, element) if isinstance(element, dict) else base
-                    if collection.key_field and isinstance(value, dict):
-                        value[collection.key_field] = key
+                    _set_key(collection, value, key)
                     items[str(key)] = _repair(collection.read_media(), value, template) if template else value
         media = collection.read_media()
         if media is not None:
             for example in media.examples:
                 key = (example.matcher.get("path") or {}).get(collection.key_param)
-                if key is None and isinstance(example.value, dict) and collection.key_field:
-                    key = example.value.get(collection.key_field)
+                if key is None and isinstance(example.value, dict):
+                    key = _key_of(collection, example.value)
                 if key is not None and not example.violations and _belongs(parents, example, example.value):
-                    items.setdefault(str(key), copy.deepcopy(example.value))
+                    if collection.key_param in (example.matcher.get("path") or {}):
+                        # an example recorded for this very item beats one completed from the list
+                        items[str(key)] = copy.deepcopy(example.value)
+                    else:
+                        items.setdefault(str(key), copy.deepcopy(example.value))
         self.store.seed_once(self.api, concrete, [(f"{concrete.rstrip('/')}/{k}", v) for k, v in items.items()])
 
     def _check_owners(self, role: Role, filled: list[str], op: CompiledOperation) -> None:
@@ -243,20 +279,37 @@ class StatefulEngine:
         assert collection is not None
         self._seed(collection, path)
         body = request.json if isinstance(request.json, dict) else {}
-        template = collection.fresh_value()
         key: Any = None
-        for name in (collection.key_field, collection.key_param):
+        names = [collection.key_field, collection.key_param, collection.key_path[1] if collection.key_path else None]
+        # then a qualified name of the key parameter (DSS sends publishedServiceId for serviceId)
+        names += [n for n in body if n.lower().endswith(collection.key_param.lower())]
+        for name in names:
             if name and isinstance(body.get(name), (str, int)):
                 key = body[name]
                 break
         if key is None:
-            key = _new_key(template.get(collection.key_field) if isinstance(template, dict)
-                           and collection.key_field else None)
+            template = collection.fresh_value()
+            key = _new_key(_key_of(collection, template) if isinstance(template, dict) else None)
+        return self._insert(op, request, accept, collection, path, key, body)
+
+    def _create_at(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
+                   path: str) -> Answer | None:
+        """POST on an item path: create the item at the key the path names."""
+        collection = role.collection
+        assert collection is not None
+        parent, key = path.rsplit("/", 1)
+        self._seed(collection, parent or "/")
+        body = request.json if isinstance(request.json, dict) else {}
+        return self._insert(op, request, accept, collection, parent or "/", key, body)
+
+    def _insert(self, op: CompiledOperation, request: IncomingRequest, accept: AcceptHeader | None,
+                collection: Collection, parent: str, key: Any, body: dict[str, Any]) -> Answer:
+        """Store a new item under ``parent`` at ``key`` (400 if it exists) and answer the create operation."""
+        template = collection.fresh_value()
         value = {**template, **body} if isinstance(template, dict) else dict(body)
-        if collection.key_field:
-            value[collection.key_field] = key
+        _set_key(collection, value, key, body)
         value = _repair(collection.read_media(), value, template)
-        item = f"{path}/{key}"
+        item = f"{parent.rstrip('/')}/{key}"
         created = []
 
         def change(current: Any) -> Any:
@@ -265,9 +318,9 @@ class StatefulEngine:
             created.append(True)
             return value
 
-        self.store.update(self.api, item, path, change)
+        self.store.update(self.api, item, parent, change)
         if not created:
-            raise Problem("invalid-request", f"{collection.key_param} {key!r} already exists in {path} "
+            raise Problem("invalid-request", f"{collection.key_param} {key!r} already exists in {parent} "
                           "(stateful mode)", [Violation("body", f"/{collection.key_field or collection.key_param}",
                                                         f"{key!r} already exists")])
         return self._reply(op, request, accept, value, key=key)
@@ -312,8 +365,9 @@ class StatefulEngine:
             # PATCH merges deeply into what is stored; PUT replaces the fields it sends (many services
             # treat PUT as a partial update, and a full body replaces everything anyway)
             new = _merge(base, body) if merge else {**base, **body}
-            if collection.key_field and isinstance(new, dict) and isinstance(base, dict):
-                new[collection.key_field] = base.get(collection.key_field, key) if current is not None else key
+            if isinstance(new, dict) and isinstance(base, dict):
+                kept = _key_of(collection, base) if current is not None else None
+                _set_key(collection, new, key if kept is None else kept)
             return _repair(media, new, base)
 
         value = self.store.update(self.api, path, parent or "/", change)
@@ -330,6 +384,32 @@ class StatefulEngine:
         if not self.store.delete_tree(self.api, path):
             raise self._not_found(collection, key, op)
         return self._reply(op, request, accept)
+
+
+def _key_of(collection: Collection, value: dict[str, Any]) -> Any:
+    """The key an item shows: its key field, or the nested field of ``key_path``."""
+    if collection.key_field:
+        return value.get(collection.key_field)
+    if collection.key_path:
+        nested = value.get(collection.key_path[0])
+        return nested.get(collection.key_path[1]) if isinstance(nested, dict) else None
+    return None
+
+
+def _set_key(collection: Collection, value: Any, key: Any, body: dict[str, Any] | None = None) -> None:
+    """Write ``key`` into ``value`` where the item shows it; a nested holder also takes the body's fields it has."""
+    if not isinstance(value, dict):
+        return
+    if collection.key_field:
+        value[collection.key_field] = key
+    elif collection.key_path:
+        holder, name = collection.key_path
+        nested = dict(value[holder]) if isinstance(value.get(holder), dict) else {}
+        for field_name, given in (body or {}).items():
+            if field_name in nested and given is not None:
+                nested[field_name] = copy.deepcopy(given)
+        nested[name] = key
+        value[holder] = nested
 
 
 def _creates(op: CompiledOperation) -> bool:
@@ -359,6 +439,11 @@ def _listing(template: Any, values: list[Any], key_field: str | None, media: Med
         items = [shaped(v, full) for v in values]
         if isinstance(template, list):
             candidate: Any = items
+        elif is_map(template):
+            if key_field is None:
+                return None
+            candidate = {str(v.get(key_field)): item for v, item in zip(values, items, strict=True)
+                         if isinstance(v, dict)}
         elif isinstance(template, dict):
             candidate = dict(template)
             name = list_field(template)

@@ -66,6 +66,16 @@ class StateStore(ABC):
         """Forget every resource and every seed mark."""
 
     @abstractmethod
+    def snapshot(self, api: str) -> tuple[list[tuple[str, str, Any]], list[str]]:
+        """Everything of ``api``: (collection, path, value) of every resource, oldest first, and the seeded
+        collections (a seeded collection may be empty)."""
+
+    @abstractmethod
+    def reset_collection(self, api: str, collection: str) -> None:
+        """Forget the resources of ``collection`` and everything under its path (``/`` : all of ``api``), and
+        their seed marks, so that the collection is seeded again from the examples on next use."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections."""
 
@@ -148,6 +158,21 @@ class SQLiteStore(StateStore):
         with self._transaction() as db:
             db.execute("delete from resources")
             db.execute("delete from seeded")
+
+    def snapshot(self, api: str) -> tuple[list[tuple[str, str, Any]], list[str]]:
+        db = self._db()
+        rows = db.execute("select collection, path, body from resources where api = ? order by seq", (api,))
+        resources = [(c, p, json.loads(b)) for c, p, b in rows.fetchall()]
+        seeded = [c for (c,) in db.execute("select collection from seeded where api = ? order by collection", (api,))]
+        return resources, seeded
+
+    def reset_collection(self, api: str, collection: str) -> None:
+        under = collection.rstrip("/") + "/"  # compared exactly (``like`` ignores case)
+        with self._transaction() as db:
+            db.execute("delete from resources where api = ? and (collection = ? or substr(path, 1, ?) = ?)",
+                       (api, collection, len(under), under))
+            db.execute("delete from seeded where api = ? and (collection = ? or substr(collection, 1, ?) = ?)",
+                       (api, collection, len(under), under))
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -257,8 +282,42 @@ class RedisStore(StateStore):
         for key in self.redis.scan_iter(match=f"{self.ns}:*"):
             self.redis.delete(key)
 
+    def snapshot(self, api: str) -> tuple[list[tuple[str, str, Any]], list[str]]:
+        entries = [(p.decode(), json.loads(v)) for p, v in self.redis.hgetall(self._resources(api)).items()]
+        resources = [(e["c"], p, e["b"]) for p, e in sorted(entries, key=lambda pe: pe[1]["s"])]
+        return resources, sorted(c.decode() for c in self.redis.smembers(self._seeded(api)))
+
+    def reset_collection(self, api: str, collection: str) -> None:
+        import redis
+
+        key, seeded = self._resources(api), self._seeded(api)
+        pipe: Any
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key, seeded)
+                    doomed = [p.decode() for p, v in pipe.hgetall(key).items()
+                              if _in_collection(collection, json.loads(v)["c"], p.decode())]
+                    marks = [c.decode() for c in pipe.smembers(seeded)
+                             if _in_collection(collection, c.decode(), c.decode())]
+                    pipe.multi()
+                    if doomed:
+                        pipe.hdel(key, *doomed)
+                    if marks:
+                        pipe.srem(seeded, *marks)
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue
+
     def close(self) -> None:
         self.redis.close()
+
+
+def _in_collection(collection: str, resource_collection: str, path: str) -> bool:
+    """Whether a resource (its collection and path) is reset with ``collection``."""
+    under = collection.rstrip("/") + "/"
+    return resource_collection == collection or path.startswith(under)
 
 
 def open_store(location: str) -> StateStore:

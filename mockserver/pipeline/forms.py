@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from ..spec import deref
-from .parameters import RESERVED, StyledValue, coerce, value_kind
+from .parameters import RESERVED, StyledValue, coerce, value_kind, value_types
 from .problems import Violation
 from .request import is_json, media_base
 
@@ -142,7 +142,7 @@ class FormReader:
     def _part_value(self, name: str, part: _Part, schema: Any, declared_type: str,
                     violations: list[Violation]) -> Any:
         ctype = part.content_type or declared_type
-        if part.filename is None and ctype and is_json(ctype):
+        if ctype and is_json(ctype) and (part.filename is None or "string" not in value_types(self.document, schema)):
             try:
                 return json.loads(part.text)
             except ValueError as exc:

@@ -21,7 +21,16 @@ from .error_model import error_reply
 from .problems import Problem, Reply
 from .request import AcceptHeader, IncomingRequest, Prefer
 from .security import SecurityChecker
-from .selection import Example, MediaSpec, ResponseSpec, encode, index_responses, not_acceptable, select_response
+from .selection import (
+    Example,
+    MediaSpec,
+    ResponseSpec,
+    encode,
+    find_status,
+    index_responses,
+    not_acceptable,
+    select_response,
+)
 from .selfcheck import Answer, response_violations, selfcheck
 from .validation import RequestValidator
 
@@ -41,6 +50,12 @@ class StateHandler(Protocol):
 
     def roles(self) -> dict[str, str]:
         """operationId -> the role stateful mode gave it."""
+
+    def snapshot(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The state, one entry per collection (shown by the admin API)."""
+
+    def reset_collection(self, collection: str) -> None:
+        """Forget one collection (``/``: everything), seeded again on next use."""
 
 
 #: builds the state handler of one API: (API name, its operations) -> handler
@@ -140,8 +155,21 @@ class CompiledOperation:
         return cached
 
     def error_reply(self, problem: Problem, instance: str) -> Reply:
-        """The answer for ``problem``: the API's documented error body, or RFC 9457 problem+json."""
-        return error_reply(self.responses, problem, instance, self.api.config, self.api.spec.document)
+        """The answer for ``problem``: the API's documented error body, or RFC 9457 problem+json.
+
+        It carries the headers documented for that error status (DSS: ``DSS-Version`` on every
+        answer); without one, those every documented 4xx of the operation shares.
+        """
+        reply = error_reply(self.responses, problem, instance, self.api.config, self.api.spec.document)
+        documented = find_status(self.responses, reply.status)
+        if documented is not None:
+            headers = self.documented_headers(documented)
+        else:
+            errors = [self.documented_headers(r) for r in self.responses if r.status[:1] == "4"]
+            headers = {k: v for k, v in errors[0].items() if all(k in e for e in errors[1:])} if errors else {}
+        for name, value in headers.items():
+            reply.headers.setdefault(name, value)
+        return reply
 
 
 def _checker(media: MediaSpec) -> Callable[[Any], bool] | None:
@@ -200,7 +228,7 @@ class MockAPI:
     @classmethod
     def load(cls, path: str | Path, config: MockConfig, state: StateFactory | None = None) -> MockAPI:
         """Load, validate and compile the spec at ``path`` (stateful when given a ``state`` factory)."""
-        return cls(load_spec(path), config, state)
+        return cls(load_spec(path, strict=config.strict), config, state)
 
     @property
     def name(self) -> str:

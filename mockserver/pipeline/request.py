@@ -2,7 +2,8 @@
 
 :class:`IncomingRequest` is filled once at the edge (``http.dispatch``); the pipeline
 reads it and nothing else. Media types, the ``Accept`` header and the ``Prefer``
-directives (Prism's syntax) are read here too.
+directives (Prism's syntax, and Prism's ``__code``/``__example``/``__dynamic`` query
+parameters) are read here too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 __all__ = [
+    "PRISM_QUERY_PARAMETERS",
     "AcceptHeader",
     "Headers",
     "IncomingRequest",
@@ -23,6 +25,7 @@ __all__ = [
     "parse_accept",
     "parse_prefer",
     "query_items",
+    "split_prism_query",
 ]
 
 #: query parameters: every value of each name, in the order sent
@@ -215,12 +218,35 @@ class Prefer:
         return self.code is not None or self.example is not None or self.dynamic
 
 
-def parse_prefer(header: str | None) -> Prefer:
-    """``code=404, example=notFound; dynamic=true`` -> :class:`Prefer`."""
+#: Prism's query-parameter spellings of ``Prefer`` directives (a browser's address bar cannot set headers)
+PRISM_QUERY_PARAMETERS = {"__code": "code", "__example": "example", "__dynamic": "dynamic"}
+
+
+def split_prism_query(query: Query) -> tuple[Query, dict[str, str]]:
+    """``query`` without Prism's ``__code``, ``__example`` and ``__dynamic``, and those as ``Prefer`` directives.
+
+    ``?id=7&__code=404`` -> ``({"id": ["7"]}, {"code": "404"})``; of a repeated one, the last value counts.
+    The rest of the pipeline (validation, example matching, recordings) never sees them.
+    """
+    if not any(name in PRISM_QUERY_PARAMETERS for name in query):
+        return query, {}
+    rest = {name: values for name, values in query.items() if name not in PRISM_QUERY_PARAMETERS}
+    directives = {PRISM_QUERY_PARAMETERS[name]: values[-1] for name, values in query.items()
+                  if name in PRISM_QUERY_PARAMETERS and values}
+    return rest, directives
+
+
+def parse_prefer(header: str | None, query_directives: Mapping[str, str] | None = None) -> Prefer:
+    """``code=404, example=notFound; dynamic=true`` -> :class:`Prefer`.
+
+    ``query_directives`` (from :func:`split_prism_query`) spell the same directives; the
+    header wins for a directive it sets (Prism reads the query only without a header).
+    """
     prefer = Prefer()
-    if not header:
-        return prefer
-    for part in header.replace(";", ",").split(","):
+    parts = [f"{key}={value}" for key, value in (query_directives or {}).items()]
+    if header:
+        parts += header.replace(";", ",").split(",")  # later parts win: the header over the query
+    for part in parts:
         key, _, value = part.strip().partition("=")
         key, value = key.strip().lower(), value.strip().strip('"')
         if key == "code" and value.isdigit():

@@ -4,6 +4,7 @@ This is the part of mockserver that ``contracts`` (lint, diff, verify) may use b
 top-level ``mockserver`` API.
 """
 
+from ..errors import one_line
 from .generator import generate
 from .loading import LoadedSpec, load_spec
 from .operations import HTTP_METHODS, Operation, iter_operations, server_prefixes
@@ -25,6 +26,7 @@ __all__ = [
     "iter_spec_errors",
     "join_pointer",
     "load_spec",
+    "one_line",
     "resolve_pointer",
     "schema_types",
     "server_prefixes",

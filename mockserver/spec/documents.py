@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,12 @@ from .pointers import split_pointer
 __all__ = ["cache_folder", "line_of", "parse_document", "read_document"]
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_YAML_UNSAFE = re.compile("[\x80-\x9f\ufeff]")
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+#: parse_document's marker: the text is not JSON
+_NOT_JSON = object()
 
 #: files smaller than this are not worth a parse-cache entry
 _CACHED_FROM = 16_000
@@ -60,8 +67,13 @@ def parse_document(text: str, path: Path) -> Any:
             return json.loads(cached.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             pass
+    data: Any = _NOT_JSON
+    if text.lstrip()[:1] in ("{", "["):  # JSON: read as JSON (YAML refuses C1 controls, split surrogates)
+        with contextlib.suppress(ValueError, RecursionError):
+            data = json.loads(text)
     try:
-        data = _parse(text)
+        if data is _NOT_JSON:
+            data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -78,22 +90,20 @@ def parse_document(text: str, path: Path) -> Any:
     return data
 
 
-def _parse(text: str) -> Any:
-    """JSON text with the JSON parser (YAML's refuses surrogate-pair escapes such as ``"\\ud83d\\ude00"``,
-    which JSON allows), anything else, or JSON the JSON parser refuses, with the safe YAML loader."""
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass
-    return yaml.load(text, Loader=_Loader)
-
-
 @lru_cache(maxsize=64)
 def _composed(path: Path) -> yaml.Node | None:
     try:
-        return yaml.compose(path.read_text(encoding="utf-8"), Loader=_Base)
-    except (OSError, yaml.YAMLError):
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    try:
+        return yaml.compose(text, Loader=_Base)
+    except yaml.YAMLError:
+        pass
+    # JSON that YAML refuses (C1 control characters, surrogate escapes): the same lines, made YAML-safe
+    try:
+        return yaml.compose(_YAML_UNSAFE.sub(" ", _SURROGATE.sub("_", text)), Loader=_Base)
+    except yaml.YAMLError:
         return None
 
 

@@ -56,11 +56,13 @@ def iter_errors(document: dict[str, Any], *, thorough: bool = False) -> Iterator
         return
     fast = (not thorough and str(document.get("openapi", "")).startswith("3.1")
             and document.get("jsonSchemaDialect") in _DEFAULT_DIALECTS)
-    validator = (_fast_validator_cls(cls, document) if fast else cls)(SchemaPath.from_dict(document))
+    chosen = _fast_validator_cls(cls, document) if fast else cls if thorough else _located_validator_cls(cls, document)
+    validator = chosen(SchemaPath.from_dict(document))
     for err in validator.iter_errors():
         located = getattr(err, "apitwin_path", None)
         path = located or getattr(err, "absolute_path", None) or getattr(err, "path", None) or ()
-        yield tuple(path), getattr(err, "message", str(err))
+        message = str(getattr(err, "message", None) or err)
+        yield tuple(path), message.split("\n\nFailed validating")[0]  # the rest repeats the schema and value
 
 
 def _fast_validator_cls(cls: type[Any], document: dict[str, Any]) -> type[Any]:
@@ -106,6 +108,24 @@ def _fast_validator_cls(cls: type[Any], document: dict[str, Any]) -> type[Any]:
 
     return type(f"Fast{cls.__name__}", (cls,), {
         "keyword_validators": {**cls.keyword_validators, "schema": MetaSchemaCheck},
+    })
+
+
+def _located_validator_cls(cls: type[Any], document: dict[str, Any]) -> type[Any]:
+    """``cls`` whose schema errors carry their place in the document (the library's: only inside the schema)."""
+    base: type[Any] = cls.keyword_validators["schema"]
+
+    class LocatedSchemaCheck(base):  # type: ignore[misc]
+        def __call__(self, schema: Any, require_properties: bool = True,
+                     meta_checked: bool = False) -> Iterator[Any]:
+            for error in super().__call__(schema, require_properties, meta_checked):
+                if getattr(error, "apitwin_path", None) is None:
+                    inside = tuple(getattr(error, "path", None) or ())
+                    _located(error, (*_where(document, tuple(schema.parts)), *inside))
+                yield error
+
+    return type(f"Located{cls.__name__}", (cls,), {
+        "keyword_validators": {**cls.keyword_validators, "schema": LocatedSchemaCheck},
     })
 
 

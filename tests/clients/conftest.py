@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from dataikuapi import DSSClient
@@ -28,3 +28,16 @@ def dss_url(serve_specs: Callable[..., str]) -> str:
 def project(dss: DSSClient) -> DSSProject:
     """The project CHURN, the world every DSS example describes."""
     return dss.get_project("CHURN")
+
+
+@pytest.fixture(scope="session")
+def dss_stateful(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DSSClient]:
+    """`dataikuapi.DSSClient` pointed at a stateful mock of specs/dataiku-dss.yaml (its own state file)."""
+    from mockserver import MockConfig, create_app, running
+
+    from ..conftest import SPECS
+
+    state = tmp_path_factory.mktemp("dss-state") / "state.sqlite"
+    app = create_app([SPECS / "dataiku-dss.yaml"], MockConfig(stateful=True, state=str(state)))
+    with running(app) as url:
+        yield DSSClient(url, api_key=DSS_API_KEY)

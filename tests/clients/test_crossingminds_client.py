@@ -48,3 +48,23 @@ def test_errors_become_xminds_exceptions(api: CrossingMindsApiJsonRequest, serve
         api.patch("connections/S3/tables/users_2026_11", {"resource": "movies"})
     with pytest.raises(AuthError):
         CrossingMindsApiJsonRequest(host=serve_specs("crossingminds.yaml")).get("connections")
+
+
+def test_errors_name_the_class_and_the_documented_fine_name(serve_specs: Callable[..., str]) -> None:
+    import requests
+
+    base = serve_specs("crossingminds.yaml")
+    auth = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJiYWNrZW5kIn0.c2lnbmF0dXJl"}
+    wrong = requests.get(f"{base}/v1/tables/", params={"amt": 65}, headers=auth, timeout=10).json()
+    assert (wrong["error_code"], wrong["error_name"]) == (40, "WrongData")
+    assert wrong["error_data"]["name"] == "WRONG_DATA_TYPE"
+    missing = requests.get(f"{base}/v1/connections/S3/tables/nope/test/", headers={**auth, "Prefer": "code=404"},
+                           timeout=10)
+    assert missing.status_code == 404
+    body = missing.json()
+    assert (body["error_name"], body["error_data"]["name"]) == ("NotFoundError", "TABLE_NOT_FOUND")
+    other = requests.get(f"{base}/v1/connections/S3/tables/nope/test/",
+                         headers={**auth, "Prefer": "code=404, example=resourceNotFound"}, timeout=10).json()
+    assert other["error_data"]["name"] == "RESOURCE_NOT_FOUND"  # testTable documents both
+    unauthenticated = requests.get(f"{base}/v1/connections/", timeout=10).json()
+    assert (unauthenticated["error_code"], unauthenticated["error_name"]) == (21, "AuthError")

@@ -130,3 +130,77 @@ def test_cli_text_json_and_exit_codes(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli.main, ["diff", str(old), str(old)]).exit_code == 0
     missing = CliRunner().invoke(cli.main, ["diff", str(old), str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 3 and "no such file" in missing.output
+
+
+def test_a_refactor_into_allof_and_renamed_components_is_no_change(tmp_path: Path) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        # Order becomes Purchase = allOf [Base {id}, {sku, status, total}]: the same values, another shape
+        order = schemas(d).pop("Order")
+        schemas(d)["Base"] = {"type": "object", "required": ["id"], "properties": {"id": order["properties"]["id"]}}
+        schemas(d)["Purchase"] = {"allOf": [{"$ref": "#/components/schemas/Base"}, {
+            "type": "object", "required": ["sku", "status"],
+            "properties": {k: v for k, v in order["properties"].items() if k != "id"}}]}
+        for item in d["paths"].values():
+            for operation in item.values():
+                for response in operation["responses"].values():
+                    response["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Purchase"}
+
+    assert changed(tmp_path, mutate) == []
+
+
+def test_a_property_removed_behind_allof_is_still_breaking(tmp_path: Path) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        order = schemas(d)["Order"]
+        schemas(d)["Order"] = {"allOf": [{"type": "object", "required": ["id"], "properties": {"id": {
+            "type": "string"}}}, {"properties": {"sku": {"type": "string"}, "status": {"type": "string"}},
+            "required": ["sku", "status"]}]}
+        assert "total" in order["properties"]
+
+    breaking = [c for c in changed(tmp_path, mutate) if c.breaking]
+    assert breaking and all(c.message == "property removed" and c.location.endswith("/total") for c in breaking)
+
+
+def _order_schema(doc: dict[str, Any], schema: dict[str, Any]) -> None:
+    doc["paths"]["/orders/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = schema
+
+
+def test_oneof_alternatives_compare_as_sets(tmp_path: Path) -> None:
+    def widened(d: dict[str, Any]) -> None:  # Order, or now also a Refund: clients may get something new
+        schemas(d)["Refund"] = {"type": "object", "properties": {"amount": {"type": "number"}}}
+        _order_schema(d, {"oneOf": [{"$ref": "#/components/schemas/Refund"}, {"$ref": "#/components/schemas/Order"}]})
+
+    breaking = [c for c in changed(tmp_path, widened) if c.breaking]
+    assert [(c.operation, c.message) for c in breaking] == [("GET /orders/{id}", "alternative added: Refund")]
+
+    def reordered(d: dict[str, Any]) -> None:  # the same alternatives in another order, under other names
+        for doc in (d,):
+            schemas(doc)["Refund"] = {"type": "object", "properties": {"amount": {"type": "number"}}}
+            schemas(doc)["Purchase"] = schemas(doc).pop("Order")
+            _order_schema(doc, {"anyOf": [{"$ref": "#/components/schemas/Purchase"},
+                                          {"$ref": "#/components/schemas/Refund"}]})
+        d["paths"]["/orders"]["post"]["responses"]["201"]["content"]["application/json"]["schema"] = {
+            "$ref": "#/components/schemas/Purchase"}
+
+    old = copy.deepcopy(BASE)
+    schemas(old)["Refund"] = {"type": "object", "properties": {"amount": {"type": "number"}}}
+    _order_schema(old, {"anyOf": [{"$ref": "#/components/schemas/Refund"}, {"$ref": "#/components/schemas/Order"}]})
+    new = copy.deepcopy(BASE)
+    reordered(new)
+    assert diff_specs(write_spec(tmp_path, old, "o.yaml"), write_spec(tmp_path, new, "n.yaml")) == []
+
+
+def test_nullable_and_type_arrays_are_the_same_thing(tmp_path: Path) -> None:
+    old, new = copy.deepcopy(BASE), copy.deepcopy(BASE)
+    old["openapi"] = "3.0.3"
+    schemas(old)["Order"]["properties"]["total"] = {"type": "number", "nullable": True}
+    schemas(new)["Order"]["properties"]["total"] = {"type": ["number", "null"]}
+    assert diff_specs(write_spec(tmp_path, old, "o.yaml"), write_spec(tmp_path, new, "n.yaml")) == []
+    schemas(old)["Order"]["properties"]["total"] = {"type": "number"}
+    breaking = [c for c in diff_specs(write_spec(tmp_path, old, "o.yaml"), write_spec(tmp_path, new, "n.yaml"))
+                if c.breaking]
+    assert [c.message for c in breaking] == ["type number -> null/number", "type number -> null/number"]
+
+
+def test_closing_additional_properties_breaks_what_clients_send(tmp_path: Path) -> None:
+    changes = changed(tmp_path, lambda d: schemas(d)["NewOrder"].update({"additionalProperties": False}))
+    assert [(c.message, c.breaking) for c in changes] == [("additional properties no longer allowed", True)]

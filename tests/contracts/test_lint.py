@@ -50,7 +50,15 @@ def op(doc: dict[str, Any]) -> dict[str, Any]:
     return doc["paths"]["/orders/{id}"]["get"]  # type: ignore[no-any-return]
 
 
-CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+def order(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["components"]["schemas"]["Order"]  # type: ignore[no-any-return]
+
+
+def example(doc: dict[str, Any]) -> dict[str, Any]:
+    return op(doc)["responses"]["200"]["content"]["application/json"]["examples"]["one"]["value"]  # type: ignore[no-any-return]
+
+
+CASES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     "operation-id": (lambda d: op(d).pop("operationId"), "/paths/~1orders~1{id}/get"),
     "path-parameters": (lambda d: op(d)["parameters"][0].update({"name": "orderId"}), "/paths/~1orders~1{id}/get"),
     "success-response": (lambda d: op(d)["responses"].update({"418": op(d)["responses"].pop("200")}),
@@ -67,6 +75,19 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         "/paths/~1orders~1{id}/get/responses/200/content/application~1json/examples/one/value/id"),
     "placeholder-example": (lambda d: op(d)["parameters"][0].update({"example": "string"}),
                             "/paths/~1orders~1{id}/get/parameters/0/example"),
+    # {type: number, description: Total, in euros.} read as YAML: a junk key "in euros." with a null value
+    "unknown-key": (lambda d: order(d)["properties"]["total"].update({"description": "Total", "in euros.": None}),
+                    "/components/schemas/Order/properties/total/in euros."),
+    "keyword-type": (lambda d: order(d)["properties"]["total"].update({"title": None}),
+                     "/components/schemas/Order/properties/total/title"),
+    "required-declared": (lambda d: (order(d)["required"].append("customer"), example(d).update({"customer": "c-1"})),
+                          "/components/schemas/Order/required/1"),
+    "path-no-query": (lambda d: d["paths"].update({"/orders/{id}?full=true": d["paths"].pop("/orders/{id}")}),
+                      "/paths/~1orders~1{id}?full=true"),
+    "operation-id-url-safe": (lambda d: op(d).update({"operationId": "get order"}),
+                              "/paths/~1orders~1{id}/get/operationId"),
+    "array-items": (lambda d: order(d)["properties"].update({"lines": {"type": "array"}}),
+                    "/components/schemas/Order/properties/lines"),
 }
 
 
@@ -84,8 +105,9 @@ def test_each_rule_reports_file_line_and_pointer(tmp_path: Path, rule: str) -> N
     mutate, pointer = CASES[rule]
     mutate(doc)
     path = write_spec(tmp_path, doc)
-    # openapi-spec-validator also reports undeclared path parameters, as a structural error
-    findings = lint([path], disabled={"openapi-structure"} if rule == "path-parameters" else ())
+    # openapi-spec-validator also reports undeclared path parameters and keywords of the wrong type (the
+    # latter without a line: keyword-type runs on a structurally invalid spec too, to place them)
+    findings = lint([path], disabled={"openapi-structure"} if rule in ("path-parameters", "keyword-type") else ())
     assert findings and {f.rule for f in findings} == {rule}, findings
     finding = findings[0]
     assert finding.pointer == pointer
@@ -104,9 +126,13 @@ def test_structural_error_without_a_path_is_located_from_its_message(tmp_path: P
 def test_structural_errors_come_first_and_stop_the_rules(tmp_path: Path) -> None:
     doc = copy.deepcopy(CLEAN)
     op(doc)["responses"]["200"]["description"] = 5
+    op(doc).pop("summary")
     findings = lint([write_spec(tmp_path, doc)])
-    assert {f.rule for f in findings} == {"openapi-structure"}
+    # the rules that do not assume a valid document still run: keyword-type gives the wrong value its line
+    assert [f.rule for f in findings] == ["openapi-structure", "keyword-type"]
     assert findings[0].line is not None
+    assert findings[1].pointer == "/paths/~1orders~1{id}/get/responses/200/description"
+    assert findings[1].line is not None and findings[1].line > 5
 
 
 def test_ref_outside_the_folder_is_a_finding(tmp_path: Path) -> None:
@@ -115,6 +141,17 @@ def test_ref_outside_the_folder_is_a_finding(tmp_path: Path) -> None:
     findings = lint([write_spec(tmp_path / "api", doc)])
     assert [f.rule for f in findings] == ["spec-load"]
     assert "leaves the spec's folder" in findings[0].message
+
+
+def test_openapi_30_schema_keywords_are_keywords(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    doc["openapi"] = "3.0.3"
+    doc["components"]["schemas"]["Order"]["properties"]["total"].update(
+        {"nullable": True, "minimum": 0, "exclusiveMinimum": True})
+    assert lint([write_spec(tmp_path, doc)]) == []
+    doc["openapi"] = "3.1.0"  # in 3.1, nullable is not a keyword and exclusiveMinimum is a number
+    doc["components"]["schemas"]["Order"]["properties"]["total"].pop("exclusiveMinimum")
+    assert [f.rule for f in lint([write_spec(tmp_path, doc)])] == ["unknown-key"]
 
 
 def test_shipped_specs_lint_clean() -> None:

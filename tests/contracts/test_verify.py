@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from contracts import cli
 from contracts.reports import render_html, render_junit, render_scorecard
-from contracts.verify import VerifyOptions, VerifyReport, one_line_reason, verify
+from contracts.verify import VerifyOptions, VerifyReport, verify
 from mockserver import running
 
 from ..conftest import DATA
@@ -56,14 +56,6 @@ def test_each_deviation_is_reported_clearly(defect: str, operation: str, check: 
     assert failure.curl.startswith("curl -X")
 
 
-def test_reason_is_one_line_received_documented() -> None:
-    assert one_line_reason("Undocumented status code", "Received: 202\nDocumented: 200, 404") == (
-        "Received: 202 / Documented: 200, 404")
-    assert one_line_reason("Server error", "Server error\n\nmore", 500) == "Server error: more; Received: 500"
-    assert one_line_reason("Schema-violating request accepted", "Invalid data\nExpected: 400, 422", 201) == (
-        "Schema-violating request accepted: Received: 201 / Documented: 400, 422")
-
-
 def test_reports_render_every_failure() -> None:
     report = run_against("wrong-status")
     junit = ET.fromstring(render_junit(report))
@@ -81,7 +73,8 @@ def test_cli_exit_codes_and_report_files(tmp_path: Path) -> None:
                                                "--seed", "1", "--junit-xml", str(tmp_path / "r.xml"),
                                                "--html", str(tmp_path / "r.html")])
     assert result.exit_code == 1, result.output
-    assert "status_code_conformance: Received: 202 / Documented: 200, 400, 404" in result.output
+    assert "status_code_conformance (failed " in result.output
+    assert "Received: 202 / Documented: 200, 400, 404" in result.output
     assert ET.parse(tmp_path / "r.xml").getroot().tag == "testsuites"
     assert (tmp_path / "r.html").read_text().startswith("<!doctype html>")
     with running(make_app(None)) as url:
@@ -141,3 +134,115 @@ def test_file_parts_described_by_their_media_type_are_generated_as_files(tmp_pat
     assert spec["components"]["schemas"]["Upload"]["properties"]["file"] == {"contentMediaType": "application/zip"}
     report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=20, seed=3))
     assert report.ok, render_scorecard(report)  # without the view, a null "file" is dropped: "valid request rejected"
+
+
+def test_a_stateful_failure_shows_the_whole_sequence_of_calls() -> None:
+    report = run_against("broken-link")
+    failure = next(f for f in report.failures if f.check == "ensure_resource_availability")
+    assert len(failure.sequence) >= 2, failure
+    assert failure.sequence[0].startswith("curl -X POST") and failure.sequence[-1].startswith("curl -X GET")
+    assert "answered 404 right after POST /widgets created the resource" in failure.reason
+    card = render_scorecard(report)
+    assert "          1. curl -X POST" in card and "          2. curl -X GET" in card
+    junit = render_junit(report)
+    assert failure.sequence[0].replace("'", "&apos;") in junit or failure.sequence[0] in ET.fromstring(junit).find(
+        ".//failure").text  # type: ignore[union-attr,operator]
+
+
+def test_junit_has_one_testcase_per_operation_and_check() -> None:
+    report = run_against("wrong-status")
+    cases = ET.fromstring(render_junit(report)).findall(".//testcase")
+    names = [c.get("name") for c in cases]
+    assert len(names) == len(set(names)) > 3 * 5
+    failing = [c for c in cases if c.find("failure") is not None]
+    assert [c.get("name") for c in failing] == ["GET /widgets/{widgetId} [status_code_conformance]"]
+    message = failing[0].find("failure").get("message")  # type: ignore[union-attr]
+    assert message is not None and message.startswith("status_code_conformance failed ")
+    assert "Received: 202 / Documented: 200, 400, 404" in message
+    assert "POST /widgets [not_a_server_error]" in names
+
+
+def test_cli_bad_input_is_one_line_with_a_documented_exit_code(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from ..conftest import free_port
+
+    unreachable = CliRunner().invoke(cli.main, ["verify", str(WIDGETS), "--base-url",
+                                                f"http://127.0.0.1:{free_port()}"])
+    assert unreachable.exit_code == 4 and "cannot connect" in unreachable.output, unreachable.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: 3.0.0\npaths: [\n")
+    bad_spec = CliRunner().invoke(cli.main, ["verify", str(broken), "--base-url", "http://127.0.0.1:9"])
+    assert bad_spec.exit_code == 3, bad_spec.output
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something nobody foresaw\nsecond line")
+
+    import sys
+
+    monkeypatch.setattr(sys.modules["contracts.verify"], "verify", crash)
+    crashed = CliRunner().invoke(cli.main, ["verify", str(WIDGETS), "--base-url", "http://127.0.0.1:9"])
+    assert crashed.exit_code == 5, crashed.output
+    line = crashed.output.strip()
+    assert "\n" not in line and "unexpected error: RuntimeError: something nobody foresaw; details in " in line
+    log = Path(line.rsplit("details in ", 1)[1])
+    assert "Traceback" in log.read_text() and "Traceback" not in crashed.output
+    log.unlink()
+
+
+def test_a_server_that_closes_connections_is_reported_with_curls() -> None:
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:  # reads the request, then hangs up without a word
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        report = verify(WIDGETS, VerifyOptions(base_url=f"http://127.0.0.1:{port}", max_examples=2, seed=1,
+                                               request_timeout=2, phases=("examples", "coverage"), max_time=20))
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    closed = [f for f in report.failures if f.check == "connection"]
+    assert closed, render_scorecard(report)
+    assert all(f.reason == "the connection closed without an answer" and f.curl.startswith("curl -X")
+               for f in closed)
+
+
+def test_max_time_cuts_the_run_and_the_reports_say_so(tmp_path: Path) -> None:
+    import time
+
+    with running(make_app(None)) as url:
+        started = time.monotonic()
+        result = CliRunner().invoke(cli.main, ["verify", str(WIDGETS), "--base-url", url, "--max-examples", "1000",
+                                               "--seed", "1", "--max-time", "2",
+                                               "--junit-xml", str(tmp_path / "r.xml")])
+        elapsed = time.monotonic() - started
+    assert elapsed < 2 + 3, result.output
+    assert "cut at --max-time 2s" in result.output and "(cut short)" in result.output
+    junit = ET.parse(tmp_path / "r.xml").getroot()
+    assert any(c.get("name") == "run [max-time]" for c in junit.iter("testcase"))
+
+
+def test_max_examples_bounds_every_phase_without_a_time_budget() -> None:
+    import time
+
+    with running(make_app(None)) as url:
+        started = time.monotonic()
+        few = verify(WIDGETS, VerifyOptions(base_url=url, max_examples=2, seed=1, max_time=60))
+        elapsed = time.monotonic() - started
+    assert few.cut is None and elapsed < 30, render_scorecard(few)  # a time budget is not spent for its own sake
+    assert few.ok, render_scorecard(few)

@@ -165,6 +165,31 @@ def test_a_literal_segment_wins_under_a_templated_prefix_too(tmp_path: Path) -> 
         assert wrong.status_code == 405 and wrong.headers["Allow"] == "POST", method
     assert client.options("/projects/P/datasets/managed").headers["Allow"] == "OPTIONS, POST"
     assert client.get("/projects/P/datasets/orders").status_code == 200
+    # a trailing newline is part of the name: "managed\n" is {name}, not the literal "managed" (regex $ would say so)
+    assert client.get("/projects/P/datasets/managed%0A").status_code == 200
+
+
+def test_a_literal_path_wins_over_a_greedy_parameter_that_would_take_several_segments(tmp_path: Path) -> None:
+    """PUT .../refs/action/reset is a 405 (POST owns that path), not PUT .../refs/{path} with "action/reset"."""
+    ok = {"200": {"description": "ok"}}
+    key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    ref = {"name": "path", "in": "path", "required": True, "x-apitwin-greedy": True, "schema": {"type": "string"}}
+    spec = make_spec(paths={
+        "/projects/{key}/refs/action/reset": {"parameters": [key], "post": {"operationId": "reset", "responses": ok}},
+        "/projects/{key}/refs/{path}": {"parameters": [key, ref],
+                                        "put": {"operationId": "setRef", "responses": ok},
+                                        "delete": {"operationId": "deleteRef", "responses": ok}},
+        "/projects/{key}/refs/{path}/log": {"parameters": [key, ref],
+                                            "get": {"operationId": "refLog", "responses": ok}}})
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.post("/projects/P/refs/action/reset").status_code == 200
+    for method in ("PUT", "DELETE"):
+        wrong = client.open("/projects/P/refs/action/reset", method=method)
+        assert wrong.status_code == 405 and wrong.headers["Allow"] == "POST", method
+    assert client.put("/projects/P/refs/python/utils").status_code == 200  # the greedy path still takes slashes
+    assert client.delete("/projects/P/refs/action").status_code == 200
+    assert client.get("/projects/P/refs/python/utils/log").status_code == 200
+    assert client.put("/projects/P/refs/python/utils/log").status_code == 405  # GET owns .../{path}/log
 
 
 def test_a_greedy_parameter_may_start_with_a_slash(tmp_path: Path) -> None:

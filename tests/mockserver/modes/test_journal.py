@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 import pytest
 import requests
 
 from mockserver import ADMIN_PREFIX, MockConfig, create_app, running
+from mockserver.modes.journal import BODY_LIMIT, Journal, JournalEntry
 
-from ..conftest import AUTH, PETSTORE
+from ..conftest import AUTH, PETSTORE, make_spec, write_spec
 
 
 @pytest.fixture()
@@ -67,3 +70,77 @@ def test_loaded_apis_and_health(mock_url: str) -> None:
 def test_journal_is_off_unless_asked_for() -> None:
     with running(create_app([PETSTORE])) as url:
         assert requests.get(url + ADMIN_PREFIX + "/requests", timeout=5).status_code == 404
+
+
+def test_one_request_in_full_with_the_answer_as_sent(mock_url: str) -> None:
+    requests.post(mock_url + "/api/v1/pets?debug=1", json={"name": "Rex", "kind": "dog"}, headers=AUTH, timeout=5)
+    listed = requests.get(mock_url + ADMIN_PREFIX + "/requests", timeout=5).json()[0]
+    assert "response" not in listed  # the listing stays light: the answer is in the detail only
+    detail = requests.get(mock_url + ADMIN_PREFIX + f"/requests/{listed['id']}", timeout=5).json()
+    assert (detail["method"], detail["path"], detail["query"], detail["status"]) == (
+        "POST", "/api/v1/pets", "debug=1", 201)
+    assert detail["body"] == {"name": "Rex", "kind": "dog"}
+    assert json.loads(detail["body_text"]) == detail["body"] and detail["body_truncated"] is False
+    answer = detail["response"]
+    assert answer["status"] == 201 and answer["headers"]["Content-Type"] == "application/json"
+    assert answer["body"]["name"] == "Rex" and json.loads(answer["body_text"]) == answer["body"]
+    assert detail["headers"]["Authorization"] == "[redacted]"
+    missing = requests.get(mock_url + ADMIN_PREFIX + "/requests/999999", timeout=5)
+    assert missing.status_code == 404 and "999999" in missing.json()["detail"]
+
+
+def test_violations_and_a_problem_answer_are_kept(mock_url: str) -> None:
+    requests.post(mock_url + "/api/v1/pets", json={"name": ""}, headers=AUTH, timeout=5)
+    entry_id = requests.get(mock_url + ADMIN_PREFIX + "/requests", timeout=5).json()[0]["id"]
+    detail = requests.get(mock_url + ADMIN_PREFIX + f"/requests/{entry_id}", timeout=5).json()
+    assert {v["pointer"] for v in detail["violations"]} == {"/name", "/kind"}
+    assert detail["response"]["status"] == 400
+    assert "sl-violations" in {k.lower() for k in detail["response"]["headers"]}
+
+
+def test_bodies_are_bounded_and_binary_bodies_not_kept(tmp_path: Path) -> None:
+    journal = Journal(str(tmp_path / "journal.sqlite"))
+    big = json.dumps({"text": "x" * (BODY_LIMIT * 2)})
+    journal.record(JournalEntry("POST", "/a", "", "api", "op", 200, {}, big, [], 1.0,
+                                response_headers={"Content-Type": "application/zip"},
+                                response_body=b"PK\x03\x04\xff\xfe"))
+    entry_id = journal.entries()[0]["id"]
+    detail = journal.entry(entry_id)
+    assert detail is not None
+    assert len(detail["body_text"]) == BODY_LIMIT and detail["body_truncated"] is True
+    assert detail["body_size"] == len(big)
+    assert detail["response"]["binary"] is True and detail["response"]["body"] is None
+    assert detail["response"]["body_size"] == 6
+
+
+def test_a_journal_file_from_before_the_answers_were_kept_still_opens(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as old:
+        old.execute("create table requests (id integer primary key autoincrement, ts real not null, method text not"
+                    " null, path text not null, query text not null, api text not null, operation text not null,"
+                    " status integer not null, headers text not null, body text, violations text not null,"
+                    " duration_ms real not null)")
+        old.execute("insert into requests (ts, method, path, query, api, operation, status, headers, body,"
+                    " violations, duration_ms) values (1, 'GET', '/a', '', 'api', 'op', 200, '{}', null, '[]', 1)")
+    journal = Journal(str(path))
+    detail = journal.entry(1)
+    assert detail is not None and detail["response"] == {
+        "status": 200, "headers": {}, "body": None, "body_text": None, "body_size": None, "binary": False,
+        "body_truncated": False}
+
+
+def test_api_keys_are_redacted_whatever_the_spec_names_them(tmp_path: Path) -> None:
+    spec = make_spec(
+        security=[{"header": []}, {"query": []}],
+        components={**make_spec()["components"], "securitySchemes": {
+            "header": {"type": "apiKey", "in": "header", "name": "X-Key"},
+            "query": {"type": "apiKey", "in": "query", "name": "k"}}})
+    with running(create_app([write_spec(tmp_path, spec)], MockConfig(journal=True))) as url:
+        requests.get(url + "/items/1", headers={"X-Key": "sesame-1"}, timeout=5)
+        requests.get(url + "/items/1?k=sesame-2&page=2", timeout=5)
+        listed = requests.get(url + ADMIN_PREFIX + "/requests", timeout=5).json()
+        details = [requests.get(url + ADMIN_PREFIX + f"/requests/{e['id']}", timeout=5).json() for e in listed]
+    raw = json.dumps(details)
+    assert "sesame" not in raw
+    assert details[1]["headers"]["X-Key"] == "[redacted]"
+    assert details[0]["query"] == "k=%5Bredacted%5D&page=2"

@@ -214,3 +214,158 @@ def test_redis_reset_and_seed(redis_url: str) -> None:
     assert [n["id"] for n in client.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1"]
     assert client.post("/__apitwin/reset").status_code == 204
     assert [n["id"] for n in client.get("/api/notes", headers=KEY).get_json()["items"]] == ["n1", "n2"]
+
+
+REGISTRY = Path(__file__).resolve().parents[2] / "data" / "specs" / "registry.yaml"
+
+
+@pytest.fixture()
+def registry(tmp_path: Path) -> FlaskClient:
+    return client_for(REGISTRY, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+
+
+def test_a_list_keyed_by_name_is_a_map_of_items(registry: FlaskClient) -> None:
+    listed = registry.get("/api/connections/", headers=KEY).get_json()
+    assert sorted(listed) == ["fs", "pg"]
+    # pg has a read example of its own: it wins over the list's shorter entry
+    assert registry.get("/api/connections/pg", headers=KEY).get_json()["params"] == {"host": "db", "port": 5432}
+    assert registry.get("/api/connections/fs", headers=KEY).get_json()["type"] == "Filesystem"
+    body = {"name": "s3", "type": "EC2", "params": {"bucket": "lake"}}
+    assert registry.post("/api/connections/", headers=KEY, json=body).status_code == 204
+    listed = registry.get("/api/connections/", headers=KEY).get_json()
+    assert sorted(listed) == ["fs", "pg", "s3"] and listed["s3"] == body
+    assert registry.delete("/api/connections/pg", headers=KEY).status_code == 204
+    assert sorted(registry.get("/api/connections/", headers=KEY).get_json()) == ["fs", "s3"]
+
+
+def test_post_on_an_item_path_creates_it_there(registry: FlaskClient) -> None:
+    roles = registry.get("/__apitwin/state").get_json()["registry"]
+    assert (roles["createEnv"], roles["runMacro"]) == ("create-at", "scoped")  # a run is not a creation
+    assert registry.get("/api/envs/python/py-new", headers=KEY).status_code == 404
+    created = registry.post("/api/envs/python/py-new", headers=KEY, json={"packages": "pandas"})
+    assert created.status_code == 200
+    assert created.get_json() == {"envName": "py-new", "messages": {"error": False}}  # the report names it
+    assert registry.get("/api/envs/python/py-new", headers=KEY).get_json() == {
+        "envName": "py-new", "lang": "python", "packages": "pandas"}
+    again = registry.post("/api/envs/python/py-new", headers=KEY, json={})
+    assert again.status_code == 400 and "already exists" in again.get_json()["message"]
+    assert registry.delete("/api/envs/python/py-new", headers=KEY).status_code == 204
+    assert registry.get("/api/envs/python/py-new", headers=KEY).status_code == 404
+    assert registry.post("/api/macros/clean", headers=KEY).get_json() == {"runId": "r1"}
+
+
+INFRAS = Path(__file__).resolve().parents[2] / "data" / "specs" / "infras.yaml"
+
+
+def test_a_nested_key_is_found_from_the_examples_and_written_on_create(tmp_path: Path) -> None:
+    """infraBasicInfo.id holds the key (the read example says so); owner.id does not, though it is an id too."""
+    c = client_for(INFRAS, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    # the key comes from a qualified name of the key parameter (publishedInfraId for infraId)
+    assert c.post("/api/infras", json={"publishedInfraId": "edge", "stage": "Test"}).status_code == 200
+    edge = c.get("/api/infras/edge").get_json()
+    assert edge["infraBasicInfo"] == {"id": "edge", "stage": "Test"}  # the body's fields the holder has, too
+    assert edge["owner"] == {"id": "admin"}
+    assert [i["infraBasicInfo"]["id"] for i in c.get("/api/infras").get_json()] == ["prod", "edge"]
+    assert c.post("/api/infras", json={"publishedInfraId": "edge"}).status_code == 400  # a duplicate
+    assert c.delete("/api/infras/edge").status_code == 204
+    assert c.get("/api/infras/edge").status_code == 404
+    assert [i["infraBasicInfo"]["id"] for i in c.get("/api/infras").get_json()] == ["prod"]
+
+
+LIBRARIES = Path(__file__).resolve().parents[2] / "data" / "specs" / "libraries.yaml"
+
+
+def test_the_key_parameters_example_names_the_key_field_and_the_listing_shapes_new_items(tmp_path: Path) -> None:
+    """localPath holds the {ref} example; the create answers a task handle, so the listing tells what an item is."""
+    c = client_for(LIBRARIES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    roles = c.get("/__apitwin/state").get_json()["libraries"]
+    assert roles == {"listLibs": "list", "addLib": "create", "setLib": "replace", "removeLib": "delete"}
+    assert [x["localPath"] for x in c.get("/api/libs").get_json()] == ["py/utils"]  # seeded by localPath
+    added = c.post("/api/libs", json={"repository": "git@example.com:geo.git", "localPath": "py/geo", "checkout": "v3"})
+    assert added.get_json() == {"jobId": "pull-1"}  # the task, not the library merged into it
+    assert c.get("/api/libs").get_json()[1] == {"repository": "git@example.com:geo.git", "localPath": "py/geo",
+                                                "checkout": "v3"}
+    assert c.put("/api/libs/py/geo", json={"repository": "git@example.com:geo.git", "checkout": "v4"}).get_json()[
+        "checkout"] == "v4"
+    assert c.delete("/api/libs/py/utils").status_code == 204
+    assert [x["localPath"] for x in c.get("/api/libs").get_json()] == ["py/geo"]
+    assert c.delete("/api/libs/py/utils").status_code == 404
+
+
+def test_a_binary_download_nothing_lists_stays_stateless(tmp_path: Path) -> None:
+    c = client_for(LIBRARIES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    assert "downloadExport" not in c.get("/__apitwin/state").get_json()["libraries"]
+    assert c.get("/api/exports/e-42").status_code == 200  # not a 404 for an item nothing could have seeded
+
+
+def _collections(client: FlaskClient) -> dict[str, list[str]]:
+    """collection path -> the paths of its items, from the admin API's state view."""
+    answer = client.get("/__apitwin/state/collections")
+    assert answer.status_code == 200
+    (api,) = answer.get_json()["apis"]
+    assert api["name"] == "notes"
+    return {c["collection"]: [i["path"] for i in c["items"]] for c in api["collections"]}
+
+
+def test_the_state_view_shows_the_seeded_world_and_every_change(notes: FlaskClient) -> None:
+    # before any request: the top-level collection is shown as seeded from the examples
+    assert _collections(notes) == {"/notes": ["/notes/n1", "/notes/n2"]}
+    new_id = notes.post("/api/notes", headers=KEY, json={"title": "Plan"}).get_json()["id"]
+    assert notes.put("/api/notes/n1/settings", headers=KEY, json={"pinned": True, "color": "blue"}).status_code == 204
+    assert notes.delete("/api/notes/n2", headers=KEY).status_code == 204
+    assert _collections(notes) == {"/notes": ["/notes/n1", f"/notes/{new_id}"], "/notes/n1": ["/notes/n1/settings"]}
+    view = notes.get("/__apitwin/state/collections").get_json()["apis"][0]["collections"]
+    settings = next(c for c in view if c["collection"] == "/notes/n1")
+    assert settings["items"][0]["value"] == {"pinned": True, "color": "blue"} and settings["template"] is None
+    assert next(c for c in view if c["collection"] == "/notes")["template"] == "/notes"
+
+
+def test_reset_one_collection_or_everything(notes: FlaskClient) -> None:
+    notes.post("/api/notes", headers=KEY, json={"id": "mine", "title": "Plan"})
+    notes.put("/api/notes/n1/settings", headers=KEY, json={"pinned": True, "color": "blue"})
+    # the documents under n1: n1 itself stays
+    assert notes.delete("/__apitwin/state/collections/notes/notes/n1").status_code == 204
+    assert _collections(notes) == {"/notes": ["/notes/n1", "/notes/n2", "/notes/mine"]}
+    assert notes.get("/api/notes/n1/settings", headers=KEY).get_json() == {"pinned": False, "color": "yellow"}
+    # the notes collection: back to the examples, everything under it forgotten
+    notes.put("/api/notes/mine/settings", headers=KEY, json={"pinned": True, "color": "blue"})
+    assert notes.delete("/__apitwin/state/collections/notes/notes").status_code == 204
+    assert _collections(notes) == {"/notes": ["/notes/n1", "/notes/n2"]}
+    assert notes.get("/api/notes/mine", headers=KEY).status_code == 404
+    # everything, the journal aside
+    notes.delete("/api/notes/n1", headers=KEY)
+    assert notes.delete("/__apitwin/state/collections").status_code == 204
+    assert notes.get("/api/notes/n1", headers=KEY).status_code == 200
+    notes.delete("/api/notes/n1", headers=KEY)
+    assert notes.delete("/__apitwin/state/collections/notes").status_code == 204
+    assert notes.get("/api/notes/n1", headers=KEY).status_code == 200
+    assert notes.delete("/__apitwin/state/collections/nobody").status_code == 404
+
+
+def test_the_state_endpoints_over_http(tmp_path: Path) -> None:
+    config = MockConfig(stateful=True, state=str(tmp_path / "state.sqlite"))
+    with running(create_app([NOTES], config)) as url, httpx.Client(base_url=url, headers=KEY) as http:
+        http.post("/api/notes", json={"id": "mine", "title": "Plan"})
+        view = http.get("/__apitwin/state/collections").json()["apis"][0]["collections"]
+        assert [i["path"] for i in view[0]["items"]] == ["/notes/n1", "/notes/n2", "/notes/mine"]
+        assert view[0]["count"] == 3
+        assert http.delete("/__apitwin/state/collections/notes/notes").status_code == 204
+        assert http.get("/api/notes/mine").status_code == 404
+    with running(create_app([NOTES])) as url:
+        assert httpx.get(url + "/__apitwin/state/collections").status_code == 404
+        assert httpx.delete(url + "/__apitwin/state/collections").status_code == 404
+
+
+def test_redis_state_view_and_reset_of_one_collection(redis_url: str) -> None:
+    from mockserver.modes.store import RedisStore
+
+    RedisStore(redis_url).reset()
+    client = client_for(NOTES, config=MockConfig(stateful=True, state=redis_url))
+    client.post("/api/notes", headers=KEY, json={"id": "mine", "title": "Plan"})
+    client.put("/api/notes/mine/settings", headers=KEY, json={"pinned": True, "color": "blue"})
+    assert _collections(client) == {"/notes": ["/notes/n1", "/notes/n2", "/notes/mine"],
+                                    "/notes/mine": ["/notes/mine/settings"]}
+    assert client.delete("/__apitwin/state/collections/notes/notes/mine").status_code == 204
+    assert _collections(client) == {"/notes": ["/notes/n1", "/notes/n2", "/notes/mine"]}
+    assert client.delete("/__apitwin/state/collections/notes/notes").status_code == 204
+    assert _collections(client) == {"/notes": ["/notes/n1", "/notes/n2"]}

@@ -25,7 +25,7 @@ def test_invalid_openapi_names_pointer_and_line(tmp_path: Path) -> None:
     spec["paths"]["/items/{id}"]["get"]["responses"]["200"]["description"] = 42
     path = write_spec(tmp_path, spec)
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(path)
+        load_spec(path, strict=True)
     error = caught.value
     assert error.pointer.startswith("/paths/~1items~1{id}/get/responses/200")
     assert error.line is not None and error.line > 5
@@ -44,6 +44,20 @@ def test_ref_to_a_file_in_the_folder_is_bundled(tmp_path: Path) -> None:
     assert content["schema"]["$ref"] != loaded.document["paths"]["/items/{id}"]["get"]["responses"]["200"][
         "content"]["application/json"]["schema"]["$ref"]
     assert len(loaded.files) == 2
+
+
+def test_a_ref_inside_an_extension_is_kept_as_written(tmp_path: Path) -> None:
+    write_spec(tmp_path, {"Item": {"type": "object"}}, "parts/item.yaml")
+    spec = make_spec()
+    operation = spec["paths"]["/items/{id}"]["get"]
+    operation["x-vendor-docs"] = {"$ref": "https://docs.example.com/items.yaml#/get"}
+    operation["x-related"] = [{"$ref": "missing.yaml#/nothing"}]
+    spec["components"]["schemas"]["Linked"] = {"$ref": "parts/item.yaml#/Item"}  # the bundler does run
+    loaded = load_spec(write_spec(tmp_path, spec))
+    bundled = loaded.document["paths"]["/items/{id}"]["get"]
+    assert bundled["x-vendor-docs"] == {"$ref": "https://docs.example.com/items.yaml#/get"}
+    assert bundled["x-related"] == [{"$ref": "missing.yaml#/nothing"}]
+    assert loaded.document["components"]["schemas"]["Linked"] == {"type": "object"}
 
 
 def test_ref_leaving_the_folder_is_refused(tmp_path: Path) -> None:
@@ -75,7 +89,7 @@ def test_error_in_a_referenced_file_names_that_file(tmp_path: Path) -> None:
                "parts/paths.yaml")
     spec = make_spec(paths={"/items/{id}": {"$ref": "parts/paths.yaml#/paths/~1items~1{id}"}})
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(write_spec(tmp_path, spec))
+        load_spec(write_spec(tmp_path, spec), strict=True)
     assert "paths.yaml" in caught.value.file
     assert caught.value.line is not None
 
@@ -104,7 +118,7 @@ def test_an_invalid_schema_is_named_where_it_is_written_not_where_it_is_used(tmp
     spec["components"]["schemas"]["Item"]["properties"]["id"] = {"type": "integer", "minimum": "one"}
     path = write_spec(tmp_path, spec)
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(path)
+        load_spec(path, strict=True)
     error = caught.value
     assert error.pointer == "/components/schemas/Item/properties/id/minimum"  # reached first through GET /items/{id}
     lines = path.read_text().splitlines()
@@ -122,7 +136,7 @@ def test_every_schema_of_an_operation_is_checked_against_its_meta_schema(
     spec = make_spec()
     spec["paths"]["/items/{id}"]["get"]["parameters"].append({"name": "q", "in": "query", "schema": schema})
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(write_spec(tmp_path, spec))
+        load_spec(write_spec(tmp_path, spec), strict=True)
     assert caught.value.pointer == "/paths/~1items~1{id}/get/parameters/1/schema" + pointer
     assert words in caught.value.message
 
@@ -136,5 +150,5 @@ def test_the_openapi_rules_beyond_schemas_still_stop_the_start(tmp_path: Path, c
     spec = make_spec()
     change(spec)
     with pytest.raises(SpecLoadError) as caught:
-        load_spec(write_spec(tmp_path, spec))
+        load_spec(write_spec(tmp_path, spec), strict=True)
     assert words in caught.value.message
