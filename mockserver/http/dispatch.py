@@ -210,7 +210,7 @@ class Dispatcher:
                 return Response(status=204, headers=headers)(environ, start_response)
             route = route.otherwise
         if isinstance(route, RouteMiss):
-            if method == "OPTIONS" and route.problem.kind == "method-not-allowed":
+            if method == "OPTIONS" and route.problem.kind == "method-not-allowed" and self.config.cors:
                 # an undocumented OPTIONS on a known path: what it allows (RFC 9110 section 9.3.7)
                 allowed = [m.strip() for m in route.problem.headers.get("Allow", "").split(",") if m.strip()]
                 allowed = sorted({*allowed, "OPTIONS", *(["HEAD"] if "GET" in allowed else [])})
