@@ -55,6 +55,8 @@ def render_scorecard(report: VerifyReport, max_failures_per_operation: int = 5) 
                          f"{'s' if operations != 1 else ''}, e.g. {failures[0].operation}: {failures[0].reason}")
     for error in report.errors:
         lines.append(f"  error: {error}")
+    for finding in report.spec_findings:
+        lines.append(f"  spec: {finding}")
     if report.cut:
         lines.append(f"  {report.cut}")
     passed, failed = report.totals()

@@ -4,9 +4,7 @@
 * no import cycle anywhere in ``mockserver`` or ``contracts``;
 * mockserver's layers only import downwards: base (``errors``, ``config``, ``files``, ``shipped``) <- ``spec`` <-
   ``pipeline`` <- ``modes`` <- ``http`` <- the public surface (``mockserver/__init__``, ``pytest_plugin``);
-* only ``http`` imports Flask, werkzeug or gunicorn, plus two documented exceptions
-  (``pipeline/validation_openapi_core``: openapi-core's request protocol takes werkzeug's multi-dicts;
-  ``pytest_plugin``);
+* only ``http`` imports Flask, werkzeug or gunicorn, plus one documented exception (``pytest_plugin``);
 * ``contracts`` imports only mockserver's declared public modules; mockserver never imports ``contracts``;
   nothing imports the CLI.
 """
@@ -29,7 +27,7 @@ PUBLIC = {"mockserver", "mockserver.pytest_plugin"}
 #: what contracts may import from mockserver
 DECLARED_PUBLIC = {"mockserver", "mockserver.spec", "mockserver.files"}
 FRAMEWORKS = {"flask", "werkzeug", "gunicorn"}
-FRAMEWORK_EXCEPTIONS = {"mockserver.pipeline.validation_openapi_core", "mockserver.pytest_plugin"}
+FRAMEWORK_EXCEPTIONS = {"mockserver.pytest_plugin"}
 
 
 def module_files(root: Path, packages: tuple[str, ...] = PACKAGES) -> dict[str, Path]:

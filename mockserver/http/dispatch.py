@@ -28,7 +28,15 @@ from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from ..modes.store import StoreUnavailable
 from ..pipeline.operation import CompiledOperation
 from ..pipeline.problems import Problem, Reply, Violation, problem_reply, render_violations_header
-from ..pipeline.request import Headers, IncomingRequest, Prefer, parse_prefer, query_items, split_prism_query
+from ..pipeline.request import (
+    Headers,
+    IncomingRequest,
+    Prefer,
+    parse_accept,
+    parse_prefer,
+    query_items,
+    split_prism_query,
+)
 from .router import Preflight, RouteMiss, Router
 
 __all__ = ["Dispatcher", "OperationHandler", "incoming", "miss_reply", "replay", "to_response"]
@@ -126,7 +134,7 @@ class OperationHandler:
         violations: list[Violation] = []
         request, prefer = incoming(req, path_params, operation.needs_cookies)
         headers = req.headers
-        accept = req.accept_mimetypes if "Accept" in headers else None
+        accept = parse_accept(headers.get("Accept"))
         fault = None
         if self.behaviour or prefer.delay_ms is not None or prefer.fault is not None:
             delay = planned_delay_ms(config, prefer, _rng)
@@ -205,6 +213,11 @@ class Dispatcher:
                 return Response(status=204, headers=headers)(environ, start_response)
             route = route.otherwise
         if isinstance(route, RouteMiss):
+            if method == "OPTIONS" and route.problem.kind == "method-not-allowed" and self.config.cors:
+                # an undocumented OPTIONS on a known path: what it allows (RFC 9110 section 9.3.7)
+                allowed = [m.strip() for m in route.problem.headers.get("Allow", "").split(",") if m.strip()]
+                allowed = sorted({*allowed, "OPTIONS", *(["HEAD"] if "GET" in allowed else [])})
+                return Response(status=204, headers={"Allow": ", ".join(allowed)})(environ, start_response)
             return to_response(miss_reply(route, req, self.config))(environ, start_response)
         handler = self.handlers[id(route.operation)]
         req.max_content_length = self.config.max_body_bytes

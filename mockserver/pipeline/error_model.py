@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config import MockConfig
 from ..spec import generate
-from .problems import Problem, Reply, add_violations_header, problem_reply
+from .problems import Problem, Reply, Violation, add_violations_header, problem_reply
 from .request import is_json
 from .selection import MediaSpec, ResponseSpec, encode, find_status
 from .selfcheck import conforms
@@ -45,7 +45,8 @@ def _fill_error(media: MediaSpec, problem: Problem, document: dict[str, Any]) ->
         if media.examples and not media.examples[0].violations:
             value = media.examples[0].value
         else:
-            value = generate(document, media.schema or {}, seed="error")
+            value = generate(document, media.schema or {}, seed="error",
+                             check=media.validator.is_valid if media.validator is not None else None)
         base = media.generated["error"] = (value, b"", [])
     template = _filled(base[0], problem)
     if not conforms(media, template):
@@ -53,13 +54,14 @@ def _fill_error(media: MediaSpec, problem: Problem, document: dict[str, Any]) ->
         template = _filled(base[0], problem, messages=False)
         if not conforms(media, template):
             return None
-    return encode(template, media.media_type)
+    return encode(template, media.media_type, media.schema, document)
 
 
 def _filled(value: Any, problem: Problem, messages: bool = True, depth: int = 0) -> Any:
-    """The error example ``value`` telling ``problem``: message fields (also one level down, as in
-    ``{requestError: {errorMessage}}``, and a string ``error``) carry its detail, an echoed HTTP status its status."""
-    if not isinstance(value, dict):
+    """The error example ``value`` telling ``problem``: message fields (also nested, as in
+    ``{requestError: {errorMessage}}``, and a top-level string ``error``) carry its detail, an echoed HTTP
+    status its status; a list of error objects (``{errors: [{message}]}``) gets one entry per violation."""
+    if not isinstance(value, dict) or depth > 3:
         return value
     out = dict(value)
     for key, field_value in value.items():
@@ -71,6 +73,26 @@ def _filled(value: Any, problem: Problem, messages: bool = True, depth: int = 0)
                 out[key] = problem.status
             elif isinstance(field_value, str) and field_value.isdigit() and 100 <= int(field_value) <= 599:
                 out[key] = str(problem.status)
-        elif isinstance(field_value, dict) and depth == 0:
+        elif isinstance(field_value, dict):
             out[key] = _filled(field_value, problem, messages, depth + 1)
+        elif isinstance(field_value, list) and field_value and isinstance(field_value[0], dict) and _tells(
+                field_value[0]):
+            entries: list[Violation | None] = list(problem.violations[:_MAX_ENTRIES]) or [None]
+            out[key] = [_filled(field_value[0], _one(problem, v), messages)
+                        for v in entries]
     return out
+
+
+_MAX_ENTRIES = 20
+
+
+def _tells(item: dict[str, Any]) -> bool:
+    """Whether an error object has a message field to fill."""
+    return any(isinstance(item.get(k), str) for k in _MESSAGE_FIELDS) or isinstance(item.get("error"), str)
+
+
+def _one(problem: Problem, violation: Violation | None) -> Problem:
+    """``problem`` told by one of its violations (its whole detail when it has none)."""
+    if violation is None:
+        return problem
+    return Problem(problem.kind, str(violation), [violation])

@@ -108,9 +108,10 @@ class CompiledOperation:
         if media is None or status in (204, 304):
             return Answer(status, response, None, b"", headers, "empty answer")
         value = stored(media, example) if stored is not None else None
+        document = self.api.spec.document
         if value is not None:
-            body, source, violations = encode(value, media.media_type), "stored resource", response_violations(
-                media, value)
+            body, source = encode(value, media.media_type, media.schema, document), "stored resource"
+            violations = response_violations(media, value)
         elif example is not None:
             value, body, source, violations = example.value, example.body, f"example {example.name!r}", \
                 example.violations
@@ -126,13 +127,13 @@ class CompiledOperation:
         document = self.api.spec.document
         if prefer.dynamic:
             seed = f"{self.api.config.seed}:{request.path}?{request.query_string!r}:{request.body!r}:{id(request)}"
-            value = generate(document, media.schema or {}, seed=seed, dynamic=True)
-            return value, encode(value, media.media_type), response_violations(media, value)
+            value = generate(document, media.schema or {}, seed=seed, dynamic=True, check=_checker(media))
+            return value, encode(value, media.media_type, media.schema, document), response_violations(media, value)
         cached = media.generated.get("static")
         if cached is None:
             seed = f"{self.api.config.seed}:{self.operation.operation_id}:{status}"
-            value = generate(document, media.schema or {}, seed=seed)
-            cached = media.generated["static"] = (value, encode(value, media.media_type),
+            value = generate(document, media.schema or {}, seed=seed, check=_checker(media))
+            cached = media.generated["static"] = (value, encode(value, media.media_type, media.schema, document),
                                                   response_violations(media, value))
         return cached
 
@@ -169,6 +170,11 @@ class CompiledOperation:
         for name, value in headers.items():
             reply.headers.setdefault(name, value)
         return reply
+
+
+def _checker(media: MediaSpec) -> Callable[[Any], bool] | None:
+    """The compiled validator's verdict for generated values of ``media`` (None: no schema)."""
+    return media.validator.is_valid if media.validator is not None else None
 
 
 def _has_example(header: dict[str, Any]) -> bool:

@@ -26,6 +26,7 @@ __all__ = [
     "is_json",
     "match_media_type",
     "media_base",
+    "parse_accept",
     "parse_prefer",
     "query_items",
     "read_json",
@@ -49,11 +50,112 @@ class Headers(Protocol):
 
 
 class AcceptHeader(Protocol):
-    """A parsed ``Accept`` header (werkzeug's ``MIMEAccept``)."""
+    """A parsed ``Accept`` header (:func:`parse_accept`)."""
 
     def best_match(self, matches: Iterable[str], /) -> str | None: ...
 
     def values(self) -> Iterator[str]: ...
+
+
+def _params(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in text.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip():
+            out[key.strip().lower()] = value.strip().strip('"')
+    return out
+
+
+def _suffix(subtype: str) -> str:
+    return subtype.rsplit("+", 1)[1] if "+" in subtype else ""
+
+
+@dataclass(frozen=True)
+class _Range:
+    kind: str
+    subtype: str
+    params: dict[str, str]
+    q: float
+    raw: str
+
+    def specificity(self, offered: str) -> int | None:
+        """How closely this range matches the ``offered`` media type (None: not at all).
+
+        3 exact, 2 the same structured-syntax suffix (``application/json`` and ``application/vnd.x+json``,
+        either way round), 1 ``type/*``, 0 ``*/*``. A parameter both sides name must agree.
+        """
+        base = media_base(offered)
+        kind, _, subtype = base.partition("/")
+        offered_params = _params(offered)
+        if any(k in offered_params and offered_params[k].lower() != v.lower() for k, v in self.params.items()):
+            return None
+        if self.kind == "*":
+            return 0
+        if self.kind != kind:
+            return None
+        if self.subtype == "*":
+            return 1
+        if self.subtype == subtype:
+            return 3
+        if self.subtype == _suffix(subtype) or subtype == _suffix(self.subtype) or (
+                _suffix(subtype) and _suffix(subtype) == _suffix(self.subtype)):
+            return 2
+        return None
+
+
+class Accept:
+    """An ``Accept`` header read as RFC 9110 says: media ranges with parameters, quality values, wildcards."""
+
+    def __init__(self, header: str) -> None:
+        self.ranges: list[_Range] = []
+        for item in header.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            base = media_base(item)
+            kind, _, subtype = base.partition("/")
+            params = _params(item)
+            try:
+                q = float(params.pop("q", "1"))
+            except ValueError:
+                q = 1.0
+            self.ranges.append(_Range(kind or "*", subtype or "*", params, q, item))
+
+    def values(self) -> Iterator[str]:
+        """The media ranges as written."""
+        return iter([r.raw for r in self.ranges])
+
+    def quality(self, offered: str) -> tuple[float, int, int] | None:
+        """(q, specificity, -position) of the most specific range matching ``offered`` (None: no range does)."""
+        best: tuple[int, int, _Range] | None = None
+        for index, r in enumerate(self.ranges):
+            spec = r.specificity(offered)
+            if spec is not None and (best is None or spec > best[0]):
+                best = (spec, index, r)
+        if best is None or best[2].q <= 0:
+            return None
+        return best[2].q, best[0], -best[1]
+
+    def best_match(self, offered: Iterable[str]) -> str | None:
+        """The ``offered`` media type the client prefers: highest quality, then the most specific match,
+        then the client's order; among those a wildcard allows equally, JSON first, then ``offered``'s order."""
+        best: tuple[tuple[float, int, int, int, int], str] | None = None
+        for position, media_type in enumerate(offered):
+            found = self.quality(media_type)
+            if found is None:
+                continue
+            q, spec, order = found
+            key = (q, spec, order, 1 if spec < 3 and is_json(media_type) else 0, -position)
+            if best is None or key > best[0]:
+                best = (key, media_type)
+        return best[1] if best is not None else None
+
+
+def parse_accept(header: str | None) -> Accept | None:
+    """The ``Accept`` header, or None when absent or empty (anything goes)."""
+    if header is None or not header.strip():
+        return None
+    return Accept(header)
 
 
 @dataclass

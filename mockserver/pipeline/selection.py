@@ -5,9 +5,11 @@ The lookup order (also in the README, "How the mock picks a response"):
 1. **Status**: ``Prefer: code=NNN`` if given (it must be documented, exactly or as
    ``NXX``/``default``); otherwise ``Prefer: example=NAME``'s status when only one
    status has that example; otherwise the lowest 2xx that has an example, else the
-   lowest 2xx, else the lowest documented status.
-2. **Media type**: the first documented one the ``Accept`` header allows
-   (JSON preferred when ``Accept`` allows anything).
+   lowest 2xx, else ``default`` (answered as 200), else the lowest documented status.
+2. **Media type**: the documented one the ``Accept`` header prefers (quality
+   values, then the most specific range: exact, ``+json``/``+xml`` suffix,
+   ``type/*``, ``*/*``; then the header's order); JSON first among those a
+   wildcard allows equally, and when there is no ``Accept``.
 3. **Example**: ``Prefer: example=NAME``; else, among the named examples, the one
    whose recorded request (``x-apitwin-request``, or the request-body example of
    the same name) matches the incoming request best (path parameters, query,
@@ -19,15 +21,21 @@ The lookup order (also in the README, "How the mock picks a response"):
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from ..spec import CompiledSchema, Operation, SchemaCompiler, deref, join_pointer
+from .parameters import value_types
 from .problems import Problem, Violation, iter_violations
-from .request import AcceptHeader, IncomingRequest, Prefer, is_json
+from .request import AcceptHeader, IncomingRequest, Prefer, is_json, media_base
+from .xmlbodies import from_xml, is_xml, to_xml
 
 __all__ = [
     "Example",
@@ -122,21 +130,40 @@ class ResponseSpec:
             return wanted
         if self.status[0].isdigit():
             return int(self.status[0]) * 100
-        return 500
+        return 200  # ``default`` chosen as the answer to a valid request (no 2xx documented)
 
     def has_examples(self) -> bool:
         """Whether any media type has a documented example."""
         return any(m.examples for m in self.media.values())
 
 
-def encode(value: Any, media_type: str) -> bytes:
-    """The bytes of a body value for a media type."""
+def encode(value: Any, media_type: str, schema: Any = None, document: dict[str, Any] | None = None) -> bytes:
+    """The bytes of a body value for a media type: JSON, XML (by the schema's ``xml`` objects), CSV rows,
+    form fields, else the text of a string (or JSON, for a structured value with no better form)."""
     if isinstance(value, bytes):
         return value
     if is_json(media_type):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if is_xml(media_type):
+        return to_xml(document or {}, schema, value)
     if isinstance(value, str):
         return value.encode("utf-8")
+    base = media_base(media_type)
+    if base == "application/x-www-form-urlencoded" and isinstance(value, dict):
+        return urlencode({k: v if isinstance(v, (str, int, float, list)) else json.dumps(v)
+                          for k, v in value.items()}, doseq=True).encode("utf-8")
+    if base == "text/csv" and isinstance(value, list):
+        out = io.StringIO()
+        rows = [r for r in value if isinstance(r, dict)]
+        if rows and len(rows) == len(value):
+            writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            csv.writer(out).writerows(r if isinstance(r, list) else [r] for r in value)
+        return out.getvalue().encode("utf-8")
+    if isinstance(value, (int, float, bool)) and base.startswith("text/"):
+        return json.dumps(value).encode("utf-8")
     return json.dumps(value).encode("utf-8")
 
 
@@ -166,21 +193,38 @@ def index_responses(operation: Operation, compiler: SchemaCompiler, spec_folder:
                 matcher = dict(example.get("x-apitwin-request") or {})
                 if "body" not in matcher and name in request_examples:
                     matcher["body"] = request_examples[name]
-                spec.examples.append(_example(name, value, media_type, matcher, validator, example_pointer))
+                spec.examples.append(_example(name, value, spec, matcher, example_pointer, document))
             if not spec.examples and "example" in content:
-                spec.examples.append(_example("example", content["example"], media_type, {}, validator,
-                                              media_pointer + "/example"))
+                spec.examples.append(_example("example", content["example"], spec, {}, media_pointer + "/example",
+                                              document))
             media[media_type] = spec
         headers = {name: deref(document, h) for name, h in (response.get("headers") or {}).items()}
         out.append(ResponseSpec(status, pointer, media, headers))
     return out
 
 
-def _example(name: str, value: Any, media_type: str, matcher: dict[str, Any], validator: CompiledSchema | None,
-             pointer: str) -> Example:
-    violations = [] if validator is None or isinstance(value, bytes) else list(
-        iter_violations(validator, value, "response"))
-    return Example(name, value, encode(value, media_type), matcher, violations, pointer)
+def _example(name: str, value: Any, media: MediaSpec, matcher: dict[str, Any], pointer: str,
+             document: dict[str, Any]) -> Example:
+    return Example(name, value, encode(value, media.media_type, media.schema, document), matcher,
+                   _example_violations(value, media, document), pointer)
+
+
+def _example_violations(value: Any, media: MediaSpec, document: dict[str, Any]) -> list[Violation]:
+    """The self-check of an example; an XML example written as text is checked as the value it reads as;
+    other text examples of a structured non-JSON body (CSV...) cannot be compared with the schema."""
+    validator = media.validator
+    if validator is None or isinstance(value, bytes):
+        return []
+    types = value_types(document, media.schema)
+    if isinstance(value, str) and not is_json(media.media_type) and "string" not in types:
+        if is_xml(media.media_type) and value.lstrip().startswith("<") and types:
+            try:
+                value = from_xml(document, media.schema, value.encode("utf-8"))
+            except ET.ParseError as exc:
+                return [Violation("response", "", f"example is not well-formed XML: {exc}")]
+        elif types:
+            return []
+    return list(iter_violations(validator, value, "response"))
 
 
 def _external(folder: Path, ref: str) -> bytes:
@@ -266,8 +310,8 @@ def select_response(
         ordered = sorted(responses, key=_status_order)
         success = [r for r in ordered if r.status.startswith("2")]
         chosen = next((r for r in success if r.has_examples()), None) or (success[0] if success else None)
-        if chosen is None and ordered:
-            chosen = ordered[0]
+        if chosen is None:  # no 2xx: the ``default`` response (as 200), else the lowest documented status
+            chosen = next((r for r in ordered if r.status == "default"), None) or (ordered[0] if ordered else None)
     if chosen is None:
         raise Problem("no-response", f"{operation.label} documents no response")
     media = _negotiate(chosen.media, accept)

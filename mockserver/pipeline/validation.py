@@ -1,48 +1,30 @@
 """Request validation compiled per operation: parameters, media type and body.
 
-:class:`RequestValidator` is built once per operation at load. Simple parameter
-styles and JSON/text/binary bodies are checked with validators compiled once
-(see :mod:`mockserver.spec.schemas`); anything else (``deepObject``, ``matrix``,
-``label``, parameters with ``content``, form and multipart bodies) is handed
-to openapi-core's own request validator, itself built once per operation.
+:class:`RequestValidator` is built once per operation at load. Parameters in
+every style (:mod:`.parameters`), JSON, form and multipart bodies (:mod:`.forms`)
+are read into JSON values, cast by their schema, and checked with validators
+compiled once (see :mod:`mockserver.spec.schemas`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 from ..config import MockConfig
-from ..spec import CompiledSchema, Operation, SchemaCompiler, deref, join_pointer, schema_types
+from ..spec import CompiledSchema, Operation, SchemaCompiler, join_pointer
+from .forms import FormReader
+from .parameters import RESERVED, StyledValue, coerce, value_kind
 from .problems import Problem, Violation, iter_violations
 from .request import IncomingRequest, InvalidJSON, is_json, match_media_type, media_base, query_items, read_json
-from .validation_openapi_core import core_validator
+from .xmlbodies import from_xml, is_xml
 
 __all__ = ["RequestValidator"]
 
-#: a validator of what the compiled checks do not cover (openapi-core's): the violations of a request
-Fallback = Callable[[IncomingRequest], list[Violation]]
-
-_SIMPLE_STYLES = {("path", "simple"), ("query", "form"), ("header", "simple"), ("cookie", "form")}
-
-
-def _cast_scalar(value: str, types: list[str]) -> Any:
-    for t in types:
-        try:
-            if t == "integer":
-                return int(value)
-            if t == "number":
-                return float(value) if any(c in value for c in ".eE") else int(value)
-            if t == "boolean" and value.lower() in ("true", "false"):
-                return value.lower() == "true"
-            if t == "null" and value in ("", "null"):
-                return None
-        except ValueError:
-            continue
-        if t == "string":
-            return value
-    return value
+_DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
 
 
 @dataclass
@@ -52,39 +34,44 @@ class _Param:
     required: bool
     pointer: str
     validator: CompiledSchema | None
-    types: list[str]
-    item_types: list[str]
-    explode: bool
-    others: frozenset[str] = frozenset()  # the other query parameters (for free-form objects)
+    document: dict[str, Any]
+    schema: Any
+    styled: StyledValue
+    content_json: bool = False  # a parameter with ``content``: its value is a JSON document
+    allow_empty: bool = False
+    forbid_reserved: bool = False
+    others: frozenset[str] = frozenset()  # the other query parameters (for exploded form objects)
 
-    def read(self, request: IncomingRequest) -> tuple[bool, Any]:
-        if self.location == "query" and "object" in self.types:
-            # form + explode object: every query parameter not declared otherwise is a member
-            members = {k: v for k, v in query_items(request.query) if k not in self.others}
-            return bool(members), members
+    def read(self, request: IncomingRequest) -> tuple[bool, Any, str | None]:
+        """(present, value cast by the schema, why it is malformed)."""
+        if self.location == "query":
+            pairs = query_items(request.query)
+            if self.content_json:
+                values = [v for k, v in pairs if k == self.name]
+                return (True, *_json(values[-1])) if values else (False, None, None)
+            present, value = self.styled.from_pairs(self.document, self.schema, pairs, self.others)
+            return present, value, None
         if self.location == "path":
-            if self.name not in request.path_params:
-                return False, None
-            raw: Any = request.path_params[self.name]
-        elif self.location == "query":
-            values = request.query.get(self.name) or []
-            if not values:
-                return False, None
-            if "array" in self.types:
-                items = values if self.explode else [p for v in values for p in v.split(",")]
-                return True, [_cast_scalar(v, self.item_types) for v in items]
-            raw = values[-1]
+            text = request.path_params.get(self.name)
         elif self.location == "header":
-            if self.name.lower() not in request.headers:
-                return False, None
-            raw = request.headers[self.name.lower()]
+            text = request.headers.get(self.name.lower()) if self.name.lower() in request.headers else None
         else:
-            if self.name not in request.cookies:
-                return False, None
-            raw = request.cookies[self.name]
-        if "array" in self.types:
-            return True, [_cast_scalar(v, self.item_types) for v in str(raw).split(",")]
-        return True, _cast_scalar(str(raw), self.types)
+            text = request.cookies.get(self.name)
+        if text is None:
+            return False, None, None
+        if self.content_json:
+            return (True, *_json(text))
+        raw, malformed = self.styled.from_text(str(text))
+        if malformed is not None:
+            return True, None, malformed
+        return True, coerce(self.document, self.schema, raw), None
+
+
+def _json(text: str) -> tuple[Any, str | None]:
+    try:
+        return json.loads(text), None
+    except ValueError as exc:
+        return None, f"not valid JSON: {exc}"
 
 
 @dataclass
@@ -95,96 +82,112 @@ class RequestValidator:
     params: list[_Param] = field(default_factory=list)
     body_required: bool = False
     body_media: dict[str, CompiledSchema | None] = field(default_factory=dict)
-    fallback: Fallback | None = None  # openapi-core's validator, for what is not compiled here
+    forms: dict[str, FormReader] = field(default_factory=dict)
+    xml_schemas: dict[str, Any] = field(default_factory=dict)  # media type -> schema, for XML bodies
+    forms_document: dict[str, Any] = field(default_factory=dict)  # the spec, for the references of those
     max_json_depth: int = MockConfig.max_json_depth
 
     @property
     def reads_cookies(self) -> bool:
         """Whether validating needs the request's cookies."""
-        return self.fallback is not None or any(p.location == "cookie" for p in self.params)
+        return any(p.location == "cookie" for p in self.params)
 
     @classmethod
     def compile(cls, operation: Operation, compiler: SchemaCompiler,
                 max_json_depth: int = MockConfig.max_json_depth) -> RequestValidator:
         """Build the validator of ``operation`` (JSON bodies nested deeper than ``max_json_depth`` are refused)."""
         doc = compiler.document
-        needs_fallback = False
         params: list[_Param] = []
         for p, pointer in operation.parameters:
             location = str(p.get("in", ""))
-            style = str(p.get("style") or ("form" if location in ("query", "cookie") else "simple"))
+            name = str(p.get("name", ""))
+            style = str(p.get("style") or _DEFAULT_STYLE.get(location, "simple"))
             explode = bool(p.get("explode", style == "form"))
-            if "content" in p or (location, style) not in _SIMPLE_STYLES:
-                needs_fallback = True
-                continue
-            schema = deref(doc, p.get("schema") or {})
-            item_schema = deref(doc, schema.get("items") or {}) if isinstance(schema, dict) else {}
-            if "object" in schema_types(schema) and not (location == "query" and style == "form" and explode):
-                needs_fallback = True
-                continue
-            params.append(
-                _Param(
-                    name=str(p.get("name", "")),
-                    location=location,
-                    required=bool(p.get("required", location == "path")),
-                    pointer=pointer,
-                    validator=compiler.at(pointer + "/schema") if "schema" in p else None,
-                    types=schema_types(schema),
-                    item_types=schema_types(item_schema),
-                    explode=explode,
-                )
-            )
+            schema_pointer = pointer + "/schema"
+            schema: Any = p.get("schema") or {}
+            content_json = False
+            content = p.get("content")
+            if isinstance(content, dict) and content:
+                media_type, media = next(iter(content.items()))
+                schema = (media or {}).get("schema") or {} if isinstance(media, dict) else {}
+                schema_pointer = pointer + join_pointer("content", media_type, "schema")
+                content_json = is_json(media_type)
+            has_schema = bool(schema) or "schema" in p
+            params.append(_Param(
+                name=name,
+                location=location,
+                required=bool(p.get("required", location == "path")),
+                pointer=pointer,
+                validator=compiler.at(schema_pointer) if has_schema else None,
+                document=doc,
+                schema=schema,
+                styled=StyledValue(name, style, explode, value_kind(doc, schema)),
+                content_json=content_json,
+                allow_empty=bool(p.get("allowEmptyValue", False)),
+                forbid_reserved=p.get("allowReserved") is False and location == "query",
+            ))
         body_media: dict[str, CompiledSchema | None] = {}
+        forms: dict[str, FormReader] = {}
         body_required = False
         if operation.request_body is not None:
             body_required = bool(operation.request_body.get("required", False))
             for media_type, media in (operation.request_body.get("content") or {}).items():
-                base = media_base(media_type)
-                if base == "application/x-www-form-urlencoded" or base.startswith("multipart/"):
-                    needs_fallback = True
-                    body_media[media_type] = None
-                    continue
-                has_schema = isinstance(media, dict) and "schema" in media
+                media = media if isinstance(media, dict) else {}
+                has_schema = "schema" in media
                 body_media[media_type] = (
                     compiler.at(operation.body_pointer + join_pointer("content", media_type, "schema"))
                     if has_schema else None
                 )
+                base = media_base(media_type)
+                if base == "application/x-www-form-urlencoded" or base.startswith("multipart/"):
+                    encoding = media.get("encoding")
+                    forms[media_type] = FormReader(doc, media.get("schema") or {},
+                                                   encoding if isinstance(encoding, dict) else {})
+        xml_schemas = {m: c.get("schema") for m, c in ((operation.request_body or {}).get("content") or {}).items()
+                       if is_xml(m) and isinstance(c, dict)}
         query_names = frozenset(p.name for p in params if p.location == "query")
         for param in params:
-            if param.location == "query" and "object" in param.types:
-                param.others = query_names - {param.name}
-        validator = cls(operation, params, body_required, body_media, max_json_depth=max_json_depth)
-        if needs_fallback:
-            validator.fallback = core_validator(operation, doc)
-        return validator
+            param.others = query_names - {param.name}
+        return cls(operation, params, body_required, body_media, forms, xml_schemas, doc,
+                   max_json_depth=max_json_depth)
 
     def validate(self, request: IncomingRequest) -> None:
-        """Raise a :class:`Problem` listing every violation; set ``request.json`` for JSON bodies."""
+        """Raise a :class:`Problem` listing every violation; set ``request.json`` for JSON and form bodies."""
         violations: list[Violation] = []
+        raw_query: list[tuple[str, str]] | None = None
         for param in self.params:
-            present, value = param.read(request)
+            present, value, malformed = param.read(request)
             if not present:
                 if param.required:
                     violations.append(Violation(param.location, param.name, f"required {param.location} parameter "
                                                 f"{param.name!r} is missing"))
                 continue
+            if malformed is not None:
+                violations.append(Violation(param.location, param.name, malformed))
+                continue
+            if param.location == "query" and value == "" and param.allow_empty:
+                continue  # ?name with no value, which allowEmptyValue permits
+            if param.forbid_reserved:
+                raw_query = raw_query if raw_query is not None else _raw_pairs(request.query_string)
+                if any(RESERVED.search(v) for k, v in raw_query if k == param.name):
+                    violations.append(Violation(param.location, param.name, "reserved characters must be "
+                                                "percent-encoded (allowReserved is false)"))
             if param.validator is not None:
                 for v in iter_violations(param.validator, value, param.location):
                     violations.append(Violation(param.location, param.name + v.pointer, v.message))
         media_problem = self._validate_body(request, violations)
         if media_problem is not None:
             raise media_problem
-        if self.fallback is not None:
-            # openapi-core also checks the simple parameters compiled above, with its own rules
-            # (it refuses an empty query value): the compiled verdict on those stands
-            compiled = {(p.location, p.name) for p in self.params}
-            violations.extend(v for v in self.fallback(request)
-                              if (v.location, v.pointer.split("/", 1)[0]) not in compiled)
         if violations:
             raise Problem("invalid-request", _summary(violations), violations)
 
     def _validate_body(self, request: IncomingRequest, violations: list[Violation]) -> Problem | None:
         if self.operation.request_body is None:
+            if request.body:
+                return Problem("unsupported-media-type",
+                               f"{self.operation.label} takes no request body "
+                               f"(got {len(request.body)} bytes of {request.content_type or 'no Content-Type'})",
+                               [Violation("body", "", "this operation documents no request body")])
             return None
         documented = list(self.body_media)
         if not request.body and (not request.content_type or is_json(request.content_type)
@@ -206,17 +209,37 @@ class RequestValidator:
             if chosen is None:
                 return None
         request.media_type = chosen
-        if not is_json(chosen):
-            return None
-        try:
-            request.json = read_json(request.body, self.max_json_depth)
-        except InvalidJSON as exc:
-            violations.append(Violation("body", "", f"body is not valid JSON: {exc}"))
-            return None
         validator = self.body_media.get(chosen)
+        form = self.forms.get(chosen)
+        if form is not None:
+            value, malformed = form.read(chosen, request.content_type or chosen, request.body)
+            violations.extend(malformed)
+            if value is None:
+                return None
+            request.json = value
+        elif is_xml(chosen):
+            try:
+                request.json = from_xml(self.forms_document, self.xml_schemas.get(chosen), request.body)
+            except ET.ParseError as exc:
+                violations.append(Violation("body", "", f"body is not well-formed XML: {exc}"))
+                return None
+        elif is_json(chosen):
+            try:
+                request.json = read_json(request.body, self.max_json_depth)
+            except InvalidJSON as exc:
+                violations.append(Violation("body", "", f"body is not valid JSON: {exc}"))
+                return None
+        else:
+            return None
         if validator is not None:
             violations.extend(iter_violations(validator, request.json, "body"))
         return None
+
+
+def _raw_pairs(query_string: bytes) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs with the values still percent-encoded, as sent."""
+    text = query_string.decode("latin-1")
+    return [(unquote_plus(k), v) for k, _, v in (p.partition("=") for p in text.split("&") if p)]
 
 
 def _summary(violations: list[Violation]) -> str:

@@ -1,26 +1,40 @@
 """Data generated from a schema when the spec has no example.
 
-The values are readable and valid: types, formats, enums, ``const``, bounds,
-``required``, ``oneOf``/``anyOf``/``allOf`` and schema-level examples are
-honoured, and the same seed always gives the same value. (hypothesis-jsonschema,
-which schemathesis uses, aims at edge cases instead: its minimal values are
-empty strings and zeros, and it needs dereferenced, non-recursive schemas.)
+The values are readable and valid: types, formats, enums, ``const``, bounds
+(``multipleOf`` with floats too), ``required``, ``allOf`` (merged into one
+schema, so ``required`` names whose properties sit in another branch are
+filled), ``oneOf``/``anyOf`` (with ``discriminator``: the property names the
+chosen branch), ``if``/``then``/``else``, ``dependentRequired``/``dependentSchemas``,
+``patternProperties``, ``propertyNames``, ``prefixItems``,
+``contains``/``minContains``/``maxContains``, ``not``, recursive schemas and
+schema-level examples are honoured, and the same seed always gives the same value.
+
+Given ``check`` (the compiled validator's verdict), :func:`generate` tries other
+branch, enum and number choices until the value validates (overlapping ``oneOf``
+branches, ``not``). (hypothesis-jsonschema, which schemathesis uses, aims at edge
+cases instead: its minimal values are empty strings and zeros, and it needs
+dereferenced, non-recursive schemas.)
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import random
 import re
 import uuid
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
-from .pointers import deref
-from .schemas import schema_types
+from .pointers import deref, resolve_pointer
+from .schemas import discriminator_names, schema_types
 
-__all__ = ["generate"]
+__all__ = ["generate", "merge_all_of"]
 
 _MAX_DEPTH = 6
+_MAX_MERGE = 24
 
 _FORMATS: dict[str, Any] = {
     "date-time": lambda r: f"2026-{r.randint(1, 11):02d}-{r.randint(1, 28):02d}T{r.randint(0, 23):02d}:"
@@ -31,9 +45,13 @@ _FORMATS: dict[str, Any] = {
     "idn-email": lambda r: f"user{r.randint(1, 999)}@example.com",
     "uuid": lambda r: str(uuid.UUID(int=r.getrandbits(128), version=4)),
     "uri": lambda r: f"https://example.com/resources/{r.randint(1, 9999)}",
+    "iri": lambda r: f"https://example.com/resources/{r.randint(1, 9999)}",
     "uri-reference": lambda r: f"/resources/{r.randint(1, 9999)}",
+    "iri-reference": lambda r: f"/resources/{r.randint(1, 9999)}",
+    "uri-template": lambda r: "https://example.com/resources/{id}",
     "url": lambda r: f"https://example.com/resources/{r.randint(1, 9999)}",
     "hostname": lambda r: f"host{r.randint(1, 99)}.example.com",
+    "idn-hostname": lambda r: f"host{r.randint(1, 99)}.example.com",
     "ipv4": lambda r: f"192.0.2.{r.randint(1, 254)}",
     "ipv6": lambda r: f"2001:db8::{r.randint(1, 65535):x}",
     "byte": lambda r: base64.b64encode(r.randbytes(12)).decode(),
@@ -41,39 +59,122 @@ _FORMATS: dict[str, Any] = {
     "password": lambda r: "********",
     "duration": lambda r: f"PT{r.randint(1, 59)}M",
     "regex": lambda r: "^[a-z]+$",
+    "json-pointer": lambda r: f"/items/{r.randint(0, 9)}",
+    "relative-json-pointer": lambda r: f"{r.randint(0, 3)}/name",
 }
 
+#: keywords whose values combine by taking the larger (lower bounds) or the smaller (upper bounds)
+_LOWER = ("minimum", "minLength", "minItems", "minProperties", "minContains")
+_UPPER = ("maximum", "maxLength", "maxItems", "maxProperties", "maxContains")
+#: keywords whose sub-schemas combine as allOf
+_SUBSCHEMA = ("items", "contains", "additionalProperties", "propertyNames", "unevaluatedProperties",
+              "unevaluatedItems", "not")
+#: what describes a branch of allOf only, not the merged whole
+_BRANCH_ONLY = ("example", "examples", "default", "title", "description")
 
-def _types(schema: dict[str, Any]) -> list[str]:
-    """The types to generate for: the declared ones (null last resort), else inferred from the keywords."""
-    declared = schema_types(schema)
-    if declared:
-        return [t for t in declared if t != "null"] or ["null"]
-    if "properties" in schema or "required" in schema or "additionalProperties" in schema:
-        return ["object"]
-    if "items" in schema or "prefixItems" in schema:
-        return ["array"]
-    if "enum" in schema or "const" in schema:
-        return []
-    return []
+
+def _combine(key: str, a: Any, b: Any) -> Any:
+    if key == "properties" and isinstance(a, dict) and isinstance(b, dict):
+        out = dict(a)
+        for name, sub in b.items():
+            out[name] = {"allOf": [out[name], sub]} if name in out and out[name] != sub else sub
+        return out
+    if key in ("patternProperties", "dependentRequired", "dependentSchemas", "$defs", "definitions") \
+            and isinstance(a, dict) and isinstance(b, dict):
+        return {**b, **a}
+    if key == "required" and isinstance(a, list) and isinstance(b, list):
+        return list(dict.fromkeys([*a, *b]))
+    if key == "type":
+        left = a if isinstance(a, list) else [a]
+        right = b if isinstance(b, list) else [b]
+        both = [t for t in left if t in right or (t == "integer" and "number" in right)]
+        both += [t for t in right if t == "integer" and "number" in left and t not in both]
+        return both if len(both) != 1 else both[0]
+    if key == "enum" and isinstance(a, list) and isinstance(b, list):
+        return [x for x in a if x in b] or a
+    if key in _LOWER and isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return max(a, b)
+    if key in _UPPER and isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return min(a, b)
+    if key in ("exclusiveMinimum", "exclusiveMaximum"):
+        if isinstance(a, bool) or isinstance(b, bool):
+            return bool(a) or bool(b)
+        return max(a, b) if key == "exclusiveMinimum" else min(a, b)
+    if key in _SUBSCHEMA:
+        if a is False or b is False:
+            return False
+        if isinstance(a, dict) and isinstance(b, dict):
+            return {"allOf": [a, b]}
+        return a if isinstance(a, dict) else b
+    if key == "nullable":
+        return bool(a) and bool(b)
+    if key == "readOnly" or key == "writeOnly":
+        return bool(a) or bool(b)
+    return a
+
+
+def merge_all_of(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+    """``schema`` with any ``$ref`` followed (siblings kept) and ``allOf`` merged into one schema."""
+    if depth > _MAX_MERGE:
+        return {}
+    for _ in range(_MAX_MERGE):  # one reference at a time: a target may have siblings of its own
+        if not isinstance(schema, dict) or not isinstance(schema.get("$ref"), str):
+            break
+        if len(schema) > 1:
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            return _merge(document, [rest, {"$ref": schema["$ref"]}], depth + 1)
+        target = deref(document, {"$ref": schema["$ref"]}) if not schema["$ref"].startswith("#") else None
+        if target is None:
+            try:
+                target = resolve_pointer(document, unquote(schema["$ref"][1:]))
+            except (KeyError, IndexError, TypeError, ValueError):
+                return {}
+        schema = target
+    if isinstance(schema, dict) and "allOf" in schema:
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        branches = schema["allOf"] if isinstance(schema["allOf"], list) else []
+        return _merge(document, [rest, *branches], depth + 1, own=rest)
+    return schema
+
+
+def _merge(document: dict[str, Any], schemas: list[Any], depth: int, own: dict[str, Any] | None = None) -> Any:
+    out: dict[str, Any] = {}
+    for index, sub in enumerate(schemas):
+        flat = merge_all_of(document, sub, depth)
+        if flat is False:
+            return False
+        if not isinstance(flat, dict):
+            continue
+        for key, value in flat.items():
+            if index and key in _BRANCH_ONLY and own is not None:
+                continue
+            out[key] = _combine(key, out[key], value) if key in out else value
+    return out
 
 
 class _Generator:
-    def __init__(self, document: dict[str, Any], rng: random.Random, dynamic: bool) -> None:
+    def __init__(self, document: dict[str, Any], rng: random.Random, dynamic: bool, vary: bool = False) -> None:
         self.document = document
         self.rng = rng
         self.dynamic = dynamic
+        #: a retry after a value that did not validate: branches and enum values chosen at random
+        self.vary = vary or dynamic
+        self.retry = vary
+
+    def pick(self, options: list[Any]) -> Any:
+        return self.rng.choice(options) if self.vary else options[0]
 
     def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
-        schema = deref(self.document, schema)
-        if not isinstance(schema, dict) or schema is True:
+        if depth > 4 * _MAX_DEPTH:  # a required property that recurses for ever: no finite value exists
+            return None
+        schema = merge_all_of(self.document, schema)
+        if schema is True or not isinstance(schema, dict):
             return name or "value"
         if "const" in schema:
             return schema["const"]
         if schema.get("enum"):
-            enum = schema["enum"]
-            return self.rng.choice(enum) if self.dynamic else enum[0]
-        if not self.dynamic:
+            return self.pick(list(schema["enum"]))
+        if not self.vary:
             examples = schema.get("examples")
             if isinstance(examples, list) and examples:
                 return examples[0]
@@ -81,34 +182,15 @@ class _Generator:
                 return schema["example"]
             if "default" in schema:
                 return schema["default"]
-        if "allOf" in schema:
-            merged: dict[str, Any] = {}
-            other: Any = None
-            for sub in schema["allOf"]:
-                v = self.value(sub, name, depth + 1)
-                if isinstance(v, dict):
-                    merged.update(v)
-                else:
-                    other = v
-            rest = {k: v for k, v in schema.items() if k != "allOf"}
-            if _types(rest) == ["object"] or rest.get("properties"):
-                v = self.value(rest, name, depth + 1)
-                if isinstance(v, dict):
-                    merged.update(v)
-            return merged if merged or other is None else other
+        if isinstance(schema.get("if"), dict):
+            rest = {k: v for k, v in schema.items() if k not in ("if", "then", "else")}
+            return self.value({"allOf": [rest, schema["if"], schema.get("then") or {}]}, name, depth)
         for key in ("oneOf", "anyOf"):
-            if schema.get(key):
-                options = schema[key]
-                choice = self.rng.choice(options) if self.dynamic else options[0]
-                base = {k: v for k, v in schema.items() if k not in (key, "discriminator")}
-                v = self.value(choice, name, depth + 1)
-                if isinstance(v, dict) and base.get("properties"):
-                    extra = self.value(base, name, depth + 1)
-                    if isinstance(extra, dict):
-                        v = {**extra, **v}
-                return v
+            options = schema.get(key)
+            if isinstance(options, list) and options:
+                return self.branch(schema, key, options, name, depth)
         types = _types(schema)
-        kind = types[0] if types else "string"
+        kind = self.pick(types) if types else "string"
         if kind == "object":
             return self.object(schema, depth)
         if kind == "array":
@@ -118,112 +200,364 @@ class _Generator:
         if kind == "number":
             return self.number(schema, integer=False)
         if kind == "boolean":
-            return self.rng.random() < 0.5 if self.dynamic else True
+            return self.rng.random() < 0.5 if self.vary else True
         if kind == "null":
             return None
         return self.string(schema, name)
 
+    def branch(self, schema: dict[str, Any], key: str, options: list[Any], name: str, depth: int) -> Any:
+        choice = self.pick(options)
+        base = {k: v for k, v in schema.items() if k not in (key, "discriminator", *_BRANCH_ONLY)}
+        value = self.value({"allOf": [base, choice]} if base else choice, name, depth + 1)
+        discriminator = schema.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(value, dict) and discriminator.get("propertyName"):
+            names = discriminator_names(discriminator, choice)
+            if names:
+                value[str(discriminator["propertyName"])] = names[0]
+        return value
+
     def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
         props: dict[str, Any] = schema.get("properties") or {}
-        required = set(schema.get("required") or [])
+        required = list(schema.get("required") or [])
+        keys = [k for k in props if k in required or (depth < _MAX_DEPTH - 2 and not (
+            self.retry and self.rng.random() < 0.5))]  # a retry may leave optional ones out
+        keys += [k for k in required if k not in keys]
+        dependent = schema.get("dependentSchemas") or {}
+        extra_schemas = [dependent[k] for k in keys if isinstance(dependent.get(k), dict)]
+        if extra_schemas:
+            schema = _merge(self.document, [schema, *extra_schemas], 0) or schema
+            props = schema.get("properties") or {}
+            required = list(schema.get("required") or [])
+            keys += [k for k in required if k not in keys]
+        dependent_required = schema.get("dependentRequired") or {}
+        for key in list(keys):
+            for other in dependent_required.get(key) or []:
+                if other not in keys:
+                    keys.append(other)
+        max_props = schema.get("maxProperties")
+        if isinstance(max_props, int) and len(keys) > max_props:
+            keys = [k for k in keys if k in required][:max(max_props, 0)] or keys[:max_props]
         out: dict[str, Any] = {}
-        for key, sub in props.items():
+        for key in keys:
+            sub = props.get(key, self.member(schema, key))
             sub_schema = deref(self.document, sub)
             if isinstance(sub_schema, dict) and sub_schema.get("writeOnly") and key not in required:
                 continue
-            if key in required or depth < _MAX_DEPTH - 2:
-                out[key] = self.value(sub, key, depth + 1)
-        for key in required - out.keys():
-            out[key] = "value"
+            out[key] = self.value(sub, key, depth + 1)
         min_props = int(schema.get("minProperties") or 0)
-        extra = schema.get("additionalProperties")
         i = 0
-        while len(out) < min_props and extra is not False:
+        while len(out) < min_props and i < min_props + 10:
             i += 1
-            out[f"key{i}"] = self.value(extra if isinstance(extra, dict) else {}, f"key{i}", depth + 1)
+            extra = self.extra_name(schema, i, out)
+            if extra is None:
+                break
+            out[extra] = self.value(self.member(schema, extra), extra, depth + 1)
         return out
+
+    def member(self, schema: dict[str, Any], key: str) -> Any:
+        for pattern, sub in (schema.get("patternProperties") or {}).items():
+            try:
+                if re.search(pattern, key):
+                    return sub
+            except re.error:
+                continue
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            return extra
+        unevaluated = schema.get("unevaluatedProperties")
+        return unevaluated if isinstance(unevaluated, dict) else {}
+
+    def extra_name(self, schema: dict[str, Any], i: int, taken: dict[str, Any]) -> str | None:
+        """A name for one more member, allowed by properties, patternProperties and propertyNames."""
+        for key in schema.get("properties") or {}:
+            if key not in taken:
+                return str(key)
+        names = merge_all_of(self.document, schema.get("propertyNames") or {})
+        names = names if isinstance(names, dict) else {}
+        for pattern in schema.get("patternProperties") or {}:
+            for candidate in _matches(str(pattern), f"key{i}"):
+                if candidate not in taken and _fits_names(candidate, names):
+                    return candidate
+        if schema.get("additionalProperties") is False or schema.get("unevaluatedProperties") is False:
+            return None
+        if names.get("enum"):
+            return next((str(n) for n in names["enum"] if n not in taken), None)
+        if isinstance(names.get("pattern"), str):
+            return next((c for c in _matches(names["pattern"], f"key{i}")
+                         if c not in taken and _fits_names(c, names)), None)
+        if names:
+            return str(self.string({**names, "type": "string"}, f"key{i}"))
+        return f"key{i}"
 
     def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         low = int(schema.get("minItems") or 0)
         high = schema.get("maxItems")
-        count = max(low, 1 if depth < _MAX_DEPTH else 0)
+        prefix = schema.get("prefixItems") or []
+        items = schema.get("items")
+        if isinstance(items, list):  # draft 4 tuple form
+            prefix, items = items, schema.get("additionalItems")
+        closed = items is False or (items is None and schema.get("unevaluatedItems") is False and prefix)
+        contains = schema.get("contains")
+        min_contains = int(schema.get("minContains", 1)) if isinstance(contains, dict) else 0
+        count = max(low, 1 if depth < _MAX_DEPTH else 0, min_contains + len(prefix))
+        if self.dynamic and high is None:
+            count = max(count, self.rng.randint(1, 3))
         if high is not None:
             count = min(count, int(high))
-        if self.dynamic and high is None:
-            count = max(low, self.rng.randint(1, 3))
-        items = schema.get("items")
-        prefix = schema.get("prefixItems") or []
         out: list[Any] = [self.value(s, name, depth + 1) for s in prefix]
+        item_schema = items if isinstance(items, dict) else {}
+        singular = name.rstrip("s") or name
+        if min_contains:
+            both = {"allOf": [item_schema, contains]}
+            for _ in range(min_contains):
+                out.append(self.value(both, singular, depth + 1))
         seen: list[Any] = list(out)
         attempts = 0
-        while len(out) < max(count, len(prefix)) and attempts < count * 5 + 5:
+        while not closed and len(out) < count and attempts < count * 5 + 5:
             attempts += 1
-            v = self.value(items if items is not None else {}, name.rstrip("s") or name, depth + 1)
+            v = self.value(item_schema, singular, depth + 1)
             if schema.get("uniqueItems") and v in seen:
+                self.vary = True  # the next item differs
                 continue
             seen.append(v)
             out.append(v)
         return out
 
     def number(self, schema: dict[str, Any], integer: bool) -> int | float:
-        low = schema.get("minimum")
-        high = schema.get("maximum")
-        if "exclusiveMinimum" in schema and not isinstance(schema["exclusiveMinimum"], bool):
-            low = schema["exclusiveMinimum"] + (1 if integer else 0.5)
-        if "exclusiveMaximum" in schema and not isinstance(schema["exclusiveMaximum"], bool):
-            high = schema["exclusiveMaximum"] - (1 if integer else 0.5)
-        lo = low if low is not None else (high - 100 if high is not None else 1)
-        hi = high if high is not None else lo + 100
+        low, high = schema.get("minimum"), schema.get("maximum")
+        low_open = high_open = False
+        ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+        if isinstance(ex_low, bool):
+            low_open = ex_low
+        elif isinstance(ex_low, (int, float)):
+            low, low_open = (ex_low, True) if low is None or ex_low >= low else (low, False)
+        if isinstance(ex_high, bool):
+            high_open = ex_high
+        elif isinstance(ex_high, (int, float)):
+            high, high_open = (ex_high, True) if high is None or ex_high <= high else (high, False)
+        span = 10_000 if self.retry else 100  # a retry reaches further where a side is open
+        lo = float(low) if low is not None else (float(high) - span if high is not None else 1.0)
+        hi = float(high) if high is not None else lo + span
         step = schema.get("multipleOf")
+        target = self.rng.uniform(lo, hi) if self.vary else max(lo, min(hi, 42.5 if not integer else 42))
+
+        def inside(v: float) -> bool:
+            return (v > lo if low_open and low is not None else v >= lo) and (
+                v < hi if high_open and high is not None else v <= hi)
+
+        if isinstance(step, (int, float)) and not isinstance(step, bool) and step > 0:
+            return self.multiple(step, target, inside, integer)
         if integer:
-            lo_i, hi_i = int(-(-lo // 1)), int(hi // 1)
-            value: int | float = self.rng.randint(lo_i, hi_i) if self.dynamic else max(lo_i, min(hi_i, 42))
-            if step:
-                value = int(value // step * step) or int(step)
-            return value
-        value = round(self.rng.uniform(lo, hi), 2) if self.dynamic else max(lo, min(hi, 42.5))
-        if step:
-            value = (value // step) * step or step
+            lo_i = math.floor(lo) + 1 if low_open and low is not None and float(lo).is_integer() else math.ceil(lo)
+            hi_i = math.ceil(hi) - 1 if high_open and high is not None and float(hi).is_integer() else math.floor(hi)
+            return max(lo_i, min(hi_i, round(target)))
+        value = round(target, 2)
+        if not inside(value):
+            value = (lo + hi) / 2
         return value
+
+    @staticmethod
+    def multiple(step: float, target: float, inside: Callable[[float], bool], integer: bool) -> int | float:
+        """A multiple of ``step`` within bounds, near ``target``, that float division confirms exactly."""
+        exact = Decimal(str(step))
+        start = round(target / step)
+        for offset in range(400):
+            for k in (start + offset, start - offset):
+                value: int | float = int(exact * k) if integer or exact == exact.to_integral_value() else float(
+                    exact * k)
+                if isinstance(value, float) and value.is_integer() and integer:
+                    value = int(value)
+                quotient = value / step
+                if inside(value) and quotient == int(quotient) and (not integer or float(value).is_integer()):
+                    return value
+        return int(exact * start) if integer else float(exact * start)
 
     def string(self, schema: dict[str, Any], name: str) -> str:
         fmt = schema.get("format")
-        if fmt in _FORMATS:
-            text = str(_FORMATS[fmt](self.rng))
-        elif schema.get("pattern"):
-            text = self.from_pattern(str(schema["pattern"]), name)
-        else:
-            base = re.sub(r"[^A-Za-z0-9_-]", "", name) or "value"
-            text = f"{base}-{self.rng.randint(1, 999)}" if self.dynamic else f"{base}-1"
         low = int(schema.get("minLength") or 0)
         high = schema.get("maxLength")
+        high_n = int(high) if high is not None else None
+        if schema.get("pattern"):
+            return self.from_pattern(str(schema["pattern"]), name, low, high_n)
+        if fmt in _FORMATS:
+            text = str(_FORMATS[fmt](self.rng))
+        else:
+            base = re.sub(r"[^A-Za-z0-9_-]", "", name) or "value"
+            text = f"{base}-{self.rng.randint(1, 999)}" if self.vary else f"{base}-1"
         if len(text) < low:
             text = text + "x" * (low - len(text))
-        if high is not None and len(text) > int(high):
-            text = text[: int(high)]
+        if high_n is not None and len(text) > high_n:
+            text = text[:high_n]
         return text
 
-    def from_pattern(self, pattern: str, name: str) -> str:
-        candidates = [name, f"{name}1", "abc", "ABC", "abc123", "a1", "1", "A1"]
+    def from_pattern(self, pattern: str, name: str, low: int = 0, high: int | None = None) -> str:
+        def fits(c: str) -> bool:
+            try:
+                return bool(re.search(pattern, c)) and low <= len(c) <= (high if high is not None else len(c))
+            except re.error:
+                return False
+
+        candidates = [name, f"{name}1", "abc", "ABC", "abc123", "a1", "1", "A1", "value"]
         for c in candidates:
-            if c and re.search(pattern, c):
+            if c and fits(c):
                 return c
+        for extra in range(0, max(low, 1) + 1):
+            sampled = _sample_regex(pattern, extra)
+            if sampled is not None and fits(sampled):
+                return sampled
         from hypothesis import HealthCheck, find, settings
         from hypothesis import strategies as st
 
         try:
-            found: str = find(st.from_regex(pattern, fullmatch=True), lambda s: True,
-                              settings=settings(database=None, suppress_health_check=list(HealthCheck)))
+            found: str = find(st.from_regex(pattern, fullmatch=True), fits,
+                              settings=settings(database=None, suppress_health_check=list(HealthCheck),
+                                                max_examples=500))
             return found
         except Exception:  # an unusual regex: fall back to a plain value, the self-check reports it
             return name or "value"
 
 
-def generate(document: dict[str, Any], schema: Any, *, seed: int | str = 0, dynamic: bool = False) -> Any:
+def _matches(pattern: str, name: str) -> list[str]:
+    """Distinct strings ``pattern`` matches: ``name`` if it does, then samples with more and more repeats."""
+    out: list[str] = []
+    try:
+        if re.search(pattern, name):
+            out.append(name)
+    except re.error:
+        return out
+    for extra in range(32):
+        sampled = _sample_regex(pattern, extra)
+        if sampled is not None and sampled not in out and re.search(pattern, sampled):
+            out.append(sampled)
+    return out
+
+
+def _fits_names(name: str, names: dict[str, Any]) -> bool:
+    """Whether ``name`` satisfies a ``propertyNames`` schema's string keywords."""
+    if len(name) < int(names.get("minLength") or 0):
+        return False
+    if names.get("maxLength") is not None and len(name) > int(names["maxLength"]):
+        return False
+    pattern = names.get("pattern")
+    return not isinstance(pattern, str) or bool(re.search(pattern, name))
+
+
+_CATEGORY = {"CATEGORY_DIGIT": "0", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " ", "CATEGORY_NOT_DIGIT": "a",
+             "CATEGORY_NOT_WORD": "-", "CATEGORY_NOT_SPACE": "a"}
+
+
+def _sample_regex(pattern: str, extra: int) -> str | None:
+    """The shortest string ``pattern`` matches in full, with ``extra`` more repeats where it allows them
+    (a walk of the parsed regex; None when it uses what the walk cannot follow)."""
+    import importlib
+
+    sre_parse: Any = importlib.import_module("re._parser")  # the standard library's regex parser (3.11+)
+
+    try:
+        parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError, ValueError):
+        return None
+
+    def char_of(items: Any) -> str | None:
+        negate = False
+        allowed: list[str] = []
+        banned: set[str] = set()
+        for op, arg in items:
+            name = str(op)
+            if name == "NEGATE":
+                negate = True
+            elif name == "LITERAL":
+                (banned.add if negate else allowed.append)(chr(arg))
+            elif name == "RANGE":
+                if negate:
+                    banned.update(chr(c) for c in range(arg[0], min(arg[1], arg[0] + 256) + 1))
+                else:
+                    allowed.append(chr(arg[0]))
+            elif name == "CATEGORY":
+                sample = _CATEGORY.get(str(arg))
+                if sample is not None and not negate:
+                    allowed.append(sample)
+        if negate:
+            return next((c for c in "a0A_-x" if c not in banned), None)
+        return allowed[0] if allowed else None
+
+    def walk(tokens: Any) -> str | None:
+        out: list[str] = []
+        for op, arg in tokens:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(arg))
+            elif name == "NOT_LITERAL":
+                out.append("a" if chr(arg) != "a" else "b")
+            elif name == "ANY":
+                out.append("a")
+            elif name == "IN":
+                c = char_of(arg)
+                if c is None:
+                    return None
+                out.append(c)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, high, sub = arg
+                count = low + extra if high == sre_parse.MAXREPEAT else min(high, low + extra)
+                part = walk(sub)
+                if part is None:
+                    return None
+                out.append(part * count)
+            elif name == "SUBPATTERN":
+                part = walk(arg[-1])
+                if part is None:
+                    return None
+                out.append(part)
+            elif name == "BRANCH":
+                part = walk(arg[1][0])
+                if part is None:
+                    return None
+                out.append(part)
+            elif name == "AT":
+                continue
+            elif name == "CATEGORY":
+                out.append(_CATEGORY.get(str(arg), "a"))
+            else:  # lookarounds, back references: not followed
+                return None
+        return "".join(out)
+
+    return walk(parsed)
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    """The types to generate for: the declared ones (null last resort), else inferred from the keywords."""
+    declared = schema_types(schema)
+    if declared:
+        usable = [t for t in declared if t != "null"] or ["null"]
+        return ["integer" if t == "number" and schema.get("multipleOf") == 1 else t for t in usable]
+    if any(k in schema for k in ("properties", "required", "additionalProperties", "patternProperties",
+                                 "minProperties", "dependentRequired", "propertyNames")):
+        return ["object"]
+    if any(k in schema for k in ("items", "prefixItems", "contains", "minItems")):
+        return ["array"]
+    if any(k in schema for k in ("minimum", "maximum", "multipleOf", "exclusiveMinimum", "exclusiveMaximum")):
+        return ["number"]
+    negated = schema.get("not")
+    if isinstance(negated, dict) and schema_types(negated):
+        return [t for t in ("string", "integer", "object", "array", "boolean")
+                if t not in schema_types(negated) and not (t == "integer" and "number" in schema_types(negated))]
+    return []
+
+
+def generate(document: dict[str, Any], schema: Any, *, seed: int | str = 0, dynamic: bool = False,
+             check: Callable[[Any], bool] | None = None, attempts: int = 24) -> Any:
     """A value for ``schema`` (any ``$ref`` resolved in ``document``).
 
     With ``dynamic=False`` the value is stable for a given seed and prefers the
     schema's own ``examples``/``default``; with ``dynamic=True`` it varies with the seed.
+    With ``check``, other choices are tried (stably, per seed) until one passes it; when
+    none does, the first value is returned (the self-check reports it).
     """
-    rng = random.Random(str(seed))
-    return _Generator(document, rng, dynamic).value(schema)
+    first = _Generator(document, random.Random(str(seed)), dynamic).value(schema)
+    if check is None or check(first):
+        return first
+    for attempt in range(1, attempts):
+        value = _Generator(document, random.Random(f"{seed}:{attempt}"), dynamic, vary=True).value(schema)
+        if check(value):
+            return value
+    return first

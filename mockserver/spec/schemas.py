@@ -17,6 +17,7 @@ Two backends, chosen by the document's version:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, Literal
@@ -24,7 +25,7 @@ from urllib.parse import quote
 
 from .pointers import escape_token
 
-__all__ = ["CompiledSchema", "SchemaCompiler", "refuse_remote", "schema_types"]
+__all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
 
 #: the two validator backends: jsonschema-rs (OpenAPI 3.1) and the pure-Python ``jsonschema`` (3.0)
 Backend = Literal["rs", "py"]
@@ -66,24 +67,75 @@ def schema_types(schema: Any) -> list[str]:
 _INT_BOUNDS = {f"int{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (32, 64)}
 
 
-def _with_int_bounds(node: Any) -> Any:
-    """A copy of ``node`` where integer schemas of format int32/int64 carry their range as bounds.
+_COMPONENT = "#/components/schemas/"
 
-    jsonschema-rs calls custom format checkers for strings only; as bounds, the
-    range applies to JSON numbers (9223372036854775808 is not an int64).
+
+def discriminator_names(discriminator: dict[str, Any], branch: Any) -> list[str]:
+    """The discriminator values that select ``branch`` (a ``$ref`` to a component): its ``mapping`` keys,
+    and its component name unless a mapping key of that name points elsewhere. [] for an inline branch."""
+    ref = branch.get("$ref") if isinstance(branch, dict) else None
+    if not isinstance(ref, str):
+        return []
+    name = ref[len(_COMPONENT):].split("/", 1)[0] if ref.startswith(_COMPONENT) else None
+    mapping = discriminator.get("mapping") or {}
+    names = [str(k) for k, v in mapping.items() if v == ref or (name is not None and v == name)]
+    if name is not None and name not in names and name not in mapping:
+        names.append(name)
+    return names
+
+
+def _for_validation(node: Any, int_bounds: bool) -> Any:
+    """A copy of ``node`` as the validators should see it.
+
+    * ``oneOf``/``anyOf`` with a ``discriminator``: each branch that is a ``$ref`` also requires the
+      discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
+      ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``).
+    * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
+      bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
+      to JSON numbers (9223372036854775808 is not an int64).
     """
     if isinstance(node, list):
-        return [_with_int_bounds(item) for item in node]
+        return [_for_validation(item, int_bounds) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _with_int_bounds(value) for key, value in node.items()}
-    fmt = out.get("format")
-    bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
-    kind = out.get("type")
-    if bounds is not None and (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
-        out.setdefault("minimum", bounds[0])
-        out.setdefault("maximum", bounds[1])
+    out = {key: _for_validation(value, int_bounds) for key, value in node.items()}
+    discriminator = out.get("discriminator")
+    if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
+        prop = discriminator["propertyName"]
+        for key in ("oneOf", "anyOf"):
+            branches = out.get(key)
+            if isinstance(branches, list):
+                out[key] = [
+                    {"allOf": [branch, {"properties": {prop: {"enum": names}}}]}
+                    if (names := discriminator_names(discriminator, branch)) else branch
+                    for branch in branches
+                ]
+    if int_bounds:
+        fmt = out.get("format")
+        bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
+        kind = out.get("type")
+        if bounds is not None and (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
+            out.setdefault("minimum", bounds[0])
+            out.setdefault("maximum", bounds[1])
     return out
+
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+_URI_REFERENCE = re.compile(r"^[^\s<>\"{}|\\^`]*$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
+                       r"[A-Za-z0-9])?)*\.?$")
+
+
+def _oas30_format_checker() -> Any:
+    """openapi-schema-validator's OpenAPI 3.0 format checker plus ``uri``, ``uri-reference`` and ``hostname``
+    (which it only checks when optional packages are installed), as jsonschema-rs checks them for 3.1."""
+    from openapi_schema_validator import OAS30Validator
+
+    checker: Any = type(OAS30Validator.FORMAT_CHECKER)()
+    checker.checkers = dict(OAS30Validator.FORMAT_CHECKER.checkers)
+    for name, pattern in (("uri", _URI), ("uri-reference", _URI_REFERENCE), ("hostname", _HOSTNAME)):
+        checker.checks(name)(lambda value, pattern=pattern: not isinstance(value, str) or bool(pattern.match(value)))
+    return checker
 
 
 def _int_format(name: str) -> Any:
@@ -142,13 +194,16 @@ class SchemaCompiler:
 
             self.backend: Backend = "py"
             self._cls: Any = extend(OAS30Validator, {"pattern": _linear_pattern})
-            self._registry: Any = Registry().with_resource(_BASE, DRAFT4.create_resource(document))
+            self._registry: Any = Registry().with_resource(
+                _BASE, DRAFT4.create_resource(_for_validation(document, int_bounds=False)))
+            self._format_checker = _oas30_format_checker()
         else:
             import jsonschema_rs
 
             self.backend = "rs"
             self._cls = jsonschema_rs.Draft202012Validator
-            self._registry = jsonschema_rs.Registry([(_BASE, _with_int_bounds(document))], retriever=refuse_remote)
+            self._registry = jsonschema_rs.Registry([(_BASE, _for_validation(document, int_bounds=True))],
+                                                    retriever=refuse_remote)
             self._formats = {name: _int_format(name) for name in _INT_BOUNDS}
 
     def at(self, pointer: str) -> CompiledSchema:
@@ -160,6 +215,6 @@ class SchemaCompiler:
                 validator = self._cls(ref, registry=self._registry, validate_formats=True, formats=self._formats,
                                       retriever=refuse_remote)
             else:
-                validator = self._cls(ref, registry=self._registry, format_checker=self._cls.FORMAT_CHECKER)
+                validator = self._cls(ref, registry=self._registry, format_checker=self._format_checker)
             compiled = self._cache[pointer] = CompiledSchema(self.backend, validator)
         return compiled
