@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from flask.testing import FlaskClient
+
+from mockserver import MockAPI, create_app
 
 #: identity fields tried after the parameter's own name
 IDENTITY_FIELDS = ("id", "name", "key")
@@ -85,3 +90,22 @@ def link_value(expression: Any, request_path: dict[str, Any], body: Any) -> Any:
                 return None
         return node
     return None
+
+
+@dataclass
+class Served:
+    """One shipped spec served in process, with the catalogue the admin API gives of its operations."""
+
+    client: FlaskClient
+    api: MockAPI
+    document: dict[str, Any]
+    catalogue: dict[str, dict[str, Any]]  # operationId -> the admin API's description
+
+
+def served(spec: Path) -> Served:
+    """``spec`` served in process: its test client, compiled API, bundled document and catalogue."""
+    app = create_app([spec])
+    client = app.test_client()
+    api: MockAPI = app.extensions["apitwin"][0]
+    operations = client.get("/__apitwin/apis").get_json()[0]["operations"]
+    return Served(client, api, api.spec.document, {o["operationId"]: o for o in operations})

@@ -15,6 +15,7 @@ from mockserver import MockAPI, MockConfig, create_app
 from mockserver.spec import deref
 
 from .conftest import SPECS
+from .example_world import served
 from .test_spec_examples import _request
 
 SHIPPED = sorted(SPECS.glob("*.yaml"))
@@ -23,11 +24,8 @@ DSS_HEADERS = {"DSS-API-Version", "DSS-Version"}
 
 @pytest.mark.parametrize("spec", SHIPPED, ids=lambda p: p.stem)
 def test_every_answer_carries_its_required_headers(spec: Path) -> None:
-    app = create_app([spec])
-    client = app.test_client()
-    api: MockAPI = app.extensions["apitwin"][0]
-    document = api.spec.document
-    catalogue = {o["operationId"]: o for o in client.get("/__apitwin/apis").get_json()[0]["operations"]}
+    world = served(spec)
+    client, api, document, catalogue = world.client, world.api, world.document, world.catalogue
     checked, failures = 0, []
     for compiled in api.operations:
         op = catalogue[compiled.operation.operation_id]

@@ -17,7 +17,7 @@ from mockserver import MockAPI, create_app
 from mockserver.spec import deref, resolve_pointer
 
 from .conftest import SPECS
-from .example_world import identity_field, link_value, listed_items, listings
+from .example_world import identity_field, link_value, listed_items, listings, served
 from .test_spec_examples import _request
 
 SHIPPED = sorted(SPECS.glob("*.yaml"))
@@ -74,11 +74,8 @@ def test_listed_objects_are_the_objects_answered_for(spec: Path) -> None:
 def test_links_lead_to_the_object_the_answer_named(spec: Path) -> None:
     """Every response link (``GET .../{id}`` fed with ``$response.body#/id``), followed from every example of
     its response: the linked GET answers for the identifier the example gave it."""
-    app = create_app([spec])
-    client = app.test_client()
-    api: MockAPI = app.extensions["apitwin"][0]
-    document = api.spec.document
-    catalogue = {o["operationId"]: o for o in client.get("/__apitwin/apis").get_json()[0]["operations"]}
+    world = served(spec)
+    client, api, document, catalogue = world.client, world.api, world.document, world.catalogue
     checked, failures = 0, []
     for compiled in api.operations:
         source = catalogue[compiled.operation.operation_id]
