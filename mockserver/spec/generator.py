@@ -18,16 +18,15 @@ dereferenced, non-recursive schemas.)
 
 from __future__ import annotations
 
-import base64
 import math
 import random
 import re
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
+from .generator_strings import FORMATS, fits_names, matches, sample_regex
 from .pointers import deref, resolve_pointer
 from .schemas import discriminator_names, schema_types
 
@@ -35,33 +34,6 @@ __all__ = ["generate", "merge_all_of"]
 
 _MAX_DEPTH = 6
 _MAX_MERGE = 24
-
-_FORMATS: dict[str, Any] = {
-    "date-time": lambda r: f"2026-{r.randint(1, 11):02d}-{r.randint(1, 28):02d}T{r.randint(0, 23):02d}:"
-                           f"{r.randint(0, 59):02d}:{r.randint(0, 59):02d}Z",
-    "date": lambda r: f"2026-{r.randint(1, 11):02d}-{r.randint(1, 28):02d}",
-    "time": lambda r: f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}Z",
-    "email": lambda r: f"user{r.randint(1, 999)}@example.com",
-    "idn-email": lambda r: f"user{r.randint(1, 999)}@example.com",
-    "uuid": lambda r: str(uuid.UUID(int=r.getrandbits(128), version=4)),
-    "uri": lambda r: f"https://example.com/resources/{r.randint(1, 9999)}",
-    "iri": lambda r: f"https://example.com/resources/{r.randint(1, 9999)}",
-    "uri-reference": lambda r: f"/resources/{r.randint(1, 9999)}",
-    "iri-reference": lambda r: f"/resources/{r.randint(1, 9999)}",
-    "uri-template": lambda r: "https://example.com/resources/{id}",
-    "url": lambda r: f"https://example.com/resources/{r.randint(1, 9999)}",
-    "hostname": lambda r: f"host{r.randint(1, 99)}.example.com",
-    "idn-hostname": lambda r: f"host{r.randint(1, 99)}.example.com",
-    "ipv4": lambda r: f"192.0.2.{r.randint(1, 254)}",
-    "ipv6": lambda r: f"2001:db8::{r.randint(1, 65535):x}",
-    "byte": lambda r: base64.b64encode(r.randbytes(12)).decode(),
-    "binary": lambda r: "binary-content",
-    "password": lambda r: "********",
-    "duration": lambda r: f"PT{r.randint(1, 59)}M",
-    "regex": lambda r: "^[a-z]+$",
-    "json-pointer": lambda r: f"/items/{r.randint(0, 9)}",
-    "relative-json-pointer": lambda r: f"{r.randint(0, 3)}/name",
-}
 
 #: keywords whose values combine by taking the larger (lower bounds) or the smaller (upper bounds)
 _LOWER = ("minimum", "minLength", "minItems", "minProperties", "minContains")
@@ -275,16 +247,16 @@ class _Generator:
         names = merge_all_of(self.document, schema.get("propertyNames") or {})
         names = names if isinstance(names, dict) else {}
         for pattern in schema.get("patternProperties") or {}:
-            for candidate in _matches(str(pattern), f"key{i}"):
-                if candidate not in taken and _fits_names(candidate, names):
+            for candidate in matches(str(pattern), f"key{i}"):
+                if candidate not in taken and fits_names(candidate, names):
                     return candidate
         if schema.get("additionalProperties") is False or schema.get("unevaluatedProperties") is False:
             return None
         if names.get("enum"):
             return next((str(n) for n in names["enum"] if n not in taken), None)
         if isinstance(names.get("pattern"), str):
-            return next((c for c in _matches(names["pattern"], f"key{i}")
-                         if c not in taken and _fits_names(c, names)), None)
+            return next((c for c in matches(names["pattern"], f"key{i}")
+                         if c not in taken and fits_names(c, names)), None)
         if names:
             return str(self.string({**names, "type": "string"}, f"key{i}"))
         return f"key{i}"
@@ -379,8 +351,8 @@ class _Generator:
         high_n = int(high) if high is not None else None
         if schema.get("pattern"):
             return self.from_pattern(str(schema["pattern"]), name, low, high_n)
-        if fmt in _FORMATS:
-            text = str(_FORMATS[fmt](self.rng))
+        if fmt in FORMATS:
+            text = str(FORMATS[fmt](self.rng))
         else:
             base = re.sub(r"[^A-Za-z0-9_-]", "", name) or "value"
             text = f"{base}-{self.rng.randint(1, 999)}" if self.vary else f"{base}-1"
@@ -402,7 +374,7 @@ class _Generator:
             if c and fits(c):
                 return c
         for extra in range(0, max(low, 1) + 1):
-            sampled = _sample_regex(pattern, extra)
+            sampled = sample_regex(pattern, extra)
             if sampled is not None and fits(sampled):
                 return sampled
         from hypothesis import HealthCheck, find, settings
@@ -417,111 +389,6 @@ class _Generator:
             return name or "value"
 
 
-def _matches(pattern: str, name: str) -> list[str]:
-    """Distinct strings ``pattern`` matches: ``name`` if it does, then samples with more and more repeats."""
-    out: list[str] = []
-    try:
-        if re.search(pattern, name):
-            out.append(name)
-    except re.error:
-        return out
-    for extra in range(32):
-        sampled = _sample_regex(pattern, extra)
-        if sampled is not None and sampled not in out and re.search(pattern, sampled):
-            out.append(sampled)
-    return out
-
-
-def _fits_names(name: str, names: dict[str, Any]) -> bool:
-    """Whether ``name`` satisfies a ``propertyNames`` schema's string keywords."""
-    if len(name) < int(names.get("minLength") or 0):
-        return False
-    if names.get("maxLength") is not None and len(name) > int(names["maxLength"]):
-        return False
-    pattern = names.get("pattern")
-    return not isinstance(pattern, str) or bool(re.search(pattern, name))
-
-
-_CATEGORY = {"CATEGORY_DIGIT": "0", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " ", "CATEGORY_NOT_DIGIT": "a",
-             "CATEGORY_NOT_WORD": "-", "CATEGORY_NOT_SPACE": "a"}
-
-
-def _sample_regex(pattern: str, extra: int) -> str | None:
-    """The shortest string ``pattern`` matches in full, with ``extra`` more repeats where it allows them
-    (a walk of the parsed regex; None when it uses what the walk cannot follow)."""
-    import importlib
-
-    sre_parse: Any = importlib.import_module("re._parser")  # the standard library's regex parser (3.11+)
-
-    try:
-        parsed = sre_parse.parse(pattern)
-    except (re.error, RecursionError, ValueError):
-        return None
-
-    def char_of(items: Any) -> str | None:
-        negate = False
-        allowed: list[str] = []
-        banned: set[str] = set()
-        for op, arg in items:
-            name = str(op)
-            if name == "NEGATE":
-                negate = True
-            elif name == "LITERAL":
-                (banned.add if negate else allowed.append)(chr(arg))
-            elif name == "RANGE":
-                if negate:
-                    banned.update(chr(c) for c in range(arg[0], min(arg[1], arg[0] + 256) + 1))
-                else:
-                    allowed.append(chr(arg[0]))
-            elif name == "CATEGORY":
-                sample = _CATEGORY.get(str(arg))
-                if sample is not None and not negate:
-                    allowed.append(sample)
-        if negate:
-            return next((c for c in "a0A_-x" if c not in banned), None)
-        return allowed[0] if allowed else None
-
-    def walk(tokens: Any) -> str | None:
-        out: list[str] = []
-        for op, arg in tokens:
-            name = str(op)
-            if name == "LITERAL":
-                out.append(chr(arg))
-            elif name == "NOT_LITERAL":
-                out.append("a" if chr(arg) != "a" else "b")
-            elif name == "ANY":
-                out.append("a")
-            elif name == "IN":
-                c = char_of(arg)
-                if c is None:
-                    return None
-                out.append(c)
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                low, high, sub = arg
-                count = low + extra if high == sre_parse.MAXREPEAT else min(high, low + extra)
-                part = walk(sub)
-                if part is None:
-                    return None
-                out.append(part * count)
-            elif name == "SUBPATTERN":
-                part = walk(arg[-1])
-                if part is None:
-                    return None
-                out.append(part)
-            elif name == "BRANCH":
-                part = walk(arg[1][0])
-                if part is None:
-                    return None
-                out.append(part)
-            elif name == "AT":
-                continue
-            elif name == "CATEGORY":
-                out.append(_CATEGORY.get(str(arg), "a"))
-            else:  # lookarounds, back references: not followed
-                return None
-        return "".join(out)
-
-    return walk(parsed)
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
