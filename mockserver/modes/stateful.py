@@ -9,19 +9,15 @@ and every answer still goes through the spine's self-check.
 from __future__ import annotations
 
 import copy
-import random
-import re
-import string
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from ..pipeline.operation import CompiledOperation
-from ..pipeline.problems import Problem, Violation, iter_violations
+from ..pipeline.problems import Problem, Violation
 from ..pipeline.request import AcceptHeader, IncomingRequest, Prefer, is_json
 from ..pipeline.selection import Example, MediaSpec
 from ..pipeline.selfcheck import Answer, conforms
-from ..spec import split_pointer
+from .item_values import deep_merge, key_of, new_key, repair, set_key
 from .resources import (
     Collection,
     ResourceModel,
@@ -39,10 +35,8 @@ from .store import StateStore
 
 __all__ = ["StatefulEngine"]
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _COUNT_FIELDS = ("total", "count", "totalCount", "total_count", "size", "totalItems", "total_results",
                  "totalResults", "itemsPerPage")
-_rng = random.SystemRandom()
 
 #: a role's handler: (operation, role, request, Accept, canonical path) -> the answer, or None to answer as usual
 _Handler = Callable[[CompiledOperation, Role, IncomingRequest, "AcceptHeader | None", str], "Answer | None"]
@@ -57,47 +51,6 @@ def _belongs(parents: dict[str, str], example: Any, value: Any) -> bool:
         if isinstance(value, dict) and isinstance(value.get(name), (str, int)) and str(value[name]) != wanted:
             return False
     return True
-
-
-def _merge(base: Any, patch: Any) -> Any:
-    """``patch`` merged into ``base`` (objects key by key, everything else replaced)."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        out = dict(base)
-        for key, value in patch.items():
-            out[key] = _merge(base.get(key), value)
-        return out
-    return copy.deepcopy(patch)
-
-
-def _repair(media: MediaSpec | None, value: Any, fallback: Any) -> Any:
-    """``value``, with the top-level fields that break the read schema taken back from ``fallback``."""
-    if media is None or media.validator is None or not isinstance(value, dict):
-        return value
-    for _ in range(8):
-        violations = list(iter_violations(media.validator, value, "response"))
-        if not violations:
-            return value
-        for violation in violations:
-            token = next(iter(split_pointer(violation.pointer)), "")
-            if token and token in value:
-                if isinstance(fallback, dict) and token in fallback:
-                    value[token] = copy.deepcopy(fallback[token])
-                else:
-                    del value[token]
-            elif isinstance(fallback, dict):
-                for name in fallback:  # a missing required field
-                    value.setdefault(name, copy.deepcopy(fallback[name]))
-    return value if conforms(media, value) else fallback
-
-
-def _new_key(template: Any) -> str | int:
-    if isinstance(template, int) and not isinstance(template, bool):
-        return _rng.randint(10_000, 99_999_999)
-    if isinstance(template, str) and _UUID.match(template):
-        return str(uuid.uuid4())
-    length = min(max(len(template), 6), 16) if isinstance(template, str) else 8
-    alphabet = string.ascii_letters + string.digits
-    return "".join(_rng.choice(alphabet) for _ in range(length))
 
 
 class StatefulEngine:
@@ -165,20 +118,20 @@ class StatefulEngine:
             media = success_media(collection.listing)
             if media is not None and media.examples and _belongs(parents, media.examples[0], None):
                 for element in elements(media.examples[0].value):
-                    key = _key_of(collection, element) if isinstance(element, dict) \
+                    key = key_of(collection, element) if isinstance(element, dict) \
                         else element if isinstance(element, (str, int)) else None
                     if key is None or not _belongs(parents, None, element):
                         continue
                     base = template if isinstance(template, dict) else {}
-                    value = _merge(base, element) if isinstance(element, dict) else base
-                    _set_key(collection, value, key)
-                    items[str(key)] = _repair(collection.read_media(), value, template) if template else value
+                    value = deep_merge(base, element) if isinstance(element, dict) else base
+                    set_key(collection, value, key)
+                    items[str(key)] = repair(collection.read_media(), value, template) if template else value
         media = collection.read_media()
         if media is not None:
             for example in media.examples:
                 key = (example.matcher.get("path") or {}).get(collection.key_param)
                 if key is None and isinstance(example.value, dict):
-                    key = _key_of(collection, example.value)
+                    key = key_of(collection, example.value)
                 if key is not None and not example.violations and _belongs(parents, example, example.value):
                     if collection.key_param in (example.matcher.get("path") or {}):
                         # an example recorded for this very item beats one completed from the list
@@ -212,7 +165,7 @@ class StatefulEngine:
                 return value
             if example is not None and isinstance(value, dict) and isinstance(example.value, dict):
                 # the fields the example shows, taken from the stored value
-                candidate = _merge(example.value, {k: value[k] for k in example.value if k in value})
+                candidate = deep_merge(example.value, {k: value[k] for k in example.value if k in value})
                 if conforms(media, candidate):
                     return candidate
             return None
@@ -253,8 +206,8 @@ class StatefulEngine:
 
             def change(current: Any) -> Any:
                 base = current if current is not None else copy.deepcopy(fallback)
-                new = _merge(base, body) if merge else body
-                return _repair(media, new, base) if base is not None else new
+                new = deep_merge(base, body) if merge else body
+                return repair(media, new, base) if base is not None else new
 
             self.store.update(self.api, path, "/" + "/".join(segments(path)[:-1]), change)
         return self._reply(op, request, accept)
@@ -289,7 +242,7 @@ class StatefulEngine:
                 break
         if key is None:
             template = collection.fresh_value()
-            key = _new_key(_key_of(collection, template) if isinstance(template, dict) else None)
+            key = new_key(key_of(collection, template) if isinstance(template, dict) else None)
         return self._insert(op, request, accept, collection, path, key, body)
 
     def _create_at(self, op: CompiledOperation, role: Role, request: IncomingRequest, accept: AcceptHeader | None,
@@ -307,8 +260,8 @@ class StatefulEngine:
         """Store a new item under ``parent`` at ``key`` (400 if it exists) and answer the create operation."""
         template = collection.fresh_value()
         value = {**template, **body} if isinstance(template, dict) else dict(body)
-        _set_key(collection, value, key, body)
-        value = _repair(collection.read_media(), value, template)
+        set_key(collection, value, key, body)
+        value = repair(collection.read_media(), value, template)
         item = f"{parent.rstrip('/')}/{key}"
 
         def change(current: Any) -> Any:
@@ -359,11 +312,11 @@ class StatefulEngine:
             base = current if current is not None else (template if isinstance(template, dict) else {})
             # PATCH merges deeply into what is stored; PUT replaces the fields it sends (many services
             # treat PUT as a partial update, and a full body replaces everything anyway)
-            new = _merge(base, body) if merge else {**base, **body}
+            new = deep_merge(base, body) if merge else {**base, **body}
             if isinstance(new, dict) and isinstance(base, dict):
-                kept = _key_of(collection, base) if current is not None else None
-                _set_key(collection, new, key if kept is None else kept)
-            return _repair(media, new, base)
+                kept = key_of(collection, base) if current is not None else None
+                set_key(collection, new, key if kept is None else kept)
+            return repair(media, new, base)
 
         value = self.store.update(self.api, path, parent or "/", change)
         if value is None:  # (an upsert always stores a value; only a missing item gives None)
@@ -379,32 +332,6 @@ class StatefulEngine:
         if not self.store.delete_tree(self.api, path):
             raise self._not_found(collection, key, op)
         return self._reply(op, request, accept)
-
-
-def _key_of(collection: Collection, value: dict[str, Any]) -> Any:
-    """The key an item shows: its key field, or the nested field of ``key_path``."""
-    if collection.key_field:
-        return value.get(collection.key_field)
-    if collection.key_path:
-        nested = value.get(collection.key_path[0])
-        return nested.get(collection.key_path[1]) if isinstance(nested, dict) else None
-    return None
-
-
-def _set_key(collection: Collection, value: Any, key: Any, body: dict[str, Any] | None = None) -> None:
-    """Write ``key`` into ``value`` where the item shows it; a nested holder also takes the body's fields it has."""
-    if not isinstance(value, dict):
-        return
-    if collection.key_field:
-        value[collection.key_field] = key
-    elif collection.key_path:
-        holder, name = collection.key_path
-        nested = dict(value[holder]) if isinstance(value.get(holder), dict) else {}
-        for field_name, given in (body or {}).items():
-            if field_name in nested and given is not None:
-                nested[field_name] = copy.deepcopy(given)
-        nested[name] = key
-        value[holder] = nested
 
 
 def _creates(op: CompiledOperation) -> bool:
