@@ -6,7 +6,8 @@ The ``apitwin`` command line lives in :mod:`contracts.cli`.
 from .diff import Change, diff_specs, render_changes_json, render_changes_text
 from .lint import RULES, Finding, lint, render_findings
 from .reports import render_html, render_junit, render_scorecard
-from .verify import CheckFailure, OperationScore, VerifyOptions, VerifyReport, verify, verify_against_mock
+from .verify import VerifyOptions, verify, verify_against_mock
+from .verify_report import CheckFailure, OperationScore, VerifyReport
 
 __all__ = [
     "RULES",

@@ -2,30 +2,18 @@
 
 Each command translates options into a call of one library function.
 
-Exit codes (documented in the README):
-
-== =====================================================================
-0  success
-1  the check found problems (lint findings, verify failures, breaking diff)
-2  usage error (unknown option, missing argument)
-3  a spec cannot be loaded (bad YAML, invalid OpenAPI, forbidden ``$ref``)
-4  the server cannot start (route collision, address in use), or the server
-   under test cannot be reached (``verify``: refused, TLS handshake failed)
-5  an unexpected error inside apitwin: one line naming a log file with the details
-== =====================================================================
+Exit codes, failures, logging and the configuration file's defaults: :mod:`contracts.cli_group`.
 """
 
 from __future__ import annotations
 
 import errno
-import logging
 import socket
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-import yaml
 
 from mockserver import (
     MockConfig,
@@ -39,29 +27,20 @@ from mockserver import (
 )
 from mockserver.files import private_file
 
+from .cli_group import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_SERVE,
+    EXIT_SPEC,
+    EXIT_USAGE,
+    Commands,
+    config_defaults,
+    fail,
+    setup_logging,
+)
+
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "main"]
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_SPEC = 3
-EXIT_SERVE = 4
-EXIT_INTERNAL = 5
-
-
-def fail(message: str, code: int) -> NoReturn:
-    """Print one line to stderr and exit with ``code``."""
-    click.echo(f"apitwin: {message}", err=True)
-    sys.exit(code)
-
-
-def _setup_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("apitwin: %(levelname)s %(message)s"))
-    log = logging.getLogger("apitwin")
-    log.handlers[:] = [handler]
-    log.setLevel(level.upper())
-    log.propagate = False
 
 
 def _is_loopback(host: str) -> bool:
@@ -81,69 +60,7 @@ def _check_bindable(host: str, port: int) -> None:
             fail(f"cannot listen on {host}:{port}: {reason}", EXIT_SERVE)
 
 
-def _default_map(ctx: click.Context, path: Path | None) -> dict[str, Any]:
-    """The configuration file's sections as click defaults (``state-file`` -> ``state_file``), checked."""
-    from contracts.settings import find_settings
-
-    try:
-        found, settings = find_settings(config=path)
-    except (OSError, ValueError, yaml.YAMLError) as exc:  # tomllib's error is a ValueError
-        fail(f"cannot read the configuration: {type(exc).__name__}: {exc}".splitlines()[0], EXIT_USAGE)
-    defaults: dict[str, Any] = {}
-    group = ctx.command
-    assert isinstance(group, click.Group)
-    for section, values in settings.items():
-        command = group.commands.get(section)
-        if command is None or not isinstance(values, dict):
-            fail(f"{found}: unknown section {section!r}; known: {', '.join(sorted(group.commands))}", EXIT_USAGE)
-        names: dict[str, str] = {}  # the long option (or argument) name -> the parameter's name
-        for param in command.params:
-            if param.name and param.name != "config":
-                longs = [o.lstrip("-") for o in param.opts if o.startswith("--")]
-                names[longs[0] if longs else param.name] = param.name
-        converted: dict[str, Any] = {}
-        for key, value in values.items():
-            name = names.get(str(key)) or names.get(str(key).replace("_", "-"))
-            if name is None:
-                fail(f"{found}: unknown setting {section}.{key}; known: {', '.join(sorted(names))}", EXIT_USAGE)
-            if name == "error_rates" and isinstance(value, dict):
-                value = [f"{k}={v}" for k, v in value.items()]
-            converted[name] = value
-        defaults[section] = converted
-    return defaults
-
-
-def _log_crash(exc: BaseException) -> Path:
-    """Write the traceback of an unexpected error to a new log file readable by its owner only; its path."""
-    import os
-    import tempfile
-    import traceback
-
-    handle, path = tempfile.mkstemp(prefix="apitwin-error-", suffix=".log")
-    with os.fdopen(handle, "w", encoding="utf-8") as log:
-        log.write("".join(traceback.format_exception(exc)))
-    return Path(path)
-
-
-class _Commands(click.Group):
-    """The command group: an unexpected exception is one line and exit 5, its traceback in a log file."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
-                KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            try:
-                where = f"; details in {_log_crash(exc)}"
-            except OSError:
-                where = ""
-            text = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
-            fail(f"unexpected error: {text[:300]}{where}", EXIT_INTERNAL)
-
-
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="apitwin", prog_name="apitwin")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="apitwin.yaml or pyproject.toml ([tool.apitwin]) whose sections set the commands' defaults "
@@ -151,7 +68,7 @@ class _Commands(click.Group):
 @click.pass_context
 def main(ctx: click.Context, config_file: Path | None) -> None:
     """apitwin: a faithful twin of an HTTP API from its OpenAPI description."""
-    ctx.default_map = _default_map(ctx, config_file)
+    ctx.default_map = config_defaults(ctx, config_file)
 
 
 def _error_rate(value: str) -> tuple[str, float]:
@@ -220,7 +137,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   log_level: str, max_body_bytes: int, max_json_depth: int, admin_token: str | None,
                   allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
-    _setup_logging(log_level)
+    setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
         raise click.UsageError("give --state-file or --state, not both")
@@ -324,7 +241,7 @@ def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record:
     """Proxy to UPSTREAM: validate each request and real answer against SPECS and record the exchanges."""
     from mockserver import create_proxy_app
 
-    _setup_logging(log_level)
+    setup_logging(log_level)
     for spec in specs:
         if not Path(spec).is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import xml.etree.ElementTree as ET
 
-from .verify import CheckFailure, VerifyReport
+from .verify_report import CheckFailure, VerifyReport
 
 __all__ = ["render_html", "render_junit", "render_scorecard"]
 

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from mockserver.spec import HTTP_METHODS, deref, server_prefixes
 
 from .failures import describe_failure, one_line_reason
 from .generation import for_generation
+from .verify_report import CheckFailure, CheckTally, OperationScore, VerifyReport
 
 __all__ = ["CheckFailure", "CheckTally", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport",
            "one_line_reason", "reachable", "verify", "verify_against_mock"]
@@ -66,102 +67,6 @@ class VerifyOptions:
     phases: tuple[str, ...] = PHASES
     max_time: float | None = None
     cacert: str | None = None
-
-
-@dataclass
-class CheckFailure:
-    """One distinct failure: which check, a one-line reason and a curl command reproducing it.
-
-    ``sequence`` holds the curls of the calls that led to it, oldest first, when the
-    failure needs more than one call (stateful sequences along links); the last is ``curl``.
-    """
-
-    operation: str
-    check: str
-    title: str
-    reason: str
-    curl: str
-    message: str = ""
-    sequence: list[str] = field(default_factory=list)
-
-
-@dataclass
-class CheckTally:
-    """How often one check passed and failed on one operation."""
-
-    passed: int = 0
-    failed: int = 0
-
-
-@dataclass
-class OperationScore:
-    """Checks run against one operation."""
-
-    label: str
-    cases: int = 0
-    passed: int = 0
-    failed: int = 0
-    failures: list[CheckFailure] = field(default_factory=list)
-    skipped: str | None = None
-    checks: dict[str, CheckTally] = field(default_factory=dict)
-
-    def tally(self, check: str, ok: bool) -> None:
-        """Count one run of ``check``."""
-        counts = self.checks.setdefault(check, CheckTally())
-        if ok:
-            counts.passed += 1
-            self.passed += 1
-        else:
-            counts.failed += 1
-            self.failed += 1
-
-
-@dataclass
-class VerifyReport:
-    """The outcome of a run.
-
-    ``cut`` says why the run ended early (``--max-time`` spent), ``None`` when it ran whole.
-    """
-
-    spec: str
-    base_url: str
-    seed: int | None
-    operations: dict[str, OperationScore] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    duration: float = 0.0
-    #: what a run against the mock showed about the spec itself (not failures of the implementation)
-    spec_findings: list[str] = field(default_factory=list)
-    cut: str | None = None
-
-    @property
-    def failures(self) -> list[CheckFailure]:
-        """Every distinct failure, operation by operation."""
-        return [f for score in self.operations.values() for f in score.failures]
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed and nothing went wrong."""
-        return not self.failures and not self.errors
-
-    @property
-    def tested(self) -> int:
-        """How many operations received at least one request."""
-        return sum(1 for s in self.operations.values() if s.cases)
-
-    def totals(self) -> tuple[int, int]:
-        """(checks passed, checks failed)."""
-        return (sum(s.passed for s in self.operations.values()), sum(s.failed for s in self.operations.values()))
-
-    def by_check(self) -> dict[str, list[CheckFailure]]:
-        """The distinct failures grouped by check, in order of first appearance."""
-        groups: dict[str, list[CheckFailure]] = {}
-        for failure in self.failures:
-            groups.setdefault(failure.check, []).append(failure)
-        return groups
-
-    def failed_count(self, check: str) -> int:
-        """How many times ``check`` failed, on every operation."""
-        return sum(s.checks[check].failed for s in self.operations.values() if check in s.checks)
 
 
 def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
