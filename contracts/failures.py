@@ -173,8 +173,9 @@ def describe_failure(failure: Any, status: int | None = None) -> str:
         for kind, render in _RENDERERS:
             if isinstance(failure, kind):
                 return _single_line(render(failure, status))
-        return one_line_reason(str(getattr(failure, "title", "") or type(failure).__name__),
-                               str(getattr(failure, "message", "") or ""), status)
+        # a blank title ("\r") says nothing: the failure's type name does
+        title = str(getattr(failure, "title", "") or "").strip() or type(failure).__name__
+        return one_line_reason(title, str(getattr(failure, "message", "") or ""), status)
     except Exception:  # a failure whose fields are not what this release expected: its title still says it
-        title = getattr(failure, "title", None)
-        return _single_line(str(title) if title else type(failure).__name__)
+        raw = getattr(failure, "title", None)
+        return _single_line(str(raw).strip() if raw and str(raw).strip() else type(failure).__name__)
