@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from mockserver import MockAPI, create_app
-
 from .conftest import SPECS
+from .example_world import served as serve_spec
 from .test_spec_examples import _request
 
 SHIPPED = sorted(SPECS.glob("*.yaml"))
@@ -42,10 +41,8 @@ def _trimmed(body: Any, url_values: set[str]) -> Any:
 
 @pytest.mark.parametrize("spec", SHIPPED, ids=lambda p: p.stem)
 def test_a_put_accepts_what_its_get_served(spec: Path) -> None:
-    app = create_app([spec])
-    client = app.test_client()
-    api: MockAPI = app.extensions["apitwin"][0]
-    catalogue = client.get("/__apitwin/apis").get_json()[0]["operations"]
+    world = serve_spec(spec)
+    client, api, catalogue = world.client, world.api, list(world.catalogue.values())
     compiled = {c.operation.operation_id: c for c in api.operations}
     tried, failures = 0, []
     for get, put in _pairs(catalogue):

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from mockserver import MockAPI, create_app
 from mockserver.spec import deref, resolve_pointer
 
 from .conftest import SPECS
@@ -33,10 +32,8 @@ def _path_values(op: dict[str, Any], matcher: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("spec", SHIPPED, ids=lambda p: p.stem)
 def test_listed_objects_are_the_objects_answered_for(spec: Path) -> None:
-    app = create_app([spec])
-    client = app.test_client()
-    api: MockAPI = app.extensions["apitwin"][0]
-    catalogue = client.get("/__apitwin/apis").get_json()[0]["operations"]
+    world = served(spec)
+    client, api, catalogue = world.client, world.api, list(world.catalogue.values())
     compiled = {c.operation.operation_id: c for c in api.operations}
     checked, failures = 0, []
     for pair in listings(catalogue):
