@@ -52,13 +52,18 @@ ALLOWED = {
 }
 
 
+#: a bound for a run that never ends, not a pace: on a loaded machine a 25 s budget cut the run before
+#: /status/{codes} was reached, and the deviation the test asserts was not found
+BUDGET_S = 120
+
+
 @pytest.fixture(scope="module")
 def httpbinx_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VerifyReport, float]]:
     with httpbinx(tmp_path_factory.mktemp("httpbinx")) as (url, spec):
         started = time.monotonic()
         report = verify(spec, VerifyOptions(base_url=url, headers=(("Authorization", f"Bearer {SECRET}"),),
                                             max_examples=3, seed=1, request_timeout=1, paths=PATHS,
-                                            exclude_checks=("ignored_auth",), max_time=25,
+                                            exclude_checks=("ignored_auth",), max_time=BUDGET_S,
                                             phases=("examples", "coverage", "fuzzing")))
         yield report, time.monotonic() - started
 
@@ -78,7 +83,7 @@ def test_each_real_deviation_of_httpbinx_is_found(httpbinx_report: tuple[VerifyR
 def test_httpbinx_run_has_no_false_alarm_and_keeps_its_budget(httpbinx_report: tuple[VerifyReport, float]) -> None:
     report, elapsed = httpbinx_report
     card = render_scorecard(report)
-    assert elapsed < 25 + 4, card
+    assert elapsed < BUDGET_S + 4, card
     assert not report.errors, card
     for failure in report.failures:
         path = failure.operation.split(" ", 1)[1]
