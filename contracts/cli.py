@@ -124,6 +124,16 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="Largest request body read; larger ones get 413 unread.")
 @click.option("--max-json-depth", default=MockConfig.max_json_depth, show_default=True, type=click.IntRange(1),
               help="Deepest nesting of a JSON body; deeper ones get 400.")
+@click.option("--max-multipart-parts", default=MockConfig.max_multipart_parts, show_default=True,
+              type=click.IntRange(1), help="Most parts of a multipart body (fields of a form); more get 413 unparsed.")
+@click.option("--max-echo-chars", default=MockConfig.max_echo_chars, show_default=True, type=click.IntRange(8),
+              help="Longest value quoted in a violation message (sl-violations, error bodies, logs); longer ones "
+                   "are cut.")
+@click.option("--journal-body-chars", default=MockConfig.journal_body_chars, show_default=True,
+              type=click.IntRange(0), help="Longest body the journal keeps; longer ones are kept cut, marked.")
+@click.option("--redact", "redact", multiple=True,
+              help="A header, query parameter, cookie or body field whose values are secret (repeatable), besides "
+                   "the specs' security schemes and secret-looking names (password, token, api_key, ...).")
 @click.option("--admin-token", envvar="APITWIN_ADMIN_TOKEN", default=None,
               help="Token every /__apitwin endpoint requires (Authorization: Bearer, or X-Apitwin-Admin-Token; "
                    "the dashboard as ?token=). Required when --host is not loopback. [env: APITWIN_ADMIN_TOKEN]")
@@ -134,7 +144,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
                   seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, strict: bool,
-                  log_level: str, max_body_bytes: int, max_json_depth: int, admin_token: str | None,
+                  log_level: str, max_body_bytes: int, max_json_depth: int, max_multipart_parts: int,
+                  max_echo_chars: int, journal_body_chars: int, redact: tuple[str, ...], admin_token: str | None,
                   allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
     setup_logging(log_level)
@@ -179,6 +190,10 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         seed=seed,
         max_body_bytes=max_body_bytes,
         max_json_depth=max_json_depth,
+        max_multipart_parts=max_multipart_parts,
+        max_echo_chars=max_echo_chars,
+        journal_body_chars=journal_body_chars,
+        redact=tuple(redact),
         strict=strict,
         admin_token=admin_token,
         allowed_hosts=tuple(allowed_hosts),
@@ -236,8 +251,11 @@ def specs_command(folder: bool) -> None:
 @click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds to wait for the upstream.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+@click.option("--redact", "redact", multiple=True,
+              help="A header, query parameter, cookie or body field whose values are secret (repeatable), besides "
+                   "the specs' security schemes and secret-looking names (password, token, api_key, ...).")
 def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record: bool, host: str, port: int,
-                   timeout: float, log_level: str) -> None:
+                   timeout: float, log_level: str, redact: tuple[str, ...]) -> None:
     """Proxy to UPSTREAM: validate each request and real answer against SPECS and record the exchanges."""
     from mockserver import create_proxy_app
 
@@ -246,7 +264,8 @@ def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record:
         if not Path(spec).is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
     try:
-        app = create_proxy_app(list(specs), upstream, None if no_record else Path(out), timeout=timeout)
+        app = create_proxy_app(list(specs), upstream, None if no_record else Path(out),
+                               MockConfig(cors=False, redact=tuple(redact)), timeout=timeout)
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
     except MockServerError as exc:  # e.g. --out cannot be written

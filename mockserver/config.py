@@ -50,6 +50,16 @@ class MockConfig:
             The default (32 MiB) is well above the largest payload of the five shipped APIs
             (DSS dataset uploads in tests are kilobytes; its documented upload limit is the server's).
         max_json_depth: the deepest nesting of arrays and objects a JSON body may have (400 beyond).
+        max_multipart_parts: the most parts a ``multipart/*`` body (or fields an urlencoded form) may have;
+            more are refused with 413 before the body is parsed.
+        max_echo_chars: the longest value quoted in a violation message (``sl-violations``, error
+            bodies, logs, the journal): longer ones are cut, marked with an ellipsis; a message is
+            cut to ten times this.
+        journal_body_chars: the longest body (request or answer) the journal keeps, in characters;
+            longer ones are kept cut, marked truncated with their full size.
+        redact: more names whose values are secret (headers, query parameters, cookies, form fields, JSON
+            keys; case-insensitive), besides the security schemes' names of the specs and secret-looking
+            names (``password``, ``token``, ``api_key``, ...): see :mod:`mockserver.modes.redaction`.
         strict: refuse a spec that is not valid OpenAPI. Off by default: a structurally usable
             spec is served and each problem is logged once as a warning (``apitwin lint`` lists them).
     """
@@ -75,6 +85,10 @@ class MockConfig:
     recordings: str | None = None
     max_body_bytes: int = 32 * 1024 * 1024
     max_json_depth: int = 128
+    max_multipart_parts: int = 1000
+    max_echo_chars: int = 100
+    journal_body_chars: int = 16384
+    redact: tuple[str, ...] = ()
     strict: bool = False
 
     def error_rate(self, operation_id: str) -> float:

@@ -16,6 +16,7 @@ from ..config import MockConfig
 from ..files import private_file
 from ..modes.journal import Journal
 from ..modes.recordings import RecordingIndex, load_recordings
+from ..modes.redaction import Redactor, scheme_names
 from ..modes.stateful import StatefulEngine
 from ..modes.store import StateStore, open_store
 from ..pipeline.operation import MockAPI
@@ -59,8 +60,12 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     store: StateStore | None = open_store(config.state or private_file("state.sqlite")) if config.stateful else None
     state = partial(StatefulEngine, store=store) if store is not None else None
     apis = [MockAPI.load(p, config, state) for p in paths]
-    journal = Journal(config.journal_path or private_file("journal.sqlite")) if config.journal else None
-    recordings = RecordingIndex(load_recordings(Path(config.recordings))) if config.recordings else None
+    # what is secret, for every sink: every scheme's names of every spec, the configured names
+    redactor = Redactor([*scheme_names(a.spec.document for a in apis), *config.redact],
+                        max_parts=config.max_multipart_parts)
+    journal = Journal(config.journal_path or private_file("journal.sqlite"),
+                      config.journal_body_chars) if config.journal else None
+    recordings = RecordingIndex(load_recordings(Path(config.recordings)), redactor) if config.recordings else None
     router = Router(apis)
     if recordings is not None:
         _check_recordings(router, recordings)
@@ -70,15 +75,16 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     app.extensions["apitwin_journal"] = journal
     app.extensions["apitwin_state"] = store
     app.extensions["apitwin_router"] = router
+    app.extensions["apitwin_redactor"] = redactor
     Admin(apis, journal, store, config).register(app)
 
     @app.errorhandler(HTTPException)
     def admin_routing_error(error: HTTPException) -> Response:
-        return to_response(miss_reply(router.miss(error, request.method, request.path), request, config))
+        return to_response(miss_reply(router.miss(error, request.method, request.path), request, config, redactor))
 
-    handlers = {id(op): OperationHandler(op, journal, recordings) for api in apis for op in api.operations}
+    handlers = {id(op): OperationHandler(op, journal, recordings, redactor) for api in apis for op in api.operations}
     header_params = sorted({str(p.get("name")) for a in apis for op in a.operations
                             for p, _ in op.operation.parameters if p.get("in") == "header"})
     app.wsgi_app = Dispatcher(router, handlers, app.wsgi_app, ADMIN_PREFIX, config,  # type: ignore[method-assign]
-                              header_params)
+                              header_params, redactor)
     return app

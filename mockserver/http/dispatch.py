@@ -23,8 +23,10 @@ from werkzeug.wrappers import Request, Response
 from ..config import MockConfig
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
-from ..modes.journal import Journal, JournalEntry
+from ..modes.journal import Journal, JournalEntry, cut_body
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
+from ..modes.redaction import Redactor
+from ..modes.redaction_messages import clean_problem, request_secrets
 from ..modes.store import StoreUnavailable
 from ..pipeline.operation import CompiledOperation
 from ..pipeline.problems import Problem, Reply, Violation, problem_reply, render_violations_header
@@ -91,17 +93,28 @@ def incoming(req: Request, path_params: dict[str, str], cookies: bool,
 
 
 def _record(journal: Journal, operation: CompiledOperation, req: Request, request: IncomingRequest, reply: Reply,
-            violations: list[Violation], started: float) -> None:
-    """Journal the request and the answer as sent (decoded and redacted later, off the request path)."""
+            violations: list[Violation], started: float, redactor: Redactor) -> None:
+    """Journal the request and the answer as sent (decoded and redacted later, off the request path),
+    bodies cut to what the journal keeps."""
     headers = dict(reply.headers)
     if reply.media_type:
         headers["Content-Type"] = reply.media_type
+    body, body_size = cut_body(request.body or None, journal.body_limit)
+    response_body, response_size = cut_body(reply.body, journal.body_limit)
     journal.record(JournalEntry(
         method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=operation.api.name,
         operation=operation.operation.operation_id, status=reply.status,
-        headers=list(req.headers.items()), body=request.body or None,
+        headers=list(req.headers.items()), body=body,
         violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000,
-        response_headers=headers, response_body=reply.body, secret_names=operation.security.key_names))
+        response_headers=headers, response_body=response_body, redactor=redactor, body_size=body_size,
+        response_size=response_size))
+
+
+def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redactor, config: MockConfig) -> Problem:
+    """``problem`` without the secret values ``req`` carries, the values it quotes cut to the echo limit."""
+    secrets = request_secrets(redactor, req.headers, req.query_string.decode("latin-1"), body,
+                              req.headers.get("Content-Type"))
+    return clean_problem(problem, secrets, config.max_echo_chars)
 
 
 def replay(exchange: Exchange, index: RecordingIndex, config: MockConfig) -> Reply:
@@ -119,10 +132,11 @@ class OperationHandler:
     """Answers the requests of one operation: faults and delays, a recorded replay, else the spine."""
 
     def __init__(self, operation: CompiledOperation, journal: Journal | None,
-                 recordings: RecordingIndex | None = None) -> None:
+                 recordings: RecordingIndex | None = None, redactor: Redactor | None = None) -> None:
         self.operation = operation
         self.journal = journal
         self.recordings = recordings
+        self.redactor = redactor or Redactor(operation.api.config.redact)
         config = operation.api.config
         self.config = config
         self.behaviour = bool(config.delay_ms or config.delay_jitter_ms or config.error_rates)
@@ -148,26 +162,28 @@ class OperationHandler:
                 time.sleep(config.fault_timeout_s)
             if fault in ("timeout", "reset"):
                 _drop_connection(req)
-            recorded = self.recordings.match(req.method, req.path, query_items(request.query), request.body) \
-                if self.recordings is not None else None
+            recorded = self.recordings.match(req.method, req.path, query_items(request.query), request.body,
+                                             request.content_type) if self.recordings is not None else None
             reply = replay(recorded, self.recordings, config) if recorded is not None and self.recordings else \
                 operation.handle(request, prefer, accept)
-        except Problem as problem:
+        except Problem as raised:
+            problem = cleaned(raised, req, request.body, self.redactor, config)
             if log.isEnabledFor(logging.INFO):
-                _log_problem(req, operation.operation.label, problem)
+                _log_problem(req, operation.operation.label, problem, self.redactor)
             violations = problem.violations
             reply = operation.error_reply(problem, req.path)
         if config.cors and "Origin" in headers:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
         if self.journal is not None:
-            _record(self.journal, operation, req, request, reply, violations, started)
+            _record(self.journal, operation, req, request, reply, violations, started, self.redactor)
         return to_response(reply)
 
 
-def miss_reply(miss: RouteMiss, req: Request, config: MockConfig) -> Reply:
+def miss_reply(miss: RouteMiss, req: Request, config: MockConfig, redactor: Redactor | None = None) -> Reply:
     """The answer to a request no operation matches: in the owning API's error model, else problem+json."""
     problem = miss.problem
-    log.info("%s %s -> %d: %s", req.method, req.full_path.rstrip("?"), problem.status, problem.detail)
+    log.info("%s %s -> %d: %s", req.method, (redactor or Redactor(config.redact)).target(req.full_path.rstrip("?")),
+             problem.status, problem.detail)
     reply = miss.owner.error_reply(problem, req.path) if miss.owner is not None else problem_reply(
         problem, req.path, config)
     if config.cors and "Origin" in req.headers:
@@ -175,10 +191,11 @@ def miss_reply(miss: RouteMiss, req: Request, config: MockConfig) -> Reply:
     return reply
 
 
-def _log_problem(req: Request, label: str, problem: Problem) -> None:
+def _log_problem(req: Request, label: str, problem: Problem, redactor: Redactor) -> None:
     level = logging.WARNING if problem.status >= 500 else logging.INFO
     details = "; ".join(str(v) for v in problem.violations) or problem.detail
-    log.log(level, "%s %s %s -> %d: %s", req.method, req.full_path.rstrip("?"), label, problem.status, details)
+    log.log(level, "%s %s %s -> %d: %s", req.method, redactor.target(req.full_path.rstrip("?")), label,
+            problem.status, details)
 
 
 class Dispatcher:
@@ -189,8 +206,9 @@ class Dispatcher:
     """
 
     def __init__(self, router: Router, handlers: dict[int, OperationHandler], admin: WSGIApp, admin_prefix: str,
-                 config: MockConfig, documented_headers: list[str]) -> None:
+                 config: MockConfig, documented_headers: list[str], redactor: Redactor | None = None) -> None:
         self.router = router
+        self.redactor = redactor or Redactor(config.redact)
         self.handlers = handlers
         self.admin = admin
         self.admin_prefix = admin_prefix
@@ -218,7 +236,7 @@ class Dispatcher:
                 allowed = [m.strip() for m in route.problem.headers.get("Allow", "").split(",") if m.strip()]
                 allowed = sorted({*allowed, "OPTIONS", *(["HEAD"] if "GET" in allowed else [])})
                 return Response(status=204, headers={"Allow": ", ".join(allowed)})(environ, start_response)
-            return to_response(miss_reply(route, req, self.config))(environ, start_response)
+            return to_response(miss_reply(route, req, self.config, self.redactor))(environ, start_response)
         handler = self.handlers[id(route.operation)]
         req.max_content_length = self.config.max_body_bytes
         try:
@@ -238,5 +256,6 @@ class Dispatcher:
         except Exception as exc:  # log it and answer 500, as a problem
             log.exception("error answering %s %s", req.method, req.path)
             problem = Problem("internal-error", f"the mock failed to answer: {type(exc).__name__}: {exc}")
+            problem = cleaned(problem, req, req.get_data(cache=True), self.redactor, self.config)
             response = to_response(problem_reply(problem, req.path, self.config))
         return response(environ, start_response)

@@ -7,8 +7,23 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
-__all__ = ["GunicornServer"]
+from ..modes.redaction import Redactor
+from ..modes.redaction_messages import access_atoms
+
+__all__ = ["GunicornServer", "redacting_logger"]
+
+
+def redacting_logger(redactor: Callable[[], Redactor]) -> type[Logger]:
+    """gunicorn's logger with access-log lines redacted by ``redactor()`` (the served app's): the Basic-auth
+    user (DSS's API key), secret query parameters, secret headers."""
+
+    class RedactingLogger(Logger):  # type: ignore[misc]
+        def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+            return access_atoms(redactor(), super().atoms(resp, req, environ, request_time))
+
+    return RedactingLogger
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]

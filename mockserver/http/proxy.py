@@ -25,6 +25,8 @@ from ..config import MockConfig
 from ..errors import MockServerError
 from ..files import display_path
 from ..modes.recordings import HOP_BY_HOP, Exchange, write_recording
+from ..modes.redaction import Redactor
+from ..modes.redaction_messages import clean_violations, request_secrets
 from ..pipeline.problems import Problem, Violation, render_violations_header
 from ..pipeline.selfcheck import check_response
 from .app import create_app
@@ -95,8 +97,9 @@ class RecordingProxy:
     """Forwards each request to ``upstream``, validates both sides against the spec, records the exchange."""
 
     def __init__(self, router: Router, upstream: str, folder: Path | None, config: MockConfig,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, redactor: Redactor | None = None) -> None:
         self.router = router
+        self.redactor = redactor or Redactor(config.redact)
         self.base = upstream.rstrip("/")
         self.folder = folder
         self.config = config
@@ -137,12 +140,18 @@ class RecordingProxy:
         try:
             answer = self.client.request(request.method, target, headers=headers, content=body)
         except httpx.HTTPError as exc:
-            log.warning("record: %s %s: upstream %s failed: %s", request.method, request.path, self.base, exc)
-            return Response(f"apitwin record: the upstream {self.base} did not answer: {exc}\n", status=502,
-                            mimetype="text/plain")
+            log.warning("record: %s %s: upstream %s failed: %s", request.method, request.path, self.base,
+                        self.redactor.target(str(exc)))
+            return Response(f"apitwin record: the upstream {self.base} did not answer: "
+                            f"{self.redactor.target(str(exc))}\n", status=502, mimetype="text/plain")
         if operation is not None:
             violations.extend(check_response(operation.responses, answer.status_code,
                                              answer.headers.get("Content-Type"), answer.content))
+        # what the proxy says (logs, sl-violations, the recording) quotes no secret of either side
+        secrets = request_secrets(self.redactor, request.headers, query, body, request.headers.get("Content-Type")) \
+            | request_secrets(self.redactor, answer.headers.items(), "", answer.content,
+                              answer.headers.get("Content-Type"))
+        violations = clean_violations(violations, secrets, self.config.max_echo_chars)
         exchange = Exchange(method=request.method, path=path,
                             query=list(request.args.items(multi=True)),
                             request_headers=dict(request.headers.items()), request_body=body,
@@ -153,7 +162,7 @@ class RecordingProxy:
         unrecorded = False
         if self.folder is not None:
             try:
-                written = write_recording(self.folder, exchange)
+                written = write_recording(self.folder, exchange, self.redactor)
             except Exception as exc:  # the upstream already ran the request: its answer is passed through anyway
                 unrecorded = True
                 log.error("record: %s %s -> %d NOT RECORDED: cannot write into %s: %s (the upstream's answer was "
@@ -186,9 +195,11 @@ def create_proxy_app(spec_paths: Sequence[str | os.PathLike[str]], upstream: str
         check_writable(folder)
     config = config or MockConfig(cors=False)
     mock = create_app(spec_paths, config)
-    proxy = RecordingProxy(mock.extensions["apitwin_router"], upstream, folder, config, timeout)
+    proxy = RecordingProxy(mock.extensions["apitwin_router"], upstream, folder, config, timeout,
+                           mock.extensions["apitwin_redactor"])
     app = Flask("apitwin-record")
     app.extensions["apitwin_proxy"] = proxy.stats
+    app.extensions["apitwin_redactor"] = proxy.redactor
     app.add_url_rule("/", "forward", proxy.forward, defaults={"path": ""}, methods=_METHODS)
     app.add_url_rule("/<path:path>", "forward", proxy.forward, methods=_METHODS)
     return app

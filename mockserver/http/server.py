@@ -90,7 +90,8 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
             raise RuntimeError("https needs gunicorn, which does not run on Windows")
         waitress.serve(app, host=host, port=port, threads=workers * 4)
         return
-    from .gunicorn_server import GunicornServer
+    from ..modes.redaction import Redactor
+    from .gunicorn_server import GunicornServer, redacting_logger
 
     reloader = Reloader(app, rebuild, watch, restart=lambda: os.kill(os.getpid(), signal.SIGHUP)) \
         if rebuild is not None and watch else None
@@ -100,8 +101,15 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
         if reloader is not None:
             reloader.start()
 
+    def current() -> Flask:
+        return reloader.current if reloader is not None else app
+
+    def redactor() -> Redactor:
+        found = current().extensions.get("apitwin_redactor")
+        return found if isinstance(found, Redactor) else Redactor()
+
     settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile)
-    GunicornServer({**settings, "when_ready": ready}, lambda: reloader.current if reloader is not None else app).run()
+    GunicornServer({**settings, "when_ready": ready, "logger_class": redacting_logger(redactor)}, current).run()
 
 
 @contextmanager

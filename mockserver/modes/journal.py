@@ -6,10 +6,14 @@ writes the batch itself (a fraction of a millisecond), and a background thread
 writes what is left after 20 ms of quiet. Writing in the request thread keeps the
 GIL hand-offs of a busy background writer out of the tail latency.
 Each entry keeps the request (method, path, query, headers, body) and the answer
-(status, headers, body), bodies bounded to :data:`BODY_LIMIT` characters, so that the
-dashboard can show a request in full and replay it. Secrets are redacted before
-anything is stored: secret-named headers (``Authorization``, ``Cookie``,
-``Set-Cookie``, ``X-Api-Key``), query parameters and JSON fields.
+(status, headers, body), so that the dashboard can show a request in full and replay
+it. Bodies are bounded (``MockConfig.journal_body_chars``, default :data:`BODY_LIMIT`
+characters): a longer one is cut on the request path already (an entry never holds a
+whole 10 MB body), kept cut and marked ``body_truncated`` with its full size. Secrets are
+redacted before anything is stored, by the app's :class:`~.redaction.Redactor`: secret
+headers (``Authorization``, ``Cookie``, the specs' API-key headers such as DSS's
+``X-DKU-APITicket``), query parameters, and secret-named fields of JSON (with or
+without a Content-Type), form, multipart and XML bodies.
 """
 
 from __future__ import annotations
@@ -24,17 +28,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..pipeline.selection import contains
-from .redaction import REDACTED, may_hold_secret, redact_body, redact_headers, redact_query
+from .redaction import Redactor
 
-__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "Journal", "JournalEntry"]
+__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "Journal", "JournalEntry", "cut_body"]
 
 FLUSH_INTERVAL_S = 0.02
 _BUFFER_LIMIT = 64
 _KEEP = 5000
 log = logging.getLogger("apitwin")
 
-#: the longest body (request or answer) kept, in characters; longer ones are cut and marked truncated
+#: the longest body (request or answer) kept by default, in characters; longer ones are cut and marked truncated
 BODY_LIMIT = 16384
+_DEFAULT_REDACTOR = Redactor()
 
 _SCHEMA = """
 create table if not exists requests (
@@ -70,20 +75,24 @@ class JournalEntry:
     operation: str
     status: int
     headers: Any  # a mapping or (name, value) pairs
-    body: str | bytes | None  # the body as received (text, or bytes decoded when written)
+    body: str | bytes | None  # the body as received (text, or bytes decoded when written), or its start
     violations: list[dict[str, str]]
     duration_ms: float
     ts: float = field(default_factory=time.time)
     response_headers: dict[str, str] | None = None  # as sent (a copy)
-    response_body: bytes | None = None  # as sent
-    secret_names: frozenset[str] = frozenset()  # lower-case header and query names of the spec's API keys
+    response_body: bytes | None = None  # as sent, or its start
+    redactor: Redactor = _DEFAULT_REDACTOR  # what is secret (the app's: the specs' scheme names, --redact)
+    body_size: int | None = None  # the size of the whole body, when ``body`` is its start (see cut_body)
+    response_size: int | None = None  # the same for ``response_body``
 
 
 class Journal:
     """The journal of one app, shared by its worker processes through one SQLite file."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, body_limit: int = BODY_LIMIT) -> None:
         self.path = path
+        #: the longest body kept, in characters
+        self.body_limit = body_limit
         self._local = threading.local()
         self._lock = threading.Lock()
         self._buffer: list[JournalEntry] = []
@@ -146,7 +155,7 @@ class Journal:
         rows = []
         for e in entries:
             try:
-                rows.append(_row(e))
+                rows.append(_row(e, self.body_limit))
             except Exception:  # one entry that cannot be stored must not take the others (nor the flusher) along
                 log.exception("journal: %s %s -> %s not recorded", e.method, e.path, e.status)
         if not rows:
@@ -190,7 +199,8 @@ class Journal:
             item = dict(zip(names, row, strict=True))
             for key in ("headers", "violations"):
                 item[key] = json.loads(item[key])
-            item["body"] = _loaded_body(item["body"])
+            shown, item["body_truncated"] = _uncut(item["body"])
+            item["body"] = _loaded_body(None if shown == _BINARY else shown)
             out.append(item)
         return out
 
@@ -198,8 +208,8 @@ class Journal:
         """One entry in full: the request, and the answer as sent (``response``), or None when it is gone.
 
         ``body_text`` and ``response.body_text`` are the bodies as stored (for a replay);
-        ``*_truncated`` says when a body was longer than :data:`BODY_LIMIT`; a body that is not
-        text is not kept (``binary``: its size only).
+        ``*_truncated`` says when a body was longer than the journal's limit (``body_size``: its whole
+        size, in bytes); a body that is not text is not kept (``binary``: its size only).
         """
         self._flush_logged()
         cursor = self._conn().execute("select * from requests where id = ?", (entry_id,))
@@ -233,53 +243,83 @@ class Journal:
 
 
 _BINARY = "\x00binary"  # stored for a body that is not UTF-8 text (never a valid text body: NUL first)
+_CUT = "\x00cut"  # the marker at the end of a body stored cut to the journal's limit
 
 
-def _row(e: JournalEntry) -> tuple[Any, ...]:
-    """The ``requests`` row of an entry, secrets redacted."""
-    body, response = _text(e.body), _text(e.response_body)
-    return (e.ts, e.method, e.path, redact_query(e.query, e.secret_names), e.api, e.operation,
-            e.status, json.dumps(redact_headers(e.headers, e.secret_names)), _stored_body(body),
-            json.dumps(e.violations), e.duration_ms, _size(body, e.body),
-            None if e.response_headers is None else json.dumps(redact_headers(e.response_headers)),
-            _stored_body(response), _size(response, e.response_body))
+def cut_body(body: bytes | None, limit: int) -> tuple[bytes | None, int | None]:
+    """(the start of ``body`` that a journal of ``limit`` characters may keep, its whole size in bytes).
+
+    Called on the request path, so that an entry waiting to be written never holds more
+    than ``4 * limit`` bytes (the most a UTF-8 text of ``limit`` characters takes).
+    """
+    if body is None:
+        return None, None
+    return (body[:4 * limit] if len(body) > 4 * limit else body), len(body)
 
 
-def _text(body: str | bytes | None) -> str | None:
-    """A body as text, or :data:`_BINARY` when it is not UTF-8."""
-    if body is None or isinstance(body, str):
-        return body
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return _BINARY
+def _header(headers: Any, name: str) -> str | None:
+    items = headers.items() if hasattr(headers, "items") else headers
+    return next((str(v) for k, v in items if str(k).lower() == name), None)
 
 
-def _size(text: str | None, raw: str | bytes | None) -> int | None:
-    """The size of a body: in characters for text, in bytes for binary data."""
-    if raw is None:
-        return None
-    return len(raw) if text == _BINARY or text is None else len(text)
+def _row(e: JournalEntry, limit: int) -> tuple[Any, ...]:
+    """The ``requests`` row of an entry, secrets redacted, bodies bounded to ``limit`` characters."""
+    redactor = e.redactor
+    body, body_size = _stored_body(e.body, e.body_size, _header(e.headers, "content-type"), redactor, limit)
+    response, response_size = _stored_body(e.response_body, e.response_size,
+                                           _header(e.response_headers or {}, "content-type"), redactor, limit)
+    return (e.ts, e.method, e.path, redactor.query(e.query), e.api, e.operation,
+            e.status, json.dumps(redactor.headers(e.headers)), body,
+            json.dumps(e.violations), e.duration_ms, body_size,
+            None if e.response_headers is None else json.dumps(redactor.headers(e.response_headers)),
+            response, response_size)
 
 
-def _stored_body(text: str | None) -> str | None:
-    """The body as stored: JSON bodies with secret-named fields redacted; at most :data:`BODY_LIMIT` characters."""
-    if text is None or text == _BINARY:
-        return text
-    if may_hold_secret(text):
+def _text(body: bytes, cut: bool) -> str | None:
+    """A body as text (a cut one may end inside a character: that one is dropped), or None when not UTF-8."""
+    for end in range(len(body), max(len(body) - 4, 0) if cut else len(body) - 1, -1):
         try:
-            text = json.dumps(redact_body(json.loads(text)), ensure_ascii=False)
-        except (ValueError, RecursionError):  # not JSON (or too deep to read), but mentions a secret
-            return REDACTED  # not JSON, but mentions a secret: keep nothing
-    return text[:BODY_LIMIT]
+            return body[:end].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _stored_body(raw: str | bytes | None, size: int | None, content_type: str | None, redactor: Redactor,
+                 limit: int) -> tuple[str | None, int | None]:
+    """(the body as stored, its whole size in bytes): text with its secrets redacted, at most ``limit``
+    characters, marked with :data:`_CUT` at the end when it was cut; :data:`_BINARY` for a body that
+    is not UTF-8 text."""
+    if raw is None:
+        return None, None
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    size = len(data) if size is None else size
+    cut = size > len(data)
+    text = _text(data, cut)
+    if text is None:
+        return _BINARY, size
+    if len(text) > limit:
+        text, cut = text[:limit], True
+    redacted = redactor.body(text.encode("utf-8", "surrogatepass"), content_type)
+    text = redacted.decode("utf-8", "surrogatepass")
+    if len(text) > limit:
+        text, cut = text[:limit], True
+    return text + _CUT if cut else text, size
+
+
+def _uncut(text: str | None) -> tuple[str | None, bool]:
+    """(a stored body without its :data:`_CUT` marker, whether it was cut)."""
+    if text is not None and text.endswith(_CUT):
+        return text[:-len(_CUT)], True
+    return text, False
 
 
 def _body_fields(text: str | None, size: int | None) -> dict[str, Any]:
     """``body`` (parsed when JSON), ``body_text``, ``body_size``, ``body_truncated`` and ``binary`` of a stored body."""
     binary = text == _BINARY
-    shown = None if binary else text
+    shown, cut = _uncut(None if binary else text)
     return {"body": _loaded_body(shown), "body_text": shown, "body_size": size, "binary": binary,
-            "body_truncated": shown is not None and size is not None and size > BODY_LIMIT}
+            "body_truncated": cut}
 
 
 def _loaded_body(text: str | None) -> Any:

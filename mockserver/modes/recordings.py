@@ -38,7 +38,7 @@ import yaml
 from ..files import write_atomically
 from ..pipeline.problems import Violation
 from ..pipeline.request import media_base
-from .redaction import redact_body, redact_headers
+from .redaction import Redactor
 
 __all__ = ["Exchange", "RecordingIndex", "decode_body", "encode_body", "load_recordings", "write_recording"]
 
@@ -50,6 +50,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "server"})
 _counter = itertools.count(1)
 _lock = threading.Lock()
+_DEFAULT_REDACTOR = Redactor()
 
 
 @dataclass
@@ -77,21 +78,23 @@ class Exchange:
         return None
 
 
-def _media(headers: dict[str, str]) -> str:
-    return media_base(next((v for k, v in headers.items() if k.lower() == "content-type"), ""))
+def _content_type(headers: dict[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
 
 
-def encode_body(body: bytes, media_type: str, redact: bool) -> dict[str, Any]:
-    """A body as readable YAML data: ``json`` (redacted), ``text`` or ``base64``."""
+def encode_body(body: bytes, media_type: str) -> dict[str, Any]:
+    """A body as readable YAML data: ``json``, ``text`` or ``base64``.
+
+    JSON is recognised by its media type, or when it has none (dataikuapi sends JSON without a
+    Content-Type).
+    """
     if not body:
         return {}
-    if media_type == "application/json" or media_type.endswith("+json"):
+    if media_type == "application/json" or media_type.endswith("+json") or not media_type:
         try:
-            value = json.loads(body)
-        except ValueError:
+            return {"json": json.loads(body)}
+        except (ValueError, RecursionError):
             pass
-        else:
-            return {"json": redact_body(value) if redact else value}
     if media_type.startswith("text/") or media_type in ("application/xml", "application/x-www-form-urlencoded"):
         try:
             return {"text": body.decode("utf-8")}
@@ -111,25 +114,37 @@ def decode_body(data: dict[str, Any]) -> bytes:
     return b""
 
 
+def _encoded(body: bytes, headers: dict[str, str], redactor: Redactor) -> dict[str, Any]:
+    """A body redacted on its bytes (under its full Content-Type: a multipart boundary), then encoded:
+    a body kept as ``base64`` (multipart, binary) is redacted too."""
+    content_type = _content_type(headers)
+    return encode_body(redactor.body(body, content_type or None), media_base(content_type))
+
+
 def _slug(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")[:60] or "root"
 
 
-def write_recording(folder: Path, exchange: Exchange) -> Path:
-    """Write ``exchange`` as one YAML file in ``folder``, atomically (a temporary file renamed into place)."""
+def write_recording(folder: Path, exchange: Exchange, redactor: Redactor = _DEFAULT_REDACTOR) -> Path:
+    """Write ``exchange`` as one YAML file in ``folder``, atomically (a temporary file renamed into place).
+
+    Secrets are redacted by ``redactor``: headers, query parameters, both bodies. The
+    violations are written as given (the proxy scrubs the request's secrets from them).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     with _lock:
         number = next(_counter)
     name = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{number:04d}-{exchange.method}-{_slug(exchange.path)}.yaml"
     document = {
         "operation": exchange.operation,
-        "request": {"method": exchange.method, "path": exchange.path, "query": [list(p) for p in exchange.query],
-                    "headers": redact_headers(exchange.request_headers),
-                    **encode_body(exchange.request_body, _media(exchange.request_headers), redact=True)},
+        "request": {"method": exchange.method, "path": exchange.path,
+                    "query": [list(p) for p in redactor.pairs(exchange.query)],
+                    "headers": redactor.headers(exchange.request_headers),
+                    **_encoded(exchange.request_body, exchange.request_headers, redactor)},
         "response": {"status": exchange.status,
-                     "headers": {k: v for k, v in redact_headers(exchange.response_headers).items()
+                     "headers": {k: v for k, v in redactor.headers(exchange.response_headers).items()
                                  if k.lower() not in HOP_BY_HOP},
-                     **encode_body(exchange.response_body, _media(exchange.response_headers), redact=True)},
+                     **_encoded(exchange.response_body, exchange.response_headers, redactor)},
         "violations": exchange.violations,
     }
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
@@ -166,22 +181,29 @@ def _body_key(body: bytes) -> str:
 
 
 class RecordingIndex:
-    """Recorded answers by (method, path, sorted query, normalised body); the newest wins."""
+    """Recorded answers by (method, path, sorted query, normalised body); the newest wins.
 
-    def __init__(self, exchanges: list[Exchange]) -> None:
+    Recordings keep no secrets, so requests are matched with their secrets redacted by
+    ``redactor`` (the one that wrote them): a recorded login matches the next login.
+    """
+
+    def __init__(self, exchanges: list[Exchange], redactor: Redactor = _DEFAULT_REDACTOR) -> None:
         self.exchanges = exchanges
+        self.redactor = redactor
         self._index: dict[tuple[str, str, tuple[tuple[str, str], ...], str], Exchange] = {}
         for exchange in exchanges:
-            self._index[self.key(exchange.method, exchange.path, exchange.query, exchange.request_body)] = exchange
+            self._index[self._key(exchange.method, exchange.path, exchange.query, exchange.request_body,
+                                  _content_type(exchange.request_headers))] = exchange
         #: recordings whose answer no longer conforms to the spec: (exchange, violations)
         self.stale: list[tuple[Exchange, list[Violation]]] = []
 
-    @staticmethod
-    def key(method: str, path: str, query: list[tuple[str, str]],
-            body: bytes) -> tuple[str, str, tuple[tuple[str, str], ...], str]:
-        """The lookup key of a request."""
-        return method.upper(), path, tuple(sorted(query)), _body_key(body)
+    def _key(self, method: str, path: str, query: list[tuple[str, str]], body: bytes,
+             content_type: str | None) -> tuple[str, str, tuple[tuple[str, str], ...], str]:
+        """The lookup key of a request, its secrets redacted."""
+        return (method.upper(), path, tuple(sorted(self.redactor.pairs(query))),
+                _body_key(self.redactor.body(body, content_type or None)))
 
-    def match(self, method: str, path: str, query: list[tuple[str, str]], body: bytes) -> Exchange | None:
+    def match(self, method: str, path: str, query: list[tuple[str, str]], body: bytes,
+              content_type: str | None = None) -> Exchange | None:
         """The recorded exchange for this request, or None."""
-        return self._index.get(self.key(method, path, query, body))
+        return self._index.get(self._key(method, path, query, body, content_type))

@@ -1,85 +1,251 @@
-"""Redaction: secrets (credentials, cookies, secret-named fields) replaced by ``[redacted]`` before anything is kept."""
+"""Redaction: the one home of "what is secret", applied by every sink before anything is kept or shown.
+
+A name is secret when it is one of the names a :class:`Redactor` was given (every
+security scheme's header, query and cookie names of the loaded specs, and the names
+configured with ``--redact``), or when it is named like a secret (:func:`is_secret_name`:
+``Authorization``, ``Cookie``, ``password``, ``client_secret``, ``access_token``,
+``apiKey``, ``X-Api-Key``, ...). The values of secret names are replaced by
+``[redacted]`` in headers, query strings, and in every body the mock can parse:
+JSON (with or without a Content-Type), form-urlencoded, multipart parts and XML.
+
+Sinks: the journal (:mod:`.journal`), recordings (:mod:`.recordings`), log lines and
+access-log lines, and violation messages (:mod:`.redaction_messages`: the secret values
+of one request are scrubbed from what is said about it).
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
-__all__ = ["REDACTED", "SECRET_NAME", "may_hold_secret", "redact_body", "redact_headers", "redact_query"]
+__all__ = ["REDACTED", "Redactor", "is_secret_name", "may_hold_secret", "redact_body", "redact_headers",
+           "redact_query", "scheme_names"]
 
-#: names of headers and fields that hold secrets
-SECRET_NAME = re.compile(r"pass(word)?|secret|token|credential|api[-_]?key|auth|cookie|session|private", re.I)
 REDACTED = "[redacted]"
-#: the words SECRET_NAME looks for, in lower case: a text without any of them has no secret-named field
-_SECRET_WORDS = ("pass", "secret", "token", "credential", "apikey", "api_key", "api-key", "auth", "cookie", "session",
-                 "private")
+_QUOTED_REDACTED = quote(REDACTED)
+#: squashed names (lower case, letters and digits only) that contain one of these are secret
+_STRONG = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "apiticket",
+           "privatekey", "accesskey", "sessionid", "authorization", "cookie", "bearer")
+#: names with one of these as a word (``db_pass``, ``basicAuth``, ``session``) are secret
+_WORDS = frozenset({"pass", "pwd", "auth", "session", "jwt"})
+#: lower-case fragments one of which any secret-named field contains (a quick test before parsing a body)
+_FRAGMENTS = ("pass", "pwd", "secret", "token", "credential", "api", "auth", "session", "jwt", "cookie", "key",
+              "bearer")
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+#: the most parts of a multipart body (or fields of a form) redaction splits; beyond, the body is dropped whole
+DEFAULT_MAX_PARTS = 1000
 
-_SECRET_HEADERS: dict[str, bool] = {}
+
+def _squash(name: str) -> str:
+    return _NOT_ALNUM.sub("", name.lower())
 
 
-def _is_secret_header(name: str) -> bool:
-    secret = _SECRET_HEADERS.get(name)
-    if secret is None:
-        secret = _SECRET_HEADERS[name] = bool(SECRET_NAME.search(name))
-    return secret
+def is_secret_name(name: str) -> bool:
+    """Whether ``name`` (a header, query parameter, cookie, form field or JSON key) is named like a secret."""
+    squashed = _squash(name)
+    if any(strong in squashed for strong in _STRONG):
+        return True
+    return any(word.lower() in _WORDS for word in _WORD.findall(name))
 
 
-def may_hold_secret(text: str) -> bool:
-    """Whether ``text`` may name a secret (a quick test: :data:`SECRET_NAME` on a journal body costs 50 µs, this 1)."""
+def may_hold_secret(text: str, names: Iterable[str] = ()) -> bool:
+    """Whether ``text`` may name a secret (a quick test before parsing a body: 1 µs against 50)."""
     lower = text.lower()
-    return any(word in lower for word in _SECRET_WORDS)
+    return any(fragment in lower for fragment in _FRAGMENTS) or any(name in lower for name in names)
+
+
+class Redactor:
+    """Redacts secrets from what a mock or a proxy keeps and shows.
+
+    ``names``: more secret names, matched whole and case-insensitively (with or without
+    separators: ``X-Api-Ticket`` also matches ``x_api_ticket``): the spec's security
+    scheme names and the configured ones. ``max_parts``: a multipart or form body with
+    more parts than this is not split but dropped whole.
+    """
+
+    def __init__(self, names: Iterable[str] = (), max_parts: int = DEFAULT_MAX_PARTS) -> None:
+        self.names = frozenset(n.lower() for n in names if n)
+        self._squashed = frozenset(_squash(n) for n in self.names) - {""}
+        self.max_parts = max_parts
+        self._cache: dict[str, bool] = {}
+
+    def __repr__(self) -> str:
+        return f"Redactor({sorted(self.names)!r})"
+
+    def is_secret(self, name: str) -> bool:
+        """Whether values named ``name`` are secret."""
+        secret = self._cache.get(name)
+        if secret is None:
+            secret = is_secret_name(name) or name.lower() in self.names or _squash(name) in self._squashed
+            if len(self._cache) < 4096:  # names come from clients: the cache stays bounded
+                self._cache[name] = secret
+        return secret
+
+    def may_hold_secret(self, text: str) -> bool:
+        """Whether ``text`` may contain a secret-named field (quick, before parsing)."""
+        return may_hold_secret(text, self.names)
+
+    # headers and queries ---------------------------------------------------------------------------------
+
+    def headers(self, headers: Any, found: set[str] | None = None) -> dict[str, str]:
+        """Headers (a mapping or (name, value) pairs) with the values of secret ones replaced.
+
+        ``found``: collects the secret values (and the credentials inside ``Authorization``: a
+        Basic user and password, a token), to scrub them from what is said about the request.
+        """
+        items = headers.items() if hasattr(headers, "items") else headers
+        out = {}
+        for k, v in items:
+            secret = self.is_secret(k)
+            out[k] = REDACTED if secret else v
+            if secret and found is not None:
+                _collect_header(self, k, str(v), found)
+        return out
+
+    def query(self, query: str, found: set[str] | None = None) -> str:
+        """A raw query string (``a=1&api_key=x``) with the values of secret parameters replaced."""
+        if not query:
+            return query
+        parts = []
+        for part in query.split("&"):
+            name, equals, value = part.partition("=")
+            secret = equals and self.is_secret(unquote_plus(name))
+            parts.append(f"{name}={_QUOTED_REDACTED}" if secret else part)
+            if secret and found is not None and value:
+                found.update((value, unquote_plus(value)))
+        return "&".join(parts)
+
+    def pairs(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """(name, value) pairs with the values of secret names replaced."""
+        return [(k, REDACTED if self.is_secret(k) else v) for k, v in pairs]
+
+    def target(self, target: str) -> str:
+        """A request target or URL (``/path?api_key=x``) with its query redacted."""
+        path, mark, query = target.partition("?")
+        return path + mark + self.query(query) if mark else target
+
+    # bodies ----------------------------------------------------------------------------------------------
+
+    def value(self, value: Any, found: set[str] | None = None) -> Any:
+        """A JSON value with the value of every secret-named field replaced (iterative: any depth).
+
+        ``found``: collects the secret values (the scalars under secret names).
+        """
+        if not isinstance(value, dict | list):
+            return value
+        root: Any = {} if isinstance(value, dict) else []
+        stack: list[tuple[Any, Any]] = [(value, root)]
+        while stack:
+            source, copy = stack.pop()
+            items = source.items() if isinstance(source, dict) else enumerate(source)
+            for k, v in items:
+                if isinstance(source, dict) and self.is_secret(str(k)):
+                    child: Any = REDACTED
+                    if found is not None:
+                        _collect_scalars(v, found)
+                elif isinstance(v, dict | list):
+                    child = {} if isinstance(v, dict) else []
+                    stack.append((v, child))
+                else:
+                    child = v
+                if isinstance(copy, dict):
+                    copy[k] = child
+                else:
+                    copy.append(child)
+        return root
+
+    def json_text(self, text: str, found: set[str] | None = None) -> str:
+        """JSON text with the value of every secret-named field replaced, as written otherwise.
+
+        Works on a prefix too (a body cut to the journal's limit): a value cut short,
+        or an object or array under a secret name that does not end, is redacted up to the end.
+        """
+        from .redaction_bodies import redact_json_text
+
+        return redact_json_text(text, self.is_secret, found) if self.may_hold_secret(text) else text
+
+    def body(self, body: bytes, content_type: str | None, found: set[str] | None = None) -> bytes:
+        """A request or response body with its secrets replaced, in its own format.
+
+        JSON (declared, or sent without a Content-Type or as text and starting with ``{`` or
+        ``[``), ``application/x-www-form-urlencoded``, ``multipart/*`` (secret-named parts;
+        JSON parts) and XML (secret-named elements and attributes). Other bodies are kept.
+        ``found``: collects the secret values.
+        """
+        from .redaction_bodies import redact_body_bytes
+
+        return redact_body_bytes(self, body, content_type, found)
+
+
+def _collect_scalars(value: Any, found: set[str]) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None and not isinstance(item, bool) and str(item):
+            found.add(str(item))
+
+
+def _collect_header(redactor: Redactor, name: str, value: str, found: set[str]) -> None:
+    """The secret values of a secret header: the value, the credential after the auth scheme, a Basic
+    user and password, the values of secret-named cookies."""
+    found.add(value)
+    lower = name.lower()
+    if lower == "cookie":
+        for part in value.split(";"):
+            key, _, cookie = part.strip().partition("=")
+            if cookie and redactor.is_secret(key):
+                found.add(cookie)
+        return
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    if not credential:
+        return
+    found.add(credential)
+    if scheme.lower() == "basic":
+        try:
+            user, _, password = base64.b64decode(credential, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return
+        found.update(v for v in (user, password) if v)
+    elif scheme.lower() == "digest":
+        named = re.search(r'username\s*=\s*"?([^",]+)', credential)
+        if named:
+            found.add(named.group(1))
+
+
+_DEFAULT = Redactor()
 
 
 def redact_headers(headers: Any, also: frozenset[str] = frozenset()) -> dict[str, str]:
-    """Headers (a mapping or (name, value) pairs) with credentials and cookies replaced by ``[redacted]``.
-
-    ``also``: more secret header names, in lower case (the API key headers a spec declares, whatever their name).
-    """
-    items = headers.items() if hasattr(headers, "items") else headers
-    return {k: (REDACTED if _is_secret_header(k) or (also and k.lower() in also) else v) for k, v in items}
+    """Headers with the values of secret ones replaced (``also``: more secret names)."""
+    return (Redactor(also) if also else _DEFAULT).headers(headers)
 
 
 def redact_body(value: Any) -> Any:
-    """A JSON value with every field named like a secret replaced by ``[redacted]``.
-
-    Iterative: a body nested thousands of levels deep is redacted like any other
-    (a recursive walk would raise :class:`RecursionError` in the journal's flusher).
-    """
-    if not isinstance(value, dict | list):
-        return value
-    root: Any = {} if isinstance(value, dict) else []
-    stack: list[tuple[Any, Any]] = [(value, root)]
-    while stack:
-        source, copy = stack.pop()
-        if isinstance(source, dict):
-            for k, v in source.items():
-                if SECRET_NAME.search(str(k)):
-                    copy[k] = REDACTED
-                elif isinstance(v, dict | list):
-                    copy[k] = {} if isinstance(v, dict) else []
-                    stack.append((v, copy[k]))
-                else:
-                    copy[k] = v
-        else:
-            for v in source:
-                if isinstance(v, dict | list):
-                    child: Any = {} if isinstance(v, dict) else []
-                    copy.append(child)
-                    stack.append((v, child))
-                else:
-                    copy.append(v)
-    return root
+    """A JSON value with every field named like a secret replaced by ``[redacted]`` (any depth)."""
+    return _DEFAULT.value(value)
 
 
 def redact_query(query: str, also: frozenset[str] = frozenset()) -> str:
-    """A query string with the values of secret-named parameters (``api_key=``, ``token=``, and ``also``:
-    lower-case names of query API keys a spec declares) replaced."""
-    if not query or (not also and not may_hold_secret(query)):
-        return query
-    parts = []
-    for part in query.split("&"):
-        name, equals, _value = part.partition("=")
-        secret = SECRET_NAME.search(name) or name.lower() in also
-        parts.append(f"{name}={quote(REDACTED)}" if equals and secret else part)
-    return "&".join(parts)
+    """A query string with the values of secret parameters replaced (``also``: more secret names)."""
+    return (Redactor(also) if also else _DEFAULT).query(query)
+
+
+def scheme_names(documents: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The header, query and cookie names of every security scheme of ``documents`` (OpenAPI 3)."""
+    names: set[str] = set()
+    for document in documents:
+        schemes = (document.get("components") or {}).get("securitySchemes") or {}
+        for scheme in schemes.values() if isinstance(schemes, dict) else ():
+            if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and isinstance(scheme.get("name"), str):
+                names.add(scheme["name"])
+    return names

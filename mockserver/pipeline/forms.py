@@ -13,16 +13,19 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
 from ..spec import deref
 from .parameters import RESERVED, StyledValue, coerce, value_kind, value_types
-from .problems import Violation
+from .problems import Problem, Violation
 from .request import is_json, media_base
 
 __all__ = ["FormReader"]
+
+_BOUNDARY = re.compile(r'boundary=(?:"([^"]+)"|([^\s;]+))', re.I)
 
 
 @dataclass
@@ -39,6 +42,8 @@ class FormReader:
     document: dict[str, Any]
     schema: Any
     encoding: dict[str, Any] = field(default_factory=dict)
+    #: the most parts (multipart) or fields (urlencoded) read; more are refused with 413, unparsed
+    max_parts: int = 1000
 
     def _properties(self) -> dict[str, Any]:
         schema = deref(self.document, self.schema)
@@ -58,10 +63,25 @@ class FormReader:
         return StyledValue(name, style, explode, value_kind(self.document, schema))
 
     def read(self, media_type: str, content_type: str, body: bytes) -> tuple[Any, list[Violation]]:
-        """The body as a value for the schema, and what is malformed in it."""
+        """The body as a value for the schema, and what is malformed in it.
+
+        Raises a 413 :class:`Problem` when the body has more than :attr:`max_parts` parts or fields
+        (counted before anything is parsed: 300,000 parts would hold a worker for seconds).
+        """
         if media_base(media_type).startswith("multipart/"):
+            boundary = _BOUNDARY.search(content_type)
+            if boundary is not None:
+                self._bound(body.count(b"--" + (boundary.group(1) or boundary.group(2)).encode("latin-1", "replace"))
+                            - 1, "parts")
             return self._multipart(content_type, body)
+        self._bound(body.count(b"&") + 1 if body else 0, "fields")
         return self._urlencoded(body)
+
+    def _bound(self, count: int, what: str) -> None:
+        if count > self.max_parts:
+            raise Problem("payload-too-large",
+                          f"the form body has more than {self.max_parts} {what} (--max-multipart-parts)",
+                          [Violation("body", "", f"more than {self.max_parts} {what}")])
 
     def _urlencoded(self, body: bytes) -> tuple[Any, list[Violation]]:
         try:

@@ -71,7 +71,8 @@ class CompiledOperation:
         compiler = api.compiler
         schemes = (api.spec.document.get("components") or {}).get("securitySchemes") or {}
         self.security = SecurityChecker(operation.security, schemes, api.spec.title, api.config)
-        self.validator = RequestValidator.compile(operation, compiler, api.config.max_json_depth)
+        self.validator = RequestValidator.compile(operation, compiler, api.config.max_json_depth,
+                                                  api.config.max_multipart_parts)
         self.responses: list[ResponseSpec] = index_responses(operation, compiler, api.spec.path.parent)
         self.media_types = sorted({m for r in self.responses for m in r.media})
         self.needs_cookies = self.validator.reads_cookies or self.security.reads_cookies

@@ -211,9 +211,6 @@ class SecurityChecker:
             self.alternatives.append(alternative)
         self.optional = any(not alt for alt in self.alternatives)
         self.reads_cookies = any(s.kind == "apikey-cookie" for alt in self.alternatives for s in alt)
-        #: lower-case names of the headers and query parameters that carry an API key (secrets to redact)
-        self.key_names = frozenset(s.key.lower() for alt in self.alternatives for s in alt
-                                   if s.kind in ("apikey-header", "apikey-query"))
 
     def check(self, request: IncomingRequest) -> None:
         """Raise a 401 :class:`Problem` unless one alternative is satisfied."""

@@ -94,8 +94,10 @@ class RequestValidator:
 
     @classmethod
     def compile(cls, operation: Operation, compiler: SchemaCompiler,
-                max_json_depth: int = MockConfig.max_json_depth) -> RequestValidator:
-        """Build the validator of ``operation`` (JSON bodies nested deeper than ``max_json_depth`` are refused)."""
+                max_json_depth: int = MockConfig.max_json_depth,
+                max_form_parts: int = MockConfig.max_multipart_parts) -> RequestValidator:
+        """Build the validator of ``operation`` (JSON bodies nested deeper than ``max_json_depth`` are refused,
+        and form bodies of more than ``max_form_parts`` parts or fields)."""
         doc = compiler.document
         params: list[_Param] = []
         for p, pointer in operation.parameters:
@@ -142,7 +144,8 @@ class RequestValidator:
                 if base == "application/x-www-form-urlencoded" or base.startswith("multipart/"):
                     encoding = media.get("encoding")
                     forms[media_type] = FormReader(doc, media.get("schema") or {},
-                                                   encoding if isinstance(encoding, dict) else {})
+                                                   encoding if isinstance(encoding, dict) else {},
+                                                   max_parts=max_form_parts)
         xml_schemas = {m: c.get("schema") for m, c in ((operation.request_body or {}).get("content") or {}).items()
                        if is_xml(m) and isinstance(c, dict)}
         query_names = frozenset(p.name for p in params if p.location == "query")

@@ -1,0 +1,112 @@
+"""What is said about a request, without its secrets and bounded: violation messages, problems, log lines.
+
+A violation message may quote the value it refuses (``'sk-live-123' does not match
+'^[0-9]+$'``); when that value is a credential or a secret-named field, it must not be
+sent back (``sl-violations``, the error body), logged or journaled. The secret values of
+one request (:func:`request_secrets`, found by :class:`~.redaction.Redactor`) are
+scrubbed from every message about it, and every value a message quotes is cut to the
+echo limit (``MockConfig.max_echo_chars``), the whole message to ten times that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..pipeline.problems import Problem, Violation
+from .redaction import REDACTED, Redactor
+
+__all__ = ["access_atoms", "clean_problem", "clean_violations", "request_secrets", "scrub", "shorten"]
+
+#: a secret value this long or longer is scrubbed wherever it appears; shorter ones only where quoted
+_MIN_BARE = 4
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.S)
+_ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
+
+
+def request_secrets(redactor: Redactor, headers: Any, query: str, body: bytes | None,
+                    content_type: str | None) -> frozenset[str]:
+    """The secret values one request carries: of secret headers (with the Basic user and password and the
+    token inside ``Authorization``), secret query parameters and cookies, secret-named body fields."""
+    found: set[str] = set()
+    redactor.headers(headers, found)
+    redactor.query(query, found)
+    if body:
+        redactor.body(body, content_type, found)
+    return frozenset(v for v in found if v and v != REDACTED)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value replaced by ``[redacted]`` (quoted as Python or JSON would, or bare)."""
+    for value in sorted(secrets, key=len, reverse=True):
+        forms = {repr(value), json.dumps(value), json.dumps(value, ensure_ascii=False)}
+        if value not in text and not any(form in text for form in forms):
+            continue
+        for form in forms:
+            text = text.replace(form, form[0] + REDACTED + form[-1])
+        if len(value) >= _MIN_BARE:
+            text = text.replace(value, REDACTED)
+    return text
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` with every quoted value longer than ``limit`` characters cut to ``limit`` (an ellipsis marks
+    the cut), and the whole cut to ``10 * limit`` characters."""
+    if len(text) <= limit:
+        return text
+
+    def cut(match: re.Match[str]) -> str:
+        literal = match.group()
+        return literal if len(literal) <= limit + 2 else literal[:limit + 1] + _ELLIPSIS + literal[-1]
+
+    text = _QUOTED.sub(cut, text)
+    return text if len(text) <= 10 * limit else text[:10 * limit] + _ELLIPSIS
+
+
+def clean_violations(violations: list[Violation], secrets: frozenset[str], echo_limit: int) -> list[Violation]:
+    """``violations`` with the secret values scrubbed from their messages and quoted values shortened."""
+    return [Violation(v.location, shorten(v.pointer, echo_limit), shorten(scrub(v.message, secrets), echo_limit))
+            for v in violations]
+
+
+def clean_problem(problem: Problem, secrets: frozenset[str], echo_limit: int) -> Problem:
+    """``problem`` (its detail and violations) without the secret values, its quoted values shortened."""
+    return dataclasses.replace(problem, detail=shorten(scrub(problem.detail, secrets), echo_limit),
+                               violations=clean_violations(problem.violations, secrets, echo_limit))
+
+
+def access_atoms(redactor: Redactor, atoms: dict[str, Any]) -> dict[str, Any]:
+    """An access-log line's fields (gunicorn's atoms) without secrets.
+
+    The user of HTTP Basic (``u``: DSS's API key) is always redacted; the query (``q``, and in the
+    request line ``r``, the referrer ``f``) keeps only the values of parameters that are not secret;
+    headers (``{name}i``, ``{name}o``) are redacted by name.
+    """
+    out = dict(atoms)
+    if out.get("u") not in (None, "", "-"):
+        out["u"] = REDACTED
+    if isinstance(out.get("r"), str):
+        method, _, rest = out["r"].partition(" ")
+        target, space, protocol = rest.partition(" ")
+        out["r"] = f"{method} {redactor.target(target)}{space}{protocol}" if rest else out["r"]
+    if isinstance(out.get("q"), str):
+        out["q"] = redactor.query(out["q"])
+    if isinstance(out.get("f"), str):
+        out["f"] = redactor.target(out["f"])
+    for key, value in out.items():
+        if not key.startswith("{") or key[-2:] not in ("}i", "}o", "}e") or not isinstance(value, str):
+            continue
+        name = key[1:-2]
+        if key.endswith("}e"):  # the WSGI environ: HTTP_* headers, the query, the raw target, the user
+            if name in ("query_string",):
+                out[key] = redactor.query(value)
+            elif name in ("raw_uri", "request_uri"):
+                out[key] = redactor.target(value)
+            elif name == "remote_user" or (name.startswith("http_") and redactor.is_secret(name[5:])):
+                out[key] = REDACTED
+        elif redactor.is_secret(name):
+            out[key] = REDACTED
+    return out
