@@ -67,7 +67,7 @@ function curlOf(entry) {
 function bodyText(part) {
   if (part.binary) return "(" + part.body_size + " bytes of binary data, not kept)";
   if (part.body_text === null || part.body_text === undefined || part.body_text === "") return "(no body)";
-  return pretty(part.body_text) + (part.body_truncated ? "\n… (cut: " + part.body_size + " characters in all)" : "");
+  return pretty(part.body_text) + (part.body_truncated ? "\n… (cut: " + part.body_size + " bytes in all)" : "");
 }
 
 let openedId = null;

@@ -32,9 +32,12 @@ _STRONG = ("password", "passwd", "passphrase", "secret", "token", "credential", 
            "privatekey", "accesskey", "sessionid", "authorization", "cookie", "bearer")
 #: names with one of these as a word (``db_pass``, ``basicAuth``, ``session``) are secret
 _WORDS = frozenset({"pass", "pwd", "auth", "session", "jwt"})
-#: lower-case fragments one of which any secret-named field contains (a quick test before parsing a body)
-_FRAGMENTS = ("pass", "pwd", "secret", "token", "credential", "api", "auth", "session", "jwt", "cookie", "key",
-              "bearer")
+#: one of these is in the text of anything that has a secret-named field (a quick test before parsing a body):
+#: plain words, then (only when ``key`` or ``ticket`` is there) their compounds with any separator
+_FRAGMENTS = ("pass", "pwd", "secret", "token", "credential", "auth", "session", "jwt", "cookie", "bearer")
+_SEP = r"(?:[\W_]|%5f|%2d){0,3}"
+_COMPOUNDS = rf"api{_SEP}(?:key|ticket)|private{_SEP}key|access{_SEP}key"
+_COMPOUND_TEST = re.compile(_COMPOUNDS)
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 #: the most parts of a multipart body (or fields of a form) redaction splits; beyond, the body is dropped whole
@@ -54,9 +57,11 @@ def is_secret_name(name: str) -> bool:
 
 
 def may_hold_secret(text: str, names: Iterable[str] = ()) -> bool:
-    """Whether ``text`` may name a secret (a quick test before parsing a body: 1 µs against 50)."""
+    """Whether ``text`` may name a secret (a quick test before parsing a body; ``names``: more, in lower case)."""
     lower = text.lower()
-    return any(fragment in lower for fragment in _FRAGMENTS) or any(name in lower for name in names)
+    if any(fragment in lower for fragment in _FRAGMENTS) or any(name in lower for name in names):
+        return True
+    return ("key" in lower or "ticket" in lower) and _COMPOUND_TEST.search(lower) is not None
 
 
 class Redactor:
@@ -73,6 +78,11 @@ class Redactor:
         self._squashed = frozenset(_squash(n) for n in self.names) - {""}
         self.max_parts = max_parts
         self._cache: dict[str, bool] = {}
+        # a configured name may be written with other separators (X-Internal, x_internal): its last word
+        # is looked for first, then the name with any separators between its words
+        self._last_words = tuple({(_WORD.findall(n) or [n])[-1] for n in self.names})
+        self._names_test = re.compile("|".join(_SEP.join(re.escape(w) for w in _WORD.findall(n) or [n])
+                                               for n in sorted(self.names)) or "(?!)")
 
     def __repr__(self) -> str:
         return f"Redactor({sorted(self.names)!r})"
@@ -87,8 +97,12 @@ class Redactor:
         return secret
 
     def may_hold_secret(self, text: str) -> bool:
-        """Whether ``text`` may contain a secret-named field (quick, before parsing)."""
-        return may_hold_secret(text, self.names)
+        """Whether ``text`` may contain a secret-named field (quick, before parsing): every secret name
+        matches this test (the configured ones with any separators between their words)."""
+        if may_hold_secret(text):
+            return True
+        lower = text.lower()
+        return any(w in lower for w in self._last_words) and self._names_test.search(lower) is not None
 
     # headers and queries ---------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from flask import Flask, Response
 
 from contracts import cli
-from mockserver import ADMIN_PREFIX, MockConfig, create_app, create_proxy_app, running
+from mockserver import ADMIN_PREFIX, MockConfig, create_proxy_app, running
 from mockserver.modes.journal import Journal, JournalEntry
 from mockserver.modes.recordings import Exchange, write_recording
 from mockserver.modes.redaction import REDACTED, Redactor
@@ -100,7 +100,12 @@ def test_configured_names_are_secret_from_the_command_line_and_the_configuration
 def test_the_journal_keeps_a_long_body_cut_and_never_holds_it_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     held: list[JournalEntry] = []
     record = Journal.record
-    monkeypatch.setattr(Journal, "record", lambda self, entry: (held.append(entry), record(self, entry))[1])
+
+    def holding(self: Journal, entry: JournalEntry) -> None:
+        held.append(entry)
+        record(self, entry)
+
+    monkeypatch.setattr(Journal, "record", holding)
     client = client_for(NOTES, config=MockConfig(journal=True, journal_body_chars=100))
     body = json.dumps({"title": "t", "tags": ["x" * 10] * 100_000, "password": "pw-sesame"})
     assert client.post("/api/notes", headers={"X-Key": "k"}, data=body).status_code == 201
@@ -155,9 +160,10 @@ def test_the_record_proxy_quotes_no_secret_of_the_upstreams_answer(tmp_path: Pat
 
 
 def test_access_log_lines_lose_the_basic_user_and_secret_query_values() -> None:
-    atoms = {"h": "127.0.0.1", "u": "dss-api-key-sesame", "r": "GET /public/api/projects?api_key=ak-sesame&x=1 HTTP/1.1",
-             "q": "api_key=ak-sesame&x=1", "f": "http://app/?access_token=at-sesame", "{x-dku-apiticket}i": "t-sesame",
-             "{http_authorization}e": "Basic sesame", "{query_string}e": "api_key=ak-sesame", "{accept}i": "*/*"}
+    atoms = {"h": "127.0.0.1", "u": "dss-api-key-sesame", "q": "api_key=ak-sesame&x=1",
+             "r": "GET /public/api/projects?api_key=ak-sesame&x=1 HTTP/1.1", "f": "http://app/?access_token=at-sesame",
+             "{x-dku-apiticket}i": "t-sesame", "{http_authorization}e": "Basic sesame",
+             "{query_string}e": "api_key=ak-sesame", "{accept}i": "*/*"}
     line = json.dumps(access_atoms(Redactor(), atoms))
     assert "sesame" not in line
     assert "x=1" in line and "*/*" in line
