@@ -167,3 +167,19 @@ def test_access_log_lines_lose_the_basic_user_and_secret_query_values() -> None:
     line = json.dumps(access_atoms(Redactor(), atoms))
     assert "sesame" not in line
     assert "x=1" in line and "*/*" in line
+
+
+@pytest.mark.parametrize(("name", "secret"), [
+    *((n, True) for n in ("Authorization", "Proxy-Authorization", "Set-Cookie", "api_key", "apiKey", "X-Api-Key",
+                          "access_token", "client_secret", "refresh_token", "private-key", "db_pass", "basicAuth",
+                          "X-DKU-APITicket", "sessionId", "passphrase")),
+    *((n, False) for n in ("author", "passenger", "title", "is_private", "ticket_id", "keyword")),
+])
+def test_names_that_look_secret(name: str, secret: bool) -> None:
+    assert Redactor().is_secret(name) is secret
+
+
+def test_configured_names_match_whatever_their_case_and_separators() -> None:
+    redactor = Redactor(["X-Internal"])
+    assert all(redactor.is_secret(n) for n in ("X-Internal", "x_internal", "XINTERNAL", "x.internal"))
+    assert redactor.may_hold_secret('{"x_internal": 1}') and not redactor.may_hold_secret('{"internal": 1}')

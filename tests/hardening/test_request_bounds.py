@@ -19,6 +19,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import MockConfig
+from mockserver.modes.redaction_messages import shorten
 
 from ..mockserver.conftest import client_for
 
@@ -97,3 +98,8 @@ def test_a_secret_is_never_quoted_back(tmp_path: Path, version: str) -> None:
     for secret in (key, password, nested):
         assert secret not in said  # ...without its value
     assert "[redacted]" in said
+
+
+def test_a_message_is_cut_to_ten_times_the_echo_limit() -> None:
+    assert shorten("x" * 5000, 100) == "x" * 1000 + "\N{HORIZONTAL ELLIPSIS}"
+    assert shorten("'a' is not 'b'", 100) == "'a' is not 'b'"
