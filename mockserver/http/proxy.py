@@ -26,7 +26,7 @@ from ..errors import MockServerError
 from ..files import display_path
 from ..modes.recordings import HOP_BY_HOP, Exchange, write_recording
 from ..modes.redaction import Redactor
-from ..modes.redaction_messages import clean_violations, request_secrets
+from ..modes.redaction_messages import clean_violations, request_secrets, scrub
 from ..pipeline.problems import Problem, Violation, render_violations_header
 from ..pipeline.selfcheck import check_response
 from .app import create_app
@@ -140,10 +140,11 @@ class RecordingProxy:
         try:
             answer = self.client.request(request.method, target, headers=headers, content=body)
         except httpx.HTTPError as exc:
-            log.warning("record: %s %s: upstream %s failed: %s", request.method, request.path, self.base,
-                        self.redactor.target(str(exc)))
-            return Response(f"apitwin record: the upstream {self.base} did not answer: "
-                            f"{self.redactor.target(str(exc))}\n", status=502, mimetype="text/plain")
+            said = scrub(self.redactor.target(str(exc)), request_secrets(
+                self.redactor, request.headers, query, body, request.headers.get("Content-Type")))
+            log.warning("record: %s %s: upstream %s failed: %s", request.method, request.path, self.base, said)
+            return Response(f"apitwin record: the upstream {self.base} did not answer: {said}\n", status=502,
+                            mimetype="text/plain")
         if operation is not None:
             violations.extend(check_response(operation.responses, answer.status_code,
                                              answer.headers.get("Content-Type"), answer.content))
