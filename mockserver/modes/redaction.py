@@ -116,9 +116,14 @@ class Redactor:
         out = {}
         for k, v in items:
             secret = self.is_secret(k)
-            out[k] = REDACTED if secret else v
-            if secret and found is not None:
-                _collect_header(self, k, str(v), found)
+            if secret:
+                out[k] = REDACTED
+                if found is not None:
+                    _collect_header(self, k, str(v), found)
+            elif isinstance(v, str) and "=" in v and ("?" in v or "#" in v):  # a URL (Referer, Location)
+                out[k] = self.target(v, found)
+            else:
+                out[k] = v
         return out
 
     def query(self, query: str, found: set[str] | None = None) -> str:
@@ -138,10 +143,12 @@ class Redactor:
         """(name, value) pairs with the values of secret names replaced."""
         return [(k, REDACTED if self.is_secret(k) else v) for k, v in pairs]
 
-    def target(self, target: str) -> str:
-        """A request target or URL (``/path?api_key=x``) with its query redacted."""
-        path, mark, query = target.partition("?")
-        return path + mark + self.query(query) if mark else target
+    def target(self, target: str, found: set[str] | None = None) -> str:
+        """A request target or URL (``/path?api_key=x``) with its query redacted, and its fragment when it
+        holds parameters too (``#access_token=x``, OAuth's implicit flow)."""
+        base, hash_mark, fragment = target.partition("#")
+        path, mark, query = base.partition("?")
+        return path + mark + self.query(query, found) + hash_mark + self.query(fragment, found)
 
     # bodies ----------------------------------------------------------------------------------------------
 

@@ -183,3 +183,9 @@ def test_configured_names_match_whatever_their_case_and_separators() -> None:
     redactor = Redactor(["X-Internal"])
     assert all(redactor.is_secret(n) for n in ("X-Internal", "x_internal", "XINTERNAL", "x.internal"))
     assert redactor.may_hold_secret('{"x_internal": 1}') and not redactor.may_hold_secret('{"internal": 1}')
+
+
+def test_urls_in_other_headers_lose_their_secret_parameters() -> None:
+    headers = Redactor().headers({"Referer": "http://app/page?x=1&access_token=at-sesame",
+                                  "Location": "https://app/callback#access_token=fragment-sesame&state=s"})
+    assert "sesame" not in json.dumps(headers) and "x=1" in headers["Referer"] and "state=s" in headers["Location"]
