@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
+from .redaction_bodies import redact_body_bytes, redact_json_text
+
 __all__ = ["REDACTED", "Redactor", "is_secret_name", "may_hold_secret", "redact_body", "redact_headers",
            "redact_query", "scheme_names"]
 
@@ -186,8 +188,6 @@ class Redactor:
         Works on a prefix too (a body cut to the journal's limit): a value cut short,
         or an object or array under a secret name that does not end, is redacted up to the end.
         """
-        from .redaction_bodies import redact_json_text
-
         return redact_json_text(text, self.is_secret, found) if self.may_hold_secret(text) else text
 
     def body(self, body: bytes, content_type: str | None, found: set[str] | None = None) -> bytes:
@@ -198,8 +198,6 @@ class Redactor:
         JSON parts) and XML (secret-named elements and attributes). Other bodies are kept.
         ``found``: collects the secret values.
         """
-        from .redaction_bodies import redact_body_bytes
-
         return redact_body_bytes(self, body, content_type, found)
 
 

@@ -9,14 +9,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ..pipeline.request import is_json, media_base
 
-if TYPE_CHECKING:
-    from .redaction import Redactor
+__all__ = ["Redactor", "redact_body_bytes", "redact_json_text"]
 
-__all__ = ["redact_body_bytes", "redact_json_text"]
+
+class Redactor(Protocol):
+    """What this module needs of :class:`mockserver.modes.redaction.Redactor` (which decides what is secret)."""
+
+    max_parts: int
+
+    def is_secret(self, name: str) -> bool: ...
+
+    def may_hold_secret(self, text: str) -> bool: ...
+
+    def query(self, query: str, found: set[str] | None = None) -> str: ...
+
+    def value(self, value: Any, found: set[str] | None = None) -> Any: ...
 
 _REDACTED = "[redacted]"
 _REDACTED_JSON = '"[redacted]"'
