@@ -80,11 +80,8 @@ class Redactor:
         self._squashed = frozenset(_squash(n) for n in self.names) - {""}
         self.max_parts = max_parts
         self._cache: dict[str, bool] = {}
-        # a configured name may be written with other separators (X-Internal, x_internal): its last word
-        # is looked for first, then the name with any separators between its words
-        self._last_words = tuple({(_WORD.findall(n) or [n])[-1] for n in self.names})
-        self._names_test = re.compile("|".join(_SEP.join(re.escape(w) for w in _WORD.findall(n) or [n])
-                                               for n in sorted(self.names)) or "(?!)")
+        #: the given names the quick test of :func:`may_hold_secret` does not already find, squashed
+        self._unusual = tuple(sorted({_squash(n) for n in self.names if not is_secret_name(n)} - {""}))
 
     def __repr__(self) -> str:
         return f"Redactor({sorted(self.names)!r})"
@@ -103,8 +100,10 @@ class Redactor:
         matches this test (the configured ones with any separators between their words)."""
         if may_hold_secret(text):
             return True
-        lower = text.lower()
-        return any(w in lower for w in self._last_words) and self._names_test.search(lower) is not None
+        if not self._unusual:
+            return False
+        squashed = _squash(text)  # names match with any separators (X-Internal, x_internal)
+        return any(name in squashed for name in self._unusual)
 
     # headers and queries ---------------------------------------------------------------------------------
 

@@ -180,9 +180,9 @@ def test_names_that_look_secret(name: str, secret: bool) -> None:
 
 
 def test_configured_names_match_whatever_their_case_and_separators() -> None:
-    redactor = Redactor(["X-Internal"])
-    assert all(redactor.is_secret(n) for n in ("X-Internal", "x_internal", "XINTERNAL", "x.internal"))
-    assert redactor.may_hold_secret('{"x_internal": 1}') and not redactor.may_hold_secret('{"internal": 1}')
+    for redactor in (Redactor(["X-Internal"]), Redactor(["xinternal"])):
+        assert all(redactor.is_secret(n) for n in ("X-Internal", "x_internal", "XINTERNAL", "x.internal"))
+        assert redactor.may_hold_secret('{"x_internal": 1}') and not redactor.may_hold_secret('{"internal": 1}')
 
 
 def test_urls_in_other_headers_lose_their_secret_parameters() -> None:
