@@ -43,6 +43,7 @@ from flask import Flask, Response, request
 
 from ..config import MockConfig
 from ..modes.journal import FLUSH_INTERVAL_S, Journal
+from ..modes.redaction import Redactor
 from ..modes.store import StateStore, StoreUnavailable
 from ..pipeline.operation import MockAPI
 from ..pipeline.security import example_credential
@@ -211,8 +212,9 @@ class Admin:
     """apitwin's own endpoints, one method each (the table above)."""
 
     def __init__(self, apis: list[MockAPI], journal: Journal | None, store: StateStore | None = None,
-                 config: MockConfig | None = None) -> None:
+                 config: MockConfig | None = None, redactor: Redactor | None = None) -> None:
         self.config = config or MockConfig()
+        self.redactor = redactor or Redactor(self.config.redact)
         self.hosts = LOOPBACK_HOSTS | {_host_name(h) or h.lower() for h in self.config.allowed_hosts}
         self.apis = apis
         self.journal = journal
@@ -355,7 +357,8 @@ class Admin:
         "items": [{"path", "value"}]}]}]}`` (the first 200 items of each collection)."""
         if self.store is None:
             return _json(_STATELESS, 404)
-        return _json({"apis": [{"name": a.name, "title": a.spec.title, "collections": a.state.snapshot()}
+        return _json({"apis": [{"name": a.name, "title": a.spec.title,
+                                "collections": self.redactor.value(a.state.snapshot())}
                                for a in self.apis if a.state is not None]})
 
     def reset_state(self, api: str | None = None, collection: str | None = None) -> Response:

@@ -76,7 +76,7 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     app.extensions["apitwin_state"] = store
     app.extensions["apitwin_router"] = router
     app.extensions["apitwin_redactor"] = redactor
-    Admin(apis, journal, store, config).register(app)
+    Admin(apis, journal, store, config, redactor).register(app)
 
     @app.errorhandler(HTTPException)
     def admin_routing_error(error: HTTPException) -> Response:

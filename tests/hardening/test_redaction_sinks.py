@@ -189,3 +189,11 @@ def test_urls_in_other_headers_lose_their_secret_parameters() -> None:
     headers = Redactor().headers({"Referer": "http://app/page?x=1&access_token=at-sesame",
                                   "Location": "https://app/callback#access_token=fragment-sesame&state=s"})
     assert "sesame" not in json.dumps(headers) and "x=1" in headers["Referer"] and "state=s" in headers["Location"]
+
+
+def test_the_state_view_of_the_dashboard_shows_no_stored_secret(tmp_path: Path) -> None:
+    client = client_for(NOTES, config=MockConfig(stateful=True, state=str(tmp_path / "state.sqlite")))
+    created = client.post("/api/notes", headers={"X-Key": "k"}, json={"title": "t", "password": "pw-sesame"})
+    assert created.status_code == 201
+    view = client.get(f"{ADMIN_PREFIX}/state/collections").get_data(as_text=True)
+    assert "pw-sesame" not in view and '"password": "[redacted]"' in view.replace('":"', '": "')
