@@ -34,6 +34,7 @@ from ..pipeline.request import (
     Headers,
     IncomingRequest,
     Prefer,
+    is_json,
     parse_accept,
     parse_prefer,
     query_items,
@@ -110,10 +111,13 @@ def _record(journal: Journal, operation: CompiledOperation, req: Request, reques
         response_size=response_size))
 
 
-def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redactor, config: MockConfig) -> Problem:
-    """``problem`` without the secret values ``req`` carries, the values it quotes cut to the echo limit."""
+def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redactor, config: MockConfig,
+            request: IncomingRequest | None = None) -> Problem:
+    """``problem`` without the secret values ``req`` carries, the values it quotes cut to the echo limit
+    (``request``: the request as the pipeline read it, whose parsed JSON body is not parsed again)."""
+    parsed = request.json if request is not None and request.media_type and is_json(request.media_type) else None
     secrets = request_secrets(redactor, req.headers, req.query_string.decode("latin-1"), body,
-                              req.headers.get("Content-Type"))
+                              req.headers.get("Content-Type"), parsed)
     return clean_problem(problem, secrets, config.max_echo_chars)
 
 
@@ -167,7 +171,7 @@ class OperationHandler:
             reply = replay(recorded, self.recordings, config) if recorded is not None and self.recordings else \
                 operation.handle(request, prefer, accept)
         except Problem as raised:
-            problem = cleaned(raised, req, request.body, self.redactor, config)
+            problem = cleaned(raised, req, request.body, self.redactor, config, request)
             if log.isEnabledFor(logging.INFO):
                 _log_problem(req, operation.operation.label, problem, self.redactor)
             violations = problem.violations

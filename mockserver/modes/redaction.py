@@ -181,6 +181,20 @@ class Redactor:
                     copy.append(child)
         return root
 
+    def collect(self, value: Any, found: set[str]) -> None:
+        """Add to ``found`` the values of the secret-named fields of a JSON value (nothing copied)."""
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                for k, v in item.items():
+                    if self.is_secret(str(k)):
+                        _collect_scalars(v, found)
+                    elif isinstance(v, dict | list):
+                        stack.append(v)
+            elif isinstance(item, list):
+                stack.extend(v for v in item if isinstance(v, dict | list))
+
     def json_text(self, text: str, found: set[str] | None = None) -> str:
         """JSON text with the value of every secret-named field replaced, as written otherwise.
 

@@ -28,13 +28,18 @@ _ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 
 
 def request_secrets(redactor: Redactor, headers: Any, query: str, body: bytes | None,
-                    content_type: str | None) -> frozenset[str]:
+                    content_type: str | None, parsed: Any = None) -> frozenset[str]:
     """The secret values one request carries: of secret headers (with the Basic user and password and the
-    token inside ``Authorization``), secret query parameters and cookies, secret-named body fields."""
+    token inside ``Authorization``), secret query parameters and cookies, secret-named body fields.
+
+    ``parsed``: the JSON body as validation read it, when it did (not parsed again).
+    """
     found: set[str] = set()
     redactor.headers(headers, found)
     redactor.query(query, found)
-    if body:
+    if parsed is not None:
+        redactor.collect(parsed, found)
+    elif body:
         redactor.body(body, content_type, found)
     return frozenset(v for v in found if v and v != REDACTED)
 
