@@ -10,6 +10,7 @@ echo limit (``MockConfig.max_echo_chars``), the whole message to ten times that.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import re
@@ -23,6 +24,8 @@ __all__ = ["access_atoms", "clean_problem", "clean_violations", "request_secrets
 
 #: a secret value this long or longer is scrubbed wherever it appears; shorter ones only where quoted
 _MIN_BARE = 4
+#: at most this many secret values (the longest) are looked for unquoted in a message
+_BARE_CHECKED = 256
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.S)
 _ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 
@@ -44,17 +47,46 @@ def request_secrets(redactor: Redactor, headers: Any, query: str, body: bytes | 
     return frozenset(v for v in found if v and v != REDACTED)
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value replaced by ``[redacted]`` (quoted as Python or JSON would, or bare)."""
-    for value in sorted(secrets, key=len, reverse=True):
-        forms = {repr(value), json.dumps(value), json.dumps(value, ensure_ascii=False)}
-        if value not in text and not any(form in text for form in forms):
-            continue
-        for form in forms:
-            text = text.replace(form, form[0] + REDACTED + form[-1])
-        if len(value) >= _MIN_BARE:
+def _unquoted(literal: str) -> str:
+    """The text a quoted literal of a message stands for (``'it\\'s'``, ``"caf\\u00e9"``)."""
+    inner = literal[1:-1]
+    if "\\" not in inner:
+        return inner
+    try:
+        return str(json.loads(literal) if literal[0] == '"' else ast.literal_eval(literal))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        try:
+            return str(ast.literal_eval(literal))
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return inner
+
+
+def _bare(secrets: frozenset[str]) -> list[str]:
+    """The secrets also looked for unquoted: long enough not to be a common word, the longest first, bounded
+    (a body may carry 100,000 secret-named fields)."""
+    return sorted((v for v in secrets if len(v) >= _MIN_BARE), key=len, reverse=True)[:_BARE_CHECKED]
+
+
+def _scrub(text: str, secrets: frozenset[str], bare: list[str]) -> str:
+    if not secrets:
+        return text
+
+    def quoted(match: re.Match[str]) -> str:
+        literal = match.group()
+        return literal[0] + REDACTED + literal[-1] if _unquoted(literal) in secrets else literal
+
+    text = _QUOTED.sub(quoted, text)  # each value quoted (as Python or JSON quotes it) looked up: any count
+    for value in bare:
+        if value in text:
             text = text.replace(value, REDACTED)
     return text
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value replaced by ``[redacted]``: where it is quoted (as Python or JSON
+    would quote it), and unquoted for the longest ones."""
+    found = frozenset(secrets)
+    return _scrub(text, found, _bare(found))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -73,13 +105,15 @@ def shorten(text: str, limit: int) -> str:
 
 def clean_violations(violations: list[Violation], secrets: frozenset[str], echo_limit: int) -> list[Violation]:
     """``violations`` with the secret values scrubbed from their messages and quoted values shortened."""
-    return [Violation(v.location, shorten(v.pointer, echo_limit), shorten(scrub(v.message, secrets), echo_limit))
+    bare = _bare(secrets)
+    return [Violation(v.location, shorten(v.pointer, echo_limit), shorten(_scrub(v.message, secrets, bare),
+                                                                          echo_limit))
             for v in violations]
 
 
 def clean_problem(problem: Problem, secrets: frozenset[str], echo_limit: int) -> Problem:
     """``problem`` (its detail and violations) without the secret values, its quoted values shortened."""
-    return dataclasses.replace(problem, detail=shorten(scrub(problem.detail, secrets), echo_limit),
+    return dataclasses.replace(problem, detail=shorten(_scrub(problem.detail, secrets, _bare(secrets)), echo_limit),
                                violations=clean_violations(problem.violations, secrets, echo_limit))
 
 

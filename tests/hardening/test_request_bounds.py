@@ -19,7 +19,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import MockConfig
-from mockserver.modes.redaction_messages import shorten
+from mockserver.modes.redaction_messages import scrub, shorten
 
 from ..mockserver.conftest import client_for
 
@@ -103,3 +103,9 @@ def test_a_secret_is_never_quoted_back(tmp_path: Path, version: str) -> None:
 def test_a_message_is_cut_to_ten_times_the_echo_limit() -> None:
     assert shorten("x" * 5000, 100) == "x" * 1000 + "\N{HORIZONTAL ELLIPSIS}"
     assert shorten("'a' is not 'b'", 100) == "'a' is not 'b'"
+
+
+def test_secrets_are_scrubbed_however_a_message_quotes_them() -> None:
+    message = """{'password': 'x', 'a': "it's"} is bad; "caf\\u00e9" no; 'caf\u00e9'; see ?k=longsecret"""
+    assert scrub(message, ["x", "it's", "caf\u00e9", "longsecret"]) == (
+        """{'password': '[redacted]', 'a': "[redacted]"} is bad; "[redacted]" no; '[redacted]'; see ?k=[redacted]""")
