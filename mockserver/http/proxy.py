@@ -148,11 +148,12 @@ class RecordingProxy:
         if operation is not None:
             violations.extend(check_response(operation.responses, answer.status_code,
                                              answer.headers.get("Content-Type"), answer.content))
-        # what the proxy says (logs, sl-violations, the recording) quotes no secret of either side
-        secrets = request_secrets(self.redactor, request.headers, query, body, request.headers.get("Content-Type")) \
-            | request_secrets(self.redactor, answer.headers.items(), "", answer.content,
-                              answer.headers.get("Content-Type"))
-        violations = clean_violations(violations, secrets, self.config.max_echo_chars)
+        if violations:  # what the proxy says (logs, sl-violations, the recording) quotes no secret of either side
+            secrets = request_secrets(self.redactor, request.headers, query, body,
+                                      request.headers.get("Content-Type")) \
+                | request_secrets(self.redactor, answer.headers.items(), "", answer.content,
+                                  answer.headers.get("Content-Type"))
+            violations = clean_violations(violations, secrets, self.config.max_echo_chars)
         exchange = Exchange(method=request.method, path=path,
                             query=list(request.args.items(multi=True)),
                             request_headers=dict(request.headers.items()), request_body=body,
