@@ -25,7 +25,7 @@ from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
 from ..modes.journal import Journal, JournalEntry, cut_body
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
-from ..modes.redaction import Redactor
+from ..modes.redaction import REDACTED, Redactor
 from ..modes.redaction_messages import clean_problem, request_secrets
 from ..modes.store import StoreUnavailable
 from ..pipeline.operation import CompiledOperation
@@ -117,7 +117,7 @@ def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redact
     (``request``: the request as the pipeline read it, whose parsed JSON body is not parsed again)."""
     parsed = request.json if request is not None and request.media_type and is_json(request.media_type) else None
     secrets = request_secrets(redactor, req.headers, req.query_string.decode("latin-1"), body,
-                              req.headers.get("Content-Type"), parsed)
+                              req.headers.get("Content-Type"), parsed, request.path_params if request else None)
     return clean_problem(problem, secrets, config.max_echo_chars)
 
 
@@ -172,10 +172,11 @@ class OperationHandler:
                 operation.handle(request, prefer, accept)
         except Problem as raised:
             problem = cleaned(raised, req, request.body, self.redactor, config, request)
+            path = _shown_path(req.path, path_params, self.redactor)
             if log.isEnabledFor(logging.INFO):
-                _log_problem(req, operation.operation.label, problem, self.redactor)
+                _log_problem(req, path, operation.operation.label, problem, self.redactor)
             violations = problem.violations
-            reply = operation.error_reply(problem, req.path)
+            reply = operation.error_reply(problem, path)
         if config.cors and "Origin" in headers:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
         if self.journal is not None:
@@ -195,10 +196,19 @@ def miss_reply(miss: RouteMiss, req: Request, config: MockConfig, redactor: Reda
     return reply
 
 
-def _log_problem(req: Request, label: str, problem: Problem, redactor: Redactor) -> None:
+def _shown_path(path: str, path_params: dict[str, str], redactor: Redactor) -> str:
+    """``path`` as an error answer or a log line shows it: the values of secret path parameters replaced."""
+    for name, value in path_params.items():
+        if value and redactor.is_secret(name):
+            path = path.replace(value, REDACTED)
+    return path
+
+
+def _log_problem(req: Request, path: str, label: str, problem: Problem, redactor: Redactor) -> None:
     level = logging.WARNING if problem.status >= 500 else logging.INFO
     details = "; ".join(str(v) for v in problem.violations) or problem.detail
-    log.log(level, "%s %s %s -> %d: %s", req.method, redactor.target(req.full_path.rstrip("?")), label,
+    query = redactor.query(req.query_string.decode("latin-1"))
+    log.log(level, "%s %s %s -> %d: %s", req.method, path + (f"?{query}" if query else ""), label,
             problem.status, details)
 
 

@@ -14,7 +14,7 @@ import ast
 import dataclasses
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..pipeline.problems import Problem, Violation
@@ -31,15 +31,18 @@ _ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 
 
 def request_secrets(redactor: Redactor, headers: Any, query: str, body: bytes | None,
-                    content_type: str | None, parsed: Any = None) -> frozenset[str]:
+                    content_type: str | None, parsed: Any = None,
+                    path_params: Mapping[str, str] | None = None) -> frozenset[str]:
     """The secret values one request carries: of secret headers (with the Basic user and password and the
-    token inside ``Authorization``), secret query parameters and cookies, secret-named body fields.
+    token inside ``Authorization``), secret query parameters and cookies, secret-named body fields and
+    path parameters (``/keys/{apiKey}``).
 
     ``parsed``: the JSON body as validation read it, when it did (not parsed again).
     """
     found: set[str] = set()
     redactor.headers(headers, found)
     redactor.query(query, found)
+    found.update(v for k, v in (path_params or {}).items() if redactor.is_secret(k))
     if parsed is not None:
         redactor.collect(parsed, found)
     elif body:

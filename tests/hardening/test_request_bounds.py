@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import email.parser
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,23 @@ def test_secrets_are_scrubbed_however_a_message_quotes_them() -> None:
     message = """{'password': 'x', 'a': "it's"} is bad; "caf\\u00e9" no; 'caf\u00e9'; see ?k=longsecret"""
     assert scrub(message, ["x", "it's", "caf\u00e9", "longsecret"]) == (
         """{'password': '[redacted]', 'a': "[redacted]"} is bad; "[redacted]" no; '[redacted]'; see ?k=[redacted]""")
+
+
+def test_a_secret_path_parameter_is_not_said_back(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    spec = tmp_path / "keys.yaml"
+    spec.write_text("""openapi: 3.1.0
+info: {title: Keys, version: "1"}
+paths:
+  /keys/{apiKey}:
+    get:
+      operationId: getKey
+      parameters:
+        - {name: apiKey, in: path, required: true, schema: {type: string, pattern: "^[0-9]+$"}}
+      responses:
+        "200": {description: The key., content: {application/json: {schema: {type: object}, example: {}}}}
+""")
+    with caplog.at_level(logging.INFO, logger="apitwin"):
+        answer = client_for(spec).get("/keys/sk-live-sesame")
+    assert answer.status_code == 400 and "/keys/[redacted]" in answer.get_data(as_text=True)
+    said = answer.headers["sl-violations"] + answer.get_data(as_text=True) + caplog.text
+    assert "sesame" not in said and "apiKey" in answer.headers["sl-violations"]
