@@ -24,8 +24,7 @@ from urllib.parse import quote, unquote_plus
 
 from .redaction_bodies import redact_body_bytes, redact_json_text
 
-__all__ = ["REDACTED", "Redactor", "is_secret_name", "may_hold_secret", "redact_body", "redact_headers",
-           "redact_query", "scheme_names"]
+__all__ = ["REDACTED", "Redactor", "is_secret_name", "may_hold_secret", "redact_body", "scheme_names"]
 
 REDACTED = "[redacted]"
 _QUOTED_REDACTED = quote(REDACTED)
@@ -257,19 +256,9 @@ def _collect_header(redactor: Redactor, name: str, value: str, found: set[str]) 
 _DEFAULT = Redactor()
 
 
-def redact_headers(headers: Any, also: frozenset[str] = frozenset()) -> dict[str, str]:
-    """Headers with the values of secret ones replaced (``also``: more secret names)."""
-    return (Redactor(also) if also else _DEFAULT).headers(headers)
-
-
 def redact_body(value: Any) -> Any:
     """A JSON value with every field named like a secret replaced by ``[redacted]`` (any depth)."""
     return _DEFAULT.value(value)
-
-
-def redact_query(query: str, also: frozenset[str] = frozenset()) -> str:
-    """A query string with the values of secret parameters replaced (``also``: more secret names)."""
-    return (Redactor(also) if also else _DEFAULT).query(query)
 
 
 def scheme_names(documents: Iterable[Mapping[str, Any]]) -> set[str]:
