@@ -9,6 +9,8 @@ does not confirm, or misses one it does. oasdiff (a Go binary, on neither PyPI n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from contracts.diff import diff_specs
@@ -68,7 +70,7 @@ HUB_EXPECTED: dict[tuple[str, str], Breaks] = {
 }
 
 
-def breaking(old: str, new: str) -> Breaks:
+def breaking(old: Path, new: Path) -> Breaks:
     return {(c.operation, c.location, c.message) for c in diff_specs(old, new) if c.breaking}
 
 
