@@ -1,0 +1,75 @@
+"""One real failure per schemathesis check that no real server here exhibits, each on a purpose-built wrong service.
+
+The wrong services are variants of the gadgets service (gadgets_impl.py): a correct one passes cleanly,
+each variant is found by the check it breaks and by no other. Checks failed by real servers are tested
+against them: Prism (test_verify_prism: ignored_auth, unsupported_method), httpbinx
+(test_verify_httpbinx: content_type_conformance, allow_header_conformance, time-outs), and the widgets
+service (test_verify: status codes, schemas, server errors, negative data, ensure_resource_availability).
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from contracts.reports import render_html, render_junit, render_scorecard
+from contracts.verify import RATE_LIMIT_CHECK, VerifyOptions, VerifyReport, verify
+from mockserver import running
+
+from .gadgets_impl import TOKEN, make_gadgets_app, write_gadgets_spec
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_gadgets_spec(tmp_path_factory.mktemp("gadgets"))
+
+
+def run(spec: Path, defect: str | None) -> VerifyReport:
+    with running(make_gadgets_app(defect)) as url:
+        return verify(spec, VerifyOptions(base_url=url, headers=(("Authorization", f"Bearer {TOKEN}"),),
+                                          max_examples=3, seed=1, request_timeout=5, max_time=60))
+
+
+def test_the_correct_gadgets_service_passes_every_check(spec: Path) -> None:
+    report = run(spec, None)
+    assert report.ok and report.tested == 3, render_scorecard(report)
+
+
+@pytest.mark.parametrize(("defect", "check", "words"), [
+    ("ignores-auth", "ignored_auth", "with invalid credentials / Documented: 401 or 403"),
+    ("ignores-missing-header", "missing_required_header", "Received: 200 without the required header X-Client"),
+    ("no-response-header", "response_headers_conformance", "Received: no X-Revision header / Documented: required"),
+    ("use-after-free", "use_after_free", "answered 200 after DELETE /gadgets/"),
+])
+def test_each_check_finds_its_wrong_service(spec: Path, defect: str, check: str, words: str) -> None:
+    report = run(spec, defect)
+    card = render_scorecard(report)
+    matching = [f for f in report.failures if f.check == check]
+    assert matching, card
+    assert all(words in f.reason and f.curl.startswith("curl -X") for f in matching), card
+    # one cause, one check: the others pass (a missing header is also an invalid request, which
+    # negative_data_rejection reports too)
+    others = set(report.by_check()) - {check}
+    assert others <= ({"negative_data_rejection"} if defect == "ignores-missing-header" else set()), card
+
+
+def test_a_use_after_free_shows_the_whole_sequence_in_every_report(spec: Path) -> None:
+    report = run(spec, "use-after-free")
+    failure = next(f for f in report.failures if f.check == "use_after_free")
+    assert [step.split()[2] for step in failure.sequence] == ["POST", "DELETE", "GET"], failure
+    card, page, junit = render_scorecard(report), render_html(report), render_junit(report)
+    for step in failure.sequence:
+        assert step in card
+        assert html.escape(step) in page, page
+        assert step in (ET.fromstring(junit).find(".//failure").text or "")  # type: ignore[union-attr]
+
+
+def test_a_rate_limited_server_is_reported_as_such_not_as_contract_failures(spec: Path) -> None:
+    report = run(spec, "rate-limited")
+    card = render_scorecard(report)
+    assert set(report.by_check()) == {RATE_LIMIT_CHECK}, card
+    for failure in report.failures:
+        assert "429 Too Many Requests (Retry-After: 1)" in failure.reason and "--rate-limit" in failure.reason
