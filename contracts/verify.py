@@ -30,7 +30,7 @@ from mockserver.spec import HTTP_METHODS, deref, server_prefixes
 
 from .failures import describe_failure, one_line_reason
 from .generation import for_generation
-from .verify_report import CheckFailure, CheckTally, OperationScore, VerifyReport
+from .verify_report import CheckFailure, CheckTally, OperationScore, VerifyReport, refused_for_rate
 
 __all__ = ["CheckFailure", "CheckTally", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport",
            "one_line_reason", "reachable", "verify", "verify_against_mock"]
@@ -67,6 +67,7 @@ class VerifyOptions:
     phases: tuple[str, ...] = PHASES
     max_time: float | None = None
     cacert: str | None = None
+    max_response_time: float | None = None
 
 
 def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -112,6 +113,8 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
     checks: dict[str, Any] = {"enabled": True}
     for name in options.exclude_checks:
         checks[name] = {"enabled": False}
+    if options.max_response_time:  # schemathesis' opt-in check: an answer slower than this many seconds fails
+        checks["max_response_time"] = options.max_response_time
     data: dict[str, Any] = {
         "base-url": base_url,
         "workers": options.workers,
@@ -170,8 +173,6 @@ def reachable(base_url: str, timeout: float, cacert: str | None = None) -> None:
 #: checks of apitwin's own, for what schemathesis reports as errors rather than failures
 TIMEOUT_CHECK = "request_timeout"
 CONNECTION_CHECK = "connection"
-#: a request the server refused with 429: the check that saw it never saw the operation's own answer
-RATE_LIMIT_CHECK = "rate_limited"
 
 
 class _Run:
@@ -303,24 +304,6 @@ def verify(spec_path: str | Path, options: VerifyOptions,
     return report
 
 
-def _refused_for_rate(score: OperationScore, label: str, recorder: Any, case_id: str,
-                      info: Any, seen: set[tuple[str, str, str]]) -> bool:
-    """A failure seen on a 429 answer is the server's rate limit, reported once per operation with Retry-After."""
-    interaction = recorder.interactions.get(info.failure.case_id or case_id) or recorder.interactions.get(case_id)
-    response = getattr(interaction, "response", None)
-    if getattr(response, "status_code", None) != 429:
-        return False
-    score.tally(RATE_LIMIT_CHECK, False)
-    if (label, RATE_LIMIT_CHECK, "429") not in seen:
-        seen.add((label, RATE_LIMIT_CHECK, "429"))
-        after = (getattr(response, "headers", None) or {}).get("retry-after") or ["none"]
-        score.failures.append(CheckFailure(
-            label, RATE_LIMIT_CHECK, "Rate limited",
-            f"the server refused requests with 429 Too Many Requests (Retry-After: {after[0]}); their answers were "
-            "not checked: slow the run with --rate-limit", info.code_sample, "", []))
-    return True
-
-
 def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -> None:
     recorder = event.recorder
     if event.phase.value == "stateful":
@@ -341,7 +324,7 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -
                 score.tally(check.name, True)
                 continue
             info = check.failure_info
-            if info is not None and _refused_for_rate(score, label, recorder, case_id, info, seen):
+            if info is not None and refused_for_rate(score, label, recorder, case_id, info, seen):
                 continue
             score.tally(check.name, False)
             if info is None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["CheckFailure", "CheckTally", "OperationScore", "VerifyReport"]
+__all__ = ["RATE_LIMIT_CHECK", "CheckFailure", "CheckTally", "OperationScore", "VerifyReport", "refused_for_rate"]
+
+#: a request the server refused with 429: the check that saw it never saw the operation's own answer
+RATE_LIMIT_CHECK = "rate_limited"
 
 
 @dataclass
@@ -101,3 +105,21 @@ class VerifyReport:
     def failed_count(self, check: str) -> int:
         """How many times ``check`` failed, on every operation."""
         return sum(s.checks[check].failed for s in self.operations.values() if check in s.checks)
+
+
+def refused_for_rate(score: OperationScore, label: str, recorder: Any, case_id: str,
+                     info: Any, seen: set[tuple[str, str, str]]) -> bool:
+    """A failure seen on a 429 answer is the server's rate limit, reported once per operation with Retry-After."""
+    interaction = recorder.interactions.get(info.failure.case_id or case_id) or recorder.interactions.get(case_id)
+    response = getattr(interaction, "response", None)
+    if getattr(response, "status_code", None) != 429:
+        return False
+    score.tally(RATE_LIMIT_CHECK, False)
+    if (label, RATE_LIMIT_CHECK, "429") not in seen:
+        seen.add((label, RATE_LIMIT_CHECK, "429"))
+        after = (getattr(response, "headers", None) or {}).get("retry-after") or ["none"]
+        score.failures.append(CheckFailure(
+            label, RATE_LIMIT_CHECK, "Rate limited",
+            f"the server refused requests with 429 Too Many Requests (Retry-After: {after[0]}); their answers were "
+            "not checked: slow the run with --rate-limit", info.code_sample, "", []))
+    return True

@@ -2,13 +2,14 @@
 
 The checks each variant fails have no real server here that exhibits them on its own: ``ignored_auth``
 (Prism's is asserted in test_verify_prism), ``missing_required_header``, ``response_headers_conformance``,
-``use_after_free`` and a rate limit answering ``429`` with ``Retry-After``.
+``use_after_free``, ``max_response_time`` and a rate limit answering ``429`` with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ DEFECTS = (
     "no-response-header",      # GET omits the documented, required X-Revision answer header
     "use-after-free",          # DELETE answers 204 but the gadget can still be read
     "rate-limited",            # every other request is refused with 429 and Retry-After
+    "slow",                    # GET takes SLOW_S seconds to answer
 )
+SLOW_S = 0.5
 
 _PROBLEM = {"description": "An error", "content": {"application/json": {"schema": {
     "type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}}}}
@@ -126,6 +129,8 @@ def make_gadgets_app(defect: str | None = None) -> Flask:
 
     @app.get("/v1/gadgets/<raw>")
     def read(raw: str) -> tuple[Response, int]:
+        if defect == "slow":
+            time.sleep(SLOW_S)
         client = request.headers.get("X-Client")
         ident = gadget_id(raw)
         if ident is None:

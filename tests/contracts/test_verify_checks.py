@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from contracts.reports import render_html, render_junit, render_scorecard
-from contracts.verify import RATE_LIMIT_CHECK, VerifyOptions, VerifyReport, verify
+from contracts.verify import VerifyOptions, VerifyReport, verify
+from contracts.verify_report import RATE_LIMIT_CHECK
 from mockserver import running
 
 from .gadgets_impl import TOKEN, make_gadgets_app, write_gadgets_spec
@@ -73,3 +74,21 @@ def test_a_rate_limited_server_is_reported_as_such_not_as_contract_failures(spec
     assert set(report.by_check()) == {RATE_LIMIT_CHECK}, card
     for failure in report.failures:
         assert "429 Too Many Requests (Retry-After: 1)" in failure.reason and "--rate-limit" in failure.reason
+
+
+def test_max_response_time_fails_answers_slower_than_the_bound(spec: Path, tmp_path: Path) -> None:
+    """The gadgets GET sleeps 0.5 s; a bound of 0.1 s fails it whatever the machine's load (never a timing assert)."""
+    from click.testing import CliRunner
+
+    from contracts import cli
+
+    with running(make_gadgets_app("slow")) as url:
+        result = CliRunner().invoke(cli.main, [
+            "verify", str(spec), "--base-url", url, "-H", f"Authorization: Bearer {TOKEN}",
+            "--operation-id", "getGadget", "--phases", "fuzzing", "--max-examples", "1", "--seed", "1",
+            "--max-response-time", "0.1", "--max-time", "60"])
+    assert result.exit_code == 1, result.output
+    assert "max_response_time (failed" in result.output, result.output
+    line = next(x for x in result.output.splitlines() if "max_response_time (failed" in x)
+    assert "Received: an answer after " in line and line.endswith("/ Documented: at most 0.1s"), line
+    assert "Traceback" not in result.output
