@@ -1,8 +1,9 @@
 """A small secured API (the gadgets spec below) and a correct service for it, with one wrong variant per check.
 
-The checks each variant fails have no real server here that exhibits them on its own: ``ignored_auth``
-(Prism's is asserted in test_verify_prism), ``missing_required_header``, ``response_headers_conformance``,
-``use_after_free``, ``max_response_time`` and a rate limit answering ``429`` with ``Retry-After``.
+The checks the variants fail are those no real server here is asserted to fail on its own:
+``positive_data_acceptance``, ``missing_required_header``, ``response_headers_conformance``,
+``use_after_free``, ``max_response_time``, ``ignored_auth`` (Prism fails it too, test_verify_prism)
+and a rate limit answering ``429`` with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ DEFECTS = (
     "use-after-free",          # DELETE answers 204 but the gadget can still be read
     "rate-limited",            # every other request is refused with 429 and Retry-After
     "slow",                    # GET takes SLOW_S seconds to answer
+    "rejects-valid",           # POST refuses a valid name that is not all letters with 400
 )
 SLOW_S = 0.5
 
@@ -119,7 +121,8 @@ def make_gadgets_app(defect: str | None = None) -> Flask:
     def create() -> tuple[Response, int]:
         body = request.get_json(silent=True)
         name = body.get("name") if isinstance(body, dict) and set(body) == {"name"} else None
-        if not isinstance(name, str) or not 1 <= len(name) <= 10:
+        if not isinstance(name, str) or not 1 <= len(name) <= 10 or (defect == "rejects-valid"
+                                                                     and not name.isalpha()):
             return problem(400, "invalid gadget")
         with lock:
             ident = next(ids)
