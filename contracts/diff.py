@@ -346,7 +346,8 @@ def diff_specs(old_path: str | Path, new_path: str | Path) -> list[Change]:
         differ.add(f"{key[0].upper()} {new_ops[key].path}", "", "operation added", False)
     for key in sorted(old_ops.keys() & new_ops.keys()):
         differ.operation(old_ops[key], new_ops[key])
-    return sorted(differ.changes, key=lambda c: (not c.breaking, c.operation, c.location))
+    # a schema reached along two alternatives (allOf inside anyOf...) reports its change once
+    return sorted(dict.fromkeys(differ.changes), key=lambda c: (not c.breaking, c.operation, c.location))
 
 
 def render_changes_text(changes: list[Change]) -> str:
