@@ -208,7 +208,7 @@ class _Run:
     def handle(self, event: Any, events: Any) -> None:
         report = self.report
         if isinstance(event, events.ScenarioFinished):
-            _record(report, event, self.seen)
+            _record(report, event, self.seen, waits=self.options.rate_limit == "auto")
             label = event.recorder.label
             if self.progress is not None and event.phase.value != "stateful" and label not in self.finished_labels:
                 self.finished_labels.add(label)
@@ -304,7 +304,7 @@ def verify(spec_path: str | Path, options: VerifyOptions,
     return report
 
 
-def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -> None:
+def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> None:
     recorder = event.recorder
     if event.phase.value == "stateful":
         labels = {node.value.operation.label for node in recorder.cases.values()}
@@ -324,7 +324,7 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -
                 score.tally(check.name, True)
                 continue
             info = check.failure_info
-            if info is not None and refused_for_rate(score, label, recorder, case_id, info, seen):
+            if info is not None and refused_for_rate(score, label, recorder, case_id, info, seen, waits):
                 continue
             score.tally(check.name, False)
             if info is None:

@@ -108,18 +108,30 @@ class VerifyReport:
 
 
 def refused_for_rate(score: OperationScore, label: str, recorder: Any, case_id: str,
-                     info: Any, seen: set[tuple[str, str, str]]) -> bool:
-    """A failure seen on a 429 answer is the server's rate limit, reported once per operation with Retry-After."""
+                     info: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> bool:
+    """A failure seen on a 429 answer is the server's rate limit, reported once per operation with Retry-After.
+
+    ``waits``: the run waited as Retry-After asked and checked the answer that followed (``--rate-limit auto``,
+    schemathesis retries up to 3 times); the refusals are still reported, since the spec did not prepare
+    clients for them.
+    """
     interaction = recorder.interactions.get(info.failure.case_id or case_id) or recorder.interactions.get(case_id)
     response = getattr(interaction, "response", None)
-    if getattr(response, "status_code", None) != 429:
+    # a 429 waited out (--rate-limit auto) is checked too, but the case keeps the answer that followed it
+    status = getattr(info.failure, "status_code", None) or getattr(response, "status_code", None)
+    if status != 429:
         return False
     score.tally(RATE_LIMIT_CHECK, False)
     if (label, RATE_LIMIT_CHECK, "429") not in seen:
         seen.add((label, RATE_LIMIT_CHECK, "429"))
-        after = (getattr(response, "headers", None) or {}).get("retry-after") or ["none"]
+        after = (getattr(response, "headers", None) or {}).get("retry-after") if getattr(
+            response, "status_code", None) == 429 else None
+        then = ("waited as it asked (--rate-limit auto) and checked the answers that followed" if waits else
+                "their answers were not checked: pace the run with --rate-limit N/s, or --rate-limit auto to wait "
+                "as Retry-After asks")
         score.failures.append(CheckFailure(
             label, RATE_LIMIT_CHECK, "Rate limited",
-            f"the server refused requests with 429 Too Many Requests (Retry-After: {after[0]}); their answers were "
-            "not checked: slow the run with --rate-limit", info.code_sample, "", []))
+            f"the server refused requests with 429 Too Many Requests"
+            f"{f' (Retry-After: {after[0]})' if after else ''}; {then}",
+            info.code_sample, "", []))
     return True

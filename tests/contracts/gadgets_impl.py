@@ -24,7 +24,7 @@ DEFECTS = (
     "ignores-missing-header",  # GET answers 200 without the required X-Client header
     "no-response-header",      # GET omits the documented, required X-Revision answer header
     "use-after-free",          # DELETE answers 204 but the gadget can still be read
-    "rate-limited",            # every other request is refused with 429 and Retry-After
+    "rate-limited",            # a request is refused with 429 and Retry-After: 1 until it is sent again
     "slow",                    # GET takes SLOW_S seconds to answer
     "rejects-valid",           # POST refuses a valid name that is not all letters with 400
 )
@@ -90,15 +90,26 @@ def make_gadgets_app(defect: str | None = None) -> Flask:
     store: dict[int, dict[str, Any]] = {}
     deleted: set[int] = set()
     ids = itertools.count(1)
-    calls = itertools.count()
+    seen: set[tuple[str, str, str | None, bytes]] = set()
     lock = threading.Lock()
 
     def problem(status: int, message: str) -> tuple[Response, int]:
         return jsonify({"message": message}), status
 
+    #: (method, path, Authorization, body, status) of every request, in order (the rate-limited variant's)
+    app.config["served"] = served = []
+
+    @app.after_request
+    def log(answer: Response) -> Response:
+        served.append((request.method, request.path, request.headers.get("Authorization"), request.get_data(),
+                       answer.status_code))
+        return answer
+
     @app.before_request
     def gate() -> tuple[Response, int] | None:
-        if defect == "rate-limited" and next(calls) % 2 == 1:
+        key = (request.method, request.path, request.headers.get("Authorization"), request.get_data())
+        if defect == "rate-limited" and key not in seen:  # a request is answered when it comes again
+            seen.add(key)
             answer = jsonify({"message": "slow down"})
             answer.headers["Retry-After"] = "1"
             return answer, 429

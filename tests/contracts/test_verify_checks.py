@@ -85,7 +85,8 @@ def test_a_rate_limited_server_is_reported_as_such_not_as_contract_failures(spec
     card = render_scorecard(report)
     assert set(report.by_check()) == {RATE_LIMIT_CHECK}, card
     for failure in report.failures:
-        assert "429 Too Many Requests (Retry-After: 1)" in failure.reason and "--rate-limit" in failure.reason
+        assert "429 Too Many Requests (Retry-After: 1)" in failure.reason
+        assert "--rate-limit auto to wait" in failure.reason
 
 
 def test_max_response_time_fails_answers_slower_than_the_bound(spec: Path, tmp_path: Path) -> None:
@@ -104,3 +105,25 @@ def test_max_response_time_fails_answers_slower_than_the_bound(spec: Path, tmp_p
     line = next(x for x in result.output.splitlines() if "max_response_time (failed" in x)
     assert "Received: an answer after " in line and line.endswith("/ Documented: at most 0.1s"), line
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("rate_limit", [None, "auto"])
+def test_rate_limit_auto_waits_as_retry_after_asks_and_says_so(spec: Path, rate_limit: str | None) -> None:
+    app = make_gadgets_app("rate-limited")
+    with running(app) as url:
+        report = verify(spec, VerifyOptions(base_url=url, headers=(("Authorization", f"Bearer {TOKEN}"),),
+                                            max_examples=1, seed=1, request_timeout=5, max_time=60,
+                                            rate_limit=rate_limit, phases=("examples",),
+                                            operation_ids=("createGadget",)))
+    card = render_scorecard(report)
+    assert set(report.by_check()) == {RATE_LIMIT_CHECK}, card
+    # the spec's example, refused at first: sent again after the wait, and created, only when told to wait
+    # (schemathesis waits on the cases it generates, not on the probes and extra requests of its checks)
+    example = ("POST", "/v1/gadgets", f"Bearer {TOKEN}", b'{"name": "lamp"}')
+    answers = [status for *sent, status in app.config["served"] if tuple(sent) == example]
+    if rate_limit == "auto":
+        assert answers == [429, 201], app.config["served"]
+        assert "waited as it asked (--rate-limit auto) and checked the answers that followed" in card, card
+    else:
+        assert answers == [429], app.config["served"]
+        assert "their answers were not checked" in card, card
