@@ -317,6 +317,8 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--rate-limit", help="At most this many requests, e.g. 100/s or 1000/m.")
 @click.option("--max-time", type=click.FloatRange(min=0, min_open=True),
               help="Stop the whole run after this many seconds and report what ran.")
+@click.option("--max-response-time", type=click.FloatRange(min=0, min_open=True),
+              help="Fail answers slower than this many seconds (check max_response_time).")
 @click.option("--cacert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM file of the CA that signed the server's certificate (https with a private CA).")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report.")
@@ -326,7 +328,8 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
                    max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
                    operation_ids: tuple[str, ...], paths: tuple[str, ...], methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
-                   max_time: float | None, cacert: Path | None, junit_xml: Path | None,
+                   max_time: float | None, max_response_time: float | None, cacert: Path | None,
+                   junit_xml: Path | None,
                    html_report: Path | None) -> None:
     """Property-based conformance tests of an implementation of SPEC (schemathesis 4)."""
     from contracts.reports import render_html, render_junit, render_scorecard
@@ -358,6 +361,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         phases=chosen_phases,
         max_time=max_time,
         cacert=str(cacert) if cacert else None,
+        max_response_time=max_response_time,
     )
     live = sys.stderr.isatty()
 

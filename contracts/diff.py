@@ -11,6 +11,7 @@ listed as non-breaking changes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,8 @@ class _Differ:
             widened = old_t < new_t
             breaking = not widened if direction == "request" else True
             self.add(op, where, f"type {'/'.join(sorted(old_t))} -> {'/'.join(sorted(new_t))}", breaking)
+            if not (old_t & new_t) - {"null"}:
+                return  # another kind of value (a list became a map): what it held is not compared piecemeal
         old_enum, new_enum = old.get("enum"), new.get("enum")
         if isinstance(old_enum, list) and isinstance(new_enum, list):
             removed = [v for v in old_enum if v not in new_enum]
@@ -161,7 +164,7 @@ class _Differ:
             self.schema(op, f"{where}/{name}", old_props[name], new_props[name], direction, depth + 1, seen)
         if "items" in old or "items" in new:
             self.schema(op, f"{where}/items", old.get("items"), new.get("items"), direction, depth + 1, seen)
-        self.additional(op, where, old, new, direction)
+        self.additional(op, where, old, new, direction, depth, seen)
 
     def alternatives(self, op: str, where: str, old: dict[str, Any], new: dict[str, Any], direction: str,
                      depth: int, seen: frozenset[tuple[int, int]]) -> bool:
@@ -203,13 +206,19 @@ class _Differ:
             self.add(op, where, f"alternative removed: {_name(olds[i])}", direction == "request")
         return True
 
-    def additional(self, op: str, where: str, old: dict[str, Any], new: dict[str, Any], direction: str) -> None:
-        """``additionalProperties`` closed (false) where it was open is breaking for what clients send."""
+    def additional(self, op: str, where: str, old: dict[str, Any], new: dict[str, Any], direction: str,
+                   depth: int = 0, seen: frozenset[tuple[int, int]] = frozenset()) -> None:
+        """``additionalProperties`` closed (false) where it was open is breaking for what clients send.
+
+        Where both sides describe the values of a map (a schema each), the values are compared (``where/*``).
+        """
         was, now = old.get("additionalProperties", True), new.get("additionalProperties", True)
         if was is not False and now is False and ("properties" in old or "properties" in new):
             self.add(op, where, "additional properties no longer allowed", direction == "request")
         elif was is False and now is not False:
             self.add(op, where, "additional properties now allowed", direction == "response")
+        elif isinstance(was, dict) and isinstance(now, dict):
+            self.schema(op, f"{where}/*", was, now, direction, depth + 1, seen)
 
     def bounds(self, op: str, where: str, old: dict[str, Any], new: dict[str, Any], direction: str) -> None:
         for key, narrower in (("minimum", "up"), ("exclusiveMinimum", "up"), ("minLength", "up"), ("minItems", "up"),
@@ -226,19 +235,19 @@ class _Differ:
 
     def operation(self, old: Operation, new: Operation) -> None:
         label = f"{new.method.upper()} {new.path}"
-        old_params = {(p.get("name"), p.get("in")): p for p, _ in old.parameters}
-        new_params = {(p.get("name"), p.get("in")): p for p, _ in new.parameters}
+        old_params = _parameters(old)
+        new_params = _parameters(new)
         for key in new_params.keys() - old_params.keys():
             required = bool(new_params[key].get("required"))
-            self.add(label, f"{key[1]} {key[0]}", f"{'required' if required else 'optional'} parameter added",
+            self.add(label, _where(new_params[key]), f"{'required' if required else 'optional'} parameter added",
                      required)
         for key in old_params.keys() - new_params.keys():
-            self.add(label, f"{key[1]} {key[0]}", "parameter removed", False)
+            self.add(label, _where(old_params[key]), "parameter removed", False)
         for key in old_params.keys() & new_params.keys():
+            where = _where(new_params[key])
             if new_params[key].get("required") and not old_params[key].get("required"):
-                self.add(label, f"{key[1]} {key[0]}", "parameter became required", True)
-            self.schema(label, f"{key[1]} {key[0]}", old_params[key].get("schema"), new_params[key].get("schema"),
-                        "request")
+                self.add(label, where, "parameter became required", True)
+            self.schema(label, where, old_params[key].get("schema"), new_params[key].get("schema"), "request")
         self.body(label, old, new)
         self.responses(label, old, new)
         self.security(label, old, new)
@@ -281,6 +290,40 @@ class _Differ:
         for alt in new_alts - old_alts:
             names = " + ".join(sorted(alt)) or "anonymous access"
             self.add(label, "security", f"security alternative added: {names}", not old_alts and bool(alt))
+        # the same schemes on both sides: an OAuth2/OpenID scope a requirement adds is one more that a client's
+        # token must hold (breaking); a scope it drops asks less of the client
+        old_scopes = {frozenset(r): r for r in reversed(old.security)}
+        new_scopes = {frozenset(r): r for r in reversed(new.security)}
+        for alt in sorted(old_alts & new_alts, key=sorted):
+            for scheme in sorted(alt):
+                was = set(old_scopes[alt].get(scheme) or [])
+                now = set(new_scopes[alt].get(scheme) or [])
+                if now - was:
+                    self.add(label, f"security {scheme}", f"scopes required: {sorted(now - was)} added", True)
+                if was - now:
+                    self.add(label, f"security {scheme}", f"scopes no longer required: {sorted(was - now)}", False)
+
+
+_TEMPLATE = re.compile(r"\{([^}/]*)\}")
+
+
+def _shape(path: str) -> str:
+    """A path template with its parameters unnamed: ``/pets/{petId}`` and ``/pets/{id}`` are the same URLs."""
+    return _TEMPLATE.sub("{}", path)
+
+
+def _parameters(operation: Operation) -> dict[tuple[str, str], dict[str, Any]]:
+    """(name, in) -> parameter; a path parameter is named by its place in the template, so a rename is no change."""
+    places = {name: f"{{{i}}}" for i, name in enumerate(_TEMPLATE.findall(operation.path))}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for parameter, _ in operation.parameters:
+        name, where = str(parameter.get("name")), str(parameter.get("in"))
+        found[(places.get(name, name) if where == "path" else name, where)] = parameter
+    return found
+
+
+def _where(parameter: dict[str, Any]) -> str:
+    return f"{parameter.get('in')} {parameter.get('name')}"
 
 
 def _name(schema: Any) -> str:
@@ -295,15 +338,16 @@ def diff_specs(old_path: str | Path, new_path: str | Path) -> list[Change]:
     """Every change from the spec at ``old_path`` to the one at ``new_path``, breaking ones first."""
     old_spec, new_spec = load_spec(old_path), load_spec(new_path)
     differ = _Differ(old_spec.document, new_spec.document)
-    old_ops = {(o.method, o.path): o for o in iter_operations(old_spec)}
-    new_ops = {(o.method, o.path): o for o in iter_operations(new_spec)}
+    old_ops = {(o.method, _shape(o.path)): o for o in iter_operations(old_spec)}
+    new_ops = {(o.method, _shape(o.path)): o for o in iter_operations(new_spec)}
     for key in sorted(old_ops.keys() - new_ops.keys()):
-        differ.add(f"{key[0].upper()} {key[1]}", "", "operation removed", True)
+        differ.add(f"{key[0].upper()} {old_ops[key].path}", "", "operation removed", True)
     for key in sorted(new_ops.keys() - old_ops.keys()):
-        differ.add(f"{key[0].upper()} {key[1]}", "", "operation added", False)
+        differ.add(f"{key[0].upper()} {new_ops[key].path}", "", "operation added", False)
     for key in sorted(old_ops.keys() & new_ops.keys()):
         differ.operation(old_ops[key], new_ops[key])
-    return sorted(differ.changes, key=lambda c: (not c.breaking, c.operation, c.location))
+    # a schema reached along two alternatives (allOf inside anyOf...) reports its change once
+    return sorted(dict.fromkeys(differ.changes), key=lambda c: (not c.breaking, c.operation, c.location))
 
 
 def render_changes_text(changes: list[Change]) -> str:

@@ -30,7 +30,7 @@ from mockserver.spec import HTTP_METHODS, deref, server_prefixes
 
 from .failures import describe_failure, one_line_reason
 from .generation import for_generation
-from .verify_report import CheckFailure, CheckTally, OperationScore, VerifyReport
+from .verify_report import CheckFailure, CheckTally, OperationScore, VerifyReport, refused_for_rate
 
 __all__ = ["CheckFailure", "CheckTally", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport",
            "one_line_reason", "reachable", "verify", "verify_against_mock"]
@@ -67,6 +67,7 @@ class VerifyOptions:
     phases: tuple[str, ...] = PHASES
     max_time: float | None = None
     cacert: str | None = None
+    max_response_time: float | None = None
 
 
 def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -112,6 +113,8 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
     checks: dict[str, Any] = {"enabled": True}
     for name in options.exclude_checks:
         checks[name] = {"enabled": False}
+    if options.max_response_time:  # schemathesis' opt-in check: an answer slower than this many seconds fails
+        checks["max_response_time"] = options.max_response_time
     data: dict[str, Any] = {
         "base-url": base_url,
         "workers": options.workers,
@@ -205,7 +208,7 @@ class _Run:
     def handle(self, event: Any, events: Any) -> None:
         report = self.report
         if isinstance(event, events.ScenarioFinished):
-            _record(report, event, self.seen)
+            _record(report, event, self.seen, waits=self.options.rate_limit == "auto")
             label = event.recorder.label
             if self.progress is not None and event.phase.value != "stateful" and label not in self.finished_labels:
                 self.finished_labels.add(label)
@@ -301,7 +304,7 @@ def verify(spec_path: str | Path, options: VerifyOptions,
     return report
 
 
-def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -> None:
+def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> None:
     recorder = event.recorder
     if event.phase.value == "stateful":
         labels = {node.value.operation.label for node in recorder.cases.values()}
@@ -320,8 +323,10 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -
             if check.status.value == "success":
                 score.tally(check.name, True)
                 continue
-            score.tally(check.name, False)
             info = check.failure_info
+            if info is not None and refused_for_rate(score, label, recorder, case_id, info, seen, waits):
+                continue
+            score.tally(check.name, False)
             if info is None:
                 continue
             failure = info.failure

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["CheckFailure", "CheckTally", "OperationScore", "VerifyReport"]
+__all__ = ["RATE_LIMIT_CHECK", "CheckFailure", "CheckTally", "OperationScore", "VerifyReport", "refused_for_rate"]
+
+#: a request the server refused with 429: the check that saw it never saw the operation's own answer
+RATE_LIMIT_CHECK = "rate_limited"
 
 
 @dataclass
@@ -101,3 +105,33 @@ class VerifyReport:
     def failed_count(self, check: str) -> int:
         """How many times ``check`` failed, on every operation."""
         return sum(s.checks[check].failed for s in self.operations.values() if check in s.checks)
+
+
+def refused_for_rate(score: OperationScore, label: str, recorder: Any, case_id: str,
+                     info: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> bool:
+    """A failure seen on a 429 answer is the server's rate limit, reported once per operation with Retry-After.
+
+    ``waits``: the run waited as Retry-After asked and checked the answer that followed (``--rate-limit auto``,
+    schemathesis retries up to 3 times); the refusals are still reported, since the spec did not prepare
+    clients for them.
+    """
+    interaction = recorder.interactions.get(info.failure.case_id or case_id) or recorder.interactions.get(case_id)
+    response = getattr(interaction, "response", None)
+    # a 429 waited out (--rate-limit auto) is checked too, but the case keeps the answer that followed it
+    status = getattr(info.failure, "status_code", None) or getattr(response, "status_code", None)
+    if status != 429:
+        return False
+    score.tally(RATE_LIMIT_CHECK, False)
+    if (label, RATE_LIMIT_CHECK, "429") not in seen:
+        seen.add((label, RATE_LIMIT_CHECK, "429"))
+        after = (getattr(response, "headers", None) or {}).get("retry-after") if getattr(
+            response, "status_code", None) == 429 else None
+        then = ("waited as it asked (--rate-limit auto) and checked the answers that followed" if waits else
+                "their answers were not checked: pace the run with --rate-limit N/s, or --rate-limit auto to wait "
+                "as Retry-After asks")
+        score.failures.append(CheckFailure(
+            label, RATE_LIMIT_CHECK, "Rate limited",
+            f"the server refused requests with 429 Too Many Requests"
+            f"{f' (Retry-After: {after[0]})' if after else ''}; {then}",
+            info.code_sample, "", []))
+    return True

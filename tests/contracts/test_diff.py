@@ -204,3 +204,56 @@ def test_nullable_and_type_arrays_are_the_same_thing(tmp_path: Path) -> None:
 def test_closing_additional_properties_breaks_what_clients_send(tmp_path: Path) -> None:
     changes = changed(tmp_path, lambda d: schemas(d)["NewOrder"].update({"additionalProperties": False}))
     assert [(c.message, c.breaking) for c in changes] == [("additional properties no longer allowed", True)]
+
+
+def test_a_renamed_path_parameter_is_the_same_operation(tmp_path: Path) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        item = d["paths"].pop("/orders/{id}")
+        item["get"]["parameters"][0]["name"] = "orderId"
+        d["paths"]["/orders/{orderId}"] = item
+
+    assert changed(tmp_path, mutate) == []
+
+
+def test_a_scope_added_to_a_requirement_breaks_and_one_dropped_does_not(tmp_path: Path) -> None:
+    def scopes(*names: str) -> Callable[[dict[str, Any]], None]:
+        def mutate(d: dict[str, Any]) -> None:
+            d["components"]["securitySchemes"]["oauth"] = {"type": "oauth2", "flows": {"clientCredentials": {
+                "tokenUrl": "https://auth.example.com/token", "scopes": {"read": "r", "write": "w"}}}}
+            d["paths"]["/orders/{id}"]["get"]["security"] = [{"oauth": list(names)}]
+        return mutate
+
+    old = copy.deepcopy(BASE)
+    scopes("read")(old)
+    more, fewer = copy.deepcopy(BASE), copy.deepcopy(BASE)
+    scopes("read", "write")(more)
+    scopes()(fewer)
+    base = write_spec(tmp_path, old, "old.yaml")
+    added = diff_specs(base, write_spec(tmp_path, more, "more.yaml"))
+    assert [(c.message, c.breaking) for c in added] == [("scopes required: ['write'] added", True)]
+    dropped = diff_specs(base, write_spec(tmp_path, fewer, "fewer.yaml"))
+    assert [(c.message, c.breaking) for c in dropped] == [("scopes no longer required: ['read']", False)]
+
+
+def test_a_list_that_became_a_map_is_one_change_and_map_values_are_compared(tmp_path: Path) -> None:
+    def as_map(value: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+        def mutate(d: dict[str, Any]) -> None:
+            schemas(d)["Order"]["properties"]["lines"] = {"type": "object", "additionalProperties": value}
+        return mutate
+
+    old = copy.deepcopy(BASE)
+    schemas(old)["Order"]["properties"]["lines"] = {"type": "array", "items": {
+        "type": "object", "properties": {"sku": {"type": "string"}, "count": {"type": "integer"}}}}
+    to_map, narrower = copy.deepcopy(BASE), copy.deepcopy(BASE)
+    as_map({"type": "object", "properties": {"sku": {"type": "string"}}})(to_map)
+    as_map({"type": "integer"})(narrower)
+    base = write_spec(tmp_path, old, "old.yaml")
+    changes = diff_specs(base, write_spec(tmp_path, to_map, "map.yaml"))
+    assert {(c.location, c.message) for c in changes} == {
+        ("response 200 application/json/lines", "type array -> object"),
+        ("response 201 application/json/lines", "type array -> object")}
+    maps = write_spec(tmp_path, to_map, "map.yaml")
+    values = diff_specs(maps, write_spec(tmp_path, narrower, "narrower.yaml"))
+    assert {(c.location, c.message, c.breaking) for c in values} == {
+        ("response 200 application/json/lines/*", "type object -> integer", True),
+        ("response 201 application/json/lines/*", "type object -> integer", True)}

@@ -1,0 +1,129 @@
+"""One real failure per schemathesis check that no real server here exhibits, each on a purpose-built wrong service.
+
+The wrong services are variants of the gadgets service (gadgets_impl.py): a correct one passes cleanly,
+each variant is found by the check it breaks and by no other. Where each of schemathesis 4.32's checks
+has its real failure asserted:
+
+- Prism (test_verify_prism): ignored_auth, unsupported_method, content_type_conformance,
+  status_code_conformance;
+- httpbinx (test_verify_httpbinx): not_a_server_error, content_type_conformance, allow_header_conformance,
+  request time-outs;
+- the widgets service (test_verify): status_code_conformance, response_schema_conformance,
+  not_a_server_error, negative_data_rejection, ensure_resource_availability;
+- the gadgets service (here): ignored_auth, missing_required_header, response_headers_conformance,
+  use_after_free, positive_data_acceptance, max_response_time (opt-in: --max-response-time), and a
+  rate limit (429 with Retry-After).
+
+object_level_authorization needs two identities (a Web Fuzzing Commons auth document), which verify
+cannot be given yet: it has no test.
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from contracts.reports import render_html, render_junit, render_scorecard
+from contracts.verify import VerifyOptions, VerifyReport, verify
+from contracts.verify_report import RATE_LIMIT_CHECK
+from mockserver import running
+
+from .gadgets_impl import TOKEN, make_gadgets_app, write_gadgets_spec
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_gadgets_spec(tmp_path_factory.mktemp("gadgets"))
+
+
+def run(spec: Path, defect: str | None) -> VerifyReport:
+    with running(make_gadgets_app(defect)) as url:
+        return verify(spec, VerifyOptions(base_url=url, headers=(("Authorization", f"Bearer {TOKEN}"),),
+                                          max_examples=3, seed=1, request_timeout=5, max_time=60))
+
+
+def test_the_correct_gadgets_service_passes_every_check(spec: Path) -> None:
+    report = run(spec, None)
+    assert report.ok and report.tested == 3, render_scorecard(report)
+
+
+@pytest.mark.parametrize(("defect", "check", "words"), [
+    ("ignores-auth", "ignored_auth", "with invalid credentials / Documented: 401 or 403"),
+    ("ignores-missing-header", "missing_required_header", "Received: 200 without the required header X-Client"),
+    ("no-response-header", "response_headers_conformance", "Received: no X-Revision header / Documented: required"),
+    ("use-after-free", "use_after_free", "answered 200 after DELETE /gadgets/"),
+    ("rejects-valid", "positive_data_acceptance", "Received: 400 for a valid request"),
+])
+def test_each_check_finds_its_wrong_service(spec: Path, defect: str, check: str, words: str) -> None:
+    report = run(spec, defect)
+    card = render_scorecard(report)
+    matching = [f for f in report.failures if f.check == check]
+    assert matching, card
+    assert all(words in f.reason and f.curl.startswith("curl -X") for f in matching), card
+    # one cause, one check: the others pass (a missing header is also an invalid request, which
+    # negative_data_rejection reports too)
+    others = set(report.by_check()) - {check}
+    assert others <= ({"negative_data_rejection"} if defect == "ignores-missing-header" else set()), card
+
+
+def test_a_use_after_free_shows_the_whole_sequence_in_every_report(spec: Path) -> None:
+    report = run(spec, "use-after-free")
+    failure = next(f for f in report.failures if f.check == "use_after_free")
+    assert [step.split()[2] for step in failure.sequence] == ["POST", "DELETE", "GET"], failure
+    card, page, junit = render_scorecard(report), render_html(report), render_junit(report)
+    for step in failure.sequence:
+        assert step in card
+        assert html.escape(step) in page, page
+        assert step in (ET.fromstring(junit).find(".//failure").text or "")  # type: ignore[union-attr]
+
+
+def test_a_rate_limited_server_is_reported_as_such_not_as_contract_failures(spec: Path) -> None:
+    report = run(spec, "rate-limited")
+    card = render_scorecard(report)
+    assert set(report.by_check()) == {RATE_LIMIT_CHECK}, card
+    for failure in report.failures:
+        assert "429 Too Many Requests (Retry-After: 1)" in failure.reason
+        assert "--rate-limit auto to wait" in failure.reason
+
+
+def test_max_response_time_fails_answers_slower_than_the_bound(spec: Path, tmp_path: Path) -> None:
+    """The gadgets GET sleeps 0.5 s; a bound of 0.1 s fails it whatever the machine's load (never a timing assert)."""
+    from click.testing import CliRunner
+
+    from contracts import cli
+
+    with running(make_gadgets_app("slow")) as url:
+        result = CliRunner().invoke(cli.main, [
+            "verify", str(spec), "--base-url", url, "-H", f"Authorization: Bearer {TOKEN}",
+            "--operation-id", "getGadget", "--phases", "fuzzing", "--max-examples", "1", "--seed", "1",
+            "--max-response-time", "0.1", "--max-time", "60"])
+    assert result.exit_code == 1, result.output
+    assert "max_response_time (failed" in result.output, result.output
+    line = next(x for x in result.output.splitlines() if "max_response_time (failed" in x)
+    assert "Received: an answer after " in line and line.endswith("/ Documented: at most 0.1s"), line
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("rate_limit", [None, "auto"])
+def test_rate_limit_auto_waits_as_retry_after_asks_and_says_so(spec: Path, rate_limit: str | None) -> None:
+    app = make_gadgets_app("rate-limited")
+    with running(app) as url:
+        report = verify(spec, VerifyOptions(base_url=url, headers=(("Authorization", f"Bearer {TOKEN}"),),
+                                            max_examples=1, seed=1, request_timeout=5, max_time=60,
+                                            rate_limit=rate_limit, phases=("examples",),
+                                            operation_ids=("createGadget",)))
+    card = render_scorecard(report)
+    assert set(report.by_check()) == {RATE_LIMIT_CHECK}, card
+    # the spec's example, refused at first: sent again after the wait, and created, only when told to wait
+    # (schemathesis waits on the cases it generates, not on the probes and extra requests of its checks)
+    example = ("POST", "/v1/gadgets", f"Bearer {TOKEN}", b'{"name": "lamp"}')
+    answers = [status for *sent, status in app.config["served"] if tuple(sent) == example]
+    if rate_limit == "auto":
+        assert answers == [429, 201], app.config["served"]
+        assert "waited as it asked (--rate-limit auto) and checked the answers that followed" in card, card
+    else:
+        assert answers == [429], app.config["served"]
+        assert "their answers were not checked" in card, card
