@@ -1,0 +1,95 @@
+"""granian (a Rust HTTP server with a WSGI interface) as a library: how ``apitwin serve`` runs it by default.
+
+granian reads and writes HTTP in Rust (hyper, tokio) and calls the WSGI app on a pool of
+Python threads per worker process: a slow request (a long ``Prefer: delay``, a client that
+sends its body slowly) holds one thread, never the worker, and an idle or half-open
+connection holds no Python thread at all. Imported only where granian is installed.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from granian.constants import Interfaces, RuntimeModes, SSLProtocols
+from granian.http import HTTP1Settings
+from granian.log import LogLevels
+from granian.server import Server
+
+__all__ = ["ACCESS_LOG_FORMAT", "BLOCKING_THREADS", "HEADER_READ_TIMEOUT_MS", "KILL_TIMEOUT_S", "run_granian"]
+
+log = logging.getLogger("apitwin")
+
+#: Python threads per worker that run the app: requests beyond this many at once wait in
+#: granian's queue. A delayed answer (``Prefer: delay``, at most 60 s) holds one of them.
+BLOCKING_THREADS = 64
+#: a client that has not sent a whole request head within this time is disconnected
+#: (an idle or half-open connection holds no thread in the meantime)
+HEADER_READ_TIMEOUT_MS = 30_000
+#: on Ctrl-C or a reload, a worker's requests in flight get this long to finish (as gunicorn's graceful timeout)
+KILL_TIMEOUT_S = 5
+#: no query string (it may carry ``?api_key=``) and no user (the Basic-auth user is often the API key)
+ACCESS_LOG_FORMAT = '%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
+
+
+class _ApitwinGranian(Server):  # type: ignore[misc,valid-type]
+    """granian's multi-process server whose workers share ONE listening socket, as gunicorn's do.
+
+    On Linux granian gives each worker its own ``SO_REUSEPORT`` socket; when a worker
+    stops (a reload), the connections waiting in its accept queue are reset unless the
+    ``net.ipv4.tcp_migrate_req`` sysctl is on. One shared socket keeps them queued for
+    the other workers, so a reload drops nothing.
+    """
+
+    def _init_shared_socket(self) -> None:
+        from granian.net import SocketSpec
+
+        spec = SocketSpec(self.bind_addr, self.bind_port, self.backlog)
+        self._ssp = None
+        self._shd = spec.build()
+        self._sfd = self._shd.get_fd()
+        sock = socket.socket(fileno=self._sfd)
+        sock.set_inheritable(True)
+        self._sso = sock
+
+
+def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, access_log: bool = False,
+                certfile: str | None = None, keyfile: str | None = None,
+                on_ready: Callable[[], None] | None = None) -> None:
+    """Serve the WSGI app ``current()`` returns (in each new worker: after a reload, the new app) until interrupted.
+
+    ``SIGHUP`` (sent by the reloader) starts new workers one at a time, each before its
+    predecessor is asked to finish its requests in flight and stop.
+    """
+    server = _ApitwinGranian(
+        "apitwin",  # unused: the app comes from `current`
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=BLOCKING_THREADS,
+        backpressure=BLOCKING_THREADS * 2,
+        runtime_mode=RuntimeModes.st,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        log_level=LogLevels.warning,
+        log_access=access_log,
+        log_access_format=ACCESS_LOG_FORMAT,
+        ssl_cert=Path(certfile) if certfile else None,
+        ssl_key=Path(keyfile) if keyfile else None,
+        ssl_protocol_min=SSLProtocols.tls12,
+        respawn_interval=0.5,
+        workers_kill_timeout=KILL_TIMEOUT_S,
+        process_name=None,
+    )
+    if on_ready is not None:
+        server.on_startup(on_ready)
+    logging.getLogger("_granian").addFilter(_quiet)
+    server.serve(target_loader=current, wrap_loader=False)
+
+
+def _quiet(record: logging.LogRecord) -> bool:
+    """Drop granian's advice that suits a CPU-bound app: apitwin's threads mostly wait (delays, slow clients)."""
+    return not str(record.msg).startswith("Configuration allows spawning up to")

@@ -1,0 +1,126 @@
+"""What ``apitwin serve`` gives a user, on the default server (granian) and on ``--server gunicorn``.
+
+Each test starts the real command (tests/serving.py), waits for ``/__apitwin/health``, and stops it
+with Ctrl-C: https, the access log and its redactions, loopback only by default, ``--workers`` and
+the journal they share, ``--no-journal``, delays and faults, the admin API's Host allow-list and token.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from mockserver import default_server
+from tests.serving import SERVERS, Serving, apitwin_serve
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="granian and gunicorn fork workers")
+
+PETSTORE = Path(__file__).resolve().parents[2] / "data" / "specs" / "petstore.yaml"
+PET = "/api/v1/pets/2"
+AUTH = ("key-of-the-user", "")
+
+
+def test_granian_is_the_default_server() -> None:
+    assert default_server() == "granian"
+
+
+def _listeners(port: int) -> list[str]:
+    """Local addresses (hex, as /proc/net/tcp* shows them) listening on ``port``."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.rpartition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.append(address)
+    return found
+
+
+def _children(serving: Serving) -> list[int]:
+    pid = serving.process.pid
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_https_the_access_log_without_secrets_and_loopback_only(server: str, tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert_pem, key_pem, ca_pem = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_pem))
+    cert.private_key_pem.write_to_path(str(key_pem))
+    ca.cert_pem.write_to_path(str(ca_pem))
+    context = __import__("ssl").create_default_context(cafile=str(ca_pem))
+    with apitwin_serve(str(PETSTORE), "--tls-cert", str(cert_pem), "--tls-key", str(key_pem), "--access-log",
+                       "--no-reload", server=server, tls_context=context) as serving:
+        assert serving.url.startswith("https://")
+        answer = requests.get(f"{serving.url}{PET}?api_key=query-secret", auth=AUTH, verify=str(ca_pem), timeout=30)
+        assert answer.status_code == 200 and answer.json()["name"] == "Tom"
+        with pytest.raises(requests.ConnectionError):  # https only
+            requests.get(f"http://127.0.0.1:{serving.port}{PET}", auth=AUTH, timeout=30)
+        assert _listeners(serving.port) == ["0100007F"]  # 127.0.0.1, nothing else
+        code = serving.stop()
+    assert code == 0 and "Traceback" not in serving.err, serving.err
+    access = [line for line in serving.out.splitlines() if f"GET {PET}" in line]
+    assert access and " 200 " in access[0], serving.out
+    assert "key-of-the-user" not in serving.out + serving.err  # the Basic-auth user is often the API key
+    assert "query-secret" not in serving.out + serving.err
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_workers_share_one_journal(server: str) -> None:
+    with apitwin_serve(str(PETSTORE), "--no-reload", server=server, workers=2) as serving:
+        deadline = time.monotonic() + 60
+        while len(_children(serving)) != 2:  # the second worker may still be starting
+            assert time.monotonic() < deadline, _children(serving)
+            time.sleep(0.05)
+        for _ in range(12):  # a new connection each: both workers take some
+            assert requests.get(f"{serving.url}{PET}", auth=AUTH, timeout=30).status_code == 200
+        listed = requests.get(f"{serving.url}/__apitwin/requests", params={"path": PET}, timeout=30).json()
+        assert len(listed) == 12
+        assert "2 workers" in serving.printed()[0]
+
+
+def test_no_journal_turns_it_off_on_the_default_server() -> None:
+    with apitwin_serve(str(PETSTORE), "--no-reload", "--no-journal") as serving:
+        assert requests.get(f"{serving.url}{PET}", auth=AUTH, timeout=30).status_code == 200
+        assert requests.get(f"{serving.url}/__apitwin/requests", timeout=30).status_code == 404
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_delays_and_faults(server: str) -> None:
+    with apitwin_serve(str(PETSTORE), "--no-reload", server=server) as serving:
+        started = time.monotonic()
+        delayed = requests.get(f"{serving.url}{PET}", auth=AUTH, headers={"Prefer": "delay=400"}, timeout=30)
+        assert delayed.status_code == 200 and time.monotonic() - started >= 0.4
+        failed = requests.get(f"{serving.url}{PET}", auth=AUTH, headers={"Prefer": "fault=500"}, timeout=30)
+        assert failed.status_code == 500
+        if server == "gunicorn":  # it hands the socket to the app: a real reset
+            with pytest.raises(requests.ConnectionError):
+                requests.get(f"{serving.url}{PET}", auth=AUTH, headers={"Prefer": "fault=reset"}, timeout=30)
+        else:  # granian keeps the socket: a 501 naming the server that can, for reset and timeout alike
+            for fault in ("reset", "timeout"):
+                refused = requests.get(f"{serving.url}{PET}", auth=AUTH, headers={"Prefer": f"fault={fault}"},
+                                       timeout=30)
+                assert refused.status_code == 501 and "--server gunicorn" in refused.text
+        assert requests.get(f"{serving.url}{PET}", auth=AUTH, timeout=30).status_code == 200
+        assert serving.stop() == 0
+    assert "Traceback" not in serving.err, serving.err
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_admin_api_keeps_its_host_allow_list_and_token(server: str) -> None:
+    token = "admin-token-for-the-test"
+    with apitwin_serve(str(PETSTORE), "--no-reload", "--admin-token", token, server=server) as serving:
+        url = f"{serving.url}/__apitwin/requests"
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert requests.get(url, headers=bearer, timeout=30).status_code == 200
+        assert requests.get(url, timeout=30).status_code == 401
+        assert requests.get(url, headers={**bearer, "Host": "evil.example"}, timeout=30).status_code == 421
+        # the mocked API itself answers any Host
+        assert requests.get(f"{serving.url}{PET}", auth=AUTH, headers={"Host": "evil.example"},
+                            timeout=30).status_code == 200
