@@ -92,6 +92,8 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="Worker processes [default: cores on granian, 2 x cores + 1 on gunicorn].")
 @click.option("--server", type=click.Choice(SERVERS), default=None,
               help="HTTP server [default: granian; gunicorn where granian is missing, waitress on Windows].")
+@click.option("--read-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a client has to send a request's head; then it is disconnected (granian).")
 @click.option("--credential", "credentials", multiple=True,
               help="Accept only this API key / token / basic user (repeatable). Default: any well-formed one.")
 @click.option("--response-validation/--no-response-validation", default=True, show_default=True,
@@ -135,7 +137,7 @@ def _error_rate(value: str) -> tuple[str, float]:
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="Host name the admin API answers besides loopback names and --host (repeatable; * for any).")
 def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, server: str | None,
-                  credentials: tuple[str, ...],
+                  read_timeout: float, credentials: tuple[str, ...],
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
@@ -219,7 +221,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     watched = [p.spec.path.parent for p in app.extensions["apitwin"]] + ([recordings] if recordings else [])
     serve(app, host=host, port=port, workers=workers, access_log=access_log,
           rebuild=build if reload else None, watch=watched,
-          certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None, server=server)
+          certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None, server=server,
+          read_timeout_s=read_timeout)
 
 
 @main.command("specs")

@@ -18,6 +18,7 @@ from flask import Flask
 from contracts import cli
 
 from .mockserver.conftest import PETSTORE, make_spec, write_spec
+from .serving import SERVERS
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -81,11 +82,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
-def test_serve_end_to_end_and_ctrl_c_stops_cleanly() -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="granian and gunicorn fork workers")
+@pytest.mark.parametrize("server", SERVERS)
+def test_serve_end_to_end_and_ctrl_c_stops_cleanly(server: str) -> None:
     port = free_port()
     exe = Path(sys.executable).parent / "apitwin"
-    proc = subprocess.Popen([str(exe), "serve", str(PETSTORE), "--port", str(port), "--workers", "1"],
+    proc = subprocess.Popen([str(exe), "serve", str(PETSTORE), "--port", str(port), "--workers", "1",
+                             "--server", server],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
@@ -172,15 +175,16 @@ def test_record_needs_an_http_upstream() -> None:
     assert code == 2 and "http" in output
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
-def test_hot_reload_drops_no_request_in_flight(tmp_path: Path) -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="granian and gunicorn fork workers")
+@pytest.mark.parametrize("server", SERVERS)
+def test_hot_reload_drops_no_request_in_flight(tmp_path: Path, server: str) -> None:
     import threading
 
     spec = tmp_path / "pets.yaml"
     spec.write_text(PETSTORE.read_text())
     port = free_port()
     exe = Path(sys.executable).parent / "apitwin"
-    proc = subprocess.Popen([str(exe), "serve", str(spec), "--port", str(port), "--workers", "2"],
+    proc = subprocess.Popen([str(exe), "serve", str(spec), "--port", str(port), "--workers", "2", "--server", server],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}/api/v1/pets/2"

@@ -26,8 +26,9 @@ log = logging.getLogger("apitwin")
 #: Python threads per worker that run the app: requests beyond this many at once wait in
 #: granian's queue. A delayed answer (``Prefer: delay``, at most 60 s) holds one of them.
 BLOCKING_THREADS = 64
-#: a client that has not sent a whole request head within this time is disconnected
-#: (an idle or half-open connection holds no thread in the meantime)
+#: a client that has not sent a whole request head this long after its first byte (or after
+#: the last answer, on a kept-alive connection) is disconnected; an idle or half-open
+#: connection holds no Python thread in the meantime
 HEADER_READ_TIMEOUT_MS = 30_000
 #: on Ctrl-C or a reload, a worker's requests in flight get this long to finish (as gunicorn's graceful timeout)
 KILL_TIMEOUT_S = 5
@@ -58,7 +59,7 @@ class _ApitwinGranian(Server):  # type: ignore[misc,valid-type]
 
 def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, access_log: bool = False,
                 certfile: str | None = None, keyfile: str | None = None,
-                on_ready: Callable[[], None] | None = None) -> None:
+                on_ready: Callable[[], None] | None = None, read_timeout_ms: int = HEADER_READ_TIMEOUT_MS) -> None:
     """Serve the WSGI app ``current()`` returns (in each new worker: after a reload, the new app) until interrupted.
 
     ``SIGHUP`` (sent by the reloader) starts new workers one at a time, each before its
@@ -73,7 +74,7 @@ def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, 
         blocking_threads=BLOCKING_THREADS,
         backpressure=BLOCKING_THREADS * 2,
         runtime_mode=RuntimeModes.st,
-        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        http1_settings=HTTP1Settings(header_read_timeout=read_timeout_ms),
         log_level=LogLevels.warning,
         log_access=access_log,
         log_access_format=ACCESS_LOG_FORMAT,

@@ -43,14 +43,16 @@ def default_workers(server: str | None = None) -> int:
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False, threads: int = 1, rebuild: Callable[[], Flask] | None = None,
           watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None,
-          server: str | None = None) -> None:
+          server: str | None = None, read_timeout_s: float = 30.0) -> None:
     """Serve ``app`` until interrupted on ``server`` (default: :func:`default_server`).
 
     With ``rebuild``, a change to a file under ``watch`` builds a new app in the
     master process; if it builds, the server starts new workers with it and lets the
     old ones finish their requests in flight (a graceful ``SIGHUP``). If it fails,
     the error is logged and the running app stays. With ``certfile`` and ``keyfile``
-    (PEM), it speaks https. ``threads`` > 1 (gunicorn only) runs threaded workers.
+    (PEM), it speaks https. ``threads`` > 1 (gunicorn only) runs threaded workers. On granian, a
+    client that has not sent a whole request head ``read_timeout_s`` after it began (or after its
+    last answer, on a kept-alive connection) is disconnected.
     """
     server = server or default_server()
     if server not in SERVERS:
@@ -76,7 +78,8 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
     if server == "granian":
         from .granian_server import run_granian
 
-        run_granian(current, host, port, workers, access_log, certfile, keyfile, on_ready=ready)
+        run_granian(current, host, port, workers, access_log, certfile, keyfile, on_ready=ready,
+                    read_timeout_ms=int(read_timeout_s * 1000))
         return
     from .gunicorn_server import gunicorn_settings, run_gunicorn
 
