@@ -16,12 +16,12 @@ from typing import Any
 import click
 
 from mockserver import (
+    SERVERS,
     MockConfig,
     MockServerError,
     RouteCollisionError,
     SpecLoadError,
     create_app,
-    SERVERS,
     default_server,
     default_spec_paths,
     default_workers,

@@ -6,6 +6,7 @@ sends Ctrl-C as a terminal does (SIGINT to the whole process group) and returns 
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import ssl
@@ -99,13 +100,13 @@ def apitwin_serve(*args: str, server: str | None = None, tls_context: ssl.SSLCon
     command = [str(APITWIN), "serve", *args, "--port", str(port), "--workers", str(workers)]
     if server is not None:
         command += ["--server", server]
-    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, stdout=out_file, stderr=err_file, start_new_session=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"{'https' if tls_context else 'http'}://127.0.0.1:{port}"
     serving = Serving(url, port, process, out_file, err_file)
     try:
-        _wait_until_healthy(serving, tls_context, dict(zip(args, args[1:], strict=False)).get("--admin-token"))
+        _wait_until_healthy(serving, tls_context, dict(itertools.pairwise(args)).get("--admin-token"))
         yield serving
     finally:
         serving.stop()

@@ -46,7 +46,7 @@ class _ApitwinGranian(Server):  # type: ignore[misc,valid-type]
     """
 
     def _init_shared_socket(self) -> None:
-        from granian.net import SocketSpec
+        from granian.net import SocketSpec  # type: ignore[attr-defined]  # re-exported from _granian
 
         spec = SocketSpec(self.bind_addr, self.bind_port, self.backlog)
         self._ssp = None

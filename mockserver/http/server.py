@@ -1,4 +1,4 @@
-"""Serving an app: :func:`serve` on a production HTTP server (granian by default), :func:`running` in-process for tests."""
+"""Serving an app: :func:`serve` on a production HTTP server (granian by default), :func:`running` in-process."""
 
 from __future__ import annotations
 
