@@ -199,6 +199,8 @@ def main() -> int:
             ratio = f"{r['rps'] / base['rps']:10.2f}" if base and base["rps"] else f"{'-':>10}"
             name = "GET, 5 stalled alongside" if mix_name == "stalled" else mix_name
             extra = f"  ({r['timeouts']:.0f} timeouts)" if mix_name == "stalled" else ""
+            if not r["rps"]:
+                extra = "  (no request answered during the run: every worker stalled)"
             print(f"{target:8} {name:30} {server:9} {r['rps']:9.0f} {r['p99']:9.2f} {ratio}{extra}")
     print()
     for target in ("bare", "flask", "apitwin"):

@@ -19,13 +19,19 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
 
-__all__ = ["ACCESS_LOG_FORMAT", "BLOCKING_THREADS", "HEADER_READ_TIMEOUT_MS", "KILL_TIMEOUT_S", "run_granian"]
+__all__ = ["ACCESS_LOG_FORMAT", "BACKPRESSURE", "BLOCKING_THREADS", "HEADER_READ_TIMEOUT_MS", "KILL_TIMEOUT_S",
+           "run_granian"]
 
 log = logging.getLogger("apitwin")
 
 #: Python threads per worker that run the app: requests beyond this many at once wait in
-#: granian's queue. A delayed answer (``Prefer: delay``, at most 60 s) holds one of them.
-BLOCKING_THREADS = 64
+#: granian's queue. A delayed answer (``Prefer: delay``, at most 60 s) or a body that stops
+#: arriving holds one of them, so a worker answers others alongside 31 such requests. More
+#: threads only wait for the GIL: throughput and p99 under load get no better (bench/servers_bench.py).
+BLOCKING_THREADS = 32
+#: connections a worker takes at once (granian's backpressure counts connections, idle
+#: kept-alive ones included); beyond it, new connections wait in the kernel's queue
+BACKPRESSURE = 1024
 #: a client that has not sent a whole request head this long after its first byte (or after
 #: the last answer, on a kept-alive connection) is disconnected; an idle or half-open
 #: connection holds no Python thread in the meantime
@@ -72,7 +78,8 @@ def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, 
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=BLOCKING_THREADS,
-        backpressure=BLOCKING_THREADS * 2,
+        backpressure=BACKPRESSURE,
+        backlog=BACKPRESSURE * 2,
         runtime_mode=RuntimeModes.st,
         http1_settings=HTTP1Settings(header_read_timeout=read_timeout_ms),
         log_level=LogLevels.warning,
