@@ -11,6 +11,7 @@ spine (:meth:`CompiledOperation.handle`). Admin endpoints go to Flask.
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import random
 import socket
@@ -72,6 +73,25 @@ def _drop_connection(req: Request, fault: str, hold_s: float) -> None:
     sock.close()
     # ECONNRESET: the servers take it for a client gone away, never an error worth a traceback
     raise ConnectionResetError(errno.ECONNRESET, "apitwin: connection reset on purpose (Prefer: fault)")
+
+
+def _read_unsized_body(environ: dict[str, Any], limit: int) -> None:
+    """Read a body sent without Content-Length (chunked) up to ``limit`` bytes, then hand it on as a sized one.
+
+    werkzeug's limited stream stops at the limit without a word: the body would reach the
+    pipeline cut short (and be refused as invalid JSON) instead of answered with a 413.
+    """
+    stream, parts, size = environ["wsgi.input"], [], 0
+    while size <= limit:
+        part = stream.read(min(65536, limit + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(b"".join(parts))
+    environ["CONTENT_LENGTH"] = str(size)
 
 
 def to_response(reply: Reply) -> Response:
@@ -233,6 +253,8 @@ class Dispatcher:
         handler = self.handlers[id(route.operation)]
         req.max_content_length = self.config.max_body_bytes
         try:
+            if "CONTENT_LENGTH" not in environ and environ.get("wsgi.input_terminated"):
+                _read_unsized_body(environ, self.config.max_body_bytes)
             response = handler(req, route.params)
         except ConnectionResetError:
             raise

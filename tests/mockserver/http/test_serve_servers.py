@@ -124,3 +124,16 @@ def test_the_admin_api_keeps_its_host_allow_list_and_token(server: str) -> None:
         # the mocked API itself answers any Host
         assert requests.get(f"{serving.url}{PET}", auth=AUTH, headers={"Host": "evil.example"},
                             timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_body_limit_holds_with_and_without_a_content_length(server: str) -> None:
+    with apitwin_serve(str(PETSTORE), "--no-reload", "--max-body-bytes", "1000", server=server) as serving:
+        url = f"{serving.url}/api/v1/pets"
+        big = b'{"name": "' + b"x" * 5000 + b'", "kind": "dog"}'
+        headers = {"Content-Type": "application/json"}
+        assert requests.post(url, data=big, auth=AUTH, headers=headers, timeout=30).status_code == 413
+        chunked = requests.post(url, data=iter([big[:2500], big[2500:]]), auth=AUTH, headers=headers, timeout=30)
+        assert chunked.status_code == 413 and "1000 bytes" in chunked.text
+        small = b'{"name": "Rex", "kind": "dog"}'
+        assert requests.post(url, data=small, auth=AUTH, headers=headers, timeout=30).status_code == 201
