@@ -91,7 +91,7 @@ def _error_rate(value: str) -> tuple[str, float]:
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes [default: cores on granian, 2 x cores + 1 on gunicorn].")
 @click.option("--server", type=click.Choice(SERVERS), default=None,
-              help="HTTP server [default: granian; gunicorn where granian is missing, waitress on Windows].")
+              help="HTTP server [default: granian; waitress on Windows].")
 @click.option("--read-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
               help="Seconds a client has to send a request's head; then it is disconnected (granian).")
 @click.option("--credential", "credentials", multiple=True,

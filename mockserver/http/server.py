@@ -27,10 +27,11 @@ SERVERS = ("granian", "gunicorn", "waitress")
 
 
 def default_server() -> str:
-    """granian where it is installed (it is a dependency), else gunicorn; waitress on Windows without granian."""
-    if importlib.util.find_spec("granian") is not None:
-        return "granian"
-    return "waitress" if sys.platform == "win32" else "gunicorn"
+    """granian (a dependency); waitress on Windows, where granian's workers cannot be handed the app
+    (they are spawned, not forked); gunicorn where granian is missing."""
+    if sys.platform == "win32":
+        return "waitress"
+    return "granian" if importlib.util.find_spec("granian") is not None else "gunicorn"
 
 
 def default_workers(server: str | None = None) -> int:
