@@ -137,3 +137,21 @@ def test_the_body_limit_holds_with_and_without_a_content_length(server: str) -> 
         assert chunked.status_code == 413 and "1000 bytes" in chunked.text
         small = b'{"name": "Rex", "kind": "dog"}'
         assert requests.post(url, data=small, auth=AUTH, headers=headers, timeout=30).status_code == 201
+
+
+def test_the_documented_limits_are_what_the_servers_are_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver import MockConfig
+    from mockserver.http import granian_server
+    from mockserver.http.gunicorn_server import gunicorn_settings
+
+    seen: list[granian_server._ApitwinGranian] = []
+    monkeypatch.setattr(granian_server._ApitwinGranian, "serve", lambda self, **kwargs: seen.append(self))
+    granian_server.run_granian(lambda: None, "127.0.0.1", 0, 2, read_timeout_ms=2500)
+    (server,) = seen
+    assert server.http1_settings.header_read_timeout == 2500  # --read-timeout 2.5
+    assert (server.blocking_threads, server.backpressure) == (32, 1024)  # the README's limits table
+    assert server.workers_kill_timeout == 5  # requests in flight get 5 s on Ctrl-C or a reload
+    assert server.ssl_ctx[4] == "tls1.2"  # older TLS clients too, as on gunicorn
+    settings = gunicorn_settings("127.0.0.1", 0, 1)
+    assert settings["timeout"] > MockConfig().max_delay_ms / 1000  # a delayed answer is not a stuck worker
+    assert settings["graceful_timeout"] == 5
