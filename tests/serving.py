@@ -94,7 +94,7 @@ def _wait_until_healthy(serving: Serving, context: ssl.SSLContext | None, token:
 
 @contextmanager
 def apitwin_serve(*args: str, server: str | None = None, tls_context: ssl.SSLContext | None = None,
-                  workers: int = 1) -> Iterator[Serving]:
+                  workers: int = 1, env: dict[str, str] | None = None) -> Iterator[Serving]:
     """``apitwin serve ARGS --port P --workers N [--server S]``, ready; stopped (and killed if it hangs) on exit."""
     port = free_port()
     command = [str(APITWIN), "serve", *args, "--port", str(port), "--workers", str(workers)]
@@ -102,7 +102,7 @@ def apitwin_serve(*args: str, server: str | None = None, tls_context: ssl.SSLCon
         command += ["--server", server]
     out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, stdout=out_file, stderr=err_file, start_new_session=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"{'https' if tls_context else 'http'}://127.0.0.1:{port}"
     serving = Serving(url, port, process, out_file, err_file)
     try:

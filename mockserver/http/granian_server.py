@@ -9,6 +9,7 @@ connection holds no Python thread at all. Imported only where granian is install
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -95,7 +96,23 @@ def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, 
     if on_ready is not None:
         server.on_startup(on_ready)
     logging.getLogger("_granian").addFilter(_quiet)
-    server.serve(target_loader=current, wrap_loader=False)
+    server.serve(target_loader=lambda: _without_request_names(current), wrap_loader=False)
+
+
+#: what a WSGI server sets from the request; granian starts each request's environ from a copy of
+#: the process's environment, so a variable of these names would pass for part of every request
+_REQUEST_NAMES = ("CONTENT_TYPE", "CONTENT_LENGTH", "REMOTE_USER", "AUTH_TYPE")
+
+
+def _without_request_names(current: Callable[[], Any]) -> Any:
+    """In a new worker, before granian copies the environment: drop the variables a request would set.
+
+    ``HTTP_PROXY`` in the environment would otherwise reach the app as a ``Proxy`` header of every
+    request (and be journaled); ``HTTP_AUTHORIZATION`` as credentials nobody sent.
+    """
+    for name in [n for n in os.environ if n.startswith("HTTP_") or n in _REQUEST_NAMES]:
+        del os.environ[name]
+    return current()
 
 
 def _quiet(record: logging.LogRecord) -> bool:

@@ -155,3 +155,16 @@ def test_the_documented_limits_are_what_the_servers_are_given(monkeypatch: pytes
     settings = gunicorn_settings("127.0.0.1", 0, 1)
     assert settings["timeout"] > MockConfig().max_delay_ms / 1000  # a delayed answer is not a stuck worker
     assert settings["graceful_timeout"] == 5
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_environment_never_passes_for_a_request_header(server: str) -> None:
+    # granian builds each request's WSGI environ on a copy of the process's environment
+    env = {"HTTP_X_FROM_THE_ENVIRONMENT": "leaked", "HTTP_AUTHORIZATION": "Basic bm9ib2R5Og=="}
+    with apitwin_serve(str(PETSTORE), "--no-reload", server=server, env=env) as serving:
+        assert requests.get(f"{serving.url}{PET}", timeout=30).status_code == 401  # no credentials were sent
+        assert requests.get(f"{serving.url}{PET}", auth=AUTH, timeout=30).status_code == 200
+        (entry,) = requests.get(f"{serving.url}/__apitwin/requests", params={"path": PET, "limit": 1},
+                                timeout=30).json()
+        detail = requests.get(f"{serving.url}/__apitwin/requests/{entry['id']}", timeout=30).text
+        assert "X-From-The-Environment" not in detail and "leaked" not in detail
