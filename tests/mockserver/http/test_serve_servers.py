@@ -164,7 +164,7 @@ def test_the_environment_never_passes_for_a_request_header(server: str) -> None:
     with apitwin_serve(str(PETSTORE), "--no-reload", server=server, env=env) as serving:
         assert requests.get(f"{serving.url}{PET}", timeout=30).status_code == 401  # no credentials were sent
         assert requests.get(f"{serving.url}{PET}", auth=AUTH, timeout=30).status_code == 200
-        (entry,) = requests.get(f"{serving.url}/__apitwin/requests", params={"path": PET, "limit": 1},
+        (entry,) = requests.get(f"{serving.url}/__apitwin/requests", params={"path": PET, "limit": "1"},
                                 timeout=30).json()
         detail = requests.get(f"{serving.url}/__apitwin/requests/{entry['id']}", timeout=30).text
         assert "X-From-The-Environment" not in detail and "leaked" not in detail
