@@ -52,6 +52,11 @@ class Serving:
         self.err_file.seek(0)
         return self.out_file.read().decode(errors="replace"), self.err_file.read().decode(errors="replace")
 
+    def workers(self) -> list[int]:
+        """The process ids of its workers (the server's child processes), sorted."""
+        pid = self.process.pid
+        return sorted(int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+
     def stop(self, sig: int = signal.SIGINT, timeout: float = 60) -> int:
         """Ctrl-C (``sig`` to the process group, as a terminal sends it); its exit code. SIGKILL if it hangs."""
         if not self.stopped:

@@ -7,6 +7,7 @@ the journal they share, ``--no-journal``, delays and faults, the admin API's Hos
 
 from __future__ import annotations
 
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 import requests
 
 from mockserver import default_server
-from tests.serving import SERVERS, Serving, apitwin_serve
+from tests.serving import SERVERS, apitwin_serve
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="granian and gunicorn fork workers")
 
@@ -40,11 +41,6 @@ def _listeners(port: int) -> list[str]:
     return found
 
 
-def _children(serving: Serving) -> list[int]:
-    pid = serving.process.pid
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
 @pytest.mark.parametrize("server", SERVERS)
 def test_https_the_access_log_without_secrets_and_loopback_only(server: str, tmp_path: Path) -> None:
     trustme = pytest.importorskip("trustme")
@@ -54,7 +50,7 @@ def test_https_the_access_log_without_secrets_and_loopback_only(server: str, tmp
     cert.private_key_and_cert_chain_pem.write_to_path(str(cert_pem))
     cert.private_key_pem.write_to_path(str(key_pem))
     ca.cert_pem.write_to_path(str(ca_pem))
-    context = __import__("ssl").create_default_context(cafile=str(ca_pem))
+    context = ssl.create_default_context(cafile=str(ca_pem))
     with apitwin_serve(str(PETSTORE), "--tls-cert", str(cert_pem), "--tls-key", str(key_pem), "--access-log",
                        "--no-reload", server=server, tls_context=context) as serving:
         assert serving.url.startswith("https://")
@@ -75,8 +71,8 @@ def test_https_the_access_log_without_secrets_and_loopback_only(server: str, tmp
 def test_workers_share_one_journal(server: str) -> None:
     with apitwin_serve(str(PETSTORE), "--no-reload", server=server, workers=2) as serving:
         deadline = time.monotonic() + 60
-        while len(_children(serving)) != 2:  # the second worker may still be starting
-            assert time.monotonic() < deadline, _children(serving)
+        while len(serving.workers()) != 2:  # the second worker may still be starting
+            assert time.monotonic() < deadline, serving.workers()
             time.sleep(0.05)
         for _ in range(12):  # a new connection each: both workers take some
             assert requests.get(f"{serving.url}{PET}", auth=AUTH, timeout=30).status_code == 200
