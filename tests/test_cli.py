@@ -196,11 +196,13 @@ def test_hot_reload_drops_no_request_in_flight(tmp_path: Path, server: str) -> N
     names: list[str] = []
     stop = threading.Event()
 
-    def load() -> None:  # a client that never stops asking, slow answers included (Prefer: delay)
+    def load(keep_alive: bool) -> None:  # a client that never stops asking, slow answers included (Prefer: delay)
         with requests.Session() as http:
             while not stop.is_set():
                 try:
-                    response = http.get(url, auth=("key", ""), headers={"Prefer": "delay=50"}, timeout=10)
+                    # a new connection each time too: one accepted just before a worker stops must be answered
+                    headers = {"Prefer": "delay=50"} if keep_alive else {"Prefer": "delay=50", "Connection": "close"}
+                    response = http.get(url, auth=("key", ""), headers=headers, timeout=10)
                     if response.status_code != 200:
                         failures.append(f"{response.status_code} {response.text[:200]}")
                     else:
@@ -218,7 +220,7 @@ def test_hot_reload_drops_no_request_in_flight(tmp_path: Path, server: str) -> N
                 if time.monotonic() > deadline or proc.poll() is not None:
                     pytest.fail(f"server did not start: {proc.communicate(timeout=5)}")
                 time.sleep(0.1)
-        threads = [threading.Thread(target=load) for _ in range(4)]
+        threads = [threading.Thread(target=load, args=(i % 2 == 0,)) for i in range(6)]
         for thread in threads:
             thread.start()
         time.sleep(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -15,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from .reload import Reloader
+from .reload import Reloader, SwappingApp
 
 __all__ = ["SERVERS", "default_server", "default_workers", "running", "serve"]
 
@@ -66,6 +67,27 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
             raise RuntimeError("https needs granian or gunicorn; waitress speaks http only")
         waitress.serve(app, host=host, port=port, threads=workers * 4)
         return
+    if server == "granian":
+        from .granian_server import run_granian
+
+        # the workers stay across reloads and swap their app (SwappingApp: a stopping granian
+        # worker drops the connections whose request has not arrived yet)
+        generation = multiprocessing.RawValue("L", 0)
+        swapper = Reloader(app, rebuild, watch, restart=lambda: _bump(generation)) \
+            if rebuild is not None and watch else None
+
+        def worker_app() -> Any:  # called in each new worker
+            if swapper is None or rebuild is None:
+                return app
+            return SwappingApp(swapper.current, rebuild, generation)
+
+        def watch_files() -> None:
+            if swapper is not None:
+                swapper.start()
+
+        run_granian(worker_app, host, port, workers, access_log, certfile, keyfile, on_ready=watch_files,
+                    read_timeout_ms=int(read_timeout_s * 1000))
+        return
     reloader = Reloader(app, rebuild, watch, restart=lambda: os.kill(os.getpid(), signal.SIGHUP)) \
         if rebuild is not None and watch else None
 
@@ -76,15 +98,13 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
         if reloader is not None:
             reloader.start()
 
-    if server == "granian":
-        from .granian_server import run_granian
-
-        run_granian(current, host, port, workers, access_log, certfile, keyfile, on_ready=ready,
-                    read_timeout_ms=int(read_timeout_s * 1000))
-        return
     from .gunicorn_server import gunicorn_settings, run_gunicorn
 
     run_gunicorn(current, gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile), ready)
+
+
+def _bump(generation: Any) -> None:
+    generation.value += 1
 
 
 @contextmanager

@@ -164,3 +164,44 @@ def test_the_environment_never_passes_for_a_request_header(server: str) -> None:
                                 timeout=30).json()
         detail = requests.get(f"{serving.url}/__apitwin/requests/{entry['id']}", timeout=30).text
         assert "X-From-The-Environment" not in detail and "leaked" not in detail
+
+
+def test_reloads_drop_no_request_of_clients_that_connect_each_time(tmp_path: Path) -> None:
+    """Three reloads under clients that open a connection per request, slow answers alongside: all answered.
+
+    (granian stopping a worker closes the connections it accepted whose request had not arrived:
+    the workers stay and swap their app instead.)
+    """
+    import threading
+
+    spec = tmp_path / "pets.yaml"
+    original = PETSTORE.read_text()
+    spec.write_text(original)
+    with apitwin_serve(str(spec), workers=2) as serving:
+        stop, failures, names = threading.Event(), [], []
+
+        def load(prefer: str) -> None:
+            while not stop.is_set():
+                try:
+                    answer = requests.get(f"{serving.url}{PET}", auth=AUTH, timeout=60,
+                                          headers={"Connection": "close", "Prefer": prefer})
+                    names.append(answer.json()["name"]) if answer.status_code == 200 else failures.append(answer.text)
+                except requests.RequestException as exc:
+                    failures.append(repr(exc))
+
+        threads = [threading.Thread(target=load, args=("delay=0",)) for _ in range(6)]
+        threads += [threading.Thread(target=load, args=("delay=3000",)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        try:
+            for version in range(3):
+                spec.write_text(original.replace("Tom", f"Tom{version}"))
+                deadline = time.monotonic() + 60
+                while f"Tom{version}" not in names[-20:]:
+                    assert time.monotonic() < deadline and not failures, failures[:3]
+                    time.sleep(0.05)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(90)
+        assert failures == []
