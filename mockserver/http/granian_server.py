@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,27 +42,6 @@ KILL_TIMEOUT_S = 5
 ACCESS_LOG_FORMAT = '%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
 
 
-class _ApitwinGranian(Server):  # type: ignore[misc,valid-type]
-    """granian's multi-process server whose workers share ONE listening socket, as gunicorn's do.
-
-    On Linux granian gives each worker its own ``SO_REUSEPORT`` socket; when a worker
-    stops (a reload), the connections waiting in its accept queue are reset unless the
-    ``net.ipv4.tcp_migrate_req`` sysctl is on. One shared socket keeps them queued for
-    the other workers, so a reload drops nothing.
-    """
-
-    def _init_shared_socket(self) -> None:
-        from granian.net import SocketSpec  # type: ignore[attr-defined]  # re-exported from _granian
-
-        spec = SocketSpec(self.bind_addr, self.bind_port, self.backlog)
-        self._ssp = None
-        self._shd = spec.build()
-        self._sfd = self._shd.get_fd()
-        sock = socket.socket(fileno=self._sfd)
-        sock.set_inheritable(True)
-        self._sso = sock
-
-
 def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, access_log: bool = False,
                 certfile: str | None = None, keyfile: str | None = None,
                 on_ready: Callable[[], None] | None = None, read_timeout_ms: int = HEADER_READ_TIMEOUT_MS) -> None:
@@ -72,7 +50,7 @@ def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, 
     ``SIGHUP`` (sent by the reloader) starts new workers one at a time, each before its
     predecessor is asked to finish its requests in flight and stop.
     """
-    server = _ApitwinGranian(
+    server = Server(
         "apitwin",  # unused: the app comes from `current`
         address=host,
         port=port,

@@ -11,6 +11,7 @@ import ssl
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -136,12 +137,14 @@ def test_the_body_limit_holds_with_and_without_a_content_length(server: str) -> 
 
 
 def test_the_documented_limits_are_what_the_servers_are_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from granian.server import Server
+
     from mockserver import MockConfig
     from mockserver.http import granian_server
     from mockserver.http.gunicorn_server import gunicorn_settings
 
-    seen: list[granian_server._ApitwinGranian] = []
-    monkeypatch.setattr(granian_server._ApitwinGranian, "serve", lambda self, **kwargs: seen.append(self))
+    seen: list[Any] = []
+    monkeypatch.setattr(Server, "serve", lambda self, **kwargs: seen.append(self))
     granian_server.run_granian(lambda: None, "127.0.0.1", 0, 2, read_timeout_ms=2500)
     (server,) = seen
     assert server.http1_settings.header_read_timeout == 2500  # --read-timeout 2.5
