@@ -36,7 +36,7 @@ BACKPRESSURE = 1024
 #: the last answer, on a kept-alive connection) is disconnected; an idle or half-open
 #: connection holds no Python thread in the meantime
 HEADER_READ_TIMEOUT_MS = 30_000
-#: on Ctrl-C or a reload, a worker's requests in flight get this long to finish (as gunicorn's graceful timeout)
+#: on Ctrl-C, a worker's requests in flight get this long to finish (as gunicorn's graceful timeout)
 KILL_TIMEOUT_S = 5
 #: no query string (it may carry ``?api_key=``) and no user (the Basic-auth user is often the API key)
 ACCESS_LOG_FORMAT = '%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
@@ -45,10 +45,10 @@ ACCESS_LOG_FORMAT = '%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(
 def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, access_log: bool = False,
                 certfile: str | None = None, keyfile: str | None = None,
                 on_ready: Callable[[], None] | None = None, read_timeout_ms: int = HEADER_READ_TIMEOUT_MS) -> None:
-    """Serve the WSGI app ``current()`` returns (in each new worker: after a reload, the new app) until interrupted.
+    """Serve the WSGI app ``current()`` returns in each worker (called there) until interrupted.
 
-    ``SIGHUP`` (sent by the reloader) starts new workers one at a time, each before its
-    predecessor is asked to finish its requests in flight and stop.
+    Hot reload happens inside the workers (:class:`~.reload.SwappingApp`); a ``SIGHUP`` sent by
+    hand still makes granian replace its workers one at a time.
     """
     server = Server(
         "apitwin",  # unused: the app comes from `current`
