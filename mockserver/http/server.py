@@ -22,8 +22,8 @@ __all__ = ["SERVERS", "default_server", "default_workers", "running", "serve"]
 
 log = logging.getLogger("apitwin")
 
-#: the HTTP servers ``apitwin serve`` runs on; the first one installed is the default
-#: (bench/servers_bench.py measures them side by side: ARCHITECTURE.md, Decisions)
+#: the HTTP servers ``apitwin serve`` runs on (:func:`default_server` picks one;
+#: bench/servers_bench.py measures them side by side: ARCHITECTURE.md, Decisions)
 SERVERS = ("granian", "gunicorn", "waitress")
 
 
@@ -49,7 +49,8 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
     """Serve ``app`` until interrupted on ``server`` (default: :func:`default_server`).
 
     With ``rebuild``, a change to a file under ``watch`` builds a new app in the
-    master process; if it builds, the server starts new workers with it and lets the
+    master process; if it builds, granian's workers build it too and swap it in
+    (:class:`~.reload.SwappingApp`), gunicorn starts new workers with it and lets the
     old ones finish their requests in flight (a graceful ``SIGHUP``). If it fails,
     the error is logged and the running app stays. With ``certfile`` and ``keyfile``
     (PEM), it speaks https. ``threads`` > 1 (gunicorn only) runs threaded workers. On granian, a
