@@ -1,5 +1,5 @@
 """gunicorn settings of the bare Flask baseline: the same socket option as `apitwin serve`."""
 
-from mockserver.http.server import set_nodelay
+from mockserver.http.gunicorn_server import set_nodelay
 
 when_ready = set_nodelay

@@ -16,11 +16,13 @@ from typing import Any
 import click
 
 from mockserver import (
+    SERVERS,
     MockConfig,
     MockServerError,
     RouteCollisionError,
     SpecLoadError,
     create_app,
+    default_server,
     default_spec_paths,
     default_workers,
     serve,
@@ -86,7 +88,12 @@ def _error_rate(value: str) -> tuple[str, float]:
 @click.argument("specs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=4010, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Worker processes [default: cores].")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes [default: cores on granian, 2 x cores + 1 on gunicorn].")
+@click.option("--server", type=click.Choice(SERVERS), default=None,
+              help="HTTP server [default: granian; waitress on Windows].")
+@click.option("--read-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a client has to send a request's head; then it is disconnected (granian).")
 @click.option("--credential", "credentials", multiple=True,
               help="Accept only this API key / token / basic user (repeatable). Default: any well-formed one.")
 @click.option("--response-validation/--no-response-validation", default=True, show_default=True,
@@ -139,7 +146,8 @@ def _error_rate(value: str) -> tuple[str, float]:
                    "the dashboard as ?token=). Required when --host is not loopback. [env: APITWIN_ADMIN_TOKEN]")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="Host name the admin API answers besides loopback names and --host (repeatable; * for any).")
-def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, credentials: tuple[str, ...],
+def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | None, server: str | None,
+                  read_timeout: float, credentials: tuple[str, ...],
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
@@ -221,12 +229,15 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     if exposed:
         click.echo(f"apitwin: WARNING: listening on {host}, beyond loopback: anyone who can reach this port can "
                    "call the mock; the admin API (/__apitwin) requires --admin-token", err=True)
-    click.echo(f"apitwin: listening on {scheme}://{shown_host}:{port} ({workers or default_workers()} workers); "
+    server = server or default_server()
+    click.echo(f"apitwin: listening on {scheme}://{shown_host}:{port} ({server}, "
+               f"{workers or default_workers(server)} workers); "
                f"dashboard at {scheme}://{shown_host}:{port}/__apitwin/; Ctrl-C stops")
     watched = [p.spec.path.parent for p in app.extensions["apitwin"]] + ([recordings] if recordings else [])
     serve(app, host=host, port=port, workers=workers, access_log=access_log,
           rebuild=build if reload else None, watch=watched,
-          certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None)
+          certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None, server=server,
+          read_timeout_s=read_timeout)
 
 
 @main.command("specs")

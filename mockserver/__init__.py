@@ -15,7 +15,7 @@ from .errors import MockServerError, RouteCollisionError, SpecLoadError
 from .http.admin import ADMIN_PREFIX
 from .http.app import create_app
 from .http.proxy import create_proxy_app
-from .http.server import default_workers, running, serve
+from .http.server import SERVERS, default_server, default_workers, running, serve
 from .pipeline.operation import MockAPI
 from .pipeline.problems import Problem, Violation
 from .pipeline.security import example_credential
@@ -24,6 +24,7 @@ from .spec import LoadedSpec, load_spec
 
 __all__ = [
     "ADMIN_PREFIX",
+    "SERVERS",
     "LoadedSpec",
     "MockAPI",
     "MockConfig",
@@ -34,6 +35,7 @@ __all__ = [
     "Violation",
     "create_app",
     "create_proxy_app",
+    "default_server",
     "default_spec_paths",
     "default_workers",
     "example_credential",

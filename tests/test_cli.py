@@ -18,6 +18,7 @@ from flask import Flask
 from contracts import cli
 
 from .mockserver.conftest import PETSTORE, make_spec, write_spec
+from .serving import SERVERS
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -35,8 +36,12 @@ def test_serve_translates_options_into_one_library_call(monkeypatch: pytest.Monk
     rebuild = kwargs.pop("rebuild")
     assert callable(rebuild)  # --reload is on by default
     assert kwargs == {"host": "127.0.0.1", "port": 4999, "workers": 3, "access_log": False,
-                      "watch": [PETSTORE.parent], "certfile": None, "keyfile": None}
+                      "watch": [PETSTORE.parent], "certfile": None, "keyfile": None, "server": "granian",
+                      "read_timeout_s": 30.0}
     assert "Pets: 5 operations at http://127.0.0.1:4999/api/v1, http://127.0.0.1:4999/alias" in output
+    assert "(granian, 3 workers)" in output
+    code, _ = run("serve", str(PETSTORE), "--server", "gunicorn", "--read-timeout", "2.5")
+    assert code == 0 and (calls[-1][1]["server"], calls[-1][1]["read_timeout_s"]) == ("gunicorn", 2.5)
 
 
 def test_bad_yaml_is_one_line_and_exit_3(tmp_path: Path) -> None:
@@ -81,11 +86,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
-def test_serve_end_to_end_and_ctrl_c_stops_cleanly() -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="granian and gunicorn fork workers")
+@pytest.mark.parametrize("server", SERVERS)
+def test_serve_end_to_end_and_ctrl_c_stops_cleanly(server: str) -> None:
     port = free_port()
     exe = Path(sys.executable).parent / "apitwin"
-    proc = subprocess.Popen([str(exe), "serve", str(PETSTORE), "--port", str(port), "--workers", "1"],
+    proc = subprocess.Popen([str(exe), "serve", str(PETSTORE), "--port", str(port), "--workers", "1",
+                             "--server", server],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
@@ -172,15 +179,16 @@ def test_record_needs_an_http_upstream() -> None:
     assert code == 2 and "http" in output
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
-def test_hot_reload_drops_no_request_in_flight(tmp_path: Path) -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="granian and gunicorn fork workers")
+@pytest.mark.parametrize("server", SERVERS)
+def test_hot_reload_drops_no_request_in_flight(tmp_path: Path, server: str) -> None:
     import threading
 
     spec = tmp_path / "pets.yaml"
     spec.write_text(PETSTORE.read_text())
     port = free_port()
     exe = Path(sys.executable).parent / "apitwin"
-    proc = subprocess.Popen([str(exe), "serve", str(spec), "--port", str(port), "--workers", "2"],
+    proc = subprocess.Popen([str(exe), "serve", str(spec), "--port", str(port), "--workers", "2", "--server", server],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}/api/v1/pets/2"
@@ -188,11 +196,13 @@ def test_hot_reload_drops_no_request_in_flight(tmp_path: Path) -> None:
     names: list[str] = []
     stop = threading.Event()
 
-    def load() -> None:  # a client that never stops asking, slow answers included (Prefer: delay)
+    def load(keep_alive: bool) -> None:  # a client that never stops asking, slow answers included (Prefer: delay)
         with requests.Session() as http:
             while not stop.is_set():
                 try:
-                    response = http.get(url, auth=("key", ""), headers={"Prefer": "delay=50"}, timeout=10)
+                    # a new connection each time too: one accepted just before a worker stops must be answered
+                    headers = {"Prefer": "delay=50"} if keep_alive else {"Prefer": "delay=50", "Connection": "close"}
+                    response = http.get(url, auth=("key", ""), headers=headers, timeout=10)
                     if response.status_code != 200:
                         failures.append(f"{response.status_code} {response.text[:200]}")
                     else:
@@ -210,7 +220,7 @@ def test_hot_reload_drops_no_request_in_flight(tmp_path: Path) -> None:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     pytest.fail(f"server did not start: {proc.communicate(timeout=5)}")
                 time.sleep(0.1)
-        threads = [threading.Thread(target=load) for _ in range(4)]
+        threads = [threading.Thread(target=load, args=(i % 2 == 0,)) for i in range(6)]
         for thread in threads:
             thread.start()
         time.sleep(1)

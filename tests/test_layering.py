@@ -4,7 +4,8 @@
 * no import cycle anywhere in ``mockserver`` or ``contracts``;
 * mockserver's layers only import downwards: base (``errors``, ``config``, ``files``, ``shipped``) <- ``spec`` <-
   ``pipeline`` <- ``modes`` <- ``http`` <- the public surface (``mockserver/__init__``, ``pytest_plugin``);
-* only ``http`` imports Flask, werkzeug or gunicorn, plus one documented exception (``pytest_plugin``);
+* only ``http`` imports Flask, werkzeug, gunicorn, granian or waitress, plus one documented exception
+  (``pytest_plugin``);
 * ``contracts`` imports only mockserver's declared public modules; mockserver never imports ``contracts``;
   nothing imports the CLI.
 """
@@ -26,7 +27,7 @@ BASE = {"mockserver.errors", "mockserver.config", "mockserver.files", "mockserve
 PUBLIC = {"mockserver", "mockserver.pytest_plugin"}
 #: what contracts may import from mockserver
 DECLARED_PUBLIC = {"mockserver", "mockserver.spec", "mockserver.files"}
-FRAMEWORKS = {"flask", "werkzeug", "gunicorn"}
+FRAMEWORKS = {"flask", "werkzeug", "gunicorn", "granian", "waitress"}
 FRAMEWORK_EXCEPTIONS = {"mockserver.pytest_plugin"}
 
 

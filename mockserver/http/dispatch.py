@@ -10,6 +10,8 @@ spine (:meth:`CompiledOperation.handle`). Admin endpoints go to Flask.
 
 from __future__ import annotations
 
+import errno
+import io
 import logging
 import random
 import socket
@@ -51,17 +53,48 @@ _rng = random.Random()
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
-def _drop_connection(req: Request) -> None:
-    """Reset the client's TCP connection (SO_LINGER 0), as a crashed or overloaded server would."""
+def _drop_connection(req: Request, fault: str, hold_s: float) -> None:
+    """Reset the client's TCP connection (SO_LINGER 0), as a crashed or overloaded server would;
+    ``fault=timeout`` holds it ``hold_s`` first.
+
+    Only a server that hands the connection's socket to the app can (gunicorn, werkzeug's);
+    granian keeps it in Rust, and no answer it can be given closes a connection unanswered:
+    there the request gets a 501 problem that names the server that can.
+    """
     sock = req.environ.get("gunicorn.socket") or req.environ.get("werkzeug.socket")
-    if isinstance(sock, socket.socket):
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        sock.close()
-    raise ConnectionAbortedError("apitwin: connection reset on purpose (Prefer: fault)")
+    if not isinstance(sock, socket.socket):
+        server = str(req.environ.get("SERVER_SOFTWARE") or "this server").split("/")[0]
+        raise Problem("fault-unsupported", f"Prefer: fault={fault} needs a server that can reset a connection: "
+                      f"{server} cannot; run apitwin serve --server gunicorn")
+    if fault == "timeout":
+        time.sleep(hold_s)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+    # ECONNRESET: the servers take it for a client gone away, never an error worth a traceback
+    raise ConnectionResetError(errno.ECONNRESET, "apitwin: connection reset on purpose (Prefer: fault)")
+
+
+def _read_unsized_body(environ: dict[str, Any], limit: int) -> None:
+    """Read a body sent without Content-Length (chunked) up to ``limit`` bytes, then hand it on as a sized one.
+
+    werkzeug's limited stream stops at the limit without a word: the body would reach the
+    pipeline cut short (and be refused as invalid JSON) instead of answered with a 413.
+    """
+    stream, parts, size = environ["wsgi.input"], [], 0
+    while size <= limit:
+        part = stream.read(min(65536, limit + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(b"".join(parts))
+    environ["CONTENT_LENGTH"] = str(size)
 
 
 def to_response(reply: Reply) -> Response:
@@ -162,10 +195,8 @@ class OperationHandler:
         try:
             if fault == "500":
                 raise Problem("injected-fault", f"fault injected for {operation.operation.label}")
-            if fault == "timeout":
-                time.sleep(config.fault_timeout_s)
             if fault in ("timeout", "reset"):
-                _drop_connection(req)
+                _drop_connection(req, fault, config.fault_timeout_s)
             recorded = self.recordings.match(req.method, req.path, query_items(request.query), request.body,
                                              request.content_type) if self.recordings is not None else None
             reply = replay(recorded, self.recordings, config) if recorded is not None and self.recordings else \
@@ -254,8 +285,10 @@ class Dispatcher:
         handler = self.handlers[id(route.operation)]
         req.max_content_length = self.config.max_body_bytes
         try:
+            if "CONTENT_LENGTH" not in environ and environ.get("wsgi.input_terminated"):
+                _read_unsized_body(environ, self.config.max_body_bytes)
             response = handler(req, route.params)
-        except ConnectionAbortedError:
+        except ConnectionResetError:
             raise
         except RequestEntityTooLarge:  # the body is not read: nothing beyond the limit reaches memory
             problem = Problem("payload-too-large", f"the request body is larger than the limit of "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["WATCHED_SUFFIXES", "Reloader", "watch_changes"]
+__all__ = ["WATCHED_SUFFIXES", "Reloader", "SwappingApp", "watch_changes"]
 
 log = logging.getLogger("apitwin")
 
@@ -66,3 +67,46 @@ class Reloader(Generic[App]):
         thread = threading.Thread(target=self.run, name="apitwin-reload", daemon=True)
         thread.start()
         return thread
+
+
+class SwappingApp:
+    """The WSGI app of one granian worker: it rebuilds its app when the master's ``generation`` moves on.
+
+    granian replaces a worker by stopping it, and a stopping worker closes the connections it
+    accepted whose request has not arrived yet: requests lost at each reload. So the workers
+    stay, and each swaps its app in place: a daemon thread sees the generation the master
+    bumped after its own build succeeded, builds the app again in this worker, and swaps it;
+    requests in flight finish on the app they started on, kept-alive connections stay open.
+    A build that fails here too keeps the current app.
+    """
+
+    def __init__(self, app: Any, rebuild: Callable[[], Any], generation: Any, poll_s: float = 0.1) -> None:
+        self.app = app
+        self.rebuild = rebuild
+        self.generation = generation  # a multiprocessing.RawValue shared with the master
+        self.seen = generation.value
+        self.poll_s = poll_s
+        threading.Thread(target=self._watch, name="apitwin-swap", daemon=True).start()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.poll_s)
+            if self.generation.value != self.seen:
+                self.seen = self.generation.value
+                self.swap()
+
+    def swap(self) -> bool:
+        """Build the app again and serve it from now on; whether it built."""
+        try:
+            new = self.rebuild()
+        except Exception as exc:  # the file changed again since the master's build: keep serving
+            log.error("reload failed in worker, still serving the previous version: %s", exc)
+            return False
+        old, self.app = self.app, new
+        journal = getattr(old, "extensions", {}).get("apitwin_journal")
+        if journal is not None:
+            journal.close()
+        return True

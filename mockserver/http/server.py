@@ -1,11 +1,12 @@
-"""Serving an app: :func:`serve` on a production WSGI server, :func:`running` in-process for tests."""
+"""Serving an app: :func:`serve` on a production HTTP server (granian by default), :func:`running` in-process."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import multiprocessing
 import os
 import signal
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -15,101 +16,102 @@ from typing import Any
 
 from flask import Flask
 
-from .reload import Reloader
+from .reload import Reloader, SwappingApp
 
-__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "gunicorn_settings", "running", "serve", "set_nodelay"]
+__all__ = ["SERVERS", "default_server", "default_workers", "running", "serve"]
 
 log = logging.getLogger("apitwin")
 
-#: gunicorn worker class. Threaded workers (gthread) keep connections alive, but each
-#: connection then stays with the worker that accepted it, and a burst of connections often
-#: lands on one worker: throughput halved at random in the benchmark. Sync workers take one
-#: request per connection and so spread the load evenly.
-WORKER_CLASS = "sync"
-THREADS = 1
+#: the HTTP servers ``apitwin serve`` runs on (:func:`default_server` picks one;
+#: bench/servers_bench.py measures them side by side: ARCHITECTURE.md, Decisions)
+SERVERS = ("granian", "gunicorn", "waitress")
 
 
-def set_nodelay(server: Any) -> None:
-    """gunicorn ``when_ready`` hook: TCP_NODELAY on the listeners (accepted sockets inherit it).
-
-    gunicorn writes the headers and the body of a small answer in two calls; with
-    Nagle's algorithm on, the body then waits for the client's delayed ACK, and the
-    throughput of keep-alive clients collapses at random (seen at 1,500 instead of
-    3,500 requests/s).
-    """
-    for listener in getattr(server, "LISTENERS", []):
-        sock = getattr(listener, "sock", None)
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def default_server() -> str:
+    """granian (a dependency); waitress on Windows, where granian's workers cannot be handed the app
+    (they are spawned, not forked); gunicorn where granian is missing."""
+    if sys.platform == "win32":
+        return "waitress"
+    return "granian" if importlib.util.find_spec("granian") is not None else "gunicorn"
 
 
-def default_workers() -> int:
-    """gunicorn's rule for sync workers: two per core, plus one (a delayed answer holds only its worker)."""
-    return 2 * (os.cpu_count() or 1) + 1
-
-
-def gunicorn_settings(host: str, port: int, workers: int, access_log: bool = False, threads: int = THREADS,
-                      certfile: str | None = None, keyfile: str | None = None) -> dict[str, Any]:
-    """gunicorn's settings for ``apitwin serve`` (also used by ``bench/serve_bench.py``)."""
-    settings: dict[str, Any] = {
-        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": workers,
-        "worker_class": WORKER_CLASS,
-        "threads": 1,
-        "accesslog": "-" if access_log else None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        "graceful_timeout": 5,
-        "proc_name": "apitwin",
-        "certfile": certfile,
-        "keyfile": keyfile,
-        # specs name headers with underscores (the Swagger petstore's `api_key`): gunicorn drops them by default
-        "header_map": "dangerous",
-    }
-    if threads > 1:
-        settings["worker_class"], settings["threads"] = "gthread", threads
-    return {key: value for key, value in settings.items() if value is not None}
+def default_workers(server: str | None = None) -> int:
+    """Worker processes: one per core on granian (its threads wait for slow requests); on gunicorn's sync
+    workers, two per core plus one (a delayed answer holds its whole worker)."""
+    cores = os.cpu_count() or 1
+    return cores if (server or default_server()) == "granian" else 2 * cores + 1
 
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
-          access_log: bool = False, threads: int = THREADS, rebuild: Callable[[], Flask] | None = None,
-          watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None) -> None:
-    """Serve ``app`` until interrupted: gunicorn (sync workers, see :func:`default_workers`), waitress on Windows.
+          access_log: bool = False, threads: int = 1, rebuild: Callable[[], Flask] | None = None,
+          watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None,
+          server: str | None = None, read_timeout_s: float = 30.0) -> None:
+    """Serve ``app`` until interrupted on ``server`` (default: :func:`default_server`).
 
     With ``rebuild``, a change to a file under ``watch`` builds a new app in the
-    master process; if it builds, gunicorn starts new workers with it and lets the
+    master process; if it builds, granian's workers build it too and swap it in
+    (:class:`~.reload.SwappingApp`), gunicorn starts new workers with it and lets the
     old ones finish their requests in flight (a graceful ``SIGHUP``). If it fails,
     the error is logged and the running app stays. With ``certfile`` and ``keyfile``
-    (PEM), it speaks https.
+    (PEM), it speaks https. ``threads`` > 1 (gunicorn only) runs threaded workers. On granian, a
+    client that has not sent a whole request head ``read_timeout_s`` after it began (or after its
+    last answer, on a kept-alive connection) is disconnected.
     """
-    workers = workers or default_workers()
-    if sys.platform == "win32":  # pragma: no cover - gunicorn needs fork
+    server = server or default_server()
+    if server not in SERVERS:
+        raise ValueError(f"unknown server {server!r}: one of {', '.join(SERVERS)}")
+    workers = workers or default_workers(server)
+    if server == "waitress":
         import waitress
 
         if certfile:
-            raise RuntimeError("https needs gunicorn, which does not run on Windows")
+            raise RuntimeError("https needs granian or gunicorn; waitress speaks http only")
         waitress.serve(app, host=host, port=port, threads=workers * 4)
         return
-    from ..modes.redaction import Redactor
-    from .gunicorn_server import GunicornServer, redacting_logger
+    if server == "granian":
+        from .granian_server import run_granian
 
+        # the workers stay across reloads and swap their app (SwappingApp: a stopping granian
+        # worker drops the connections whose request has not arrived yet)
+        generation = multiprocessing.RawValue("L", 0)
+        swapper = Reloader(app, rebuild, watch, restart=lambda: _bump(generation)) \
+            if rebuild is not None and watch else None
+
+        def worker_app() -> Any:  # called in each new worker
+            if swapper is None or rebuild is None:
+                return app
+            return SwappingApp(swapper.current, rebuild, generation)
+
+        def watch_files() -> None:
+            if swapper is not None:
+                swapper.start()
+
+        run_granian(worker_app, host, port, workers, access_log, certfile, keyfile, on_ready=watch_files,
+                    read_timeout_ms=int(read_timeout_s * 1000))
+        return
     reloader = Reloader(app, rebuild, watch, restart=lambda: os.kill(os.getpid(), signal.SIGHUP)) \
         if rebuild is not None and watch else None
 
-    def ready(server: Any) -> None:
-        set_nodelay(server)
+    def current() -> Flask:
+        return reloader.current if reloader is not None else app
+
+    def ready() -> None:
         if reloader is not None:
             reloader.start()
 
-    def current() -> Flask:
-        return reloader.current if reloader is not None else app
+    from ..modes.redaction import Redactor
+    from .gunicorn_server import gunicorn_settings, redacting_logger, run_gunicorn
 
     def redactor() -> Redactor:
         found = current().extensions.get("apitwin_redactor")
         return found if isinstance(found, Redactor) else Redactor()
 
     settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile)
-    GunicornServer({**settings, "when_ready": ready, "logger_class": redacting_logger(redactor)}, current).run()
+    run_gunicorn(current, {**settings, "logger_class": redacting_logger(redactor)}, ready)
+
+
+def _bump(generation: Any) -> None:
+    generation.value += 1
 
 
 @contextmanager

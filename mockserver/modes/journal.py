@@ -98,6 +98,7 @@ class Journal:
         self._buffer: list[JournalEntry] = []
         self._pid = -1
         self._flusher: threading.Thread | None = None
+        self._closed = False
         with self._connect() as conn:
             conn.execute(_SCHEMA)
             present = {row[1] for row in conn.execute("pragma table_info(requests)")}
@@ -126,8 +127,14 @@ class Journal:
             self._flusher = threading.Thread(target=self._run_flusher, name="apitwin-journal", daemon=True)
             self._flusher.start()
 
+    def close(self) -> None:
+        """Stop this process's flusher after writing what it holds (an app replaced by a hot reload);
+        an entry recorded later (a request still in flight on the old app) is written at once."""
+        self._closed = True
+        self.flush()
+
     def _run_flusher(self) -> None:
-        while True:
+        while not self._closed:
             time.sleep(FLUSH_INTERVAL_S)
             try:
                 self.flush()
@@ -139,7 +146,7 @@ class Journal:
         self._ensure_flusher()
         with self._lock:
             self._buffer.append(entry)  # serialised by the flusher, off the request path
-            full = len(self._buffer) >= _BUFFER_LIMIT
+            full = len(self._buffer) >= _BUFFER_LIMIT or self._closed
         if full:
             try:
                 self.flush()

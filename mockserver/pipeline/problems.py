@@ -31,7 +31,7 @@ __all__ = [
 ProblemKind = Literal[
     "not-found", "method-not-allowed", "unauthorized", "forbidden", "not-acceptable", "invalid-request",
     "unsupported-media-type", "payload-too-large", "undocumented-status", "invalid-response", "no-response",
-    "injected-fault", "internal-error", "unavailable",
+    "injected-fault", "fault-unsupported", "internal-error", "unavailable",
 ]
 
 #: failure kind -> (HTTP status, title)
@@ -48,6 +48,7 @@ STATUS: dict[ProblemKind, tuple[int, str]] = {
     "invalid-response": (500, "Mock Response Does Not Match The Spec"),
     "no-response": (500, "No Response Documented"),
     "injected-fault": (500, "Injected Fault"),
+    "fault-unsupported": (501, "Fault Not Supported By This Server"),
     "internal-error": (500, "Internal Error"),
     "unavailable": (503, "Service Unavailable"),
 }

@@ -2,7 +2,7 @@
 
 The last test checks that the module's tests reached every operation of the family file. A stateful run
 creates a user, reads it back, changes its settings and deletes it; the same flow also runs through
-`apitwin serve --stateful` (gunicorn).
+`apitwin serve --stateful` (granian, the default server).
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def test_stateful_user_lifecycle(tmp_path: Path) -> None:
 
 
 def test_stateful_user_lifecycle_through_apitwin_serve(tmp_path: Path) -> None:
-    """The whole path a user takes: `apitwin serve --stateful` (gunicorn, two workers sharing the state)."""
+    """The whole path a user takes: `apitwin serve --stateful` (the default server, two workers sharing the state)."""
     port = free_port()
     exe = Path(sys.executable).parent / "apitwin"
     proc = subprocess.Popen([str(exe), "serve", str(SPECS / "dataiku-dss.yaml"), "--port", str(port),

@@ -86,7 +86,7 @@ def test_sql_query_with_an_api_key_over_https(client: featurebase.client) -> Non
 
 
 def test_sql_query_against_apitwin_serve_over_https(tmp_path: Path) -> None:
-    """The whole path a user takes: `apitwin serve --tls-cert --tls-key` (gunicorn), then the client."""
+    """The whole path a user takes: `apitwin serve --tls-cert --tls-key` (granian, the default), then the client."""
     authority = trustme.CA()
     issued = authority.issue_cert("127.0.0.1")
     cert, key, cafile = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"

@@ -1,0 +1,98 @@
+"""granian (a Rust HTTP server with a WSGI interface) as a library: how ``apitwin serve`` runs it by default.
+
+granian reads and writes HTTP in Rust (hyper, tokio) and calls the WSGI app on a pool of
+Python threads per worker process: a slow request (a long ``Prefer: delay``, a client that
+sends its body slowly) holds one thread, never the worker, and an idle or half-open
+connection holds no Python thread at all. Imported only where granian is installed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from granian.constants import Interfaces, RuntimeModes, SSLProtocols
+from granian.http import HTTP1Settings
+from granian.log import LogLevels
+from granian.server import Server
+
+__all__ = ["ACCESS_LOG_FORMAT", "BACKPRESSURE", "BLOCKING_THREADS", "HEADER_READ_TIMEOUT_MS", "KILL_TIMEOUT_S",
+           "run_granian"]
+
+log = logging.getLogger("apitwin")
+
+#: Python threads per worker that run the app: requests beyond this many at once wait in
+#: granian's queue. A delayed answer (``Prefer: delay``, at most 60 s) or a body that stops
+#: arriving holds one of them, so a worker answers others alongside 31 such requests. More
+#: threads only wait for the GIL: throughput and p99 under load get no better (bench/servers_bench.py).
+BLOCKING_THREADS = 32
+#: connections a worker takes at once (granian's backpressure counts connections, idle
+#: kept-alive ones included); beyond it, new connections wait in the kernel's queue
+BACKPRESSURE = 1024
+#: a client that has not sent a whole request head this long after its first byte (or after
+#: the last answer, on a kept-alive connection) is disconnected; an idle or half-open
+#: connection holds no Python thread in the meantime
+HEADER_READ_TIMEOUT_MS = 30_000
+#: on Ctrl-C, a worker's requests in flight get this long to finish (as gunicorn's graceful timeout)
+KILL_TIMEOUT_S = 5
+#: no query string (it may carry ``?api_key=``) and no user (the Basic-auth user is often the API key)
+ACCESS_LOG_FORMAT = '%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
+
+
+def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, access_log: bool = False,
+                certfile: str | None = None, keyfile: str | None = None,
+                on_ready: Callable[[], None] | None = None, read_timeout_ms: int = HEADER_READ_TIMEOUT_MS) -> None:
+    """Serve the WSGI app ``current()`` returns in each worker (called there) until interrupted.
+
+    Hot reload happens inside the workers (:class:`~.reload.SwappingApp`); a ``SIGHUP`` sent by
+    hand still makes granian replace its workers one at a time.
+    """
+    server = Server(
+        "apitwin",  # unused: the app comes from `current`
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=BLOCKING_THREADS,
+        backpressure=BACKPRESSURE,
+        backlog=BACKPRESSURE * 2,
+        runtime_mode=RuntimeModes.st,
+        http1_settings=HTTP1Settings(header_read_timeout=read_timeout_ms),
+        log_level=LogLevels.warning,
+        log_access=access_log,
+        log_access_format=ACCESS_LOG_FORMAT,
+        ssl_cert=Path(certfile) if certfile else None,
+        ssl_key=Path(keyfile) if keyfile else None,
+        ssl_protocol_min=SSLProtocols.tls12,
+        respawn_interval=0.5,
+        workers_kill_timeout=KILL_TIMEOUT_S,
+        process_name=None,
+    )
+    if on_ready is not None:
+        server.on_startup(on_ready)
+    logging.getLogger("_granian").addFilter(_quiet)
+    server.serve(target_loader=lambda: _without_request_names(current), wrap_loader=False)
+
+
+#: what a WSGI server sets from the request; granian starts each request's environ from a copy of
+#: the process's environment, so a variable of these names would pass for part of every request
+_REQUEST_NAMES = ("CONTENT_TYPE", "CONTENT_LENGTH", "REMOTE_USER", "AUTH_TYPE")
+
+
+def _without_request_names(current: Callable[[], Any]) -> Any:
+    """In a new worker, before granian copies the environment: drop the variables a request would set.
+
+    ``HTTP_PROXY`` in the environment would otherwise reach the app as a ``Proxy`` header of every
+    request (and be journaled); ``HTTP_AUTHORIZATION`` as credentials nobody sent.
+    """
+    for name in [n for n in os.environ if n.startswith("HTTP_") or n in _REQUEST_NAMES]:
+        del os.environ[name]
+    return current()
+
+
+def _quiet(record: logging.LogRecord) -> bool:
+    """Drop granian's advice that suits a CPU-bound app: apitwin's threads mostly wait (delays, slow clients)."""
+    return not str(record.msg).startswith("Configuration allows spawning up to")
