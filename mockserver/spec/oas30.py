@@ -1,0 +1,172 @@
+"""OpenAPI 3.0 schemas rewritten as equivalent JSON Schema 2020-12, for jsonschema-rs.
+
+The mock's reference for a 3.0 schema's meaning is openapi-schema-validator's
+``OAS30Validator`` (with apitwin's format checker, see :mod:`.schemas`); this module
+writes each schema so that jsonschema-rs gives the same verdict on every JSON value,
+about a hundred times faster than the pure-Python validator:
+
+* ``nullable: true`` with a ``type`` -> ``type: [t, "null"]`` (``nullable`` means nothing
+  without a ``type``, as in ``OAS30Validator``);
+* draft-4 boolean ``exclusiveMinimum``/``exclusiveMaximum`` -> 2020-12 numbers;
+* a ``required`` property whose own schema is ``readOnly`` or ``writeOnly`` is not required
+  (``OAS30Validator``'s reading, in both directions);
+* ``format``: the formats the 3.0 checker checks keep their check (``int32``/``int64`` as bounds on
+  integers, ``byte``, ``regex``, ``uri``, ``uri-reference``, ``hostname`` as custom formats); every
+  other format is an annotation, as in 3.0 (never ``date-time``, ``email``... checked);
+* ``discriminator``, ``readOnly``, ``writeOnly``, ``xml``, ``example``, ``x-`` keys: annotations.
+
+What cannot be written faithfully is marked: a schema that uses it (directly or through a
+``$ref``) stays with the pure-Python validator. That is a ``discriminator`` next to
+``oneOf``/``anyOf``/``allOf`` (``OAS30Validator`` then follows the discriminator alone), keywords
+2020-12 validates but 3.0 does not know (``const``, ``if``, ``prefixItems``...: ignored in 3.0),
+a draft-4 ``id``, a ``type`` that is not a string, a fractional ``multipleOf`` (the two libraries
+round differently), ``items`` as a list, ``patternProperties``.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from base64 import b64decode
+from typing import Any
+
+__all__ = ["FORMATS", "INT_BOUNDS", "URI_FORMATS", "to_2020"]
+
+#: the range of each integer format
+INT_BOUNDS = {f"int{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (32, 64)}
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+_URI_REFERENCE = re.compile(r"^[^\s<>\"{}|\\^`]*$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
+                       r"[A-Za-z0-9])?)*\.?$")
+#: the formats apitwin checks in 3.0 beyond openapi-schema-validator's (which needs optional packages for them)
+URI_FORMATS = {"uri": _URI, "uri-reference": _URI_REFERENCE, "hostname": _HOSTNAME}
+
+_PREFIX = "apitwin-oas30-"
+
+
+def _is_byte(value: str) -> bool:
+    try:
+        b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError):  # not base64, or not ASCII (which openapi-schema-validator lets raise)
+        return False
+    return True
+
+
+def _is_regex(value: str) -> bool:
+    from openapi_schema_validator._regex import is_valid_regex
+
+    return bool(is_valid_regex(value))
+
+
+#: jsonschema-rs custom formats: the string checks of the 3.0 format checker, under names no spec uses
+FORMATS: dict[str, Any] = {
+    _PREFIX + "byte": _is_byte,
+    _PREFIX + "regex": _is_regex,
+    **{_PREFIX + name: (lambda value, pattern=pattern: bool(pattern.match(value)))
+       for name, pattern in URI_FORMATS.items()},
+}
+
+#: keywords 2020-12 validates (or that change its reading) which OAS30Validator ignores
+_FOREIGN = frozenset({
+    "const", "contains", "minContains", "maxContains", "if", "then", "else", "dependentRequired",
+    "dependentSchemas", "prefixItems", "propertyNames", "unevaluatedProperties", "unevaluatedItems", "$id", "id",
+    "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor", "$schema", "$defs",
+    "additionalItems", "dependencies", "patternProperties", "contentEncoding", "contentMediaType", "contentSchema",
+})
+_TYPES = ("string", "number", "integer", "boolean", "array", "object")
+_SUBSCHEMA = ("not", "items", "additionalProperties")
+_SUBSCHEMAS = ("allOf", "anyOf", "oneOf")
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self.unsupported: set[int] = set()  # id() of converted nodes jsonschema-rs must not judge
+
+    def schema(self, node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        faithful = not (_FOREIGN & node.keys())
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                out[key] = {name: self.schema(sub) for name, sub in value.items()}
+            elif key in _SUBSCHEMA:
+                out[key] = self.schema(value)
+                faithful &= not isinstance(value, list)
+            elif key in _SUBSCHEMAS and isinstance(value, list):
+                out[key] = [self.schema(sub) for sub in value]
+            elif key == "definitions" and isinstance(value, dict):
+                out[key] = {name: self.schema(sub) for name, sub in value.items()}
+            elif key in ("nullable", "format", "exclusiveMinimum", "exclusiveMaximum", "required"):
+                continue  # below, once every key is known
+            else:
+                out[key] = value
+        declared = node.get("type")
+        if "type" in node:
+            if declared not in _TYPES:
+                faithful = False
+            elif node.get("nullable") is True:
+                out["type"] = [declared, "null"]
+        for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+            if node.get(exclusive) is True and bound in node:
+                out[exclusive] = out.pop(bound)
+            elif not isinstance(node.get(exclusive, False), bool):
+                faithful = False
+        required = node.get("required")
+        if isinstance(required, list):
+            props = node.get("properties")
+            props = props if isinstance(props, dict) else {}
+            out["required"] = [name for name in required if not _read_or_write_only(props.get(name))]
+        elif "required" in node:
+            out["required"] = required
+        self._format(node, out)
+        divisor = node.get("multipleOf")
+        if isinstance(divisor, float) and not divisor.is_integer():
+            faithful = False
+        if "discriminator" in node and any(k in node for k in _SUBSCHEMAS):
+            faithful = False
+        if not faithful:
+            self.unsupported.add(id(out))
+        return out
+
+    def _format(self, node: dict[str, Any], out: dict[str, Any]) -> None:
+        fmt = node.get("format")
+        if not isinstance(fmt, str):
+            return
+        if fmt in INT_BOUNDS:  # only integers are checked (any other value passes the format)
+            low, high = INT_BOUNDS[fmt]
+            bounds = {"minimum": low, "maximum": high}
+            check = bounds if node.get("type") == "integer" else {"anyOf": [{"not": {"type": "integer"}}, bounds]}
+            out["allOf"] = [*out.get("allOf", []), check]
+        elif _PREFIX + fmt in FORMATS:
+            out["format"] = _PREFIX + fmt
+
+    def document(self, node: Any, key: str = "") -> Any:
+        """The document with every schema (``schema`` values, ``components.schemas``) converted."""
+        if isinstance(node, list):
+            return [self.document(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for name, value in node.items():
+            if name == "schema":
+                out[name] = self.schema(value)
+            elif name == "schemas" and key == "components" and isinstance(value, dict):
+                out[name] = {k: self.schema(v) for k, v in value.items()}
+            elif name in ("example", "examples", "value", "default"):
+                out[name] = value  # data, never a schema
+            else:
+                out[name] = self.document(value, name)
+        return out
+
+
+def _read_or_write_only(schema: Any) -> bool:
+    return isinstance(schema, dict) and bool(schema.get("readOnly") or schema.get("writeOnly"))
+
+
+def to_2020(document: dict[str, Any]) -> tuple[dict[str, Any], set[int]]:
+    """The document with its schemas in 2020-12 words, and the ``id()`` of the converted schemas that
+    jsonschema-rs cannot judge as ``OAS30Validator`` does (a schema reaching one stays pure-Python)."""
+    converter = _Converter()
+    return converter.document(document), converter.unsupported
