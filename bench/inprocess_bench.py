@@ -56,9 +56,9 @@ class Call:
     """One request, replayed against a WSGI app: the environ built once, copied per call."""
 
     def __init__(self, app: WSGI, mix: Mix) -> None:
-        headers = {"Authorization": AUTH}
+        headers = [("Authorization", AUTH)]
         if mix.body is not None:
-            headers["Content-Type"] = "application/json"
+            headers.append(("Content-Type", "application/json"))
         builder = EnvironBuilder(path=mix.path, method=mix.method, headers=headers,
                                  data=mix.body.encode() if mix.body is not None else None)
         self.environ = builder.get_environ()

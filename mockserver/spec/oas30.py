@@ -28,9 +28,10 @@ from __future__ import annotations
 import binascii
 import re
 from base64 import b64decode
+from collections.abc import Collection
 from typing import Any
 
-__all__ = ["FORMATS", "INT_BOUNDS", "URI_FORMATS", "to_2020"]
+__all__ = ["INT_BOUNDS", "NO_STRING_CHECK", "PREFIX", "URI_FORMATS", "is_byte", "to_2020"]
 
 #: the range of each integer format
 INT_BOUNDS = {f"int{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (32, 64)}
@@ -42,10 +43,9 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9
 #: the formats apitwin checks in 3.0 beyond openapi-schema-validator's (which needs optional packages for them)
 URI_FORMATS = {"uri": _URI, "uri-reference": _URI_REFERENCE, "hostname": _HOSTNAME}
 
-_PREFIX = "apitwin-oas30-"
 
-
-def _is_byte(value: str) -> bool:
+def is_byte(value: str) -> bool:
+    """Whether ``value`` is base64 (of ASCII text only)."""
     try:
         b64decode(value.encode("ascii"), validate=True)
     except (binascii.Error, ValueError):  # not base64, or not ASCII (which openapi-schema-validator lets raise)
@@ -53,19 +53,11 @@ def _is_byte(value: str) -> bool:
     return True
 
 
-def _is_regex(value: str) -> bool:
-    from openapi_schema_validator._regex import is_valid_regex
+#: formats whose check passes every string (int32/int64 are checked as bounds on integers)
+NO_STRING_CHECK = frozenset({"int32", "int64", "float", "double", "binary", "password"})
 
-    return bool(is_valid_regex(value))
-
-
-#: jsonschema-rs custom formats: the string checks of the 3.0 format checker, under names no spec uses
-FORMATS: dict[str, Any] = {
-    _PREFIX + "byte": _is_byte,
-    _PREFIX + "regex": _is_regex,
-    **{_PREFIX + name: (lambda value, pattern=pattern: bool(pattern.match(value)))
-       for name, pattern in URI_FORMATS.items()},
-}
+#: what the 3.0 format checker knows but 2020-12 also validates: written under names no spec uses
+PREFIX = "apitwin-oas30-"
 
 #: keywords 2020-12 validates (or that change its reading) which OAS30Validator ignores
 _FOREIGN = frozenset({
@@ -80,7 +72,8 @@ _SUBSCHEMAS = ("allOf", "anyOf", "oneOf")
 
 
 class _Converter:
-    def __init__(self) -> None:
+    def __init__(self, formats: Collection[str]) -> None:
+        self.formats = formats  # the formats the 3.0 format checker checks in strings
         self.unsupported: set[int] = set()  # id() of converted nodes jsonschema-rs must not judge
 
     def schema(self, node: Any) -> Any:
@@ -139,8 +132,8 @@ class _Converter:
             bounds = {"minimum": low, "maximum": high}
             check = bounds if node.get("type") == "integer" else {"anyOf": [{"not": {"type": "integer"}}, bounds]}
             out["allOf"] = [*out.get("allOf", []), check]
-        elif _PREFIX + fmt in FORMATS:
-            out["format"] = _PREFIX + fmt
+        elif fmt in self.formats:
+            out["format"] = PREFIX + fmt
 
     def document(self, node: Any, key: str = "") -> Any:
         """The document with every schema (``schema`` values, ``components.schemas``) converted."""
@@ -165,8 +158,11 @@ def _read_or_write_only(schema: Any) -> bool:
     return isinstance(schema, dict) and bool(schema.get("readOnly") or schema.get("writeOnly"))
 
 
-def to_2020(document: dict[str, Any]) -> tuple[dict[str, Any], set[int]]:
+def to_2020(document: dict[str, Any], formats: Collection[str]) -> tuple[dict[str, Any], set[int]]:
     """The document with its schemas in 2020-12 words, and the ``id()`` of the converted schemas that
-    jsonschema-rs cannot judge as ``OAS30Validator`` does (a schema reaching one stays pure-Python)."""
-    converter = _Converter()
+    jsonschema-rs cannot judge as ``OAS30Validator`` does (a schema reaching one stays pure-Python).
+
+    ``formats``: the formats the 3.0 checker checks in strings; each becomes ``PREFIX + name``, for a
+    custom jsonschema-rs format that asks that checker. Any other format is an annotation."""
+    converter = _Converter(formats)
     return converter.document(document), converter.unsupported

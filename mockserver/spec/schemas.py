@@ -26,7 +26,7 @@ from functools import lru_cache, partial
 from typing import Any, Literal
 from urllib.parse import quote, unquote
 
-from .oas30 import FORMATS, INT_BOUNDS, URI_FORMATS, to_2020
+from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, is_byte, to_2020
 from .pointers import escape_token, resolve_pointer
 
 __all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
@@ -132,7 +132,14 @@ def _oas30_format_checker() -> Any:
     checker.checkers = dict(OAS30Validator.FORMAT_CHECKER.checkers)
     for name, pattern in URI_FORMATS.items():
         checker.checks(name)(lambda value, pattern=pattern: not isinstance(value, str) or bool(pattern.match(value)))
+    # base64 of ASCII only: openapi-schema-validator's own check raises on other text (a 500 for the client)
+    checker.checks("byte")(lambda value: not isinstance(value, str) or is_byte(value))
     return checker
+
+
+def _conforms(checker: Any, name: str, value: str) -> bool:
+    """A custom jsonschema-rs format: the 3.0 format checker's own check of ``name``."""
+    return bool(checker.conforms(value, name))
 
 
 def _int_format(name: str) -> Any:
@@ -156,6 +163,8 @@ class CompiledSchema:
         self.backend = backend
         self._validator = validator
         self._build = build
+        #: whether the verdict is jsonschema-rs' on a 3.0 schema rewritten in 2020-12 words
+        self.rewritten = verdict is not None
         self.verdict = verdict if verdict is not None else validator
 
     @property
@@ -202,16 +211,23 @@ class SchemaCompiler:
         self._rs_cls: Any = jsonschema_rs.Draft202012Validator
         if self.version.startswith("3.0"):
             self.backend: Backend = "py"
-            self._py: tuple[Any, Any, Any] | None = None  # class, registry, format checker: on first use
+            self._py: tuple[Any, Any] | None = None  # class, registry: on first use
+            self._format_checker = checker = _oas30_format_checker()
+            checked = [name for name in checker.checkers if name not in NO_STRING_CHECK]
             rewritten = _for_validation(document, int_bounds=False)
             self._py_document = rewritten
-            self._converted, self._unsupported = to_2020(rewritten)
-            self._rs_formats: dict[str, Any] = FORMATS
+            self._converted, self._unsupported = to_2020(rewritten, checked)
+            self._rs_formats: dict[str, Any] = {PREFIX + name: partial(_conforms, checker, name) for name in checked}
         else:
             self.backend = "rs"
             self._converted = _for_validation(document, int_bounds=True)
             self._rs_formats = {name: _int_format(name) for name in _INT_BOUNDS}
-        self._registry = jsonschema_rs.Registry([(_BASE, self._converted)], retriever=refuse_remote)
+        try:
+            self._registry: Any = jsonschema_rs.Registry([(_BASE, self._converted)], retriever=refuse_remote)
+        except ValueError:  # e.g. non-text keys in a document given as is: a 3.0 spec stays pure-Python
+            if self.backend == "rs":
+                raise
+            self._registry = None
 
     def _rs(self, pointer: str) -> Any:
         ref = {"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}
@@ -226,10 +242,10 @@ class SchemaCompiler:
             from referencing.jsonschema import DRAFT4
 
             self._py = (extend(OAS30Validator, {"pattern": _linear_pattern}),
-                        Registry().with_resource(_BASE, DRAFT4.create_resource(self._py_document)),
-                        _oas30_format_checker())
-        cls, registry, checker = self._py
-        return cls({"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}, registry=registry, format_checker=checker)
+                        Registry().with_resource(_BASE, DRAFT4.create_resource(self._py_document)))
+        cls, registry = self._py
+        return cls({"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}, registry=registry,
+                   format_checker=self._format_checker)
 
     def faithful(self, pointer: str) -> bool:
         """Whether jsonschema-rs judges the 3.0 schema at ``pointer`` as OAS30Validator does: no schema
@@ -271,7 +287,7 @@ class SchemaCompiler:
                 compiled = CompiledSchema("rs", self._rs(pointer))
             else:
                 verdict = None
-                if self.faithful(pointer):
+                if self._registry is not None and self.faithful(pointer):
                     try:
                         verdict = self._rs(pointer)
                     except ValueError:  # a schema jsonschema-rs refuses: the pure-Python validator judges it
