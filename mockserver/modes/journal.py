@@ -235,14 +235,53 @@ class Journal:
 _BINARY = "\x00binary"  # stored for a body that is not UTF-8 text (never a valid text body: NUL first)
 
 
+_CACHE_LIMIT = 1024
+#: serialised, redacted forms already computed: clients send the same headers again and again, and an answer
+#: from the spec's examples is the same bytes each time (the journal's cost is mostly serialising)
+_headers_json: dict[tuple[Any, ...], str] = {}
+_bodies: dict[bytes | str, tuple[str | None, int | None]] = {}
+
+
+def _cached(cache: dict[Any, Any], key: Any, make: Any) -> Any:
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        value = cache[key] = make()
+    return value
+
+
+def _headers_text(headers: Any, secret_names: frozenset[str]) -> str:
+    """The JSON text of ``headers``, secrets redacted."""
+    items = tuple(headers.items() if hasattr(headers, "items") else headers)
+    return str(_cached(_headers_json, (items, secret_names),
+                       lambda: json.dumps(redact_headers(items, secret_names))))
+
+
+def _body(raw: str | bytes | None) -> tuple[str | None, int | None]:
+    """(the body as stored, its size) of a body as received or sent."""
+    if raw is None:
+        return None, None
+    if len(raw) > 4096:
+        text = _text(raw)
+        return _stored_body(text), _size(text, raw)
+
+    def make() -> tuple[str | None, int | None]:
+        text = _text(raw)
+        return _stored_body(text), _size(text, raw)
+
+    return _cached(_bodies, raw, make)  # type: ignore[no-any-return]
+
+
 def _row(e: JournalEntry) -> tuple[Any, ...]:
     """The ``requests`` row of an entry, secrets redacted."""
-    body, response = _text(e.body), _text(e.response_body)
+    body, body_size = _body(e.body)
+    response, response_size = _body(e.response_body)
     return (e.ts, e.method, e.path, redact_query(e.query, e.secret_names), e.api, e.operation,
-            e.status, json.dumps(redact_headers(e.headers, e.secret_names)), _stored_body(body),
-            json.dumps(e.violations), e.duration_ms, _size(body, e.body),
-            None if e.response_headers is None else json.dumps(redact_headers(e.response_headers)),
-            _stored_body(response), _size(response, e.response_body))
+            e.status, _headers_text(e.headers, e.secret_names), body,
+            json.dumps(e.violations) if e.violations else "[]", e.duration_ms, body_size,
+            None if e.response_headers is None else _headers_text(e.response_headers, frozenset()),
+            response, response_size)
 
 
 def _text(body: str | bytes | None) -> str | None:
