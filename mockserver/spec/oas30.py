@@ -31,7 +31,7 @@ from base64 import b64decode
 from collections.abc import Collection
 from typing import Any
 
-__all__ = ["INT_BOUNDS", "NO_STRING_CHECK", "PREFIX", "URI_FORMATS", "is_byte", "to_2020"]
+__all__ = ["INT_BOUNDS", "NO_STRING_CHECK", "PREFIX", "URI_FORMATS", "inline_refs", "is_byte", "to_2020"]
 
 #: the range of each integer format
 INT_BOUNDS = {f"int{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (32, 64)}
@@ -166,3 +166,60 @@ def to_2020(document: dict[str, Any], formats: Collection[str]) -> tuple[dict[st
     custom jsonschema-rs format that asks that checker. Any other format is an annotation."""
     converter = _Converter(formats)
     return converter.document(document), converter.unsupported
+
+
+class _KeepRefs(Exception):
+    """A schema that inlining would change (a draft-4 ``id`` moves the base of the references under it)."""
+
+
+def inline_refs(document: dict[str, Any], node: Any, memo: dict[str, Any] | None = None,
+                stack: tuple[str, ...] = ()) -> Any:
+    """``node`` with its internal ``$ref`` replaced by their targets where that means the same to
+    ``OAS30Validator`` (the pure-Python validator then skips ``referencing``'s look-ups, most of its
+    time): a reference alone in its object, not a back-reference (recursion keeps the ``$ref``), and,
+    in ``properties``, not to a ``readOnly``/``writeOnly`` schema (``required`` reads those flags on
+    the property's own schema). Returns ``node`` itself when a draft-4 ``id`` is in the way."""
+    memo = {} if memo is None else memo
+    try:
+        return _inline(document, node, memo, stack, in_properties=False)
+    except _KeepRefs:
+        return node
+
+
+def _inline(document: dict[str, Any], node: Any, memo: dict[str, Any], stack: tuple[str, ...],
+            in_properties: bool) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("id"), str):
+        raise _KeepRefs
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        if len(node) > 1 or not ref.startswith("#"):
+            return node
+        from urllib.parse import unquote
+
+        from .pointers import resolve_pointer
+
+        pointer = unquote(ref[1:])
+        if pointer in stack:
+            return node
+        try:
+            target = resolve_pointer(document, pointer)
+        except KeyError:
+            return node
+        if in_properties and _read_or_write_only(target):
+            return node
+        if pointer not in memo:
+            memo[pointer] = _inline(document, target, memo, (*stack, pointer), in_properties=False)
+        return memo[pointer]
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {k: _inline(document, v, memo, stack, in_properties=True) for k, v in value.items()}
+        elif key in _SUBSCHEMA and isinstance(value, dict):
+            out[key] = _inline(document, value, memo, stack, in_properties=False)
+        elif key in _SUBSCHEMAS and isinstance(value, list):
+            out[key] = [_inline(document, v, memo, stack, in_properties=False) for v in value]
+        else:
+            out[key] = value
+    return out

@@ -26,7 +26,7 @@ from functools import lru_cache, partial
 from typing import Any, Literal
 from urllib.parse import quote, unquote
 
-from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, is_byte, to_2020
+from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, inline_refs, is_byte, to_2020
 from .pointers import escape_token, resolve_pointer
 
 __all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
@@ -212,6 +212,7 @@ class SchemaCompiler:
         if self.version.startswith("3.0"):
             self.backend: Backend = "py"
             self._py: tuple[Any, Any] | None = None  # class, registry: on first use
+            self._inlined: dict[str, Any] = {}  # pointer -> its schema with references inlined
             self._format_checker = checker = _oas30_format_checker()
             checked = [name for name in checker.checkers if name not in NO_STRING_CHECK]
             rewritten = _for_validation(document, int_bounds=False)
@@ -244,8 +245,13 @@ class SchemaCompiler:
             self._py = (extend(OAS30Validator, {"pattern": _linear_pattern}),
                         Registry().with_resource(_BASE, DRAFT4.create_resource(self._py_document)))
         cls, registry = self._py
-        return cls({"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}, registry=registry,
-                   format_checker=self._format_checker)
+        try:
+            root = inline_refs(self._py_document, resolve_pointer(self._py_document, pointer), self._inlined)
+        except KeyError:
+            root = {"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}
+        # the references left (recursion) resolve in the document, as from the pointer itself
+        return cls(root, registry=registry, format_checker=self._format_checker,
+                   _resolver=registry.resolver(base_uri=_BASE))
 
     def faithful(self, pointer: str) -> bool:
         """Whether jsonschema-rs judges the 3.0 schema at ``pointer`` as OAS30Validator does: no schema
