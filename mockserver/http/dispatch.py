@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 from ..config import MockConfig
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
-from ..modes.journal import Journal, JournalEntry
+from ..modes.journal import EnvironHeaders, Journal, JournalEntry
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from ..modes.store import StoreUnavailable
 from ..pipeline.operation import CompiledOperation
@@ -90,16 +90,16 @@ def incoming(req: Request, path_params: dict[str, str], cookies: bool,
     ), parse_prefer(headers.get("Prefer"), directives)
 
 
-def _record(journal: Journal, operation: CompiledOperation, req: Request, request: IncomingRequest, reply: Reply,
-            violations: list[Violation], started: float) -> None:
-    """Journal the request and the answer as sent (decoded and redacted later, off the request path)."""
+def _record(journal: Journal, operation: CompiledOperation, api: str, req: Request, request: IncomingRequest,
+            reply: Reply, violations: list[Violation], started: float) -> None:
+    """Journal the request and the answer as sent (named, decoded and redacted later, off the request path)."""
     headers = dict(reply.headers)
     if reply.media_type:
         headers["Content-Type"] = reply.media_type
     journal.record(JournalEntry(
-        method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=operation.api.name,
+        method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=api,
         operation=operation.operation.operation_id, status=reply.status,
-        headers=list(req.headers.items()), body=request.body or None,
+        headers=EnvironHeaders.of(req.environ), body=request.body or None,
         violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000,
         response_headers=headers, response_body=reply.body, secret_names=operation.security.key_names))
 
@@ -126,6 +126,7 @@ class OperationHandler:
         config = operation.api.config
         self.config = config
         self.behaviour = bool(config.delay_ms or config.delay_jitter_ms or config.error_rates)
+        self.api_name = operation.api.name
 
     def __call__(self, req: Request, path_params: dict[str, str]) -> Response:
         """The response to ``req`` (``path_params``: under the spec's names)."""
@@ -160,7 +161,7 @@ class OperationHandler:
         if config.cors and "Origin" in headers:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
         if self.journal is not None:
-            _record(self.journal, operation, req, request, reply, violations, started)
+            _record(self.journal, operation, self.api_name, req, request, reply, violations, started)
         return to_response(reply)
 
 

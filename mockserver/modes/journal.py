@@ -26,7 +26,7 @@ from typing import Any
 from ..pipeline.selection import contains
 from .redaction import REDACTED, may_hold_secret, redact_body, redact_headers, redact_query
 
-__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "Journal", "JournalEntry"]
+__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "EnvironHeaders", "Journal", "JournalEntry"]
 
 FLUSH_INTERVAL_S = 0.02
 _BUFFER_LIMIT = 64
@@ -59,7 +59,31 @@ _ADDED_COLUMNS = (("body_size", "integer"), ("response_headers", "text"), ("resp
 _LIST_COLUMNS = "id, ts, method, path, query, api, operation, status, headers, body, violations, duration_ms"
 
 
-@dataclass
+class EnvironHeaders(tuple[tuple[str, str], ...]):
+    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...): taken in a few
+    microseconds on the request path, named (``X-Api-Key``) and redacted when written."""
+
+    @classmethod
+    def of(cls, environ: dict[str, Any]) -> EnvironHeaders:
+        return cls((k, v) for k, v in environ.items() if k.startswith("HTTP_") or k in _CONTENT_KEYS)
+
+    def items(self) -> list[tuple[str, str]]:
+        """(name, value) pairs, named as werkzeug names them."""
+        out = []
+        for key, value in self:
+            if key in _CONTENT_KEYS:
+                if value:
+                    out.append((key.replace("_", "-").title(), value))
+            elif key not in _HTTP_CONTENT_KEYS:
+                out.append((key[5:].replace("_", "-").title(), value))
+        return out
+
+
+_CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+_HTTP_CONTENT_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+
+
+@dataclass(slots=True)
 class JournalEntry:
     """One answered request. Secrets are redacted when the entry is written, off the request path."""
 
@@ -69,7 +93,7 @@ class JournalEntry:
     api: str
     operation: str
     status: int
-    headers: Any  # a mapping or (name, value) pairs
+    headers: Any  # a mapping, (name, value) pairs, or EnvironHeaders
     body: str | bytes | None  # the body as received (text, or bytes decoded when written)
     violations: list[dict[str, str]]
     duration_ms: float
@@ -253,9 +277,10 @@ def _cached(cache: dict[Any, Any], key: Any, make: Any) -> Any:
 
 def _headers_text(headers: Any, secret_names: frozenset[str]) -> str:
     """The JSON text of ``headers``, secrets redacted."""
-    items = tuple(headers.items() if hasattr(headers, "items") else headers)
-    return str(_cached(_headers_json, (items, secret_names),
-                       lambda: json.dumps(redact_headers(items, secret_names))))
+    key = headers if isinstance(headers, EnvironHeaders) else tuple(
+        headers.items() if hasattr(headers, "items") else headers)
+    return str(_cached(_headers_json, (key, secret_names),
+                       lambda: json.dumps(redact_headers(headers, secret_names))))
 
 
 def _body(raw: str | bytes | None) -> tuple[str | None, int | None]:
