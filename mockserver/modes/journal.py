@@ -59,22 +59,32 @@ _ADDED_COLUMNS = (("body_size", "integer"), ("response_headers", "text"), ("resp
 _LIST_COLUMNS = "id, ts, method, path, query, api, operation, status, headers, body, violations, duration_ms"
 
 
-class EnvironHeaders(tuple[tuple[str, str], ...]):
-    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...): taken in a few
-    microseconds on the request path, named (``X-Api-Key``) and redacted when written."""
+class EnvironHeaders:
+    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...): a copy of the environ
+    taken in a fraction of a microsecond on the request path; picked, named (``X-Api-Key``) and
+    redacted when written, off the request path."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
 
     @classmethod
     def of(cls, environ: dict[str, Any]) -> EnvironHeaders:
-        return cls((k, v) for k, v in environ.items() if k.startswith("HTTP_") or k in _CONTENT_KEYS)
+        return cls(environ.copy())
+
+    def raw(self) -> tuple[tuple[str, Any], ...]:
+        """The environ's header entries, as they are (a cache key)."""
+        return tuple((k, v) for k, v in self.environ.items() if k.startswith("HTTP_") or k in _CONTENT_KEYS)
 
     def items(self) -> list[tuple[str, str]]:
         """(name, value) pairs, named as werkzeug names them."""
         out = []
-        for key, value in self:
+        for key, value in self.environ.items():
             if key in _CONTENT_KEYS:
                 if value:
                     out.append((key.replace("_", "-").title(), value))
-            elif key not in _HTTP_CONTENT_KEYS:
+            elif key.startswith("HTTP_") and key not in _HTTP_CONTENT_KEYS:
                 out.append((key[5:].replace("_", "-").title(), value))
         return out
 
@@ -277,7 +287,7 @@ def _cached(cache: dict[Any, Any], key: Any, make: Any) -> Any:
 
 def _headers_text(headers: Any, secret_names: frozenset[str]) -> str:
     """The JSON text of ``headers``, secrets redacted."""
-    key = headers if isinstance(headers, EnvironHeaders) else tuple(
+    key = headers.raw() if isinstance(headers, EnvironHeaders) else tuple(
         headers.items() if hasattr(headers, "items") else headers)
     return str(_cached(_headers_json, (key, secret_names),
                        lambda: json.dumps(redact_headers(headers, secret_names))))
