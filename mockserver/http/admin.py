@@ -35,13 +35,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
 from ..config import MockConfig
-from ..modes.journal import Journal
+from ..modes.journal import FLUSH_INTERVAL_S, Journal
 from ..modes.store import StateStore, StoreUnavailable
 from ..pipeline.operation import MockAPI
 from ..pipeline.security import example_credential
@@ -76,6 +77,11 @@ def _host_name(host: str) -> str:
 
 def _json(value: Any, status: int = 200) -> Response:
     return Response(json.dumps(value, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def _settle() -> None:
+    """Give every worker's journal buffer time to reach the shared file."""
+    time.sleep(FLUSH_INTERVAL_S * 1.5)
 
 
 def _example_of(document: dict[str, Any], node: Any) -> Any:
@@ -298,6 +304,7 @@ class Admin:
         """The journal, newest first, filtered by ``method``, ``path``, ``operation``; ``limit`` entries."""
         if self.journal is None:
             return _json(_JOURNAL_OFF, 404)
+        _settle()
         limit = request.args.get("limit", "100")
         entries = self.journal.entries(limit=int(limit) if limit.isdigit() else 100,
                                        method=request.args.get("method"), path=request.args.get("path"),
@@ -308,6 +315,7 @@ class Admin:
         """One journal entry in full, with the answer as sent."""
         if self.journal is None:
             return _json(_JOURNAL_OFF, 404)
+        _settle()
         entry = self.journal.entry(entry_id)
         if entry is None:
             return _json({"detail": f"no request {entry_id} in the journal (it was reset, or is too old)"}, 404)
@@ -322,6 +330,7 @@ class Admin:
                 wanted.get("path"), str):
             return _json({"detail": "expected a JSON object with 'method' and 'path' (and optional 'body', 'count')"},
                          400)
+        _settle()
         matched = self.journal.count(method=wanted["method"].upper(), path=wanted["path"], body=wanted.get("body"))
         expected = wanted.get("count")
         ok = matched == expected if isinstance(expected, int) else matched > 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -161,34 +160,3 @@ def test_headers_taken_from_the_environ_are_named_and_redacted_when_written(tmp_
                                 "X-Key": "[redacted]", "Accept": "*/*"}
     assert newer["headers"]["X-Key"] == "k-123" and newer["headers"]["Authorization"] == "[redacted]"
     assert older["body"] == newer["body"] == {"password": "[redacted]", "name": "a"}
-
-
-def _busy_worker(path: str, ready: Any, stop: Any) -> None:
-    """A forked worker that records without a pause (so it never writes for being quiet)."""
-    journal = Journal(path)
-    count = 0
-    while not stop.is_set():
-        journal.record(JournalEntry("GET", f"/child/{count}", "", "api", "op", 200, {}, None, [], 1.0))
-        count += 1
-        if count == 200:
-            ready.set()
-
-
-def test_a_read_gathers_what_a_busy_worker_holds(tmp_path: Path) -> None:
-    """Entries are written when a process is quiet or when a reader asks: a read in one worker
-    makes the others write what they hold, even while they keep answering."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    path = str(tmp_path / "journal.sqlite")
-    journal = Journal(path)
-    ready, stop = context.Event(), context.Event()
-    child = context.Process(target=_busy_worker, args=(path, ready, stop))
-    child.start()
-    try:
-        assert ready.wait(60)
-        paths = [e["path"] for e in journal.entries(limit=5000)]
-        assert sum(p.startswith("/child/") for p in paths) >= 200
-    finally:
-        stop.set()
-        child.join(30)
