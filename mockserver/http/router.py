@@ -221,6 +221,9 @@ class Preflight:
     otherwise: RouteMiss
 
 
+_MATCHED_LIMIT = 4096
+
+
 class Router:
     """The routes of every operation of ``apis`` (see the module's rules)."""
 
@@ -244,9 +247,15 @@ class Router:
             self.map.add(LazyBuildRule(route.rule, endpoint=route.endpoint, methods=[route.method]))
         self._adapter = self.map.bind("localhost")
         self._error_models = _error_models(apis)
+        #: (method, path) -> (operation, arguments) of the paths matched lately: routing is a pure function of
+        #: the two, and werkzeug's matcher costs a tenth of a request
+        self._matched: dict[tuple[str, str], tuple[CompiledOperation, dict[str, str]]] = {}
 
     def match(self, method: str, path: str, *, preflight: bool = False) -> RouteMatch | RouteMiss | Preflight:
         """Which operation answers ``method path``, or why none does (``preflight``: a CORS preflight)."""
+        known = self._matched.get((method, path))
+        if known is not None:
+            return RouteMatch(known[0], dict(known[1]))
         concrete = self.owners.lookup(path)
         shadowed = concrete is not None and method not in concrete
         failure: HTTPException | None = None
@@ -259,7 +268,11 @@ class Router:
                 failure = error
             else:
                 names = self.names[str(endpoint)]
-                return RouteMatch(self.operations[str(endpoint)], {names.get(k, k): v for k, v in args.items()})
+                operation, params = self.operations[str(endpoint)], {names.get(k, k): v for k, v in args.items()}
+                if len(self._matched) >= _MATCHED_LIMIT:
+                    self._matched.clear()
+                self._matched[(method, path)] = (operation, params)
+                return RouteMatch(operation, dict(params))
         if shadowed:
             assert concrete is not None
             miss = self.method_not_allowed(method, path, concrete - {"HEAD"})

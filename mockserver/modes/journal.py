@@ -30,7 +30,7 @@ from typing import Any
 from ..pipeline.selection import contains
 from .redaction import Redactor
 
-__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "Journal", "JournalEntry", "cut_body"]
+__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "EnvironHeaders", "Journal", "JournalEntry", "cut_body"]
 
 FLUSH_INTERVAL_S = 0.02
 _BUFFER_LIMIT = 64
@@ -64,7 +64,41 @@ _ADDED_COLUMNS = (("body_size", "integer"), ("response_headers", "text"), ("resp
 _LIST_COLUMNS = "id, ts, method, path, query, api, operation, status, headers, body, violations, duration_ms"
 
 
-@dataclass
+class EnvironHeaders:
+    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...): a copy of the environ
+    taken in a fraction of a microsecond on the request path; picked, named (``X-Api-Key``) and
+    redacted when written, off the request path."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+
+    @classmethod
+    def of(cls, environ: dict[str, Any]) -> EnvironHeaders:
+        return cls(environ.copy())
+
+    def raw(self) -> tuple[tuple[str, Any], ...]:
+        """The environ's header entries, as they are (a cache key)."""
+        return tuple((k, v) for k, v in self.environ.items() if k.startswith("HTTP_") or k in _CONTENT_KEYS)
+
+    def items(self) -> list[tuple[str, str]]:
+        """(name, value) pairs, named as werkzeug names them."""
+        out = []
+        for key, value in self.environ.items():
+            if key in _CONTENT_KEYS:
+                if value:
+                    out.append((key.replace("_", "-").title(), value))
+            elif key.startswith("HTTP_") and key not in _HTTP_CONTENT_KEYS:
+                out.append((key[5:].replace("_", "-").title(), value))
+        return out
+
+
+_CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+_HTTP_CONTENT_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+
+
+@dataclass(slots=True)
 class JournalEntry:
     """One answered request. Secrets are redacted when the entry is written, off the request path."""
 
@@ -74,7 +108,7 @@ class JournalEntry:
     api: str
     operation: str
     status: int
-    headers: Any  # a mapping or (name, value) pairs
+    headers: Any  # a mapping, (name, value) pairs, or EnvironHeaders
     body: str | bytes | None  # the body as received (text, or bytes decoded when written), or its start
     violations: list[dict[str, str]]
     duration_ms: float

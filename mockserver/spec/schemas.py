@@ -8,22 +8,26 @@ Two backends, chosen by the document's version:
 * OpenAPI 3.1 schemas are JSON Schema 2020-12: they are compiled with
   ``jsonschema-rs`` (already a dependency of schemathesis), about thirty times
   faster than the pure-Python validator on the request path.
-* OpenAPI 3.0 schemas (``nullable``, draft-4 style) use openapi-core's own
-  ``OAS30Validator`` from ``openapi-schema-validator``, with one keyword swapped:
+* OpenAPI 3.0 schemas (``nullable``, draft-4 style) mean what openapi-core's own
+  ``OAS30Validator`` (``openapi-schema-validator``) says, with one keyword swapped:
   ``pattern`` is matched by jsonschema-rs' regex engine (linear time, or bounded
   backtracking for look-arounds and back-references) instead of Python's ``re``, whose
   backtracking held a worker 20 to 30 s on ``^(a+)+$`` and a 29-character string.
+  The verdict comes from jsonschema-rs on the schema rewritten in 2020-12 words
+  (:mod:`.oas30`); only an invalid value goes through ``OAS30Validator``, for its
+  messages (the mock's words for 3.0 specs). A schema the rewrite cannot express
+  faithfully (a ``discriminator``, say) stays with ``OAS30Validator`` alone.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
-from .pointers import escape_token
+from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, inline_refs, is_byte, to_2020
+from .pointers import escape_token, resolve_pointer
 
 __all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
 
@@ -63,8 +67,7 @@ def schema_types(schema: Any) -> list[str]:
     return []
 
 
-#: the range of each integer format
-_INT_BOUNDS = {f"int{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (32, 64)}
+_INT_BOUNDS = INT_BOUNDS
 
 
 _COMPONENT = "#/components/schemas/"
@@ -120,12 +123,6 @@ def _for_validation(node: Any, int_bounds: bool) -> Any:
     return out
 
 
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
-_URI_REFERENCE = re.compile(r"^[^\s<>\"{}|\\^`]*$")
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
-                       r"[A-Za-z0-9])?)*\.?$")
-
-
 def _oas30_format_checker() -> Any:
     """openapi-schema-validator's OpenAPI 3.0 format checker plus ``uri``, ``uri-reference`` and ``hostname``
     (which it only checks when optional packages are installed), as jsonschema-rs checks them for 3.1."""
@@ -133,9 +130,16 @@ def _oas30_format_checker() -> Any:
 
     checker: Any = type(OAS30Validator.FORMAT_CHECKER)()
     checker.checkers = dict(OAS30Validator.FORMAT_CHECKER.checkers)
-    for name, pattern in (("uri", _URI), ("uri-reference", _URI_REFERENCE), ("hostname", _HOSTNAME)):
+    for name, pattern in URI_FORMATS.items():
         checker.checks(name)(lambda value, pattern=pattern: not isinstance(value, str) or bool(pattern.match(value)))
+    # base64 of ASCII only: openapi-schema-validator's own check raises on other text (a 500 for the client)
+    checker.checks("byte")(lambda value: not isinstance(value, str) or is_byte(value))
     return checker
+
+
+def _conforms(checker: Any, name: str, value: str) -> bool:
+    """A custom jsonschema-rs format: the 3.0 format checker's own check of ``name``."""
+    return bool(checker.conforms(value, name))
 
 
 def _int_format(name: str) -> Any:
@@ -148,19 +152,35 @@ def _int_format(name: str) -> Any:
 
 
 class CompiledSchema:
-    """A compiled validator: :meth:`iter_errors` yields ``(pointer, message)``."""
+    """A compiled validator: :meth:`iter_errors` yields ``(pointer, message)``.
 
-    def __init__(self, backend: Backend, validator: Any) -> None:
+    ``backend`` "py" with a ``verdict`` (a jsonschema-rs validator of the same schema in 2020-12
+    words): the verdict is jsonschema-rs', the messages of an invalid value ``validator``'s
+    (built on first use by ``build``, when given instead).
+    """
+
+    def __init__(self, backend: Backend, validator: Any, verdict: Any = None, build: Any = None) -> None:
         self.backend = backend
-        self.validator = validator
+        self._validator = validator
+        self._build = build
+        #: whether the verdict is jsonschema-rs' on a 3.0 schema rewritten in 2020-12 words
+        self.rewritten = verdict is not None
+        self.verdict = verdict if verdict is not None else validator
+
+    @property
+    def validator(self) -> Any:
+        """The validator that words the errors."""
+        if self._validator is None:
+            self._validator = self._build()
+        return self._validator
 
     def is_valid(self, instance: Any) -> bool:
         """Whether ``instance`` validates."""
-        return bool(self.validator.is_valid(instance))
+        return bool(self.verdict.is_valid(instance))
 
     def iter_errors(self, instance: Any) -> Iterator[tuple[str, str]]:
         """Every error as (JSON pointer of the failing value, message)."""
-        if self.validator.is_valid(instance):  # the common case, and the cheapest check
+        if self.verdict.is_valid(instance):  # the common case, and the cheapest check
             return
         if self.backend == "rs":
             for error in self.validator.iter_errors(instance):
@@ -186,35 +206,101 @@ class SchemaCompiler:
         self.document = document
         self.version = str(document.get("openapi", "3.1.0"))
         self._cache: dict[str, CompiledSchema] = {}
+        import jsonschema_rs
+
+        self._rs_cls: Any = jsonschema_rs.Draft202012Validator
         if self.version.startswith("3.0"):
+            self.backend: Backend = "py"
+            self._py: tuple[Any, Any] | None = None  # class, registry: on first use
+            self._inlined: dict[str, Any] = {}  # pointer -> its schema with references inlined
+            self._format_checker = checker = _oas30_format_checker()
+            checked = [name for name in checker.checkers if name not in NO_STRING_CHECK]
+            rewritten = _for_validation(document, int_bounds=False)
+            self._py_document = rewritten
+            self._converted, self._unsupported = to_2020(rewritten, checked)
+            self._rs_formats: dict[str, Any] = {PREFIX + name: partial(_conforms, checker, name) for name in checked}
+        else:
+            self.backend = "rs"
+            self._converted = _for_validation(document, int_bounds=True)
+            self._rs_formats = {name: _int_format(name) for name in _INT_BOUNDS}
+        try:
+            self._registry: Any = jsonschema_rs.Registry([(_BASE, self._converted)], retriever=refuse_remote)
+        except ValueError:  # e.g. non-text keys in a document given as is: a 3.0 spec stays pure-Python
+            if self.backend == "rs":
+                raise
+            self._registry = None
+
+    def _rs(self, pointer: str) -> Any:
+        ref = {"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}
+        return self._rs_cls(ref, registry=self._registry, validate_formats=True, formats=self._rs_formats,
+                            retriever=refuse_remote)
+
+    def _python(self, pointer: str) -> Any:
+        if self._py is None:
             from jsonschema.validators import extend  # type: ignore[import-untyped]
             from openapi_schema_validator import OAS30Validator
             from referencing import Registry
             from referencing.jsonschema import DRAFT4
 
-            self.backend: Backend = "py"
-            self._cls: Any = extend(OAS30Validator, {"pattern": _linear_pattern})
-            self._registry: Any = Registry().with_resource(
-                _BASE, DRAFT4.create_resource(_for_validation(document, int_bounds=False)))
-            self._format_checker = _oas30_format_checker()
-        else:
-            import jsonschema_rs
+            self._py = (extend(OAS30Validator, {"pattern": _linear_pattern}),
+                        Registry().with_resource(_BASE, DRAFT4.create_resource(self._py_document)))
+        cls, registry = self._py
+        try:
+            root = inline_refs(self._py_document, resolve_pointer(self._py_document, pointer), self._inlined)
+        except KeyError:
+            root = {"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}
+        # the references left (recursion) resolve in the document, as from the pointer itself
+        return cls(root, registry=registry, format_checker=self._format_checker,
+                   _resolver=registry.resolver(base_uri=_BASE))
 
-            self.backend = "rs"
-            self._cls = jsonschema_rs.Draft202012Validator
-            self._registry = jsonschema_rs.Registry([(_BASE, _for_validation(document, int_bounds=True))],
-                                                    retriever=refuse_remote)
-            self._formats = {name: _int_format(name) for name in _INT_BOUNDS}
+    def faithful(self, pointer: str) -> bool:
+        """Whether jsonschema-rs judges the 3.0 schema at ``pointer`` as OAS30Validator does: no schema
+        it reaches (through ``$ref`` too) holds what the 2020-12 rewrite cannot express."""
+        try:
+            root = resolve_pointer(self._converted, pointer)
+        except KeyError:
+            return False
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, list):
+                stack.extend(node)
+                continue
+            if not isinstance(node, dict):
+                continue
+            if id(node) in self._unsupported:
+                return False
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if not ref.startswith("#"):
+                    return False
+                try:
+                    stack.append(resolve_pointer(self._converted, unquote(ref[1:])))
+                except KeyError:
+                    return False
+            stack.extend(v for k, v in node.items() if k not in ("enum", "default", "example", "examples"))
+        return True
 
     def at(self, pointer: str) -> CompiledSchema:
         """The validator of the schema at JSON ``pointer`` of the document (cached)."""
         compiled = self._cache.get(pointer)
         if compiled is None:
-            ref = {"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}
             if self.backend == "rs":
-                validator = self._cls(ref, registry=self._registry, validate_formats=True, formats=self._formats,
-                                      retriever=refuse_remote)
+                compiled = CompiledSchema("rs", self._rs(pointer))
             else:
-                validator = self._cls(ref, registry=self._registry, format_checker=self._format_checker)
-            compiled = self._cache[pointer] = CompiledSchema(self.backend, validator)
+                verdict = None
+                if self._registry is not None and self.faithful(pointer):
+                    try:
+                        verdict = self._rs(pointer)
+                    except ValueError:  # a schema jsonschema-rs refuses: the pure-Python validator judges it
+                        verdict = None
+                if verdict is None:
+                    compiled = CompiledSchema("py", self._python(pointer))
+                else:
+                    compiled = CompiledSchema("py", None, verdict, partial(self._python, pointer))
+            self._cache[pointer] = compiled
         return compiled

@@ -251,3 +251,19 @@ def test_path_parameters_are_decoded_as_utf8() -> None:
     assert answer.status_code == 400
     message = json.loads(answer.headers["sl-violations"])[0]["message"]
     assert message == '"\u00e6" is not of type "integer"'  # not the mojibake "\u00c3\u00a6"
+
+
+def test_a_path_matched_before_is_not_routed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    router = Router([MockAPI.load(write_spec(tmp_path, make_spec()), MockConfig())])
+    first = router.match("GET", "/items/7")
+    assert isinstance(first, RouteMatch) and first.params == {"id": "7"}
+    first.params["id"] = "changed by a caller"
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("routed again")
+
+    monkeypatch.setattr(router._adapter, "match", refuse)
+    again = router.match("GET", "/items/7")
+    assert isinstance(again, RouteMatch) and again.operation is first.operation and again.params == {"id": "7"}
+    with pytest.raises(AssertionError, match="routed again"):
+        router.match("GET", "/items/8")

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from mockserver import ADMIN_PREFIX, MockConfig, create_app, running
-from mockserver.modes.journal import BODY_LIMIT, Journal, JournalEntry
+from mockserver.modes.journal import BODY_LIMIT, EnvironHeaders, Journal, JournalEntry
+from mockserver.modes.redaction import Redactor
 
 from ..conftest import AUTH, PETSTORE, make_spec, write_spec
 
@@ -144,3 +145,19 @@ def test_api_keys_are_redacted_whatever_the_spec_names_them(tmp_path: Path) -> N
     assert "sesame" not in raw
     assert details[1]["headers"]["X-Key"] == "[redacted]"
     assert details[0]["query"] == "k=%5Bredacted%5D&page=2"
+
+
+def test_headers_taken_from_the_environ_are_named_and_redacted_when_written(tmp_path: Path) -> None:
+    journal = Journal(str(tmp_path / "journal.sqlite"))
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "",
+               "HTTP_AUTHORIZATION": "Basic c2VjcmV0Og==", "HTTP_X_KEY": "k-123", "HTTP_ACCEPT": "*/*",
+               "wsgi.input": object()}
+    body = json.dumps({"password": "hunter2", "name": "a"})
+    for names in (["x-key"], []):  # the same headers, redacted by each entry's own redactor
+        journal.record(JournalEntry("POST", "/a", "", "api", "op", 200, EnvironHeaders.of(environ), body, [], 1.0,
+                                    redactor=Redactor(names)))
+    newer, older = journal.entries()
+    assert older["headers"] == {"Content-Type": "application/json", "Authorization": "[redacted]",
+                                "X-Key": "[redacted]", "Accept": "*/*"}
+    assert newer["headers"]["X-Key"] == "k-123" and newer["headers"]["Authorization"] == "[redacted]"
+    assert older["body"] == newer["body"] == {"password": "[redacted]", "name": "a"}
