@@ -10,7 +10,7 @@ time, framework-free), ``modes`` (optional behaviour), ``http`` (the Flask/werkz
 This module and :mod:`mockserver.spec` are the public API.
 """
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from .config import MockConfig
 from .errors import MockServerError, RouteCollisionError, SpecLoadError
@@ -23,7 +23,7 @@ from .pipeline.security import example_credential
 from .shipped import default_spec_paths
 from .spec import LoadedSpec, load_spec
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .http.proxy import create_proxy_app
 
 __all__ = [
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     # the record proxy imports httpx (50 ms): `apitwin serve` and the tests that only mock do not need it
     if name == "create_proxy_app":
         from .http.proxy import create_proxy_app

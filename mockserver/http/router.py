@@ -96,7 +96,8 @@ class MethodOwners:
         plain = _ShapeTrie(segments for segments in split.values() if _GREEDY not in segments)
         shadowing = [shape for shape in by_shape if "{}" in shape
                      and (plain.generalizes(split[shape])
-                          or any(_more_general(split[other], split[shape]) for other in greedy if other != shape))]
+                          or any(_more_general(split[other], split[shape]) for other in greedy
+                                 if other != shape and len(split[other]) <= len(split[shape])))]
         shadowing.sort(key=lambda shape: (split[shape].count(_GREEDY), split[shape].count("{}")))
         self.templated = [(re.compile("/".join({"{}": "[^/]+", _GREEDY: ".+"}.get(s) or re.escape(s)
                                                for s in split[shape]) + r"\Z"), by_shape[shape])
