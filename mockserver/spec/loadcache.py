@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 import marshal
 import os
@@ -75,17 +74,32 @@ class LoadRecord:
 def code_fingerprint() -> str:
     """A hash of apitwin's own modules and of the validators' versions: a record from other code is stale."""
     digest = hashlib.sha256(f"record={_RECORD_VERSION};python={sys.version};marshal={marshal.version};".encode())
-    for name in _DEPENDENCIES:
-        try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = "-"
-        digest.update(f"{name}={version};".encode())
+    for installed in _installed(_DEPENDENCIES):
+        digest.update(f"{installed};".encode())
     package = Path(__file__).resolve().parent.parent
     for module in sorted(package.rglob("*.py")):
         digest.update(module.relative_to(package).as_posix().encode())
         digest.update(module.read_bytes())
     return digest.hexdigest()
+
+
+def _installed(distributions: tuple[str, ...]) -> list[str]:
+    """The ``NAME-VERSION.dist-info`` folders of ``distributions`` on ``sys.path``.
+
+    One listing per path entry: ``importlib.metadata.version`` costs 35 ms on its first call
+    (it indexes every distribution), a tenth of a warm start.
+    """
+    wanted = {_normalized(name) for name in distributions}
+    found: list[str] = []
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            found.extend(name for name in os.listdir(entry or ".")
+                         if name.endswith(".dist-info") and _normalized(name[:-10].rpartition("-")[0]) in wanted)
+    return sorted(found)
+
+
+def _normalized(name: str) -> str:
+    return name.replace("-", "_").replace(".", "_").lower()
 
 
 def stores_for(root: Path) -> list[Path]:
