@@ -185,3 +185,32 @@ def test_concurrent_loads_leave_one_whole_record(tmp_path: Path, _fresh_cache: P
     assert not [p for p in store.iterdir() if p.name.startswith(".")], "a temporary file was left"
     _no_parsing(monkeypatch)
     assert load_spec(path).content_key is not None
+
+
+def test_a_record_of_another_apitwin_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _two_files(tmp_path)
+    load_spec(path)
+    monkeypatch.setattr(loadcache, "code_fingerprint", lambda: "another version of apitwin")
+    parsed: list[Path] = []
+    from mockserver.spec.documents import parse_document as real
+
+    def parse(text: str, file: Path) -> Any:
+        parsed.append(file)
+        return real(text, file)
+
+    monkeypatch.setattr(loading, "parse_document", parse)
+    load_spec(path)
+    assert parsed == [path.resolve()]
+
+
+def test_the_fingerprint_covers_apitwins_modules_and_the_validators(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = loadcache._installed(loadcache._DEPENDENCIES)
+    assert any(name.startswith("jsonschema_rs-") for name in installed), installed
+    assert any(name.lower().startswith("openapi_spec_validator-") for name in installed), installed
+    before = loadcache.code_fingerprint()
+    loadcache.code_fingerprint.cache_clear()
+    monkeypatch.setattr(loadcache, "_installed", lambda names: ["openapi_spec_validator-99.0.dist-info"])
+    try:
+        assert loadcache.code_fingerprint() != before
+    finally:
+        loadcache.code_fingerprint.cache_clear()
