@@ -30,6 +30,7 @@ import json
 import marshal
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -123,8 +124,8 @@ def _relative(path: Path, folder: Path) -> str:
     return Path(os.path.relpath(path, folder)).as_posix()
 
 
-def _read(stores: list[Path], name: str) -> Any:
-    """The data of the first intact record ``name``; None when there is none (missing, cut, corrupt).
+def _read(stores: list[Path], name: str) -> Iterator[Any]:
+    """The data of each intact record ``name``, in the order of ``stores`` (missing, cut, corrupt ones skipped).
 
     A record is ``_MAGIC``, the SHA-256 of its payload, then the payload (``marshal``: twice as quick
     as JSON for a 1 MB document). The hash is checked before anything is decoded.
@@ -138,8 +139,7 @@ def _read(stores: list[Path], name: str) -> Any:
         if data[:len(_MAGIC)] != _MAGIC or hashlib.sha256(data[start:]).digest() != data[len(_MAGIC):start]:
             continue
         with contextlib.suppress(ValueError, EOFError, TypeError):
-            return marshal.loads(data[start:])
-    return None
+            yield marshal.loads(data[start:])
 
 
 def _write(stores: list[Path], name: str, value: Any) -> None:
@@ -155,9 +155,20 @@ def _write(stores: list[Path], name: str, value: Any) -> None:
 
 
 def recall_loaded(root: Path, text: str) -> LoadRecord | None:
-    """The load of the spec at ``root`` (whose text is ``text``) from its record; None when none is valid."""
+    """The load of the spec at ``root`` (whose text is ``text``) from its record; None when none is valid.
+
+    A stale record beside the shipped specs (a package folder this user cannot write) does not hide
+    the one in the user's cache.
+    """
     key = _key(text)
-    record = _read(stores_for(root), key + SUFFIX)
+    for record in _read(stores_for(root), key + SUFFIX):
+        loaded = _from_record(root, key, record)
+        if loaded is not None:
+            return loaded
+    return None
+
+
+def _from_record(root: Path, key: str, record: Any) -> LoadRecord | None:
     try:
         if not isinstance(record, dict) or record.get("key") != key:
             return None
@@ -228,10 +239,10 @@ def remember_loaded(root: Path, text: str, files: list[Path], document: dict[str
 
 def recall_derived(root: Path, content_key: str, kind: str) -> Any:
     """A result of kind ``kind`` remembered by :func:`remember_derived` for this exact content, or None."""
-    record = _read(stores_for(root), f"{content_key}.{kind}{SUFFIX}")
-    if not isinstance(record, dict) or record.get("key") != content_key:
-        return None
-    return record.get("value")
+    for record in _read(stores_for(root), f"{content_key}.{kind}{SUFFIX}"):
+        if isinstance(record, dict) and record.get("key") == content_key:
+            return record.get("value")
+    return None
 
 
 def remember_derived(root: Path, content_key: str, kind: str, value: Any) -> None:

@@ -214,3 +214,24 @@ def test_the_fingerprint_covers_apitwins_modules_and_the_validators(monkeypatch:
         assert loadcache.code_fingerprint() != before
     finally:
         loadcache.code_fingerprint.cache_clear()
+
+
+def test_a_stale_shipped_record_that_cannot_be_rewritten_does_not_hide_the_users(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _fresh_cache: Path) -> None:
+    shipped = tmp_path / "shipped"
+    path = _two_files(shipped)
+    monkeypatch.setattr(loadcache, "shipped_specs_folder", lambda: shipped)
+    load_spec(path)  # a record beside the shipped specs
+    (shipped / "paths.yaml").write_text((shipped / "paths.yaml").read_text().replace("default: a", "default: b"))
+    from mockserver.files import write_atomically as real
+
+    def read_only_package(target: Path, data: bytes) -> Path:
+        if shipped in target.parents:
+            raise PermissionError(13, "read-only", str(target))
+        return real(target, data)
+
+    monkeypatch.setattr(loadcache, "write_atomically", read_only_package)
+    changed = load_spec(path)  # the stale record stays beside the specs; the user's cache gets the new one
+    assert _records(_fresh_cache)
+    _no_parsing(monkeypatch)
+    assert load_spec(path).document == changed.document
