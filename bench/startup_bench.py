@@ -187,6 +187,7 @@ def main() -> int:
     bench = Bench(args.runs)
     records = shipped_records()
     kept = Path(tempfile.mkdtemp(prefix="apitwin-records-")) / "kept"
+    medians: dict[str, float] = {}
 
     def nothing_cached() -> None:
         bench.empty_user_cache()
@@ -198,14 +199,15 @@ def main() -> int:
         if "five" in parts:
             bench.lines.append("five shipped specs (apitwin serve, no SPEC):")
             bench.row("  first start (nothing cached)", bench.apitwin([], nothing_cached))
-            bench.row("  cold (empty user cache, shipped records)", bench.apitwin([], bench.empty_user_cache),
-                      "< 1.0 s")
-            bench.row("  warm", bench.apitwin([]), "< 0.6 s")
+            medians["five, cold"] = bench.row("  cold (empty user cache, shipped records)",
+                                              bench.apitwin([], bench.empty_user_cache), "< 1.0 s")
+            medians["five, warm"] = bench.row("  warm", bench.apitwin([]), "< 0.6 s")
         if "dss" in parts:
             bench.lines.append("DSS spec alone (specs/dataiku-dss.yaml + specs/dataiku-dss/):")
             first = bench.row("  apitwin, first start (nothing cached)", bench.apitwin([str(DSS)], nothing_cached))
             cold = bench.row("  apitwin, cold (empty user cache)", bench.apitwin([str(DSS)], bench.empty_user_cache))
             warm = bench.row("  apitwin, warm", bench.apitwin([str(DSS)]))
+            medians["DSS, cold"], medians["DSS, warm"] = cold, warm
             prism = None if args.no_prism else bench.prism(DSS)
             if prism is not None:
                 base = bench.row("  Prism 5 (prism mock -v error)", prism)
@@ -227,7 +229,10 @@ def main() -> int:
                     bench.row(f"  {name}, {label}", figures[name])
                     bench.row(f"  {name}, {label}, CPU time", figures[f"{name}_cpu"])
         bench.lines.append("baseline:")
-        bench.row("  bare Flask app (gunicorn, 2 workers)", bench.bare_flask())
+        flask = bench.row("  bare Flask app (gunicorn, 2 workers)", bench.bare_flask())
+        if medians:
+            bench.lines.append("apitwin / bare Flask, same run (less sensitive to a loaded machine): " + ", ".join(
+                f"{name} {value / flask:.2f}" for name, value in medians.items()))
     finally:
         shutil.rmtree(records, ignore_errors=True)
         if kept.exists():
