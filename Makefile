@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[test,dev]'
+	@# the shipped specs' load records (specs/.apitwin-loaded, keyed by content): a first `apitwin serve` starts warm
+	$(VENV)/bin/python -c "import mockserver; mockserver.create_app()"
 	@touch $(STAMP)
 
 ## serve: serve the five APIs on http://127.0.0.1:4010

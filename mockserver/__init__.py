@@ -10,17 +10,21 @@ time, framework-free), ``modes`` (optional behaviour), ``http`` (the Flask/werkz
 This module and :mod:`mockserver.spec` are the public API.
 """
 
+import typing as _typing
+
 from .config import MockConfig
 from .errors import MockServerError, RouteCollisionError, SpecLoadError
 from .http.admin import ADMIN_PREFIX
 from .http.app import create_app
-from .http.proxy import create_proxy_app
 from .http.server import SERVERS, default_server, default_workers, running, serve
 from .pipeline.operation import MockAPI
 from .pipeline.problems import Problem, Violation
 from .pipeline.security import example_credential
 from .shipped import default_spec_paths
 from .spec import LoadedSpec, load_spec
+
+if _typing.TYPE_CHECKING:
+    from .http.proxy import create_proxy_app
 
 __all__ = [
     "ADMIN_PREFIX",
@@ -43,3 +47,12 @@ __all__ = [
     "running",
     "serve",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # the record proxy imports httpx (50 ms): `apitwin serve` and the tests that only mock do not need it
+    if name == "create_proxy_app":
+        from .http.proxy import create_proxy_app
+
+        return create_proxy_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

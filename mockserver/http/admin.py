@@ -36,6 +36,7 @@ import hmac
 import json
 import logging
 import time
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -221,7 +222,11 @@ class Admin:
         self.store = store
         self.summary = [{"name": a.name, "title": a.spec.title, "operations": len(a.operations),
                          "prefixes": a.prefixes} for a in apis]
-        self.catalogue = describe(apis)
+
+    @cached_property
+    def catalogue(self) -> list[dict[str, Any]]:
+        """:func:`describe` of the APIs, on the first request that needs it (it compiles every operation)."""
+        return describe(self.apis)
 
     def register(self, app: Flask) -> None:
         """Add the endpoints to ``app`` under :data:`ADMIN_PREFIX`."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,6 +40,9 @@ __all__ = ["CompiledOperation", "MockAPI", "StateFactory", "StateHandler", "Stor
 
 log = logging.getLogger("apitwin")
 
+#: the kind of the remembered outcome of compiling every operation (:meth:`MockAPI._invalid_examples`)
+_EXAMPLE_CHECK = "example-check"
+
 #: stateful mode's value for a selected media type and example, or None to answer from the spec
 Stored = Callable[[MediaSpec, Example | None], Any]
 
@@ -63,21 +68,49 @@ StateFactory = Callable[[str, "list[CompiledOperation]"], StateHandler]
 
 
 class CompiledOperation:
-    """One operation with everything it needs at request time, built once."""
+    """One operation with everything it needs at request time, compiled on first use (:meth:`compile`)."""
 
     def __init__(self, api: MockAPI, operation: Operation) -> None:
         self.api = api
         self.operation = operation
-        compiler = api.compiler
-        schemes = (api.spec.document.get("components") or {}).get("securitySchemes") or {}
-        self.security = SecurityChecker(operation.security, schemes, api.spec.title, api.config)
-        self.validator = RequestValidator.compile(operation, compiler, api.config.max_json_depth,
-                                                  api.config.max_multipart_parts)
-        self.responses: list[ResponseSpec] = index_responses(operation, compiler, api.spec.path.parent)
-        self.media_types = sorted({m for r in self.responses for m in r.media})
-        self.needs_cookies = self.validator.reads_cookies or self.security.reads_cookies
-        self.exposed_headers = sorted({h for r in self.responses for h in r.headers})
         self._headers: dict[str, dict[str, str]] = {}
+
+    def compile(self) -> None:
+        """Build now what is otherwise built on first use: the checker, the validators, the indexed examples."""
+        for name in ("security", "validator", "responses", "media_types", "needs_cookies", "exposed_headers"):
+            getattr(self, name)
+
+    @cached_property
+    def security(self) -> SecurityChecker:
+        """The credential check of the operation's security requirements."""
+        schemes = (self.api.spec.document.get("components") or {}).get("securitySchemes") or {}
+        return SecurityChecker(self.operation.security, schemes, self.api.spec.title, self.api.config)
+
+    @cached_property
+    def validator(self) -> RequestValidator:
+        """The request's validator: parameters, media type, body."""
+        return RequestValidator.compile(self.operation, self.api.compiler, self.api.config.max_json_depth,
+                                        self.api.config.max_multipart_parts)
+
+    @cached_property
+    def responses(self) -> list[ResponseSpec]:
+        """The documented responses, their examples validated and serialised."""
+        return index_responses(self.operation, self.api.compiler, self.api.spec.path.parent)
+
+    @cached_property
+    def media_types(self) -> list[str]:
+        """Every documented media type of an answer (for 406)."""
+        return sorted({m for r in self.responses for m in r.media})
+
+    @cached_property
+    def needs_cookies(self) -> bool:
+        """Whether validation or security reads the ``Cookie`` header."""
+        return self.validator.reads_cookies or self.security.reads_cookies
+
+    @cached_property
+    def exposed_headers(self) -> list[str]:
+        """The documented response headers (exposed to cross-origin callers)."""
+        return sorted({h for r in self.responses for h in r.headers})
 
     @property
     def invalid_examples(self) -> list[Example]:
@@ -215,16 +248,42 @@ class MockAPI:
     def __init__(self, spec: LoadedSpec, config: MockConfig, state: StateFactory | None = None) -> None:
         self.spec = spec
         self.config = config
-        self.compiler = SchemaCompiler(spec.document)
         self.operations = [CompiledOperation(self, op) for op in iter_operations(spec)]
         #: stateful mode's handler (None: stateless)
         self.state: StateHandler | None = state(spec.name, self.operations) if state is not None else None
+        for file, line, pointer, name, label, where, message in self._invalid_examples():
+            log.warning("%s:%s: %s: example %r of %s does not match its schema at %s: %s", file, line, pointer,
+                        name, label, where, message)
+
+    @cached_property
+    def compiler(self) -> SchemaCompiler:
+        """The validators of the document's schemas (its registry is built on first use)."""
+        return SchemaCompiler(self.spec.document)
+
+    def _invalid_examples(self) -> list[tuple[str, int | None, str, str, str, str, str]]:
+        """Each example that does not match its schema, located: (file, line, pointer, name, operation,
+        pointer of the failing value, message).
+
+        The first start on a spec's files compiles every operation (an error in any of them
+        shows now, not at its first request) and remembers the outcome (:meth:`LoadedSpec.remember`);
+        later starts on the same files and code read it and leave each operation to its first use.
+        """
+        remembered = self.spec.recall(_EXAMPLE_CHECK)
+        if isinstance(remembered, list):
+            folder = self.spec.path.parent
+            return [(str(folder / file), line, pointer, name, label, where, message)
+                    for file, line, pointer, name, label, where, message in remembered]
+        located: list[tuple[str, int | None, str, str, str, str, str]] = []
         for op in self.operations:
+            op.compile()
             for example in op.invalid_examples:
                 first = example.violations[0]
-                file, pointer, line = spec.locate(example.pointer)
-                log.warning("%s:%s: %s: example %r of %s does not match its schema at %s: %s", file, line, pointer,
-                            example.name, op.operation.label, first.pointer or "/", first.message)
+                file, pointer, line = self.spec.locate(example.pointer)
+                located.append((str(file), line, pointer, example.name, op.operation.label, first.pointer or "/",
+                                first.message))
+        folder = self.spec.path.parent
+        self.spec.remember(_EXAMPLE_CHECK, [[os.path.relpath(file, folder), *rest] for file, *rest in located])
+        return located
 
     @classmethod
     def load(cls, path: str | Path, config: MockConfig, state: StateFactory | None = None) -> MockAPI:

@@ -25,6 +25,7 @@ from ..errors import SpecLoadError
 from ..files import display_path, write_atomically
 from .bundling import EXTERNAL_REF, Bundler, Origin, has_external_ref, record_inlined_origins
 from .documents import cache_folder, line_of, parse_document, read_document, read_text
+from .loadcache import recall_derived, recall_loaded, remember_derived, remember_loaded
 from .pointers import escape_token, join_pointer, resolve_pointer, split_pointer
 from .postman import convert as convert_postman
 from .postman import is_postman
@@ -68,6 +69,8 @@ class LoadedSpec:
     source_format: str = "openapi"
     #: the problems a lenient load tolerated, each once
     warnings: list[SpecLoadError] = field(default_factory=list)
+    #: the hash of the exact content of ``files`` (and of apitwin's code), when the load cache holds it
+    content_key: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -99,6 +102,15 @@ class LoadedSpec:
             origin = Origin(self.path, "")
             local = pointer
         return origin.file, local, line_of(origin.file, local)
+
+    def recall(self, kind: str) -> Any:
+        """A result derived from this spec that :meth:`remember` kept for these exact files, or None."""
+        return recall_derived(self.path, self.content_key, kind) if self.content_key is not None else None
+
+    def remember(self, kind: str, value: Any) -> None:
+        """Keep ``value`` (JSON data derived from this spec) for later starts on the same files."""
+        if self.content_key is not None:
+            remember_derived(self.path, self.content_key, kind, value)
 
     def error(self, pointer: str, message: str) -> SpecLoadError:
         """A :class:`SpecLoadError` for ``pointer`` of the bundled document."""
@@ -153,11 +165,20 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True, strict: bo
     validity problem is logged once as a warning ``FILE:LINE: POINTER: MESSAGE`` and kept
     in :attr:`LoadedSpec.warnings`.
 
-    The validation's outcome is remembered (keyed by the files' bytes) in the user's
-    cache folder, so a spec that did not change is not validated again.
+    A validated load is remembered (keyed by the files' bytes, :mod:`.loadcache`), so a spec
+    that did not change is read from its record: not parsed, bundled nor validated again.
     """
     root = Path(path).resolve()
     text = read_text(root)
+    if validate:
+        record = recall_loaded(root, text)
+        if record is not None:
+            spec = LoadedSpec(root, record.document, record.files, record.origins, record.renames,
+                              record.source_format, record.warnings, record.content_key)
+            if strict and spec.warnings:
+                raise spec.warnings[0]
+            _log_warnings(spec)
+            return spec
     parsed = parse_document(text, root)
     kind = _source_format(parsed)
     bundler = Bundler(root, swagger=kind == "swagger2")
@@ -179,7 +200,12 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True, strict: bo
     spec = LoadedSpec(root, document, files, bundler.origins, renames, kind)
     _check_structure(spec)
     if validate:
-        _validate_cached(spec, strict=strict)
+        located = _validate_cached(spec, strict=strict)
+        remembered = remember_loaded(root, text, spec.files, spec.document, spec._origins, spec._renames, kind,
+                                     located)
+        if remembered is not None:
+            spec.document, spec.content_key = remembered
+        _log_warnings(spec)
     return spec
 
 
@@ -261,7 +287,10 @@ def _repair(document: dict[str, Any], problems: list[tuple[str, str]]) -> None:
                     parent.pop("pattern", None)
 
 
-def _validate_cached(spec: LoadedSpec, *, strict: bool) -> None:
+def _validate_cached(spec: LoadedSpec, *, strict: bool) -> list[tuple[Path, int | None, str, str]]:
+    """The validity problems of ``spec`` (``strict``: the first one raised), set as its warnings and
+    returned located (file, line, pointer there, message); the document repaired where a lenient load
+    cannot use it."""
     marker = cache_folder("validated") / _digest(spec.files)
     problems: list[tuple[str, str]] | None = None
     with contextlib.suppress(OSError, ValueError, TypeError):
@@ -276,8 +305,16 @@ def _validate_cached(spec: LoadedSpec, *, strict: bool) -> None:
     if problems and strict:
         pointer, message = problems[0]
         raise spec.error(pointer, f"invalid OpenAPI: {message}")
-    spec.warnings = [spec.error(pointer, f"invalid OpenAPI: {message}") for pointer, message in problems]
+    located: list[tuple[Path, int | None, str, str]] = []
+    for pointer, message in problems:
+        file, local, line = spec.locate(pointer)
+        located.append((file, line, local, f"invalid OpenAPI: {message}"))
+    spec.warnings = [SpecLoadError(display_path(file), line, local, message) for file, line, local, message in located]
     _repair(spec.document, problems)
+    return located
+
+
+def _log_warnings(spec: LoadedSpec) -> None:
     for warning in spec.warnings[:_MAX_WARNINGS]:
         log.warning("%s", warning)
     if len(spec.warnings) > _MAX_WARNINGS:
