@@ -120,6 +120,7 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
       discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
       ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``); the
       ``discriminator`` keyword itself is dropped.
+    * without ``int_bounds`` (OpenAPI 3.0), ``nullable: true`` on a schema without ``type`` admits null.
     * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
       bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
       to JSON numbers (9223372036854775808 is not an int64).
@@ -143,6 +144,11 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
         # the branches now say it; openapi-schema-validator's own keyword would look the value up as a
         # component name, which a branch's own enum (``type: artist`` for ``ArtistObject``) is not
         del out["discriminator"]
+    if not int_bounds and out.get("nullable") is True and "type" not in out:
+        # OpenAPI 3.0 (the Python backend): ``nullable`` beside ``allOf``/``oneOf``/``$ref`` and no ``type``
+        # (Asana's ``current_status: {allOf: [{$ref: ProjectStatusResponse}], nullable: true}``) admits null,
+        # as schemathesis and most tools read it; openapi-schema-validator only honours it beside ``type``
+        return {"anyOf": [{k: v for k, v in out.items() if k != "nullable"}, {"enum": [None]}]}
     if int_bounds:
         fmt = out.get("format")
         bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None

@@ -84,6 +84,7 @@ OAS30: dict[str, tuple[dict[str, Any], bool]] = {
                                   "exclusiveMaximum": True}, True),
     "allOf-nullable-in-property": ({"type": "object", "required": ["owner"], "properties": {
         "owner": {"allOf": [{"$ref": "#/components/schemas/Named"}], "nullable": True}}}, True),
+    "nullable-beside-allOf": ({"allOf": [{"$ref": "#/components/schemas/Named"}], "nullable": True}, True),
     "allOf-ref-plus-nullable-branch": ({"type": "object", "required": ["color"], "properties": {
         "color": {"allOf": [{"$ref": "#/components/schemas/Color"}, {"nullable": True}]}}}, True),
 }
@@ -200,6 +201,14 @@ def test_a_branch_own_discriminator_value_wins_over_its_component_name(version: 
     assert not validator.is_valid({"type": "ArtistObject"})
     value = generate(DIALECTS[version][0], {"$ref": "#/components/schemas/case-oneOf-discriminator-own-enum"})
     assert value["type"] == "artist"
+
+
+def test_nullable_beside_all_of_without_type_admits_null_in_openapi_30() -> None:
+    """Asana: ``current_status: {allOf: [{$ref: ProjectStatusResponse}], nullable: true}``: a null refused."""
+    validator = COMPILERS["3.0"].at("/components/schemas/case-nullable-beside-allOf")
+    assert validator.is_valid(None)
+    assert validator.is_valid({"name": "x"})
+    assert not validator.is_valid({"name": ""})
 
 
 def test_uri_format_is_checked_for_openapi_30() -> None:
