@@ -18,6 +18,7 @@ DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version"
     "/no-401": {"post": {"responses": {"201": {"description": "ok"}, "400": {"description": "bad"}}}},
     "/only-405": {"post": {"responses": {"405": {"description": "Invalid input"}}}},
     "/empty": {"post": {"responses": {"204": {"$ref": "#/components/responses/Empty"}}}},
+    "/items#files": {"get": {"responses": {"200": {"description": "ok"}}}},
     "/json": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {}}}}}},
 }, "components": {"responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
 
@@ -71,3 +72,8 @@ def test_a_body_documented_on_204(check: str) -> None:
     found = _moved("POST /empty", check, "Received: no Content-Type header / Documented: application/json")
     assert "documents a body for 204" in found[0]
     assert _moved("GET /json", check, "Received: no Content-Type header / Documented: application/json") == []
+
+
+def test_a_fragment_in_the_path_key_makes_every_failure_the_spec_s() -> None:
+    found = _moved("GET /items#files", "response_schema_conformance", "Received: a body that violates the schema")
+    assert "has a fragment in its path key" in found[0]
