@@ -68,6 +68,10 @@ COMMON: dict[str, tuple[dict[str, Any], bool]] = {
     "oneOf-objects-overlapping": ({"oneOf": [
         {"type": "object", "properties": {"a": {"type": "string"}}},
         {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}}]}, False),
+    "array-of-unsatisfiable-items": ({"type": "object", "required": ["events"], "properties": {"events": {
+        "type": "array", "items": {"required": ["k"], "allOf": [{"properties": {"k": {"enum": ["soft", "hard"]}}},
+                                                                 {"properties": {"k": {"enum": ["bounced"]}}}]}}}},
+                                     False),
     "anyOf": ({"anyOf": [{"type": "string", "maxLength": 3}, {"type": "integer"}]}, True),
     "not-type": ({"not": {"type": "string"}}, True),
     "not-enum": ({"type": "string", "enum": ["a", "b"], "not": {"enum": ["a"]}}, False),
