@@ -11,6 +11,9 @@ each naming the operation and the rule (lint warns about most of them too):
   the mock answers with the lowest documented status.
 * a 204 or 304 documented with a body: HTTP forbids one, the mock sends none, and the missing
   ``Content-Type`` and the empty body are the spec's.
+* a discriminator value schemathesis does not know (no ``mapping`` entry, not a component name) in
+  an answer that passed the mock's self-check: the branch itself gives the property its value
+  (Spotify's ``TrackObject`` with ``type: {enum: [track]}``), which the implicit mapping contradicts.
 * any failure of an operation whose path key carries a fragment or a query (Box's
   ``/2.0/shared_items#folders`` beside ``#files``): no request can name it, its requests reach the
   path's other operations (lint: ``path-no-query``).
@@ -82,6 +85,10 @@ def _finding(failure: CheckFailure, document: dict[str, Any], operation: dict[st
                                                                for s in statuses):
         return ("documents no 2xx, 3xx or default response: the mock answers a valid request with the lowest "
                 "documented status (lint: success-response)")
+    if failure.check == "response_schema_conformance" and failure.reason.startswith("Unknown discriminator value"):
+        return ("has a discriminator without a mapping whose branches give the property their own values (an enum "
+                "or const): the implicit mapping (component names) contradicts them; the mock answers the branches' "
+                "values")
     if failure.check in ("content_type_conformance", "response_schema_conformance") and failure.reason.startswith(
             _EMPTY_ANSWER):
         responses = operation.get("responses") or {}

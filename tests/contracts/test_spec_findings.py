@@ -77,3 +77,8 @@ def test_a_body_documented_on_204(check: str) -> None:
 def test_a_fragment_in_the_path_key_makes_every_failure_the_spec_s() -> None:
     found = _moved("GET /items#files", "response_schema_conformance", "Received: a body that violates the schema")
     assert "has a fragment in its path key" in found[0]
+
+
+def test_a_discriminator_value_the_branch_gives_itself() -> None:
+    reason = "Unknown discriminator value: Response contains discriminator property 'type' with value 'track',"
+    assert "discriminator without a mapping" in _moved("GET /json", "response_schema_conformance", reason)[0]
