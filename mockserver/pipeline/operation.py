@@ -137,7 +137,9 @@ class CompiledOperation:
         (stateful mode's resource), else the selected example, else a value generated from the schema.
         ``location``: the new item's key, for the ``Location`` of a documented 201.
         """
-        status, response, media, example = select_response(self.operation, self.responses, prefer, request, accept)
+        status, response, media, example = select_response(
+            self.operation, self.responses, prefer, request, accept,
+            pass_over_invalid=self.api.config.validate_responses)
         headers = dict(self.documented_headers(response))
         if media is None or status in (204, 304):
             return Answer(status, response, None, b"", headers, "empty answer")

@@ -289,9 +289,14 @@ def _negotiate(media: dict[str, MediaSpec], accept: AcceptHeader | None) -> Medi
 
 def select_response(
     operation: Operation, responses: list[ResponseSpec], prefer: Prefer, request: IncomingRequest,
-    accept: AcceptHeader | None,
+    accept: AcceptHeader | None, *, pass_over_invalid: bool = True,
 ) -> tuple[int, ResponseSpec, MediaSpec | None, Example | None]:
-    """Pick (status, response, media type, example or None for "generate")."""
+    """Pick (status, response, media type, example or None for "generate").
+
+    With ``pass_over_invalid`` (the self-check on), an example that breaks its own schema (the spec
+    contradicting itself, warned about at load with its pointer) is never picked unless
+    ``Prefer: example=`` names it: the other examples compete, and with none left the value is generated.
+    """
     chosen: ResponseSpec | None = None
     code: int | None = None
     if prefer.code is not None:
@@ -328,10 +333,11 @@ def select_response(
                           f"Prefer: example={prefer.example} is not an example of {operation.label} "
                           f"{chosen.status} {media.media_type}; examples: {names}")
         return status, chosen, media, example
-    if prefer.dynamic or not media.examples:
+    candidates = [e for e in media.examples if not (pass_over_invalid and e.violations)]
+    if prefer.dynamic or not candidates:
         return status, chosen, media, None
-    best, best_score = media.examples[0], 0
-    for example in media.examples:
+    best, best_score = candidates[0], 0
+    for example in candidates:
         score = example.score(request) if example.matcher else 0
         if score > best_score:
             best, best_score = example, score

@@ -193,9 +193,14 @@ class RequestValidator:
                                [Violation("body", "", "this operation documents no request body")])
             return None
         documented = list(self.body_media)
-        if not request.body and (not request.content_type or is_json(request.content_type)
-                                 or request.content_type.lower().startswith(("multipart/", "application/x-www-form"))):
-            # an empty payload with a binary or text Content-Type is an empty file, not a missing body
+        content_type = (request.content_type or "").lower()
+        empty_form = content_type.startswith("application/x-www-form") and match_media_type(
+            content_type, documented) is not None
+        missing = not content_type or is_json(content_type) or content_type.startswith(
+            ("multipart/", "application/x-www-form"))
+        if not request.body and not empty_form and missing:
+            # an empty payload with a binary or text Content-Type is an empty file, not a missing body; with a
+            # documented urlencoded type it is the form without fields (Twilio: its required fields are missing)
             if self.body_required:
                 violations.append(Violation("body", "", "request body is required"))
             return None

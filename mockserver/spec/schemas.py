@@ -27,7 +27,7 @@ from typing import Any, Literal
 from urllib.parse import quote, unquote
 
 from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, inline_refs, is_byte, to_2020
-from .pointers import escape_token, resolve_pointer
+from .pointers import deref, escape_token, resolve_pointer
 
 __all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
 
@@ -73,35 +73,66 @@ _INT_BOUNDS = INT_BOUNDS
 _COMPONENT = "#/components/schemas/"
 
 
-def discriminator_names(discriminator: dict[str, Any], branch: Any) -> list[str]:
-    """The discriminator values that select ``branch`` (a ``$ref`` to a component): its ``mapping`` keys,
-    and its component name unless a mapping key of that name points elsewhere. [] for an inline branch."""
+def discriminator_names(discriminator: dict[str, Any], branch: Any, document: Any = None) -> list[str]:
+    """The discriminator values that select ``branch`` (a ``$ref`` to a component): its ``mapping`` keys;
+    without one, the values the branch itself gives the property (an ``enum`` or ``const``, as Spotify's
+    ``ArtistObject`` says ``type: {enum: [artist]}``: the implicit name would contradict the branch, and no
+    payload could validate), else its component name unless a mapping key of that name points elsewhere.
+    [] for an inline branch."""
     ref = branch.get("$ref") if isinstance(branch, dict) else None
     if not isinstance(ref, str):
         return []
     name = ref[len(_COMPONENT):].split("/", 1)[0] if ref.startswith(_COMPONENT) else None
     mapping = discriminator.get("mapping") or {}
     names = [str(k) for k, v in mapping.items() if v == ref or (name is not None and v == name)]
-    if name is not None and name not in names and name not in mapping:
+    if names:
+        return names
+    own = _own_values(document, branch, str(discriminator.get("propertyName")), 0)
+    if own:
+        return own
+    if name is not None and name not in mapping:
         names.append(name)
     return names
 
 
-def _for_validation(node: Any, int_bounds: bool) -> Any:
+def _own_values(document: Any, schema: Any, prop: str, depth: int) -> list[str]:
+    """The string values ``schema`` (or one of its ``allOf`` branches, through ``$ref``) allows for ``prop``."""
+    if depth > 8 or not isinstance(document, dict):
+        return []
+    try:
+        schema = deref(document, schema)
+        sub = deref(document, (schema.get("properties") or {}).get(prop)) if isinstance(schema, dict) else None
+    except (KeyError, IndexError, TypeError, ValueError):
+        return []
+    if isinstance(sub, dict):
+        if isinstance(sub.get("const"), str):
+            return [sub["const"]]
+        if isinstance(sub.get("enum"), list) and sub["enum"] and all(isinstance(v, str) for v in sub["enum"]):
+            return [str(v) for v in sub["enum"]]
+    for part in (schema.get("allOf") or []) if isinstance(schema, dict) else []:
+        found = _own_values(document, part, prop, depth + 1)
+        if found:
+            return found
+    return []
+
+
+def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
     """A copy of ``node`` as the validators should see it.
 
     * ``oneOf``/``anyOf`` with a ``discriminator``: each branch that is a ``$ref`` also requires the
       discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
-      ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``).
+      ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``); the
+      ``discriminator`` keyword itself is dropped.
+    * without ``int_bounds`` (OpenAPI 3.0), ``nullable: true`` on a schema without ``type`` admits null.
     * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
       bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
       to JSON numbers (9223372036854775808 is not an int64).
     """
     if isinstance(node, list):
-        return [_for_validation(item, int_bounds) for item in node]
+        return [_for_validation(item, int_bounds, root) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _for_validation(value, int_bounds) for key, value in node.items()}
+    out = {key: _for_validation(value, int_bounds, root) for key, value in node.items()}
     discriminator = out.get("discriminator")
     if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
         prop = discriminator["propertyName"]
@@ -110,9 +141,17 @@ def _for_validation(node: Any, int_bounds: bool) -> Any:
             if isinstance(branches, list):
                 out[key] = [
                     {"allOf": [branch, {"properties": {prop: {"enum": names}}}]}
-                    if (names := discriminator_names(discriminator, branch)) else branch
+                    if (names := discriminator_names(discriminator, branch, root)) else branch
                     for branch in branches
                 ]
+        # the branches now say it; openapi-schema-validator's own keyword would look the value up as a
+        # component name, which a branch's own enum (``type: artist`` for ``ArtistObject``) is not
+        del out["discriminator"]
+    if not int_bounds and out.get("nullable") is True and "type" not in out:
+        # OpenAPI 3.0 (the Python backend): ``nullable`` beside ``allOf``/``oneOf``/``$ref`` and no ``type``
+        # (Asana's ``current_status: {allOf: [{$ref: ProjectStatusResponse}], nullable: true}``) admits null,
+        # as schemathesis and most tools read it; openapi-schema-validator only honours it beside ``type``
+        return {"anyOf": [{k: v for k, v in out.items() if k != "nullable"}, {"enum": [None]}]}
     if int_bounds:
         fmt = out.get("format")
         bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
@@ -215,13 +254,13 @@ class SchemaCompiler:
             self._inlined: dict[str, Any] = {}  # pointer -> its schema with references inlined
             self._format_checker = checker = _oas30_format_checker()
             checked = [name for name in checker.checkers if name not in NO_STRING_CHECK]
-            rewritten = _for_validation(document, int_bounds=False)
+            rewritten = _for_validation(document, int_bounds=False, root=document)
             self._py_document = rewritten
             self._converted, self._unsupported = to_2020(rewritten, checked)
             self._rs_formats: dict[str, Any] = {PREFIX + name: partial(_conforms, checker, name) for name in checked}
         else:
             self.backend = "rs"
-            self._converted = _for_validation(document, int_bounds=True)
+            self._converted = _for_validation(document, int_bounds=True, root=document)
             self._rs_formats = {name: _int_format(name) for name in _INT_BOUNDS}
         try:
             self._registry: Any = jsonschema_rs.Registry([(_BASE, self._converted)], retriever=refuse_remote)

@@ -65,6 +65,12 @@ RULES: list[tuple[str, str, Callable[[Case, Outcome], bool]]] = [
      "apitwin answers HEAD for every GET (RFC 9110 9.3.2); Prism answers 405",
      lambda case, outcome: parse_curl(case.command).method == "HEAD" and _expected_status(case) == 405
      and outcome.detail.startswith("status 200")),
+    ("invalid-example",
+     "the spec's only example breaks its own schema: apitwin passes it over and answers a valid generated "
+     "value (README, Self-check; issue 19: the mock still answers something valid), the example warned about "
+     "at load with its pointer; Prism serves it and reports the response violation as a 500",
+     lambda case, outcome: _expected_status(case) == 500 and '"location":["response"' in case.expect
+     and outcome.detail.startswith("status 200")),
     ("generated-value",
      "a value generated from a schema: apitwin writes readable samples (\"value-1\", 42.5, generated "
      "formats), Prism's static generator \"string\" and 0; the shape (keys) is the same",

@@ -239,3 +239,27 @@ def test_an_empty_nested_array_field(tmp_path: Path) -> None:
     client = _client(tmp_path, [], body={"content": {form: {"schema": schema, "encoding": {
         "flow": {"style": "deepObject", "explode": True}}}}}, method="post")
     assert client.post("/things", data="flow[items]=", content_type=form).status_code == 200
+
+
+def test_an_empty_urlencoded_body_is_a_form_without_fields(tmp_path: Path) -> None:
+    """Twilio: an optional request body whose form requires ``Status``; an empty body sent as a form is the
+    form without fields (urlencoding cannot tell "no form" from "no fields"), so ``Status`` is missing."""
+    schema = {"type": "object", "required": ["Status"], "properties": {"Status": {"type": "string"}}}
+    form = "application/x-www-form-urlencoded"
+    client = _client(tmp_path, [], body={"content": {form: {"schema": schema}}}, method="post")
+    refused = client.post("/things", data="", content_type=form)
+    assert refused.status_code == 400 and _errors(refused)[0]["pointer"] == "/Status"
+    assert client.post("/things", data="Status=stopped", content_type=form).status_code == 200
+    assert client.post("/things").status_code == 200  # no body at all: the body is optional
+
+
+def test_a_multipart_body_of_only_the_close_delimiter_is_a_form_without_fields(tmp_path: Path) -> None:
+    """Petstore's uploadImage, Jira's attachments: no field is required, and schemathesis sends the empty form as
+    the close delimiter alone; a required field is then missing, not the body malformed."""
+    schema = {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+    multipart = "multipart/form-data; boundary=b0undary"
+    client = _client(tmp_path, [], body={"content": {"multipart/form-data": {"schema": schema}}}, method="post")
+    assert client.post("/things", data=b"--b0undary--\r\n", content_type=multipart).status_code == 200
+    strict = _form_client(tmp_path / "2", "multipart/form-data")  # FORM_SCHEMA requires id
+    missing = strict.post("/things", data=b"--b0undary--\r\n", content_type=multipart)
+    assert missing.status_code == 400 and _errors(missing)[0]["pointer"] == "/id"

@@ -19,8 +19,22 @@ def broken_spec(tmp_path: Path) -> Path:
     return write_spec(tmp_path, spec)
 
 
-def test_invalid_example_is_a_500_naming_operation_example_and_pointer(tmp_path: Path) -> None:
+def test_an_example_breaking_its_schema_is_passed_over_for_a_valid_value(tmp_path: Path) -> None:
+    """The spec contradicting itself (issue 19): the mock still answers something valid, generated."""
     response = client_for(broken_spec(tmp_path)).get("/items/1")
+    assert response.status_code == 200
+    assert isinstance(response.get_json()["id"], int)
+
+
+def test_another_valid_example_is_picked_over_the_invalid_one(tmp_path: Path) -> None:
+    spec = make_spec()
+    spec["paths"]["/items/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["examples"] = {
+        "bad": {"value": {"id": "not-a-number"}}, "good": {"value": {"id": 7, "name": "seven"}}}
+    assert client_for(write_spec(tmp_path, spec)).get("/items/1").get_json() == {"id": 7, "name": "seven"}
+
+
+def test_invalid_example_asked_for_is_a_500_naming_operation_example_and_pointer(tmp_path: Path) -> None:
+    response = client_for(broken_spec(tmp_path)).get("/items/1", headers={"Prefer": "example=bad"})
     assert response.status_code == 500
     body = response.get_json()
     assert response.content_type == "application/problem+json"

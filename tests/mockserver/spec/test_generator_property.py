@@ -60,11 +60,18 @@ COMMON: dict[str, tuple[dict[str, Any], bool]] = {
     "oneOf-discriminator-implicit": ({"oneOf": [{"$ref": "#/components/schemas/Cat"},
                                                 {"$ref": "#/components/schemas/Dog"}],
                                       "discriminator": {"propertyName": "petType"}}, True),
+    "oneOf-discriminator-own-enum": ({"oneOf": [{"$ref": "#/components/schemas/ArtistObject"},
+                                                {"$ref": "#/components/schemas/TrackObject"}],
+                                      "discriminator": {"propertyName": "type"}}, True),
     "oneOf-overlapping": ({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "integer", "maximum": 10}]},
                           False),
     "oneOf-objects-overlapping": ({"oneOf": [
         {"type": "object", "properties": {"a": {"type": "string"}}},
         {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}}]}, False),
+    "array-of-unsatisfiable-items": ({"type": "object", "required": ["events"], "properties": {"events": {
+        "type": "array", "items": {"required": ["k"], "allOf": [{"properties": {"k": {"enum": ["soft", "hard"]}}},
+                                                                 {"properties": {"k": {"enum": ["bounced"]}}}]}}}},
+                                     False),
     "anyOf": ({"anyOf": [{"type": "string", "maxLength": 3}, {"type": "integer"}]}, True),
     "not-type": ({"not": {"type": "string"}}, True),
     "not-enum": ({"type": "string", "enum": ["a", "b"], "not": {"enum": ["a"]}}, False),
@@ -81,6 +88,7 @@ OAS30: dict[str, tuple[dict[str, Any], bool]] = {
                                   "exclusiveMaximum": True}, True),
     "allOf-nullable-in-property": ({"type": "object", "required": ["owner"], "properties": {
         "owner": {"allOf": [{"$ref": "#/components/schemas/Named"}], "nullable": True}}}, True),
+    "nullable-beside-allOf": ({"allOf": [{"$ref": "#/components/schemas/Named"}], "nullable": True}, True),
     "allOf-ref-plus-nullable-branch": ({"type": "object", "required": ["color"], "properties": {
         "color": {"allOf": [{"$ref": "#/components/schemas/Color"}, {"nullable": True}]}}}, True),
 }
@@ -134,6 +142,9 @@ COMPONENTS: dict[str, Any] = {
     "Node": {"type": "object", "required": ["value"], "properties": {
         "value": {"type": "integer"}, "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
         "parent": {"$ref": "#/components/schemas/Node"}}},
+    "ArtistObject": {"type": "object", "properties": {"type": {"type": "string", "enum": ["artist"]},
+                                                      "name": {"type": "string"}}},
+    "TrackObject": {"allOf": [{"type": "object", "properties": {"type": {"type": "string", "const": "track"}}}]},
     "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"}}},
     "B": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"},
                                                               "a": {"$ref": "#/components/schemas/A"}}},
@@ -182,6 +193,26 @@ def test_a_discriminator_selects_the_branch_in_validation() -> None:
     validator = COMPILERS["3.0"].at("/components/schemas/case-oneOf-discriminator-mapping")
     assert validator.is_valid({"petType": "dog", "name": "Rex"})
     assert not validator.is_valid({"petType": "bird", "name": "Tweety"})
+
+
+@pytest.mark.parametrize("version", ["3.0", "3.1"])
+def test_a_branch_own_discriminator_value_wins_over_its_component_name(version: str) -> None:
+    """Spotify: ``discriminator: {propertyName: type}`` without mapping over ``ArtistObject`` whose ``type`` is
+    ``enum: [artist]``: the implicit name ``ArtistObject`` contradicts the branch; the branch's value names it."""
+    validator = COMPILERS[version].at("/components/schemas/case-oneOf-discriminator-own-enum")
+    assert validator.is_valid({"type": "artist", "name": "Nina"})
+    assert validator.is_valid({"type": "track"})
+    assert not validator.is_valid({"type": "ArtistObject"})
+    value = generate(DIALECTS[version][0], {"$ref": "#/components/schemas/case-oneOf-discriminator-own-enum"})
+    assert value["type"] == "artist"
+
+
+def test_nullable_beside_all_of_without_type_admits_null_in_openapi_30() -> None:
+    """Asana: ``current_status: {allOf: [{$ref: ProjectStatusResponse}], nullable: true}``: a null refused."""
+    validator = COMPILERS["3.0"].at("/components/schemas/case-nullable-beside-allOf")
+    assert validator.is_valid(None)
+    assert validator.is_valid({"name": "x"})
+    assert not validator.is_valid({"name": ""})
 
 
 def test_uri_format_is_checked_for_openapi_30() -> None:

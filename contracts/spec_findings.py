@@ -1,0 +1,99 @@
+"""What a run against apitwin's own mock shows about the spec itself (``verify --against-mock``).
+
+Some failures are not the mock's: the spec contradicts itself or HTTP, and no answer could pass.
+:func:`move_spec_findings` moves them from the failures to ``VerifyReport.spec_findings``, one line
+each naming the operation and the rule (lint warns about most of them too):
+
+* an invalid request answered with a client error the operation does not document (no 4xx at all,
+  or not this one: 400 and 422 stand for each other; nor ``4XX`` or ``default``). A 401 or 403
+  whose request carried the mock's credential stays a failure (the mock refused its own credential).
+* a valid request not answered 2xx/3xx where the operation documents no 2xx, 3xx nor ``default``:
+  the mock answers with the lowest documented status.
+* a 204 or 304 documented with a body: HTTP forbids one, the mock sends none, and the missing
+  ``Content-Type`` and the empty body are the spec's.
+* a discriminator value schemathesis does not know (no ``mapping`` entry, not a component name) in
+  an answer that passed the mock's self-check: the branch itself gives the property its value
+  (Spotify's ``TrackObject`` with ``type: {enum: [track]}``), which the implicit mapping contradicts.
+* any failure of an operation whose path key carries a fragment or a query (Box's
+  ``/2.0/shared_items#folders`` beside ``#files``): no request can name it, its requests reach the
+  path's other operations (lint: ``path-no-query``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mockserver.spec import HTTP_METHODS, deref
+
+from .verify_report import CheckFailure, VerifyReport
+
+__all__ = ["move_spec_findings"]
+
+_RECEIVED = re.compile(r"Received:\s*(\d\d\d)\b")
+#: the statuses the mock answers invalid requests with -> the documented statuses that mean the same
+_CLIENT_ERRORS = {"400": ("400", "422"), "422": ("400", "422"), "401": ("401",), "403": ("403",),
+                  "406": ("406",), "413": ("413",), "415": ("415",)}
+#: what an answer without a body gives the content checks
+_EMPTY_ANSWER = ("Received: no Content-Type header", "Received: a body that is not JSON")
+
+
+def move_spec_findings(report: VerifyReport, document: dict[str, Any], credential_headers: list[str]) -> None:
+    """Move the failures that are the spec's (module doc) from ``report``'s failures to its findings.
+
+    ``credential_headers``: the headers carrying the mock's credential (lower case)."""
+    operations: dict[str, dict[str, Any]] = {}
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in (deref(document, item) or {}).items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                operations[f"{method.upper()} {path}"] = operation
+    for score in report.operations.values():
+        operation = operations.get(score.label)
+        if operation is None:
+            continue
+        kept: list[CheckFailure] = []
+        for failure in score.failures:
+            path = score.label.partition(" ")[2]
+            finding = (f"has {'a fragment' if '#' in path else 'a query'} in its path key, which no request "
+                       f"carries: its {failure.check} failure is the spec's (lint: path-no-query)"
+                       if "#" in path or "?" in path else _finding(failure, document, operation, credential_headers))
+            if finding is None:
+                kept.append(failure)
+            else:
+                report.spec_findings.append(f"{score.label} {finding}")
+                score.failed = max(score.failed - 1, 0)
+        score.failures = kept
+
+
+def _finding(failure: CheckFailure, document: dict[str, Any], operation: dict[str, Any],
+             credential_headers: list[str]) -> str | None:
+    statuses = [str(code).upper() for code in (operation.get("responses") or {})]
+    if failure.check == "status_code_conformance":
+        found = _RECEIVED.search(failure.reason) or _RECEIVED.search(failure.message)
+        code = found.group(1) if found is not None else ""
+        if code not in _CLIENT_ERRORS or "4XX" in statuses or "DEFAULT" in statuses:
+            return None
+        if code in ("401", "403") and all(f"-h '{name}:" in failure.curl.lower() for name in credential_headers):
+            return None  # the mock refused its own credential: its failure
+        if not any(s.startswith("4") for s in statuses):
+            return (f"documents no 4xx response: the mock answered an invalid request with {code} "
+                    "(lint: error-responses)")
+        if not any(s in statuses for s in _CLIENT_ERRORS[code]):
+            return f"documents no {code} response: the mock answered a request it refuses with {code}"
+        return None
+    if failure.check == "positive_data_acceptance" and not any(s[:1] in ("2", "3") or s == "DEFAULT"
+                                                               for s in statuses):
+        return ("documents no 2xx, 3xx or default response: the mock answers a valid request with the lowest "
+                "documented status (lint: success-response)")
+    if failure.check == "response_schema_conformance" and failure.reason.startswith("Unknown discriminator value"):
+        return ("has a discriminator without a mapping whose branches give the property their own values (an enum "
+                "or const): the implicit mapping (component names) contradicts them; the mock answers the branches' "
+                "values")
+    if failure.check in ("content_type_conformance", "response_schema_conformance") and failure.reason.startswith(
+            _EMPTY_ANSWER):
+        responses = operation.get("responses") or {}
+        for code in ("204", "304"):
+            response = deref(document, responses.get(code) or responses.get(int(code)))
+            if isinstance(response, dict) and response.get("content"):
+                return f"documents a body for {code}: HTTP forbids one, the mock sends none"
+    return None

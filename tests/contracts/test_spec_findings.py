@@ -1,0 +1,84 @@
+"""Failures of ``verify --against-mock`` that are the spec's, not the mock's, become ``spec:`` findings (issue 19
+item 15: public specs documenting no 400, no 401, no success response, or a body on 204)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contracts.spec_findings import move_spec_findings
+from contracts.verify_report import CheckFailure, OperationScore, VerifyReport
+
+DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+    "/silent": {"get": {"responses": {"200": {"description": "ok"}}}},
+    "/no-400": {"post": {"responses": {"201": {"description": "ok"}, "401": {"description": "no"}}}},
+    "/has-422": {"post": {"responses": {"201": {"description": "ok"}, "422": {"description": "bad"}}}},
+    "/ranged": {"post": {"responses": {"201": {"description": "ok"}, "4XX": {"description": "bad"}}}},
+    "/no-401": {"post": {"responses": {"201": {"description": "ok"}, "400": {"description": "bad"}}}},
+    "/only-405": {"post": {"responses": {"405": {"description": "Invalid input"}}}},
+    "/empty": {"post": {"responses": {"204": {"$ref": "#/components/responses/Empty"}}}},
+    "/items#files": {"get": {"responses": {"200": {"description": "ok"}}}},
+    "/json": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {}}}}}},
+}, "components": {"responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
+
+WITH_CREDENTIAL = "curl -X POST -H 'Authorization: [Filtered]' http://mock/x"
+WITHOUT = "curl -X POST http://mock/x"
+
+
+def _moved(label: str, check: str, reason: str, curl: str = WITHOUT) -> list[str]:
+    report = VerifyReport("spec.yaml", "http://mock", 1)
+    score = report.operations[label] = OperationScore(label, cases=1, failed=1)
+    score.failures.append(CheckFailure(label, check, "title", reason, curl))
+    move_spec_findings(report, DOCUMENT, ["authorization"])
+    assert len(report.failures) + len(report.spec_findings) == 1
+    assert score.failed == len(score.failures)
+    return report.spec_findings
+
+
+@pytest.mark.parametrize(("label", "reason", "curl", "finding"), [
+    ("GET /silent", "Received: 400 / Documented: 200", WITHOUT, "documents no 4xx response"),
+    ("POST /no-400", "Received: 400 / Documented: 201, 401", WITHOUT, "documents no 400 response"),
+    ("POST /no-401", "Received: 401 / Documented: 201, 400", WITHOUT, "documents no 401 response"),
+    ("POST /only-405", "Received: 400 / Documented: 405", WITHOUT, "documents no 400 response"),
+])
+def test_an_undocumented_client_error_is_the_spec_s(label: str, reason: str, curl: str, finding: str) -> None:
+    assert [f for f in _moved(label, "status_code_conformance", reason, curl) if finding in f]
+
+
+@pytest.mark.parametrize(("label", "reason", "curl"), [
+    ("POST /has-422", "Received: 400 / Documented: 201, 422", WITHOUT),  # 422 is documented: the mock's to use
+    ("POST /no-401", "Received: 401 / Documented: 201, 400", WITH_CREDENTIAL),  # refused its own credential
+    ("GET /silent", "Received: 500 / Documented: 200", WITHOUT),
+    ("GET /silent", "Received: 404 / Documented: 200", WITHOUT),  # routing: never the spec's
+])
+def test_the_mock_s_own_failures_stay(label: str, reason: str, curl: str) -> None:
+    assert _moved(label, "status_code_conformance", reason, curl) == []
+
+
+def test_a_range_documents_every_client_error() -> None:
+    # a 4XX documents 400: schemathesis would not fail it; were it to, the mock is to blame
+    assert _moved("POST /ranged", "status_code_conformance", "Received: 400 / Documented: 201, 4XX") == []
+
+
+def test_no_success_response_documented() -> None:
+    reason = "Received: 405 for a valid request / Documented: 2xx, 3xx, 401, 403, 404, 409, 429, 5xx"
+    assert "documents no 2xx" in _moved("POST /only-405", "positive_data_acceptance", reason)[0]
+    assert _moved("POST /no-400", "positive_data_acceptance", reason.replace("405", "400")) == []
+
+
+@pytest.mark.parametrize("check", ["content_type_conformance", "response_schema_conformance"])
+def test_a_body_documented_on_204(check: str) -> None:
+    found = _moved("POST /empty", check, "Received: no Content-Type header / Documented: application/json")
+    assert "documents a body for 204" in found[0]
+    assert _moved("GET /json", check, "Received: no Content-Type header / Documented: application/json") == []
+
+
+def test_a_fragment_in_the_path_key_makes_every_failure_the_spec_s() -> None:
+    found = _moved("GET /items#files", "response_schema_conformance", "Received: a body that violates the schema")
+    assert "has a fragment in its path key" in found[0]
+
+
+def test_a_discriminator_value_the_branch_gives_itself() -> None:
+    reason = "Unknown discriminator value: Response contains discriminator property 'type' with value 'track',"
+    assert "discriminator without a mapping" in _moved("GET /json", "response_schema_conformance", reason)[0]
