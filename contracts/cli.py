@@ -15,16 +15,7 @@ from typing import Any
 
 import click
 
-from mockserver import (
-    MockConfig,
-    MockServerError,
-    RouteCollisionError,
-    SpecLoadError,
-    create_app,
-    default_spec_paths,
-    default_workers,
-    serve,
-)
+from mockserver import MockConfig, MockServerError, RouteCollisionError, SpecLoadError, default_spec_paths
 from mockserver.files import private_file
 
 from .cli_group import (
@@ -137,6 +128,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   log_level: str, max_body_bytes: int, max_json_depth: int, admin_token: str | None,
                   allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
+    from mockserver import create_app, default_workers, serve  # Flask: only the commands that serve import it
+
     setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
@@ -239,7 +232,7 @@ def specs_command(folder: bool) -> None:
 def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record: bool, host: str, port: int,
                    timeout: float, log_level: str) -> None:
     """Proxy to UPSTREAM: validate each request and real answer against SPECS and record the exchanges."""
-    from mockserver import create_proxy_app
+    from mockserver import create_proxy_app, serve
 
     setup_logging(log_level)
     for spec in specs:

@@ -19,8 +19,8 @@ from mockserver import LoadedSpec, SpecLoadError, load_spec
 from mockserver.files import display_path
 from mockserver.spec import SchemaCompiler, iter_operations, join_pointer, one_line
 
-from .lint_structure import iter_structure_errors
 from .lint_rules import ERROR, RULES, Rule, RuleContext, lint_rule
+from .lint_structure import iter_structure_errors
 
 __all__ = ["RULES", "Finding", "Rule", "lint", "lint_rule", "render_findings"]
 

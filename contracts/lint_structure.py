@@ -14,7 +14,6 @@ meta-schema wants an integer (``minLength: 1.0``) skips the screen, the two libr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 __all__ = ["iter_structure_errors"]
@@ -41,12 +40,20 @@ def iter_structure_errors(document: dict[str, Any]) -> Iterator[tuple[tuple[str 
         yield tuple(path), message.split("\n\nFailed validating")[0]
 
 
-@lru_cache(maxsize=None)
+_SCREENED: dict[type[Any], type[Any]] = {}
+
+
 def _screened(cls: type[Any]) -> type[Any]:
     """``cls`` whose ``schema`` keyword validator screens each meta-check with jsonschema-rs."""
+    if cls not in _SCREENED:
+        _SCREENED[cls] = _screen_class(cls)
+    return _SCREENED[cls]
+
+
+def _screen_class(cls: type[Any]) -> type[Any]:
     base: type[Any] = cls.keyword_validators["schema"]
 
-    class ScreenedSchemaCheck(base):  # type: ignore[misc,valid-type]
+    class ScreenedSchemaCheck(base):  # type: ignore[misc]
         def __init__(self, registry: Any) -> None:
             super().__init__(registry)
             self.visited_schema_ids = _IdList()

@@ -2,7 +2,7 @@
 
 The snapshot (``tests/data/lint/golden.json``) holds every finding (rule, severity, file, line,
 pointer, message) of the shipped specs, the test specs, an Airflow spec and the deliberately flawed
-documents in ``tests/data/lint`` (each openapi-spec-validator check and each named rule fires there).
+documents in ``tests/data/lint``, also as JSON (each openapi-spec-validator check and each named rule fires there).
 It was taken with the linter as it was before the single walk and the screened structural check.
 A change that means to change findings regenerates it: ``python -m tests.contracts.test_lint_golden``.
 """
@@ -24,6 +24,7 @@ SPECS = [
     *sorted((ROOT / "tests" / "data" / "specs").glob("*.yaml")),
     ROOT / "tests" / "data" / "airflow" / "v1-2.8.0.yaml",
     *sorted((ROOT / "tests" / "data" / "lint").glob("*.yaml")),
+    *sorted(p for p in (ROOT / "tests" / "data" / "lint").glob("*.json") if p.name != "golden.json"),  # JSON lines
 ]
 #: the flawed documents again with the structural check off: every rule then runs on them
 UNCHECKED = sorted((ROOT / "tests" / "data" / "lint").glob("structure-*.yaml"))
