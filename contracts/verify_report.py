@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["CheckFailure", "CheckTally", "OperationScore", "VerifyReport"]
+__all__ = ["PHASES", "CheckFailure", "CheckTally", "OperationScore", "VerifyReport"]
 
+
+#: the engine's phases, in the order they run
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 @dataclass
 class CheckFailure:
@@ -71,6 +74,8 @@ class VerifyReport:
     #: what a run against the mock showed about the spec itself (not failures of the implementation)
     spec_findings: list[str] = field(default_factory=list)
     cut: str | None = None
+    #: requests sent, by phase (examples, coverage, fuzzing, stateful)
+    requests: dict[str, int] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[CheckFailure]:
