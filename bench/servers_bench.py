@@ -43,7 +43,7 @@ sys.path.insert(0, str(HERE))
 
 from serve_bench import AUTH, Mix, derive_mixes, free_port, stop, wait_ready  # noqa: E402
 
-from mockserver.http.server import default_workers  # noqa: E402
+from mockserver.config import default_workers  # noqa: E402
 
 SERVERS = ("granian", "gunicorn", "waitress", "pyruvate")
 BARE_BODY = b'{"result":{"prediction":"1","probaPercentile":72,"probas":{"0":0.19,"1":0.81}},"timing":{"wait":4}}'

@@ -22,11 +22,9 @@ from mockserver import (
     MockServerError,
     RouteCollisionError,
     SpecLoadError,
-    create_app,
     default_server,
     default_spec_paths,
     default_workers,
-    serve,
 )
 from mockserver.files import private_file
 
@@ -174,6 +172,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   max_echo_chars: int, journal_body_chars: int, redact: tuple[str, ...], admin_token: str | None,
                   allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
+    from mockserver import create_app, serve  # Flask: only the commands that serve import it
+
     setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
@@ -286,7 +286,7 @@ def specs_command(folder: bool) -> None:
 def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record: bool, host: str, port: int,
                    timeout: float, log_level: str, redact: tuple[str, ...]) -> None:
     """Proxy to UPSTREAM: validate each request and real answer against SPECS and record the exchanges."""
-    from mockserver import create_proxy_app
+    from mockserver import create_proxy_app, serve
 
     setup_logging(log_level)
     for spec in specs:

@@ -17,9 +17,10 @@ from typing import Any
 
 from mockserver import LoadedSpec, SpecLoadError, load_spec
 from mockserver.files import display_path
-from mockserver.spec import SchemaCompiler, iter_operations, iter_spec_errors, join_pointer, one_line
+from mockserver.spec import SchemaCompiler, iter_operations, join_pointer, one_line
 
 from .lint_rules import ERROR, RULES, Rule, RuleContext, lint_rule
+from .lint_structure import iter_structure_errors
 
 __all__ = ["RULES", "Finding", "Rule", "lint", "lint_rule", "render_findings"]
 
@@ -53,7 +54,8 @@ def lint(paths: Iterable[str | Path], disabled: Iterable[str] = ()) -> list[Find
             if "spec-load" not in off:
                 findings.append(Finding("spec-load", ERROR, exc.file, exc.line, exc.pointer, exc.message))
             continue
-        structural = [] if "openapi-structure" in off else list(iter_spec_errors(spec.document))
+        structural = [] if "openapi-structure" in off else [
+            (join_pointer(*path), message) for path, message in iter_structure_errors(spec.document)]
         for pointer, message in structural:
             if not pointer:  # semantic checks of openapi-spec-validator name the operation in the message only
                 match = re.search(r"'(\w+)' operation in '([^']+)'", message)

@@ -52,16 +52,24 @@ class RuleContext:
     operations: list[Operation] = field(default_factory=list)
     compiler: SchemaCompiler | None = None
     objects: list[tuple[str, str, Any]] | None = None
+    examples: list[tuple[str, str, Any]] | None = None
 
 
-def _walk(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
-    yield pointer, node
+def _walk(node: Any, pointer: str = "") -> list[tuple[str, Any]]:
+    """(pointer, node) of ``node`` and of everything in it, parents first, in document order."""
+    out: list[tuple[str, Any]] = []
+    _collect(node, pointer, out)
+    return out
+
+
+def _collect(node: Any, pointer: str, out: list[tuple[str, Any]]) -> None:
+    out.append((pointer, node))
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from _walk(value, f"{pointer}/{escape_token(str(key))}")
+            _collect(value, f"{pointer}/{escape_token(str(key))}", out)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _walk(value, f"{pointer}/{index}")
+            _collect(value, f"{pointer}/{index}", out)
 
 
 @lint_rule("operation-id", ERROR, "every operation has an operationId, unique in the spec")
@@ -371,12 +379,15 @@ def _operation_id_url_safe(ctx: RuleContext) -> Iterator[tuple[str, str]]:
             yield op.pointer + "/operationId", f"operationId {op_id!r} has characters not allowed in a URL"
 
 
-def _example_values(ctx: RuleContext) -> Iterator[tuple[str, str, Any]]:
-    """(pointer of the value, pointer of its schema, value) for every example in the spec."""
-    document = ctx.document
-    for pointer, node in _walk(document):
-        if not isinstance(node, dict) or "schema" not in node:
-            continue
+def _example_values(ctx: RuleContext) -> list[tuple[str, str, Any]]:
+    """(pointer of the value, pointer of its schema, value) for every example in the spec (found once)."""
+    if ctx.examples is None:
+        ctx.examples = list(_find_examples(ctx.document))
+    return ctx.examples
+
+
+def _find_examples(document: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    for pointer, node in _holders(document, ""):
         schema_pointer = pointer + "/schema"
         if "example" in node:
             yield pointer + "/example", schema_pointer, node["example"]
@@ -391,6 +402,20 @@ def _example_values(ctx: RuleContext) -> Iterator[tuple[str, str, Any]]:
                 yield base + "/example", base, schema["example"]
             for index, value in enumerate(schema.get("examples") or []):
                 yield f"{base}/examples/{index}", base, value
+
+
+def _holders(node: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, node) of every mapping with a ``schema`` key, in the order of :func:`_walk`."""
+    if isinstance(node, dict):
+        if "schema" in node:
+            yield pointer, node
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                yield from _holders(value, f"{pointer}/{escape_token(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, (dict, list)):
+                yield from _holders(value, f"{pointer}/{index}")
 
 
 @lint_rule("example-valid", ERROR, "every example (media type, parameter, schema) validates against its schema")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import xml.etree.ElementTree as ET
 
-from .verify_report import CheckFailure, VerifyReport
+from .verify_report import PHASES, CheckFailure, VerifyReport
 
 __all__ = ["render_html", "render_junit", "render_scorecard"]
 
@@ -66,6 +66,9 @@ def render_scorecard(report: VerifyReport, max_failures_per_operation: int = 5) 
                  f"operations tested, {passed} checks passed, "
                  f"{failed} failed, {len(report.failures)} distinct failures, {len(report.errors)} errors "
                  f"in {report.duration:.1f}s{seed}")
+    if report.requests:
+        lines.append("requests sent: " + ", ".join(f"{phase} {report.requests[phase]}"
+                                                   for phase in PHASES if phase in report.requests))
     return "\n".join(lines)
 
 

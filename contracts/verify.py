@@ -30,15 +30,17 @@ from mockserver.spec import HTTP_METHODS, deref, server_prefixes
 from .failures import describe_failure, one_line_reason
 from .generation import for_generation
 from .spec_findings import move_spec_findings
-from .verify_report import CheckFailure, CheckTally, OperationScore, VerifyReport, refused_for_rate
+from .verify_inprocess import in_process
+from .verify_report import PHASES, CheckFailure, CheckTally, OperationScore, VerifyReport, refused_for_rate
 
-__all__ = ["CheckFailure", "CheckTally", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport",
+__all__ = ["PHASES", "CheckFailure", "CheckTally", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport",
            "one_line_reason", "reachable", "verify", "verify_against_mock"]
 
 #: checks that need a server that keeps state; a stateless mock cannot pass them
 STATEFUL_CHECKS = ("use_after_free", "ensure_resource_availability")
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
 MOCK_CREDENTIAL = "apitwin-verify"
+#: the host schemathesis' WSGI transport puts in the requests it passes to an app
+WSGI_HOST = "localhost"
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,9 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
         "workers": options.workers,
         "continue-on-failure": True,
         "request-timeout": options.request_timeout,
-        "generation": {"max-examples": options.max_examples, "mode": "all"},
+        # no shrinking: it replays a failing case hundreds of times beyond --max-examples (the failure is
+        # reported as found); no example database: nothing written in the caller's folder, nothing replayed
+        "generation": {"max-examples": options.max_examples, "mode": "all", "no-shrink": True, "database": "none"},
         "checks": checks,
         "phases": {name: {"enabled": name in options.phases} for name in PHASES},
     }
@@ -251,7 +255,7 @@ GRACE = 2.0
 
 
 def verify(spec_path: str | Path, options: VerifyOptions,
-           progress: Callable[[str, int, int], None] | None = None) -> VerifyReport:
+           progress: Callable[[str, int, int], None] | None = None, *, app: Any = None) -> VerifyReport:
     """Run the conformance suite of ``spec_path`` against ``options.base_url``.
 
     ``progress(label, done, total)`` is called as operations finish. With
@@ -268,8 +272,11 @@ def verify(spec_path: str | Path, options: VerifyOptions,
     started = time.monotonic()
     loaded = load_spec(spec_path)
     base_url, document = _resolve_base_url(options.base_url, loaded.document)
-    reachable(base_url, min(options.request_timeout, 10.0), options.cacert)
+    if app is None:
+        reachable(base_url, min(options.request_timeout, 10.0), options.cacert)
     schema = schemathesis.openapi.from_dict(for_generation(document), config=_config(options, base_url))
+    if app is not None:  # verify_against_mock: each request is a call of the mock's WSGI app
+        in_process(schema, app)
     filters: dict[str, Any] = {
         f"{kind}_{what}": ()
         for kind in ("include", "exclude")
@@ -306,6 +313,8 @@ def verify(spec_path: str | Path, options: VerifyOptions,
 
 def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> None:
     recorder = event.recorder
+    phase = event.phase.value
+    report.requests[phase] = report.requests.get(phase, 0) + len(recorder.interactions)
     if event.phase.value == "stateful":
         labels = {node.value.operation.label for node in recorder.cases.values()}
     else:
@@ -382,16 +391,18 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
 
     The mock accepts one credential, which the suite sends (so that the
     ``ignored_auth`` check is meaningful); checks that need a stateful server are
-    left out.
+    left out. The suite calls the mock's WSGI app directly (schemathesis' WSGI
+    transport): the same app and answers as over HTTP, without a socket, a server
+    thread or an HTTP client per request.
     """
     document = load_spec(spec_path).document
     headers = dict(options.headers)
     for key, value in mock_credential_headers(document).items():
         headers.setdefault(key, value)
     excluded = tuple(dict.fromkeys((*options.exclude_checks, *STATEFUL_CHECKS)))
-    with mock_of(spec_path) as url:
-        opts = VerifyOptions(**{**options.__dict__, "base_url": url, "headers": tuple(headers.items()),
-                                "exclude_checks": excluded})
-        report = verify(spec_path, opts, progress)
+    config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}))
+    opts = VerifyOptions(**{**options.__dict__, "base_url": f"http://{WSGI_HOST}", "headers": tuple(headers.items()),
+                            "exclude_checks": excluded})
+    report = verify(spec_path, opts, progress, app=create_app([spec_path], config))
     move_spec_findings(report, document, [name.lower() for name in mock_credential_headers(document)])
     return report

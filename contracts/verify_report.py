@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RATE_LIMIT_CHECK", "CheckFailure", "CheckTally", "OperationScore", "VerifyReport", "refused_for_rate"]
+__all__ = ["PHASES", "RATE_LIMIT_CHECK", "CheckFailure", "CheckTally", "OperationScore", "VerifyReport",
+           "refused_for_rate"]
 
 #: a request the server refused with 429: the check that saw it never saw the operation's own answer
 RATE_LIMIT_CHECK = "rate_limited"
 
+
+#: the engine's phases, in the order they run
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 @dataclass
 class CheckFailure:
@@ -75,6 +79,8 @@ class VerifyReport:
     #: what a run against the mock showed about the spec itself (not failures of the implementation)
     spec_findings: list[str] = field(default_factory=list)
     cut: str | None = None
+    #: requests sent, by phase (examples, coverage, fuzzing, stateful)
+    requests: dict[str, int] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[CheckFailure]:

@@ -10,21 +10,41 @@ time, framework-free), ``modes`` (optional behaviour), ``http`` (the Flask/werkz
 This module and :mod:`mockserver.spec` are the public API.
 """
 
-import typing as _typing
+from typing import TYPE_CHECKING, Any
 
-from .config import MockConfig
+from .config import SERVERS, MockConfig, default_server, default_workers
 from .errors import MockServerError, RouteCollisionError, SpecLoadError
-from .http.admin import ADMIN_PREFIX
-from .http.app import create_app
-from .http.server import SERVERS, default_server, default_workers, running, serve
-from .pipeline.operation import MockAPI
-from .pipeline.problems import Problem, Violation
-from .pipeline.security import example_credential
 from .shipped import default_spec_paths
 from .spec import LoadedSpec, load_spec
 
-if _typing.TYPE_CHECKING:
+if TYPE_CHECKING:
+    from .http.admin import ADMIN_PREFIX
+    from .http.app import create_app
     from .http.proxy import create_proxy_app
+    from .http.server import running, serve
+    from .pipeline.operation import MockAPI
+    from .pipeline.problems import Problem, Violation
+    from .pipeline.security import example_credential
+
+#: names whose modules load on first use: a program that only reads specs (``apitwin lint``, ``diff``)
+#: never imports Flask, werkzeug or the request pipeline, and only the record proxy imports httpx
+_LAZY = {
+    "ADMIN_PREFIX": ".http.admin", "create_app": ".http.app", "create_proxy_app": ".http.proxy",
+    "running": ".http.server", "serve": ".http.server",
+    "MockAPI": ".pipeline.operation", "Problem": ".pipeline.problems", "Violation": ".pipeline.problems",
+    "example_credential": ".pipeline.security",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ADMIN_PREFIX",
@@ -48,11 +68,3 @@ __all__ = [
     "serve",
 ]
 
-
-def __getattr__(name: str) -> _typing.Any:
-    # the record proxy imports httpx (50 ms): `apitwin serve` and the tests that only mock do not need it
-    if name == "create_proxy_app":
-        from .http.proxy import create_proxy_app
-
-        return create_proxy_app
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
 from dataclasses import dataclass, field
 
-__all__ = ["MockConfig"]
+__all__ = ["SERVERS", "MockConfig", "default_server", "default_workers"]
+
+#: the HTTP servers ``apitwin serve`` runs on (:func:`default_server` picks one;
+#: bench/servers_bench.py measures them side by side: ARCHITECTURE.md, Decisions)
+SERVERS = ("granian", "gunicorn", "waitress")
+
+
+def default_server() -> str:
+    """granian (a dependency); waitress on Windows, where granian's workers cannot be handed the app
+    (they are spawned, not forked); gunicorn where granian is missing."""
+    if sys.platform == "win32":
+        return "waitress"
+    return "granian" if importlib.util.find_spec("granian") is not None else "gunicorn"
+
+
+def default_workers(server: str | None = None) -> int:
+    """Worker processes: one per core on granian (its threads wait for slow requests); on gunicorn's sync
+    workers, two per core plus one (a delayed answer holds its whole worker)."""
+    cores = os.cpu_count() or 1
+    return cores if (server or default_server()) == "granian" else 2 * cores + 1
+
 
 
 @dataclass(frozen=True)

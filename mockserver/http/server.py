@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,31 +14,12 @@ from typing import Any
 
 from flask import Flask
 
+from ..config import SERVERS, default_server, default_workers
 from .reload import Reloader, SwappingApp
 
-__all__ = ["SERVERS", "default_server", "default_workers", "running", "serve"]
+__all__ = ["running", "serve"]
 
 log = logging.getLogger("apitwin")
-
-#: the HTTP servers ``apitwin serve`` runs on (:func:`default_server` picks one;
-#: bench/servers_bench.py measures them side by side: ARCHITECTURE.md, Decisions)
-SERVERS = ("granian", "gunicorn", "waitress")
-
-
-def default_server() -> str:
-    """granian (a dependency); waitress on Windows, where granian's workers cannot be handed the app
-    (they are spawned, not forked); gunicorn where granian is missing."""
-    if sys.platform == "win32":
-        return "waitress"
-    return "granian" if importlib.util.find_spec("granian") is not None else "gunicorn"
-
-
-def default_workers(server: str | None = None) -> int:
-    """Worker processes: one per core on granian (its threads wait for slow requests); on gunicorn's sync
-    workers, two per core plus one (a delayed answer holds its whole worker)."""
-    cores = os.cpu_count() or 1
-    return cores if (server or default_server()) == "granian" else 2 * cores + 1
-
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False, threads: int = 1, rebuild: Callable[[], Flask] | None = None,

@@ -15,6 +15,7 @@ import yaml
 
 from ..errors import SpecLoadError
 from ..files import display_path, write_atomically
+from .json_lines import LineTree, json_line_tree, tree_line_of
 from .pointers import split_pointer
 
 __all__ = ["MAX_DOCUMENT_BYTES", "cache_folder", "line_of", "parse_document", "read_document"]
@@ -159,11 +160,15 @@ def parse_document(text: str, path: Path) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _composed(path: Path) -> yaml.Node | None:
+def _composed(path: Path) -> yaml.Node | LineTree | None:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return None
+    if text.lstrip()[:1] in ("{", "["):  # JSON: a scan of its tokens, far quicker than YAML nodes
+        tree = json_line_tree(text)
+        if tree is not None:
+            return tree
     try:
         return yaml.compose(text, Loader=_Base)
     except yaml.YAMLError:
@@ -180,6 +185,8 @@ def line_of(path: Path, pointer: str) -> int | None:
     node = _composed(path)
     if node is None:
         return None
+    if isinstance(node, tuple):
+        return tree_line_of(node, split_pointer(pointer))
     for token in split_pointer(pointer):
         child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):

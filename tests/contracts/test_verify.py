@@ -238,11 +238,10 @@ def test_max_time_cuts_the_run_and_the_reports_say_so(tmp_path: Path) -> None:
 
 
 def test_max_examples_bounds_every_phase_without_a_time_budget() -> None:
-    import time
-
     with running(make_app(None)) as url:
-        started = time.monotonic()
-        few = verify(WIDGETS, VerifyOptions(base_url=url, max_examples=2, seed=1, max_time=60))
-        elapsed = time.monotonic() - started
-    assert few.cut is None and elapsed < 30, render_scorecard(few)  # a time budget is not spent for its own sake
+        few = verify(WIDGETS, VerifyOptions(base_url=url, max_examples=2, seed=1, max_time=600))
+    # a time budget is not spent for its own sake: the run ends when the phases have sent what N allows
+    # (counted request by request in test_verify_budget.py)
+    assert few.cut is None, render_scorecard(few)
     assert few.ok, render_scorecard(few)
+    assert 0 < few.requests["fuzzing"] <= 2 * len(few.operations)
