@@ -50,6 +50,11 @@ class MockConfig:
             The default (32 MiB) is well above the largest payload of the five shipped APIs
             (DSS dataset uploads in tests are kilobytes; its documented upload limit is the server's).
         max_json_depth: the deepest nesting of arrays and objects a JSON body may have (400 beyond).
+        callbacks: send the callbacks an operation documents (``callbacks``) after its 2xx answers, from a
+            background thread.
+        callback_hosts: the hosts callbacks and webhooks may be sent to besides loopback addresses and
+            ``localhost`` (``"*"``: any). Others are not called (the journal says why).
+        callback_timeout_s: how long a callback or webhook waits to connect and for each read of the answer.
         strict: refuse a spec that is not valid OpenAPI. Off by default: a structurally usable
             spec is served and each problem is logged once as a warning (``apitwin lint`` lists them).
     """
@@ -76,6 +81,9 @@ class MockConfig:
     max_body_bytes: int = 32 * 1024 * 1024
     max_json_depth: int = 128
     strict: bool = False
+    callbacks: bool = True
+    callback_hosts: tuple[str, ...] = ()
+    callback_timeout_s: float = 5.0
 
     def error_rate(self, operation_id: str) -> float:
         """The configured share of injected 500s for ``operation_id``."""

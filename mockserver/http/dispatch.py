@@ -21,6 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from ..config import MockConfig
+from ..modes.callbacks import Callbacks, Trigger
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
 from ..modes.journal import Journal, JournalEntry
@@ -119,10 +120,11 @@ class OperationHandler:
     """Answers the requests of one operation: faults and delays, a recorded replay, else the spine."""
 
     def __init__(self, operation: CompiledOperation, journal: Journal | None,
-                 recordings: RecordingIndex | None = None) -> None:
+                 recordings: RecordingIndex | None = None, callbacks: Callbacks | None = None) -> None:
         self.operation = operation
         self.journal = journal
         self.recordings = recordings
+        self.callbacks = callbacks
         config = operation.api.config
         self.config = config
         self.behaviour = bool(config.delay_ms or config.delay_jitter_ms or config.error_rates)
@@ -161,7 +163,12 @@ class OperationHandler:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
         if self.journal is not None:
             _record(self.journal, operation, req, request, reply, violations, started)
-        return to_response(reply)
+        response = to_response(reply)
+        if self.callbacks is not None and 200 <= reply.status < 300:  # sent once the answer is (WSGI close)
+            trigger = Trigger(req.url, req.method, request, reply.status, dict(reply.headers), reply.body,
+                              reply.media_type)
+            response.call_on_close(lambda: self.callbacks.fire(trigger) if self.callbacks is not None else None)
+        return response
 
 
 def miss_reply(miss: RouteMiss, req: Request, config: MockConfig) -> Reply:
