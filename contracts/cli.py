@@ -116,6 +116,14 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="PEM certificate: serve https (for clients that only speak https), with --tls-key.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM private key of --tls-cert.")
+@click.option("--tls-client-ca", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM CA: require a client certificate it signed on every connection (mutual TLS; needs --tls-cert).")
+@click.option("--callbacks/--no-callbacks", default=True, show_default=True,
+              help="Send the callbacks operations document after their 2xx answers.")
+@click.option("--callback-host", "callback_hosts", multiple=True,
+              help="Host callbacks and webhooks may call besides loopback (repeatable; * for any).")
+@click.option("--callback-timeout", default=MockConfig.callback_timeout_s, show_default=True,
+              type=click.FloatRange(0.1), help="Seconds a callback or webhook waits to connect and for its answer.")
 @click.option("--strict", is_flag=True,
               help="Refuse a spec that is not valid OpenAPI [default: serve it, each problem a warning].")
 @click.option("--log-level", default="info", show_default=True,
@@ -133,7 +141,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
-                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, strict: bool,
+                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, tls_client_ca: Path | None,
+                  callbacks: bool, callback_hosts: tuple[str, ...], callback_timeout: float, strict: bool,
                   log_level: str, max_body_bytes: int, max_json_depth: int, admin_token: str | None,
                   allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
@@ -143,6 +152,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         raise click.UsageError("give --state-file or --state, not both")
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("https needs both --tls-cert and --tls-key")
+    if tls_client_ca is not None and tls_cert is None:
+        raise click.UsageError("--tls-client-ca needs https: give --tls-cert and --tls-key too")
     for spec in specs:
         if not spec.is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
@@ -182,6 +193,9 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         strict=strict,
         admin_token=admin_token,
         allowed_hosts=tuple(allowed_hosts),
+        callbacks=callbacks,
+        callback_hosts=tuple(callback_hosts),
+        callback_timeout_s=callback_timeout,
     )
 
     def build() -> Any:
@@ -203,6 +217,10 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         click.echo(f"apitwin: {api.spec.title}: {len(api.operations)} operations at {urls}")
     if stateful:
         click.echo(f"apitwin: stateful, state in {state}")
+    if tls_client_ca is None and any(s.get("type") == "mutualTLS" for api in app.extensions["apitwin"] for s in (
+            (api.spec.document.get("components") or {}).get("securitySchemes") or {}).values() if isinstance(s, dict)):
+        click.echo("apitwin: WARNING: a spec uses a mutualTLS security scheme, which is checked by the TLS layer: "
+                   "without --tls-client-ca no client certificate is asked for and it is treated as met", err=True)
     if exposed:
         click.echo(f"apitwin: WARNING: listening on {host}, beyond loopback: anyone who can reach this port can "
                    "call the mock; the admin API (/__apitwin) requires --admin-token", err=True)
@@ -211,7 +229,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     watched = [p.spec.path.parent for p in app.extensions["apitwin"]] + ([recordings] if recordings else [])
     serve(app, host=host, port=port, workers=workers, access_log=access_log,
           rebuild=build if reload else None, watch=watched,
-          certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None)
+          certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None,
+          client_ca=str(tls_client_ca) if tls_client_ca else None)
 
 
 @main.command("specs")

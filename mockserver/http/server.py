@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -49,8 +50,13 @@ def default_workers() -> int:
 
 
 def gunicorn_settings(host: str, port: int, workers: int, access_log: bool = False, threads: int = THREADS,
-                      certfile: str | None = None, keyfile: str | None = None) -> dict[str, Any]:
-    """gunicorn's settings for ``apitwin serve`` (also used by ``bench/serve_bench.py``)."""
+                      certfile: str | None = None, keyfile: str | None = None,
+                      client_ca: str | None = None) -> dict[str, Any]:
+    """gunicorn's settings for ``apitwin serve`` (also used by ``bench/serve_bench.py``).
+
+    ``client_ca`` (PEM, with ``certfile``): every connection must present a client certificate that CA
+    signed (mutual TLS); the handshake fails otherwise, before any HTTP.
+    """
     settings: dict[str, Any] = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
@@ -63,6 +69,8 @@ def gunicorn_settings(host: str, port: int, workers: int, access_log: bool = Fal
         "proc_name": "apitwin",
         "certfile": certfile,
         "keyfile": keyfile,
+        "ca_certs": client_ca,
+        "cert_reqs": ssl.CERT_REQUIRED if client_ca else None,
         # specs name headers with underscores (the Swagger petstore's `api_key`): gunicorn drops them by default
         "header_map": "dangerous",
     }
@@ -73,20 +81,21 @@ def gunicorn_settings(host: str, port: int, workers: int, access_log: bool = Fal
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False, threads: int = THREADS, rebuild: Callable[[], Flask] | None = None,
-          watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None) -> None:
+          watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None,
+          client_ca: str | None = None) -> None:
     """Serve ``app`` until interrupted: gunicorn (sync workers, see :func:`default_workers`), waitress on Windows.
 
     With ``rebuild``, a change to a file under ``watch`` builds a new app in the
     master process; if it builds, gunicorn starts new workers with it and lets the
     old ones finish their requests in flight (a graceful ``SIGHUP``). If it fails,
     the error is logged and the running app stays. With ``certfile`` and ``keyfile``
-    (PEM), it speaks https.
+    (PEM), it speaks https; with ``client_ca`` too, it requires client certificates signed by that CA.
     """
     workers = workers or default_workers()
     if sys.platform == "win32":  # pragma: no cover - gunicorn needs fork
         import waitress
 
-        if certfile:
+        if certfile or client_ca:
             raise RuntimeError("https needs gunicorn, which does not run on Windows")
         waitress.serve(app, host=host, port=port, threads=workers * 4)
         return
@@ -100,7 +109,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
         if reloader is not None:
             reloader.start()
 
-    settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile)
+    settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile, client_ca)
     GunicornServer({**settings, "when_ready": ready}, lambda: reloader.current if reloader is not None else app).run()
 
 
