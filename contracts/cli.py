@@ -304,6 +304,8 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--against-mock", is_flag=True, help="Test apitwin's own mock of SPEC, in process.")
 @click.option("--auth", help="HTTP Basic credentials USER:PASSWORD.")
 @click.option("--header", "-H", "headers", multiple=True, help="Extra header 'Name: value' (repeatable).")
+@click.option("--api-key", "api_keys", multiple=True,
+              help="SCHEME=KEY: the key of an apiKey scheme, sent where it says (header, query, cookie) (repeatable).")
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1))
 @click.option("--seed", type=int, help="Seed for reproducible runs.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
@@ -323,7 +325,7 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--html", "html_report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report.")
 def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: str | None, headers: tuple[str, ...],
-                   max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
+                   api_keys: tuple[str, ...], max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
                    operation_ids: tuple[str, ...], paths: tuple[str, ...], methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
                    max_time: float | None, cacert: Path | None, junit_xml: Path | None,
@@ -358,6 +360,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         phases=chosen_phases,
         max_time=max_time,
         cacert=str(cacert) if cacert else None,
+        api_keys=tuple((name, key) for name, _, key in (k.partition("=") for k in api_keys)),
     )
     live = sys.stderr.isatty()
 

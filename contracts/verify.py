@@ -48,7 +48,9 @@ class VerifyOptions:
     ``base_url`` without a path gets the spec's first server path appended
     (``http://host:11200`` + ``/public/api``). ``rate_limit`` is schemathesis'
     syntax, e.g. ``"100/s"``. Filters select operations by tag, operationId,
-    path (exact template) or method; an empty filter selects all.
+    path (exact template) or method; an empty filter selects all. ``api_keys``: (security scheme name,
+    key) pairs for ``apiKey`` schemes, sent where the scheme says (header, query or cookie) with every
+    request of an operation that requires the scheme.
     """
 
     base_url: str = ""
@@ -67,6 +69,7 @@ class VerifyOptions:
     phases: tuple[str, ...] = PHASES
     max_time: float | None = None
     cacert: str | None = None
+    api_keys: tuple[tuple[str, str], ...] = ()
 
 
 def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -123,6 +126,8 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
     }
     if options.cacert:
         data["tls-verify"] = options.cacert
+    if options.api_keys:
+        data["auth"] = {"openapi": {name: {"api_key": key} for name, key in options.api_keys}}
     if headers:
         data["headers"] = headers
     if options.seed is not None:
@@ -343,24 +348,39 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]]) -
             report.operations[label].cases += 1
 
 
-def mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
-    """Headers carrying the mock's one accepted credential in every security scheme the spec uses (at the
-    root or per operation; the first scheme that claims a header keeps it). Keys in a query or a cookie are
-    not sent (the suite's own values for them stand)."""
+def _used_schemes(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, scheme) of every security scheme a requirement names, at the root or per operation."""
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     requirements = list(document.get("security") or [])
     for item in (document.get("paths") or {}).values():
         for method, operation in (deref(document, item) or {}).items():
             if method in HTTP_METHODS and isinstance(operation, dict):
                 requirements.extend(operation.get("security") or [])
-    headers: dict[str, str] = {}
     for requirement in requirements:
-        for name in requirement:
+        for name in requirement if isinstance(requirement, dict) else ():
             scheme = deref(document, schemes.get(name) or {})
-            header = example_credential(scheme, MOCK_CREDENTIAL) if isinstance(scheme, dict) else None
-            if header is not None:
-                headers.setdefault(header[0], header[1])
+            if isinstance(scheme, dict):
+                yield str(name), scheme
+
+
+def mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
+    """Headers carrying the mock's one accepted credential in every header-borne security scheme the spec
+    uses (at the root or per operation; the first scheme that claims a header keeps it). Keys in a query
+    or a cookie go by :func:`mock_api_keys`."""
+    headers: dict[str, str] = {}
+    for _, scheme in _used_schemes(document):
+        header = example_credential(scheme, MOCK_CREDENTIAL)
+        if header is not None:
+            headers.setdefault(header[0], header[1])
     return headers
+
+
+def mock_api_keys(document: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(scheme name, the mock's credential) for every ``apiKey`` scheme in a query or a cookie the spec uses:
+    schemathesis sends them where the scheme says, with the requests of operations that require it."""
+    names = {name for name, scheme in _used_schemes(document)
+             if scheme.get("type") == "apiKey" and scheme.get("in") in ("query", "cookie")}
+    return tuple((name, MOCK_CREDENTIAL) for name in sorted(names))
 
 
 _CLIENT_ERRORS = re.compile(r"Received:\s*(4\d\d)\b")
@@ -371,7 +391,8 @@ def _spec_findings(report: VerifyReport, document: dict[str, Any]) -> None:
     (nor ``default``), from the failures to ``spec_findings``: the mock cannot answer an invalid request in
     a documented way, the spec should document it (lint's ``error-responses`` warns too). A 401 or 403 whose
     reproduction carried the mock's credential headers stays a failure (best effort: one request is kept
-    per distinct failure)."""
+    per distinct failure); a key in a query or a cookie shows filtered in the reproduction, so there a 401
+    or 403 is taken for the answer to the suite's own missing or invalid key."""
     credential_headers = [name.lower() for name in mock_credential_headers(document)]
     silent: set[str] = set()
     for path, item in (document.get("paths") or {}).items():
@@ -384,7 +405,7 @@ def _spec_findings(report: VerifyReport, document: dict[str, Any]) -> None:
         kept: list[CheckFailure] = []
         for failure in score.failures:
             found = _CLIENT_ERRORS.search(failure.message) or _CLIENT_ERRORS.search(failure.reason)
-            refused = found is not None and found.group(1) in ("401", "403") and all(
+            refused = found is not None and found.group(1) in ("401", "403") and bool(credential_headers) and all(
                 f"-h '{name}:" in failure.curl.lower() for name in credential_headers)
             if failure.check == "status_code_conformance" and found and not refused and score.label in silent:
                 report.spec_findings.append(f"{score.label} documents no 4xx response: the mock answered an "
@@ -417,8 +438,9 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
         headers.setdefault(key, value)
     excluded = tuple(dict.fromkeys((*options.exclude_checks, *STATEFUL_CHECKS)))
     with mock_of(spec_path) as url:
+        api_keys = tuple(dict((*mock_api_keys(document), *options.api_keys)).items())
         opts = VerifyOptions(**{**options.__dict__, "base_url": url, "headers": tuple(headers.items()),
-                                "exclude_checks": excluded})
+                                "exclude_checks": excluded, "api_keys": api_keys})
         report = verify(spec_path, opts, progress)
     _spec_findings(report, document)
     return report
