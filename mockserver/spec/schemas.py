@@ -89,7 +89,8 @@ def _for_validation(node: Any, int_bounds: bool) -> Any:
 
     * ``oneOf``/``anyOf`` with a ``discriminator``: each branch that is a ``$ref`` also requires the
       discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
-      ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``).
+      ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``);
+      a ``oneOf`` with an inline branch (which no discriminator value names) is read as ``anyOf``.
     * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
       bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
       to JSON numbers (9223372036854775808 is not an int64).
@@ -102,6 +103,7 @@ def _for_validation(node: Any, int_bounds: bool) -> Any:
     discriminator = out.get("discriminator")
     if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
         prop = discriminator["propertyName"]
+        del out["discriminator"]  # its meaning is below; OAS30Validator would look each value up as a component
         for key in ("oneOf", "anyOf"):
             branches = out.get(key)
             if isinstance(branches, list):
@@ -110,6 +112,11 @@ def _for_validation(node: Any, int_bounds: bool) -> Any:
                     if (names := discriminator_names(discriminator, branch)) else branch
                     for branch in branches
                 ]
+                if key == "oneOf" and any(not discriminator_names(discriminator, b) for b in branches) \
+                        and "anyOf" not in out:
+                    # an inline branch has no name the discriminator could select it by: the payload must
+                    # match a branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
+                    out["anyOf"] = out.pop("oneOf")
     if int_bounds:
         fmt = out.get("format")
         bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
