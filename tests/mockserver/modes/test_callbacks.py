@@ -39,6 +39,7 @@ class Receiver:
     release: threading.Event = field(default_factory=threading.Event)
     status: int = 204
     body: bytes = b""
+    location: str = ""
 
 
 @pytest.fixture()
@@ -54,6 +55,8 @@ def receiver() -> Iterator[Receiver]:
             self.send_response(state.status)
             if state.body:
                 self.send_header("Content-Type", "application/json")
+            if state.location and self.path != state.location:
+                self.send_header("Location", state.location)
             self.send_header("Content-Length", str(len(state.body)))
             self.end_headers()
             self.wfile.write(state.body)
@@ -145,6 +148,26 @@ def test_an_undocumented_status_and_an_unreachable_target_are_journaled(mock_url
     assert "Connection" in entry["violations"][-1]["message"] or "refused" in entry["violations"][-1]["message"]
 
 
+def test_redirects_are_not_followed(mock_url: str, receiver: Receiver) -> None:
+    receiver.status, receiver.location = 307, "/followed"  # the answer is the outcome; nothing is followed
+    requests.post(mock_url + "/subscriptions", params={"tenant": "a"}, json={"callbackUrl": receiver.url},
+                  timeout=20)
+    entry = journal_entry(mock_url, "callback onEvent of subscribe")
+    assert entry["status"] == 307 and entry["response"]["headers"]["Location"] == "/followed"
+    assert [receiver.got.get(timeout=30).path for _ in range(receiver.got.qsize())] == ["/events/sub-42?tenant=a"]
+
+
+def test_no_callbacks_option() -> None:
+    from mockserver.http.dispatch import Dispatcher
+
+    for enabled in (True, False):
+        dispatcher = create_app([SPEC], MockConfig(callbacks=enabled)).wsgi_app
+        assert isinstance(dispatcher, Dispatcher)
+        with_callbacks = sorted(h.operation.operation.operation_id for h in dispatcher.handlers.values()
+                                if h.callbacks is not None)
+        assert with_callbacks == (["ping", "subscribe"] if enabled else [])
+
+
 def test_only_loopback_targets_are_called_unless_allowed(mock_url: str) -> None:
     requests.post(mock_url + "/subscriptions", params={"tenant": "a"}, json={"callbackUrl": "http://example.com"},
                   timeout=20)
@@ -189,6 +212,16 @@ def trigger(**changes: Any) -> Trigger:
 ])
 def test_runtime_expressions(expression: str, value: str | None) -> None:
     assert evaluate(expression, trigger()) == value
+
+
+def test_a_pointer_reads_form_fields_and_xml_bodies_have_no_value() -> None:
+    form = IncomingRequest(method="POST", path="/s", path_params={}, query={}, headers={}, cookies={},
+                           content_type="application/x-www-form-urlencoded", body=b"hook=http%3A%2F%2F127.0.0.1%3A9",
+                           json={"hook": "http://127.0.0.1:9"})  # as validation reads a form body
+    assert evaluate("$request.body#/hook", trigger(request=form)) == "http://127.0.0.1:9"
+    xml = IncomingRequest(method="POST", path="/s", path_params={}, query={}, headers={}, cookies={},
+                          content_type="application/xml", body=b"<s><hook>http://127.0.0.1:9</hook></s>")
+    assert evaluate("$request.body#/hook", trigger(request=xml)) is None
 
 
 def test_url_templates() -> None:
