@@ -118,8 +118,8 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="PEM private key of --tls-cert.")
 @click.option("--tls-client-ca", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM CA: require a client certificate it signed on every connection (mutual TLS; needs --tls-cert).")
-@click.option("--callbacks/--no-callbacks", default=True, show_default=True,
-              help="Send the callbacks operations document after their 2xx answers.")
+@click.option("--callbacks/--no-callbacks", default=None,
+              help="Send the callbacks operations document after 2xx answers [default: on when bound to loopback].")
 @click.option("--callback-host", "callback_hosts", multiple=True,
               help="Host callbacks and webhooks may call besides loopback (repeatable; * for any).")
 @click.option("--callback-timeout", default=MockConfig.callback_timeout_s, show_default=True,
@@ -142,7 +142,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
                   seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, tls_client_ca: Path | None,
-                  callbacks: bool, callback_hosts: tuple[str, ...], callback_timeout: float, strict: bool,
+                  callbacks: bool | None, callback_hosts: tuple[str, ...], callback_timeout: float, strict: bool,
                   log_level: str, max_body_bytes: int, max_json_depth: int, admin_token: str | None,
                   allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
@@ -193,7 +193,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         strict=strict,
         admin_token=admin_token,
         allowed_hosts=tuple(allowed_hosts),
-        callbacks=callbacks,
+        callbacks=not exposed if callbacks is None else callbacks,  # exposed: anyone could make it call here
         callback_hosts=tuple(callback_hosts),
         callback_timeout_s=callback_timeout,
     )
@@ -223,7 +223,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                    "without --tls-client-ca no client certificate is asked for and it is treated as met", err=True)
     if exposed:
         click.echo(f"apitwin: WARNING: listening on {host}, beyond loopback: anyone who can reach this port can "
-                   "call the mock; the admin API (/__apitwin) requires --admin-token", err=True)
+                   "call the mock; the admin API (/__apitwin) requires --admin-token"
+                   + ("; callbacks are off (--callbacks turns them on)" if callbacks is None else ""), err=True)
     click.echo(f"apitwin: listening on {scheme}://{shown_host}:{port} ({workers or default_workers()} workers); "
                f"dashboard at {scheme}://{shown_host}:{port}/__apitwin/; Ctrl-C stops")
     watched = [p.spec.path.parent for p in app.extensions["apitwin"]] + ([recordings] if recordings else [])

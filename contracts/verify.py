@@ -418,8 +418,9 @@ def _spec_findings(report: VerifyReport, document: dict[str, Any]) -> None:
 
 @contextmanager
 def mock_of(spec_path: str | Path) -> Iterator[str]:
-    """apitwin's mock of ``spec_path`` in a thread, accepting only ``MOCK_CREDENTIAL``; yields its URL."""
-    config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}))
+    """apitwin's mock of ``spec_path`` in a thread, accepting only ``MOCK_CREDENTIAL``; yields its URL.
+    Callbacks are off: the suite's generated URLs would be called."""
+    config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}), callbacks=False)
     with running(create_app([spec_path], config)) as url:
         yield url
 

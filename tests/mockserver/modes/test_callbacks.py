@@ -168,6 +168,26 @@ def test_no_callbacks_option() -> None:
         assert with_callbacks == (["ping", "subscribe"] if enabled else [])
 
 
+def test_serve_beyond_loopback_sends_no_callbacks_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bound beyond loopback, anyone could make the mock call this machine's services: off by default."""
+    from click.testing import CliRunner
+
+    from contracts import cli
+    from mockserver.http.dispatch import Dispatcher
+
+    served: list[Any] = []
+    monkeypatch.setattr(cli, "serve", lambda app, **kwargs: served.append(app))
+    base = ["serve", str(SPEC), "--port", "0", "--no-reload", "--no-journal"]
+    exposed = [*base, "--host", "0.0.0.0", "--admin-token", "t"]
+    for args, expected in ((base, True), (exposed, False), ([*exposed, "--callbacks"], True)):
+        result = CliRunner().invoke(cli.main, args)
+        assert result.exit_code == 0, result.output
+        dispatcher = served[-1].wsgi_app
+        assert isinstance(dispatcher, Dispatcher)
+        assert any(h.callbacks is not None for h in dispatcher.handlers.values()) is expected, args
+    assert "callbacks are off (--callbacks turns them on)" in CliRunner().invoke(cli.main, exposed).output
+
+
 def test_only_loopback_targets_are_called_unless_allowed(mock_url: str) -> None:
     requests.post(mock_url + "/subscriptions", params={"tenant": "a"}, json={"callbackUrl": "http://example.com"},
                   timeout=20)
