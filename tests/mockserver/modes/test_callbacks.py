@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +15,7 @@ import pytest
 import requests
 
 from mockserver import ADMIN_PREFIX, MockConfig, create_app, running
+from mockserver.modes import callbacks
 from mockserver.modes.callbacks import Trigger, evaluate, expand, refused_target
 from mockserver.pipeline.request import IncomingRequest
 
@@ -84,15 +84,34 @@ def mock_url() -> Iterator[str]:
         yield url
 
 
-def journal_entry(base: str, operation: str, timeout: float = 30) -> dict[str, Any]:
-    """The journal entry of ``operation``, once the background thread has written it (polled, bounded)."""
-    deadline = time.monotonic() + timeout
+#: (label, outcome) of every callback or webhook recorded, as the mock's thread records it
+RECORDED: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+
+@pytest.fixture(autouse=True)
+def _recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Announce each recorded outcome (after it is journaled), so that tests wait on it, not on time."""
+    record = callbacks.record
+
+    def announced(outcome: Any, journal: Any, api: str, label: str) -> None:
+        record(outcome, journal, api, label)
+        RECORDED.put((label, outcome))
+
+    monkeypatch.setattr(callbacks, "record", announced)
+    monkeypatch.setattr("mockserver.http.admin.record", announced)
+    while not RECORDED.empty():
+        RECORDED.get_nowait()
+    yield
+
+
+def journal_entry(base: str, operation: str) -> dict[str, Any]:
+    """The journal entry of the next outcome recorded for ``operation`` (waits for the mock's thread)."""
     while True:
-        entries = requests.get(f"{base}{ADMIN_PREFIX}/requests", params={"operation": operation}, timeout=5).json()
-        if entries:
-            return requests.get(f"{base}{ADMIN_PREFIX}/requests/{entries[0]['id']}", timeout=5).json()  # type: ignore[no-any-return]
-        assert time.monotonic() < deadline, f"no journal entry for {operation}"
-        threading.Event().wait(0.05)
+        label, _ = RECORDED.get(timeout=30)
+        if label == operation:
+            break
+    entries = requests.get(f"{base}{ADMIN_PREFIX}/requests", params={"operation": operation}, timeout=5).json()
+    return requests.get(f"{base}{ADMIN_PREFIX}/requests/{entries[0]['id']}", timeout=5).json()  # type: ignore[no-any-return]
 
 
 def test_a_callback_is_sent_after_the_answer_to_the_url_of_the_request(mock_url: str, receiver: Receiver) -> None:
