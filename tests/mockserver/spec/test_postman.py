@@ -123,3 +123,21 @@ def test_form_bodies_api_keys_and_merged_requests(tmp_path: Path) -> None:
     assert made.status_code == 201, made.get_data(as_text=True)
     assert client.put("/files", data={"title": "x", "done": "true"}, headers={"X-Key": "k"},
                       content_type="multipart/form-data").status_code == 200
+
+
+@pytest.mark.parametrize(("auth", "scheme"), [
+    ({"type": "basic"}, {"type": "http", "scheme": "basic"}),
+    ({"type": "digest"}, {"type": "http", "scheme": "digest"}),
+    ({"type": "oauth2"}, {"type": "http", "scheme": "bearer", "description": "Postman oauth2: a bearer token"}),
+    ({"type": "apikey", "apikey": [{"key": "key", "value": "token"}, {"key": "in", "value": "query"}]},
+     {"type": "apiKey", "in": "query", "name": "token"}),
+])
+def test_each_postman_auth_becomes_a_security_scheme(tmp_path: Path, auth: dict[str, Any],
+                                                     scheme: dict[str, Any]) -> None:
+    collection = {"info": {"name": "Auth", "schema": COLLECTION["info"]["schema"]}, "auth": auth,
+                  "item": [{"name": "one", "request": {"method": "GET", "url": "{{baseUrl}}/x"}}]}
+    path = tmp_path / "auth.postman_collection.json"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    document = load_spec(path).document
+    assert list(document["components"]["securitySchemes"].values()) == [scheme]
+    assert document["paths"]["/x"]["get"]["security"] == [{next(iter(document["components"]["securitySchemes"])): []}]
