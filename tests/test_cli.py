@@ -35,7 +35,7 @@ def test_serve_translates_options_into_one_library_call(monkeypatch: pytest.Monk
     rebuild = kwargs.pop("rebuild")
     assert callable(rebuild)  # --reload is on by default
     assert kwargs == {"host": "127.0.0.1", "port": 4999, "workers": 3, "access_log": False,
-                      "watch": [PETSTORE.parent], "certfile": None, "keyfile": None}
+                      "watch": [PETSTORE.parent], "certfile": None, "keyfile": None, "client_ca": None}
     assert "Pets: 5 operations at http://127.0.0.1:4999/api/v1, http://127.0.0.1:4999/alias" in output
 
 
