@@ -1,5 +1,7 @@
 """Callbacks and webhooks: the mock calls the client back, as the spec's ``callbacks`` and ``webhooks`` say.
 
+(Runtime expressions and the loopback rule are in :mod:`.expressions`; re-exported here.)
+
 An operation's ``callbacks`` are compiled once (:func:`compile_callbacks`): for each callback, its
 URL expression and the callback operation's request (the body from its example, else generated,
 required header and query parameters likewise), its request validator and its documented answers.
@@ -17,8 +19,6 @@ logged and kept in the journal.
 from __future__ import annotations
 
 import http.client
-import ipaddress
-import json
 import logging
 import os
 import ssl
@@ -26,6 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -36,7 +37,7 @@ from ..pipeline.selection import ResponseSpec, encode, index_responses
 from ..pipeline.selfcheck import check_response
 from ..pipeline.validation import RequestValidator
 from ..spec import HTTP_METHODS, Operation, SchemaCompiler, deref, deref_at, escape_token, generate, join_pointer
-from ..spec.pointers import resolve_pointer
+from .expressions import Trigger, evaluate, expand, header_value, refused_target, text_value
 from .journal import Journal, JournalEntry
 
 __all__ = ["CallbackOutcome", "CallbackPlan", "Callbacks", "Trigger", "compile_callbacks", "compile_webhooks",
@@ -44,122 +45,8 @@ __all__ = ["CallbackOutcome", "CallbackPlan", "Callbacks", "Trigger", "compile_c
 
 log = logging.getLogger("apitwin")
 
-#: the names that always mean this machine
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 #: callbacks sent at once by one process; more wait their turn
 _MAX_PARALLEL = 4
-
-
-@dataclass
-class Trigger:
-    """What runtime expressions read: the request the mock answered and its answer."""
-
-    url: str
-    method: str
-    request: IncomingRequest
-    status: int
-    response_headers: dict[str, str]
-    response_body: bytes
-    response_media_type: str | None = None
-
-    def request_json(self) -> Any:
-        """The request body as a value (JSON, or form fields as validation read them), or None."""
-        if self.request.json is not None:
-            return self.request.json
-        try:
-            return json.loads(self.request.body) if self.request.body else None
-        except ValueError:
-            return None
-
-    def response_json(self) -> Any:
-        """The answer's body as JSON, or None."""
-        try:
-            return json.loads(self.response_body) if self.response_body else None
-        except ValueError:
-            return None
-
-
-def _header(headers: Any, name: str) -> str | None:
-    lower = name.lower()
-    return next((str(v) for k, v in headers.items() if k.lower() == lower), None)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None if value is None else json.dumps(value, separators=(",", ":"))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def evaluate(expression: str, trigger: Trigger) -> str | None:
-    """The value of one OpenAPI runtime expression (``$url``, ``$request.body#/a/b``...), None when absent."""
-    if expression == "$url":
-        return trigger.url
-    if expression == "$method":
-        return trigger.method.upper()
-    if expression == "$statusCode":
-        return str(trigger.status)
-    for prefix, is_request in (("$request.", True), ("$response.", False)):
-        if not expression.startswith(prefix):
-            continue
-        source = expression[len(prefix):]
-        if source == "body" or source.startswith("body#"):
-            body = trigger.request_json() if is_request else trigger.response_json()
-            pointer = source[5:]
-            try:
-                return _text(resolve_pointer(body, pointer) if pointer else body)
-            except (KeyError, IndexError, TypeError, ValueError):
-                return None
-        kind, _, name = source.partition(".")
-        if kind == "header":
-            return _header(trigger.request.headers if is_request else trigger.response_headers, name)
-        if kind == "query" and is_request:
-            values = trigger.request.query.get(name)
-            return values[0] if values else None
-        if kind == "path" and is_request:
-            return trigger.request.path_params.get(name)
-    return None
-
-
-def expand(template: str, trigger: Trigger) -> str | None:
-    """A callback URL: the key of a callback object with each ``{expression}`` replaced (or a bare
-    expression); None when an expression has no value in this trigger."""
-    if template.startswith("$") and "{" not in template:
-        return evaluate(template, trigger)
-    out: list[str] = []
-    rest = template
-    while "{" in rest:
-        before, _, after = rest.partition("{")
-        expression, closed, rest = after.partition("}")
-        if not closed:
-            return None
-        value = evaluate(expression.strip(), trigger)
-        if value is None:
-            return None
-        out += [before, value]
-    out.append(rest)
-    return "".join(out)
-
-
-def refused_target(url: str, allowed_hosts: tuple[str, ...]) -> str | None:
-    """Why the mock will not call ``url`` (None: it will): not http(s), or not loopback nor allowed."""
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 (a port that is not a number raises here)
-    except ValueError as exc:
-        return f"not a URL: {exc}"
-    if parts.scheme not in ("http", "https") or not host:
-        return "not an http(s) URL"
-    if "*" in allowed_hosts or host in {h.lower() for h in allowed_hosts} or host in _LOOPBACK_NAMES:
-        return None
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return None
-    except ValueError:
-        pass
-    return f"{host} is not a loopback address (allow it with --callback-host {host})"
 
 
 @dataclass
@@ -207,8 +94,9 @@ class CallbackOutcome:
                 "violations": [v.as_dict() for v in self.violations]}
 
 
-def _value_of(document: dict[str, Any], node: dict[str, Any], seed: str) -> Any:
-    """A parameter's or a media type's value: its example, its first named example, else generated."""
+def _value_of(document: dict[str, Any], node: dict[str, Any], seed: str, check: Any = None) -> Any:
+    """A parameter's or a media type's value: its example, its first named example, else generated
+    (``check``: the schema's compiled verdict, so that a generated value is a valid one)."""
     if "example" in node:
         return node["example"]
     examples = node.get("examples")
@@ -216,13 +104,15 @@ def _value_of(document: dict[str, Any], node: dict[str, Any], seed: str) -> Any:
         first = deref(document, next(iter(examples.values())))
         if isinstance(first, dict) and "value" in first:
             return first["value"]
-    return generate(document, node.get("schema") or {}, seed=seed)
+    return generate(document, node.get("schema") or {}, seed=seed, check=check)
 
 
-def _plan(api: str, compiler: SchemaCompiler, folder: Any, name: str, expression: str, method: str,
-          raw: dict[str, Any], pointer: str, seed: str) -> CallbackPlan:
+def _plan(api: str, compiler: SchemaCompiler, folder: Path, name: str, expression: str, method: str,
+          raw: dict[str, Any], pointer: str, seed: str, shared: list[tuple[Any, str]]) -> CallbackPlan:
     document = compiler.document
-    params = [deref_at(document, p, f"{pointer}/parameters/{i}") for i, p in enumerate(raw.get("parameters") or [])]
+    own = [deref_at(document, p, f"{pointer}/parameters/{i}") for i, p in enumerate(raw.get("parameters") or [])]
+    merged = {(p.get("name"), p.get("in")): (p, at) for p, at in [*shared, *own] if isinstance(p, dict)}
+    params = list(merged.values())
     body, body_pointer = (deref_at(document, raw["requestBody"], f"{pointer}/requestBody")
                           if "requestBody" in raw else (None, ""))
     responses = {str(k): deref_at(document, v, f"{pointer}/responses/{escape_token(str(k))}")
@@ -235,7 +125,7 @@ def _plan(api: str, compiler: SchemaCompiler, folder: Any, name: str, expression
     for param, _ in params:
         if not isinstance(param, dict) or not param.get("required") or param.get("in") not in ("header", "query"):
             continue
-        text = _text(_value_of(document, param, f"{seed}:{param.get('name')}")) or ""
+        text = text_value(_value_of(document, param, f"{seed}:{param.get('name')}")) or ""
         if param["in"] == "header":
             plan.headers[str(param["name"])] = text
         else:
@@ -244,23 +134,37 @@ def _plan(api: str, compiler: SchemaCompiler, folder: Any, name: str, expression
     if content:
         media_type = next((m for m in content if is_json(m)), next(iter(content)))
         media = content[media_type] if isinstance(content[media_type], dict) else {}
-        value = _value_of(document, media, f"{seed}:body")
+        schema_pointer = body_pointer + join_pointer("content", media_type, "schema")
+        check = compiler.at(schema_pointer).is_valid if "schema" in media else None
+        value = _value_of(document, media, f"{seed}:body", check)
         plan.media_type = media_type
         plan.body = encode(value, media_type, media.get("schema"), document)
         plan.headers["Content-Type"] = media_type
     return plan
 
 
-def _plans(api: str, compiler: SchemaCompiler, folder: Any, name: str, expression: str, item: Any,
+def _plans(api: str, compiler: SchemaCompiler, folder: Path, name: str, expression: str, item: Any,
            pointer: str, seed: str) -> list[CallbackPlan]:
-    item, pointer = deref_at(compiler.document, item, pointer)
+    """The operations of one callback or webhook path item; one that cannot be compiled is skipped, warned."""
+    document = compiler.document
+    item, pointer = deref_at(document, item, pointer)
     if not isinstance(item, dict):
         return []
-    return [_plan(api, compiler, folder, name, expression, method, item[method], f"{pointer}/{method}",
-                  f"{seed}:{method}") for method in HTTP_METHODS if isinstance(item.get(method), dict)]
+    shared = [deref_at(document, p, f"{pointer}/parameters/{i}") for i, p in enumerate(item.get("parameters") or [])]
+    plans = []
+    for method in HTTP_METHODS:
+        if not isinstance(item.get(method), dict):
+            continue
+        try:
+            plans.append(_plan(api, compiler, folder, name, expression, method, item[method], f"{pointer}/{method}",
+                               f"{seed}:{method}", shared))
+        except Exception as exc:  # a callback the mock cannot build must not stop the API being served
+            log.warning("%s: %s %s: %s is not sent: %s: %s", api, pointer, method.upper(), name,
+                        type(exc).__name__, exc)
+    return plans
 
 
-def compile_callbacks(api: str, operation: Operation, compiler: SchemaCompiler, folder: Any,
+def compile_callbacks(api: str, operation: Operation, compiler: SchemaCompiler, folder: Path,
                       seed: int = 0) -> list[CallbackPlan]:
     """Every callback operation of ``operation`` (``folder``: the spec's, for external examples)."""
     plans: list[CallbackPlan] = []
@@ -277,7 +181,7 @@ def compile_callbacks(api: str, operation: Operation, compiler: SchemaCompiler, 
     return plans
 
 
-def compile_webhooks(api: str, compiler: SchemaCompiler, folder: Any, seed: int = 0) -> dict[str, list[CallbackPlan]]:
+def compile_webhooks(api: str, compiler: SchemaCompiler, folder: Path, seed: int = 0) -> dict[str, list[CallbackPlan]]:
     """The spec's OpenAPI 3.1 ``webhooks``: name -> its operations."""
     out: dict[str, list[CallbackPlan]] = {}
     for name, item in (compiler.document.get("webhooks") or {}).items():
@@ -336,8 +240,8 @@ def send(plan: CallbackPlan, url: str, config: MockConfig) -> CallbackOutcome:
         connection.close()
         outcome.duration_ms = (time.perf_counter() - started) * 1000
     if outcome.status:
-        outcome.violations += check_response(plan.responses, outcome.status,
-                                             _header(outcome.response_headers, "Content-Type"), outcome.response_body)
+        media_type = header_value(outcome.response_headers, "Content-Type")
+        outcome.violations += check_response(plan.responses, outcome.status, media_type, outcome.response_body)
     return outcome
 
 
