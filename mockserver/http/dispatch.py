@@ -164,7 +164,7 @@ class OperationHandler:
         if self.journal is not None:
             _record(self.journal, operation, req, request, reply, violations, started)
         response = to_response(reply)
-        if self.callbacks is not None and 200 <= reply.status < 300:  # sent once the answer is (WSGI close)
+        if self.callbacks is not None and 200 <= reply.status < 300 and req.method != "HEAD":  # sent on WSGI close
             trigger = Trigger(req.url, req.method, request, reply.status, dict(reply.headers), reply.body,
                               reply.media_type)
             response.call_on_close(lambda: self.callbacks.fire(trigger) if self.callbacks is not None else None)

@@ -140,9 +140,10 @@ def test_an_invalid_request_gets_no_callback(mock_url: str, receiver: Receiver) 
 
 def test_the_receivers_answer_is_checked_against_the_callbacks_spec(mock_url: str, receiver: Receiver) -> None:
     receiver.status, receiver.body = 200, b'{"ok": "yes"}'
+    assert requests.head(mock_url + "/pings", headers={"X-Callback": receiver.url + "/head"}, timeout=20).ok
     assert requests.get(mock_url + "/pings", headers={"X-Callback": receiver.url + "/pong"}, timeout=20).ok
     got = receiver.got.get(timeout=30)
-    assert (got.method, got.path) == ("PUT", "/pong")  # a bare expression, in a $ref'd callback object
+    assert (got.method, got.path) == ("PUT", "/pong")  # a bare expression, in a $ref'd callback object; not HEAD
     assert "at" in json.loads(got.body)  # generated from the schema: no example
     entry = journal_entry(mock_url, "callback pong of ping")
     assert entry["status"] == 200
