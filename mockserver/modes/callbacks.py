@@ -33,6 +33,7 @@ from urllib.parse import urlencode, urlsplit
 from ..config import MockConfig
 from ..pipeline.problems import Problem, Violation
 from ..pipeline.request import IncomingRequest, is_json
+from ..pipeline.security import example_credential
 from ..pipeline.selection import ResponseSpec, encode, index_responses
 from ..pipeline.selfcheck import check_response
 from ..pipeline.validation import RequestValidator
@@ -40,11 +41,13 @@ from ..spec import HTTP_METHODS, Operation, SchemaCompiler, deref, deref_at, esc
 from .expressions import Trigger, evaluate, expand, header_value, refused_target, text_value
 from .journal import Journal, JournalEntry
 
-__all__ = ["CallbackOutcome", "CallbackPlan", "Callbacks", "Trigger", "compile_callbacks", "compile_webhooks",
-           "evaluate", "expand", "record", "refused_target", "send"]
+__all__ = ["CALLBACK_CREDENTIAL", "CallbackOutcome", "CallbackPlan", "Callbacks", "Trigger", "compile_callbacks",
+           "compile_webhooks", "evaluate", "expand", "record", "refused_target", "send"]
 
 log = logging.getLogger("apitwin")
 
+#: the credential a callback carries where its operation declares security (the receiver is the client's)
+CALLBACK_CREDENTIAL = "apitwin-callback"
 #: callbacks sent at once by one process; more wait their turn
 _MAX_PARALLEL = 4
 
@@ -130,6 +133,13 @@ def _plan(api: str, compiler: SchemaCompiler, folder: Path, name: str, expressio
             plan.headers[str(param["name"])] = text
         else:
             plan.query.append((str(param["name"]), text))
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for requirement in (raw.get("security") or [])[:1]:  # the first alternative, in every header it names
+        for scheme_name in requirement if isinstance(requirement, dict) else ():
+            scheme = deref(document, schemes.get(scheme_name) or {})
+            header = example_credential(scheme, CALLBACK_CREDENTIAL) if isinstance(scheme, dict) else None
+            if header is not None:
+                plan.headers.setdefault(*header)
     content = (body or {}).get("content") or {}
     if content:
         media_type = next((m for m in content if is_json(m)), next(iter(content)))

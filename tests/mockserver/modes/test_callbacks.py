@@ -123,6 +123,7 @@ def test_a_callback_is_sent_after_the_answer_to_the_url_of_the_request(mock_url:
     receiver.release.set()
     assert (got.method, got.path) == ("POST", "/hooks/events/sub-42?tenant=acme")
     assert got.headers["X-Event-Id"] == "evt-1"
+    assert got.headers["Authorization"] == "Bearer apitwin-callback"  # the callback operation's security
     assert json.loads(got.body) == {"kind": "created", "subscription": "sub-42"}
     entry = journal_entry(mock_url, "callback onEvent of subscribe")
     assert (entry["method"], entry["path"], entry["status"]) == ("POST", receiver.url + "/hooks/events/sub-42", 204)
