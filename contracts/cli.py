@@ -150,10 +150,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
         raise click.UsageError("give --state-file or --state, not both")
-    if (tls_cert is None) != (tls_key is None):
-        raise click.UsageError("https needs both --tls-cert and --tls-key")
-    if tls_client_ca is not None and tls_cert is None:
-        raise click.UsageError("--tls-client-ca needs https: give --tls-cert and --tls-key too")
+    if (tls_cert is None) != (tls_key is None) or (tls_client_ca is not None and tls_cert is None):
+        raise click.UsageError("https needs both --tls-cert and --tls-key (--tls-client-ca needs https)")
     for spec in specs:
         if not spec.is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
@@ -289,6 +287,13 @@ def _parse_header(value: str) -> tuple[str, str]:
     return name.strip(), content.strip()
 
 
+def _parse_api_key(value: str) -> tuple[str, str]:
+    name, sep, key = value.partition("=")
+    if not sep or not name or not key:
+        raise click.BadParameter(f"--api-key takes SCHEME=KEY (a securitySchemes name), not {value!r}")
+    return name, key
+
+
 def _parse_auth(value: str | None) -> tuple[str, str] | None:
     if value is None:
         return None
@@ -361,7 +366,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         phases=chosen_phases,
         max_time=max_time,
         cacert=str(cacert) if cacert else None,
-        api_keys=tuple((name, key) for name, _, key in (k.partition("=") for k in api_keys)),
+        api_keys=tuple(_parse_api_key(k) for k in api_keys),
     )
     live = sys.stderr.isatty()
 

@@ -82,3 +82,29 @@ def test_integer_formats_are_asserted_in_openapi_3_0_and_3_1(tmp_path: Path) -> 
         reasons = [f.reason for s in report.operations.values() for f in s.failures
                    if f.check == "response_schema_conformance"]
         assert any("greater than the maximum of 2147483647" in r for r in reasons), (version, reasons)
+
+
+def test_the_api_key_option_sends_a_query_key_to_a_real_server(tmp_path: Path) -> None:
+    from urllib.parse import parse_qs
+
+    from click.testing import CliRunner
+
+    from contracts import cli
+    from mockserver import running
+
+    keys: list[list[str]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        keys.append(parse_qs(environ.get("QUERY_STRING", "")).get("api_key", []))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"ok": true}']
+
+    spec = write_spec(tmp_path, make_spec(
+        paths={"/q": {"get": {"operationId": "q", "security": [{"qkey": []}], "responses": OK}}},
+        components={"securitySchemes": {"qkey": {"type": "apiKey", "in": "query", "name": "api_key"}}}))
+    refused = CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", "http://127.0.0.1:9", "--api-key", "k"])
+    assert refused.exit_code == 2 and "SCHEME=KEY" in refused.output
+    with running(app) as url:  # type: ignore[arg-type]
+        CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, "--api-key", "qkey=s3cret",
+                                      "--max-examples", "3", "--seed", "1", "--phases", "coverage,fuzzing"])
+    assert ["s3cret"] in keys

@@ -72,7 +72,7 @@ def test_without_a_client_ca_mutual_tls_is_met_at_the_http_level(tmp_path: Path)
     assert client_for(both).get("/items/1").status_code == 401
     assert client_for(both).get("/items/1", headers={"X-Key": "k"}).status_code == 200
     result = CliRunner().invoke(main, ["serve", str(spec), "--tls-client-ca", str(spec)])
-    assert result.exit_code == 2 and "--tls-client-ca needs https" in result.output
+    assert result.exit_code == 2 and "(--tls-client-ca needs https)" in result.output
     served: list[Any] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("contracts.cli.serve", lambda app, **kwargs: served.append(app))
