@@ -18,7 +18,7 @@ from flask import Flask
 
 from .reload import Reloader
 
-__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "gunicorn_settings", "running", "serve", "set_nodelay"]
+__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "gunicorn_settings", "quiet_quit", "running", "serve", "set_nodelay"]
 
 log = logging.getLogger("apitwin")
 
@@ -42,6 +42,18 @@ def set_nodelay(server: Any) -> None:
         sock = getattr(listener, "sock", None)
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _quit_is_no_error(record: logging.LogRecord) -> bool:
+    """gunicorn logs a worker told to quit (Ctrl-C: ``SystemExit`` raised in the worker) while it waited on an
+    idle connection (a TLS client that has not sent its request) as "Error handling request", with a
+    traceback; it is no error."""
+    return not (record.exc_info and record.exc_info[0] is SystemExit)
+
+
+def quiet_quit(worker: Any) -> None:
+    """gunicorn ``post_worker_init`` hook: no traceback in the log when Ctrl-C stops a waiting worker."""
+    worker.log.error_log.addFilter(_quit_is_no_error)
 
 
 def default_workers() -> int:
@@ -110,7 +122,8 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
             reloader.start()
 
     settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile, client_ca)
-    GunicornServer({**settings, "when_ready": ready}, lambda: reloader.current if reloader is not None else app).run()
+    GunicornServer({**settings, "when_ready": ready, "post_worker_init": quiet_quit},
+                   lambda: reloader.current if reloader is not None else app).run()
 
 
 @contextmanager

@@ -79,3 +79,23 @@ def test_without_a_client_ca_mutual_tls_is_met_at_the_http_level(tmp_path: Path)
         warned = CliRunner().invoke(main, ["serve", str(spec), "--port", "0", "--no-reload", "--no-journal"])
     assert warned.exit_code == 0 and len(served) == 1, warned.output
     assert "mutualTLS security scheme" in warned.output and "--tls-client-ca" in warned.output
+
+
+def test_ctrl_c_while_a_worker_waits_on_a_connection_logs_no_traceback() -> None:
+    """gunicorn's worker, told to quit while it waits for a request (a TLS client that sent none), logs the
+    SystemExit as an error with its traceback; serve's hook drops that record and keeps real errors."""
+    import logging
+    from types import SimpleNamespace
+
+    from mockserver.http.server import quiet_quit
+
+    records: list[logging.LogRecord] = []
+    error_log = logging.Logger("gunicorn.error.test")
+    error_log.addHandler(type("Keep", (logging.Handler,), {"emit": lambda self, r: records.append(r)})())
+    quiet_quit(SimpleNamespace(log=SimpleNamespace(error_log=error_log)))
+    for exc in (SystemExit(0), ValueError("real")):
+        try:
+            raise exc
+        except BaseException:
+            error_log.exception("Error handling request (no URI read)")
+    assert [r.exc_info[1].args for r in records if r.exc_info and r.exc_info[1]] == [("real",)]
