@@ -18,7 +18,8 @@ from flask import Flask
 
 from .reload import Reloader
 
-__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "gunicorn_settings", "quiet_quit", "running", "serve", "set_nodelay"]
+__all__ = ["THREADS", "WORKER_CLASS", "default_workers", "gunicorn_settings", "quiet_quit", "running", "serve",
+           "set_nodelay"]
 
 log = logging.getLogger("apitwin")
 
