@@ -307,3 +307,19 @@ def test_webhook_calls_follow_the_admin_security_model(receiver: Receiver,
         assert receiver.got.empty()
         assert webhook(url, headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert receiver.got.get(timeout=30).path == "/in"
+
+
+def test_a_callback_request_that_breaks_its_own_schema_is_sent_and_reported(tmp_path: Path, receiver: Receiver) -> None:
+    import yaml
+
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    deliver = spec["paths"]["/subscriptions"]["post"]["callbacks"]["onEvent"]
+    operation = next(iter(deliver.values()))["post"]
+    operation["requestBody"]["content"]["application/json"]["example"] = {"kind": "bogus", "subscription": "s"}
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    with running(create_app([path], MockConfig(journal=True))) as url:
+        requests.post(url + "/subscriptions", params={"tenant": "a"}, json={"callbackUrl": receiver.url}, timeout=20)
+        entry = journal_entry(url, "callback onEvent of subscribe")
+    assert json.loads(receiver.got.get(timeout=30).body)["kind"] == "bogus"  # sent as the spec writes it
+    assert [(v["location"], v["pointer"]) for v in entry["violations"]] == [("request body", "/kind")]
