@@ -139,6 +139,14 @@ def _error_rate(value: str) -> tuple[str, float]:
               help="PEM certificate: serve https (for clients that only speak https), with --tls-key.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM private key of --tls-cert.")
+@click.option("--tls-client-ca", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM CA: require a client certificate it signed on every connection (mutual TLS; needs --tls-cert).")
+@click.option("--callbacks/--no-callbacks", default=None,
+              help="Send the callbacks operations document after 2xx answers [default: on when bound to loopback].")
+@click.option("--callback-host", "callback_hosts", multiple=True,
+              help="Host callbacks and webhooks may call besides loopback (repeatable; * for any).")
+@click.option("--callback-timeout", default=MockConfig.callback_timeout_s, show_default=True,
+              type=click.FloatRange(0.1), help="Seconds a callback or webhook waits to connect and for its answer.")
 @click.option("--strict", is_flag=True,
               help="Refuse a spec that is not valid OpenAPI [default: serve it, each problem a warning].")
 @click.option("--log-level", default="info", show_default=True,
@@ -167,7 +175,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   response_validation: bool, access_log: bool, journal: bool, cors: bool,
                   cors_origins: tuple[str, ...], stateful: bool, state_file: Path | None, state_url: str | None,
                   recordings: Path | None, delay_ms: int, delay_jitter_ms: int, error_rates: tuple[str, ...],
-                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, strict: bool,
+                  seed: int, reload: bool, tls_cert: Path | None, tls_key: Path | None, tls_client_ca: Path | None,
+                  callbacks: bool | None, callback_hosts: tuple[str, ...], callback_timeout: float, strict: bool,
                   log_level: str, max_body_bytes: int, max_json_depth: int, max_multipart_parts: int,
                   max_echo_chars: int, journal_body_chars: int, redact: tuple[str, ...], admin_token: str | None,
                   allowed_hosts: tuple[str, ...]) -> None:
@@ -178,8 +187,8 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     specs = tuple(Path(s) for s in specs)
     if state_file and state_url:
         raise click.UsageError("give --state-file or --state, not both")
-    if (tls_cert is None) != (tls_key is None):
-        raise click.UsageError("https needs both --tls-cert and --tls-key")
+    if (tls_cert is None) != (tls_key is None) or (tls_client_ca is not None and tls_cert is None):
+        raise click.UsageError("https needs both --tls-cert and --tls-key (--tls-client-ca needs https)")
     for spec in specs:
         if not spec.is_file():
             fail(f"{spec}: no such file", EXIT_SPEC)
@@ -223,6 +232,9 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         strict=strict,
         admin_token=admin_token,
         allowed_hosts=tuple(allowed_hosts),
+        callbacks=not exposed if callbacks is None else callbacks,  # exposed: anyone could make it call here
+        callback_hosts=tuple(callback_hosts),
+        callback_timeout_s=callback_timeout,
     )
 
     def build() -> Any:
@@ -244,9 +256,14 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
         click.echo(f"apitwin: {api.spec.title}: {len(api.operations)} operations at {urls}")
     if stateful:
         click.echo(f"apitwin: stateful, state in {state}")
+    if tls_client_ca is None and any(s.get("type") == "mutualTLS" for api in app.extensions["apitwin"] for s in (
+            (api.spec.document.get("components") or {}).get("securitySchemes") or {}).values() if isinstance(s, dict)):
+        click.echo("apitwin: WARNING: a spec uses a mutualTLS security scheme, which is checked by the TLS layer: "
+                   "without --tls-client-ca no client certificate is asked for and it is treated as met", err=True)
     if exposed:
         click.echo(f"apitwin: WARNING: listening on {host}, beyond loopback: anyone who can reach this port can "
-                   "call the mock; the admin API (/__apitwin) requires --admin-token", err=True)
+                   "call the mock; the admin API (/__apitwin) requires --admin-token"
+                   + ("; callbacks are off (--callbacks turns them on)" if callbacks is None else ""), err=True)
     server = server or default_server()
     click.echo(f"apitwin: listening on {scheme}://{shown_host}:{port} ({server}, "
                f"{workers or default_workers(server)} workers); "
@@ -255,7 +272,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
     serve(app, host=host, port=port, workers=workers, access_log=access_log,
           rebuild=build if reload else None, watch=watched,
           certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None, server=server,
-          read_timeout_s=read_timeout)
+          read_timeout_s=read_timeout, client_ca=str(tls_client_ca) if tls_client_ca else None)
 
 
 @main.command("specs")
@@ -317,6 +334,13 @@ def _parse_header(value: str) -> tuple[str, str]:
     return name.strip(), content.strip()
 
 
+def _parse_api_key(value: str) -> tuple[str, str]:
+    name, sep, key = value.partition("=")
+    if not sep or not name or not key:
+        raise click.BadParameter(f"--api-key takes SCHEME=KEY (a securitySchemes name), not {value!r}")
+    return name, key
+
+
 def _parse_auth(value: str | None) -> tuple[str, str] | None:
     if value is None:
         return None
@@ -333,6 +357,8 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--against-mock", is_flag=True, help="Test apitwin's own mock of SPEC, in process.")
 @click.option("--auth", help="HTTP Basic credentials USER:PASSWORD.")
 @click.option("--header", "-H", "headers", multiple=True, help="Extra header 'Name: value' (repeatable).")
+@click.option("--api-key", "api_keys", multiple=True,
+              help="SCHEME=KEY: the key of an apiKey scheme, sent where it says (header, query, cookie) (repeatable).")
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1))
 @click.option("--seed", type=int, help="Seed for reproducible runs.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
@@ -354,7 +380,7 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--html", "html_report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report.")
 def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: str | None, headers: tuple[str, ...],
-                   max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
+                   api_keys: tuple[str, ...], max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
                    operation_ids: tuple[str, ...], paths: tuple[str, ...], methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
                    max_time: float | None, max_response_time: float | None, cacert: Path | None,
@@ -391,6 +417,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         max_time=max_time,
         cacert=str(cacert) if cacert else None,
         max_response_time=max_response_time,
+        api_keys=tuple(_parse_api_key(k) for k in api_keys),
     )
     live = sys.stderr.isatty()
 

@@ -7,6 +7,12 @@ dropped from the form (a required ``file`` goes missing and a valid request is
 reported as rejected). In the view given to schemathesis such parts are
 ``type: string, format: binary``, which it generates as bytes. The spec itself,
 and what the mock validates, are unchanged.
+
+Integer formats: the mock refuses (and never answers) an ``int32``/``int64`` integer out of
+its range, in OpenAPI 3.0 and 3.1 alike; to JSON Schema a format on an integer is only a
+note, so schemathesis neither checks answers against it nor sends out-of-range values as
+negative data. In the view given to schemathesis those schemas carry the range as
+``minimum``/``maximum`` (where the schema sets no bound of its own).
 """
 
 from __future__ import annotations
@@ -18,10 +24,17 @@ from mockserver.spec import HTTP_METHODS, deref
 
 __all__ = ["for_generation"]
 
+#: the range of each integer format (the mock's: mockserver.spec.schemas)
+INT_BOUNDS = {f"int{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (32, 64)}
+#: keys whose values are data, not schemas: never rewritten
+_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "x-apitwin-request"})
+
 
 def for_generation(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``document`` whose multipart file parts are typed as binary strings."""
+    """A copy of ``document`` whose multipart file parts are typed as binary strings and whose int32/int64
+    integers carry their range as bounds."""
     out = copy.deepcopy(document)
+    _bound_integers(out)
     for item in (out.get("paths") or {}).values():
         if not isinstance(item, dict):
             continue
@@ -45,3 +58,23 @@ def _type_file_parts(document: dict[str, Any], schema: Any) -> None:
             if isinstance(target, dict) and "contentMediaType" in target and "type" not in target:
                 target.update(type="string", format="binary")
 
+
+
+def _bound_integers(node: Any) -> None:
+    """Give every ``type: integer`` schema of format int32/int64 under ``node`` its range as bounds."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(current)
+            continue
+        if not isinstance(current, dict):
+            continue
+        fmt, kind = current.get("format"), current.get("type")
+        bounds = INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
+        if bounds is not None and (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
+            if "minimum" not in current and "exclusiveMinimum" not in current:
+                current["minimum"] = bounds[0]
+            if "maximum" not in current and "exclusiveMaximum" not in current:
+                current["maximum"] = bounds[1]
+        stack.extend(value for key, value in current.items() if key not in _DATA_KEYS)

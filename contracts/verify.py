@@ -50,7 +50,9 @@ class VerifyOptions:
     ``base_url`` without a path gets the spec's first server path appended
     (``http://host:11200`` + ``/public/api``). ``rate_limit`` is schemathesis'
     syntax, e.g. ``"100/s"``. Filters select operations by tag, operationId,
-    path (exact template) or method; an empty filter selects all.
+    path (exact template) or method; an empty filter selects all. ``api_keys``: (security scheme name,
+    key) pairs for ``apiKey`` schemes, sent where the scheme says (header, query or cookie) with every
+    request of an operation that requires the scheme.
     """
 
     base_url: str = ""
@@ -70,6 +72,7 @@ class VerifyOptions:
     max_time: float | None = None
     cacert: str | None = None
     max_response_time: float | None = None
+    api_keys: tuple[tuple[str, str], ...] = ()
 
 
 def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -130,6 +133,8 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
     }
     if options.cacert:
         data["tls-verify"] = options.cacert
+    if options.api_keys:
+        data["auth"] = {"openapi": {name: {"api_key": key} for name, key in options.api_keys}}
     if headers:
         data["headers"] = headers
     if options.seed is not None:
@@ -357,30 +362,46 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
             report.operations[label].cases += 1
 
 
-def mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
-    """Headers carrying the mock's one accepted credential in every security scheme the spec uses (at the
-    root or per operation; the first scheme that claims a header keeps it). Keys in a query or a cookie are
-    not sent (the suite's own values for them stand)."""
+def _used_schemes(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, scheme) of every security scheme a requirement names, at the root or per operation."""
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     requirements = list(document.get("security") or [])
     for item in (document.get("paths") or {}).values():
         for method, operation in (deref(document, item) or {}).items():
             if method in HTTP_METHODS and isinstance(operation, dict):
                 requirements.extend(operation.get("security") or [])
-    headers: dict[str, str] = {}
     for requirement in requirements:
-        for name in requirement:
+        for name in requirement if isinstance(requirement, dict) else ():
             scheme = deref(document, schemes.get(name) or {})
-            header = example_credential(scheme, MOCK_CREDENTIAL) if isinstance(scheme, dict) else None
-            if header is not None:
-                headers.setdefault(header[0], header[1])
+            if isinstance(scheme, dict):
+                yield str(name), scheme
+
+
+def mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
+    """Headers carrying the mock's one accepted credential in every header-borne security scheme the spec
+    uses (at the root or per operation; the first scheme that claims a header keeps it). Keys in a query
+    or a cookie go by :func:`mock_api_keys`."""
+    headers: dict[str, str] = {}
+    for _, scheme in _used_schemes(document):
+        header = example_credential(scheme, MOCK_CREDENTIAL)
+        if header is not None:
+            headers.setdefault(header[0], header[1])
     return headers
+
+
+def mock_api_keys(document: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(scheme name, the mock's credential) for every ``apiKey`` scheme in a query or a cookie the spec uses:
+    schemathesis sends them where the scheme says, with the requests of operations that require it."""
+    names = {name for name, scheme in _used_schemes(document)
+             if scheme.get("type") == "apiKey" and scheme.get("in") in ("query", "cookie")}
+    return tuple((name, MOCK_CREDENTIAL) for name in sorted(names))
 
 
 @contextmanager
 def mock_of(spec_path: str | Path) -> Iterator[str]:
-    """apitwin's mock of ``spec_path`` in a thread, accepting only ``MOCK_CREDENTIAL``; yields its URL."""
-    config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}))
+    """apitwin's mock of ``spec_path`` in a thread, accepting only ``MOCK_CREDENTIAL``; yields its URL.
+    Callbacks are off: the suite's generated URLs would be called."""
+    config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}), callbacks=False)
     with running(create_app([spec_path], config)) as url:
         yield url
 
@@ -400,9 +421,10 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
     for key, value in mock_credential_headers(document).items():
         headers.setdefault(key, value)
     excluded = tuple(dict.fromkeys((*options.exclude_checks, *STATEFUL_CHECKS)))
-    config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}))
+    config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}), callbacks=False)
+    api_keys = tuple(dict((*mock_api_keys(document), *options.api_keys)).items())
     opts = VerifyOptions(**{**options.__dict__, "base_url": f"http://{WSGI_HOST}", "headers": tuple(headers.items()),
-                            "exclude_checks": excluded})
+                            "exclude_checks": excluded, "api_keys": api_keys})
     report = verify(spec_path, opts, progress, app=create_app([spec_path], config))
     move_spec_findings(report, document, [name.lower() for name in mock_credential_headers(document)])
     return report

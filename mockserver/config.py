@@ -83,6 +83,11 @@ class MockConfig:
         redact: more names whose values are secret (headers, query parameters, cookies, form fields, JSON
             keys; case-insensitive), besides the security schemes' names of the specs and secret-looking
             names (``password``, ``token``, ``api_key``, ...): see :mod:`mockserver.modes.redaction`.
+        callbacks: send the callbacks an operation documents (``callbacks``) after its 2xx answers, from a
+            background thread.
+        callback_hosts: the hosts callbacks and webhooks may be sent to besides loopback addresses and
+            ``localhost`` (``"*"``: any). Others are not called (the journal says why).
+        callback_timeout_s: how long a callback or webhook waits to connect and for each read of the answer.
         strict: refuse a spec that is not valid OpenAPI. Off by default: a structurally usable
             spec is served and each problem is logged once as a warning (``apitwin lint`` lists them).
     """
@@ -113,6 +118,9 @@ class MockConfig:
     journal_body_chars: int = 16384
     redact: tuple[str, ...] = ()
     strict: bool = False
+    callbacks: bool = True
+    callback_hosts: tuple[str, ...] = ()
+    callback_timeout_s: float = 5.0
 
     def error_rate(self, operation_id: str) -> float:
         """The configured share of injected 500s for ``operation_id``."""

@@ -37,7 +37,7 @@ def test_serve_translates_options_into_one_library_call(monkeypatch: pytest.Monk
     assert callable(rebuild)  # --reload is on by default
     assert kwargs == {"host": "127.0.0.1", "port": 4999, "workers": 3, "access_log": False,
                       "watch": [PETSTORE.parent], "certfile": None, "keyfile": None, "server": "granian",
-                      "read_timeout_s": 30.0}
+                      "read_timeout_s": 30.0, "client_ca": None}
     assert "Pets: 5 operations at http://127.0.0.1:4999/api/v1, http://127.0.0.1:4999/alias" in output
     assert "(granian, 3 workers)" in output
     code, _ = run("serve", str(PETSTORE), "--server", "gunicorn", "--read-timeout", "2.5")

@@ -9,6 +9,8 @@
 | GET /__apitwin/requests/<id> | one request in full: headers, body, violations and the answer as sent |
 | POST /__apitwin/requests/verify ``{"method", "path", "body"?, "count"?}`` | ``{"matched": n, "ok": bool}`` |
 | POST /__apitwin/reset | clears the journal and, in stateful mode, the state (seeded again on next use) |
+| GET /__apitwin/webhooks | the OpenAPI 3.1 ``webhooks`` of every API, each with its operations |
+| POST /__apitwin/webhooks/<name> ``{"url", "api"?, "method"?}`` | send that webhook to ``url`` now; the outcome |
 | GET /__apitwin/state | stateful mode: each operation's inferred role |
 | GET /__apitwin/state/collections | stateful mode: every API's collections and their items |
 | DELETE /__apitwin/state/collections | stateful mode: forget the state (the journal stays) |
@@ -43,6 +45,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 
 from ..config import MockConfig
+from ..modes.callbacks import CallbackPlan, record, refused_target, send
 from ..modes.journal import FLUSH_INTERVAL_S, Journal
 from ..modes.redaction import Redactor
 from ..modes.store import StateStore, StoreUnavailable
@@ -213,9 +216,11 @@ class Admin:
     """apitwin's own endpoints, one method each (the table above)."""
 
     def __init__(self, apis: list[MockAPI], journal: Journal | None, store: StateStore | None = None,
-                 config: MockConfig | None = None, redactor: Redactor | None = None) -> None:
+                 config: MockConfig | None = None, redactor: Redactor | None = None,
+                 webhooks: dict[str, dict[str, list[CallbackPlan]]] | None = None) -> None:
         self.config = config or MockConfig()
         self.redactor = redactor or Redactor(self.config.redact)
+        self.webhooks = webhooks or {}
         self.hosts = LOOPBACK_HOSTS | {_host_name(h) or h.lower() for h in self.config.allowed_hosts}
         self.apis = apis
         self.journal = journal
@@ -234,6 +239,8 @@ class Admin:
                                     ("/apis", self.list_apis, ["GET"]), ("/requests", self.list_requests, ["GET"]),
                                     ("/requests/verify", self.verify_requests, ["POST"]),
                                     ("/reset", self.reset, ["POST"]), ("/state", self.state, ["GET"]),
+                                    ("/webhooks", self.list_webhooks, ["GET"]),
+                                    ("/webhooks/<name>", self.send_webhook, ["POST"]),
                                     ("/requests/<int:entry_id>", self.request_detail, ["GET"]),
                                     ("/state/collections", self.collections, ["GET"]),
                                     ("/state/collections", self.reset_state, ["DELETE"]),
@@ -342,6 +349,34 @@ class Admin:
         expected = wanted.get("count")
         ok = matched == expected if isinstance(expected, int) else matched > 0
         return _json({"matched": matched, "ok": ok})
+
+    def list_webhooks(self) -> Response:
+        """Every API's webhooks: ``[{"api", "name", "operations": [{"method", "operationId", ...}]}]``."""
+        return _json([{"api": api, "name": name, "operations": [p.describe() for p in plans]}
+                      for api, hooks in self.webhooks.items() for name, plans in hooks.items()])
+
+    def send_webhook(self, name: str) -> Response:
+        """Send webhook ``name`` to the ``url`` given (loopback only unless --callback-host allows it), now;
+        answers each operation's outcome: the request sent, the answer, the violations or the error."""
+        wanted = request.get_json(silent=True)
+        if not isinstance(wanted, dict) or not isinstance(wanted.get("url"), str):
+            return _json({"detail": "expected a JSON object with 'url' (and optional 'api', 'method')"}, 400)
+        api, method = wanted.get("api"), wanted.get("method")
+        plans = [p for a, hooks in self.webhooks.items() if api in (None, a) for p in hooks.get(name, [])
+                 if not isinstance(method, str) or p.method == method.lower()]
+        if not plans:
+            known = sorted({n for hooks in self.webhooks.values() for n in hooks})
+            return _json({"detail": f"no webhook {name!r}" + (f" (documented: {', '.join(known)})" if known else
+                                                              " (the specs document no webhooks)")}, 404)
+        refused = refused_target(wanted["url"], self.config.callback_hosts)
+        if refused is not None:
+            return _json({"detail": f"not sent: {refused}"}, 400)
+        outcomes = []
+        for plan in plans:
+            outcome = send(plan, wanted["url"], self.config)
+            record(outcome, self.journal, plan.operation.api, f"webhook {name}")
+            outcomes.append(outcome.as_dict())
+        return _json({"sent": outcomes})
 
     def reset(self) -> Response:
         """Clear the journal and the state."""

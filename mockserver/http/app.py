@@ -14,12 +14,13 @@ from werkzeug.wrappers import Response
 
 from ..config import MockConfig
 from ..files import private_file
+from ..modes.callbacks import Callbacks, compile_callbacks, compile_webhooks
 from ..modes.journal import Journal
 from ..modes.recordings import RecordingIndex, load_recordings
 from ..modes.redaction import Redactor, scheme_names
 from ..modes.stateful import StatefulEngine
 from ..modes.store import StateStore, open_store
-from ..pipeline.operation import MockAPI
+from ..pipeline.operation import CompiledOperation, MockAPI
 from ..pipeline.selfcheck import check_response
 from ..shipped import default_spec_paths  # re-exported: the default of create_app
 from .admin import ADMIN_PREFIX, Admin
@@ -45,6 +46,15 @@ def _check_recordings(router: Router, index: RecordingIndex) -> None:
             index.stale.append((exchange, violations))
             log.warning("recording %s: the recorded answer of %s no longer conforms to the spec: %s",
                         exchange.source, operation.operation.label, "; ".join(str(v) for v in violations))
+
+
+def _callbacks(op: CompiledOperation, journal: Journal | None, config: MockConfig) -> Callbacks | None:
+    """The callbacks ``op`` documents, ready to send (None: none, or ``MockConfig.callbacks`` is off)."""
+    if not config.callbacks or not op.operation.raw.get("callbacks"):
+        return None
+    api = op.api
+    plans = compile_callbacks(api.name, op.operation, api.compiler, api.spec.path.parent, config.seed)
+    return Callbacks(plans, api.name, op.operation.operation_id, config, journal) if plans else None
 
 
 def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, config: MockConfig | None = None) -> Flask:
@@ -76,13 +86,16 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     app.extensions["apitwin_state"] = store
     app.extensions["apitwin_router"] = router
     app.extensions["apitwin_redactor"] = redactor
-    Admin(apis, journal, store, config, redactor).register(app)
+    webhooks = {api.name: compile_webhooks(api.name, api.compiler, api.spec.path.parent, config.seed)
+                for api in apis}
+    Admin(apis, journal, store, config, redactor, webhooks).register(app)
 
     @app.errorhandler(HTTPException)
     def admin_routing_error(error: HTTPException) -> Response:
         return to_response(miss_reply(router.miss(error, request.method, request.path), request, config, redactor))
 
-    handlers = {id(op): OperationHandler(op, journal, recordings, redactor) for api in apis for op in api.operations}
+    handlers = {id(op): OperationHandler(op, journal, recordings, redactor, _callbacks(op, journal, config))
+                for api in apis for op in api.operations}
     header_params = sorted({str(p.get("name")) for a in apis for op in a.operations
                             for p, _ in op.operation.parameters if p.get("in") == "header"})
     app.wsgi_app = Dispatcher(router, handlers, app.wsgi_app, ADMIN_PREFIX, config,  # type: ignore[method-assign]

@@ -32,6 +32,11 @@ function fillHeaders(tbody, headers) {
 const shellQuote = (s) => "'" + String(s).split("'").join("'\\''") + "'";
 const SKIPPED_HEADERS = new Set(["host", "content-length", "connection", "accept-encoding", "cookie"]);
 
+/** Where entry `entry` went: this mock, or (a callback or webhook the mock sent) the URL in its path. */
+function originOf(entry) {
+  return /^https?:\/\//.test(entry.path) ? "" : location.origin;
+}
+
 /** A curl command replaying journal entry `entry` against this mock; redacted values replaced when we can. */
 function curlOf(entry) {
   const op = catalogue.find((o) => o.api === entry.api && o.operationId === entry.operation);
@@ -41,7 +46,7 @@ function curlOf(entry) {
     const name = op.authQuery.split("=")[0];
     query = query.split("&").map((part) => part.startsWith(name + "=") ? op.authQuery : part).join("&");
   }
-  const url = location.origin + entry.path + (query ? "?" + query : "");
+  const url = originOf(entry) + entry.path + (query ? "?" + query : "");
   const parts = ["curl", "-i", "-X", entry.method, shellQuote(url)];
   for (const [name, value] of Object.entries(entry.headers || {})) {
     const lower = name.toLowerCase();
@@ -85,7 +90,7 @@ async function openDetail(id) {
   document.querySelectorAll("tr.entry.selected").forEach((e) => e.classList.remove("selected"));
   const row = document.querySelector('tr.entry[data-id="' + id + '"]');
   if (row) row.classList.add("selected");
-  $("detail-title").textContent = entry.method + " " + location.origin + entry.path
+  $("detail-title").textContent = entry.method + " " + originOf(entry) + entry.path
     + (entry.query ? "?" + entry.query : "");
   $("detail-meta").textContent = entry.api + " · " + entry.operation + " · "
     + new Date(entry.ts * 1000).toLocaleString() + " · " + entry.duration_ms.toFixed(1) + " ms";

@@ -17,12 +17,15 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import ClosingIterator
 
 from ..config import MockConfig
+from ..modes.callbacks import Callbacks, Trigger
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
 from ..modes.journal import EnvironHeaders, Journal, JournalEntry, cut_body
@@ -202,11 +205,13 @@ class OperationHandler:
     """Answers the requests of one operation: faults and delays, a recorded replay, else the spine."""
 
     def __init__(self, operation: CompiledOperation, journal: Journal | None,
-                 recordings: RecordingIndex | None = None, redactor: Redactor | None = None) -> None:
+                 recordings: RecordingIndex | None = None, redactor: Redactor | None = None,
+                 callbacks: Callbacks | None = None) -> None:
         self.operation = operation
         self.journal = journal
         self.recordings = recordings
         self.redactor = redactor or Redactor(operation.api.config.redact)
+        self.callbacks = callbacks
         config = operation.api.config
         self.config = config
         self.behaviour = bool(config.delay_ms or config.delay_jitter_ms or config.error_rates)
@@ -214,10 +219,18 @@ class OperationHandler:
 
     def __call__(self, req: Request, path_params: dict[str, str]) -> Response:
         """The response to ``req`` (``path_params``: under the spec's names)."""
-        return to_response(self.reply(req, path_params))
+        reply, after = self.answer(req, path_params)
+        response = to_response(reply)
+        if after is not None:
+            response.call_on_close(after)
+        return response
 
     def reply(self, req: Request, path_params: dict[str, str]) -> Reply:
         """The answer to ``req`` (``path_params``: under the spec's names)."""
+        return self.answer(req, path_params)[0]
+
+    def answer(self, req: Request, path_params: dict[str, str]) -> tuple[Reply, Callable[[], None] | None]:
+        """The answer to ``req`` and what to do once it has been sent (its callbacks), if anything."""
         operation, config = self.operation, self.config
         started = time.perf_counter()
         violations: list[Violation] = []
@@ -250,7 +263,12 @@ class OperationHandler:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
         if self.journal is not None:
             _record(self.journal, operation, self.api_name, req, request, reply, violations, started, self.redactor)
-        return reply
+        after = None
+        if self.callbacks is not None and 200 <= reply.status < 300 and req.method != "HEAD":
+            trigger = Trigger(req.url, req.method, request, reply.status, dict(reply.headers), reply.body,
+                              reply.media_type)
+            after = partial(self.callbacks.fire, trigger)
+        return reply, after
 
 
 def miss_reply(miss: RouteMiss, req: Request, config: MockConfig, redactor: Redactor | None = None) -> Reply:
@@ -325,7 +343,10 @@ class Dispatcher:
         try:
             if "CONTENT_LENGTH" not in environ and environ.get("wsgi.input_terminated"):
                 _read_unsized_body(environ, self.config.max_body_bytes)
-            return send(handler.reply(req, route.params), environ, start_response)
+            reply, after = handler.answer(req, route.params)
+            sent = send(reply, environ, start_response)
+            # callbacks go when the server closes the answer: after it was sent
+            return sent if after is None else ClosingIterator(sent, after)
         except ConnectionResetError:
             raise
         except RequestEntityTooLarge:  # the body is not read: nothing beyond the limit reaches memory

@@ -44,11 +44,13 @@ ACCESS_LOG_FORMAT = '%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(
 
 def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, access_log: bool = False,
                 certfile: str | None = None, keyfile: str | None = None,
-                on_ready: Callable[[], None] | None = None, read_timeout_ms: int = HEADER_READ_TIMEOUT_MS) -> None:
+                on_ready: Callable[[], None] | None = None, read_timeout_ms: int = HEADER_READ_TIMEOUT_MS,
+                client_ca: str | None = None) -> None:
     """Serve the WSGI app ``current()`` returns in each worker (called there) until interrupted.
 
     Hot reload happens inside the workers (:class:`~.reload.SwappingApp`); a ``SIGHUP`` sent by
-    hand still makes granian replace its workers one at a time.
+    hand still makes granian replace its workers one at a time. ``client_ca`` (PEM, with ``certfile``):
+    every connection must present a client certificate that CA signed (mutual TLS).
     """
     server = Server(
         "apitwin",  # unused: the app comes from `current`
@@ -67,6 +69,8 @@ def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, 
         ssl_cert=Path(certfile) if certfile else None,
         ssl_key=Path(keyfile) if keyfile else None,
         ssl_protocol_min=SSLProtocols.tls12,
+        ssl_ca=Path(client_ca) if client_ca else None,
+        ssl_client_verify=client_ca is not None,
         respawn_interval=0.5,
         workers_kill_timeout=KILL_TIMEOUT_S,
         process_name=None,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +14,8 @@ from gunicorn.glogging import Logger
 from ..modes.redaction import Redactor
 from ..modes.redaction_messages import access_atoms
 
-__all__ = ["ACCESS_LOG_FORMAT", "THREADS", "WORKER_CLASS", "GunicornServer", "gunicorn_settings", "redacting_logger",
-           "run_gunicorn", "set_nodelay"]
+__all__ = ["ACCESS_LOG_FORMAT", "THREADS", "WORKER_CLASS", "GunicornServer", "gunicorn_settings", "quiet_quit",
+           "redacting_logger", "run_gunicorn", "set_nodelay"]
 
 #: gunicorn worker class. Threaded workers (gthread) keep connections alive, but each
 #: connection then stays with the worker that accepted it, and a burst of connections often
@@ -40,9 +42,25 @@ def set_nodelay(server: Any) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+def _quit_is_no_error(record: logging.LogRecord) -> bool:
+    """gunicorn logs a worker told to quit (Ctrl-C: ``SystemExit`` raised in the worker) while it waited on an
+    idle connection or wrote an answer as "Error handling request", with a traceback; it is no error."""
+    return not (record.exc_info and record.exc_info[0] is SystemExit)
+
+
+def quiet_quit(worker: Any) -> None:
+    """gunicorn ``post_worker_init`` hook: no traceback in the log when Ctrl-C stops a waiting worker."""
+    worker.log.error_log.addFilter(_quit_is_no_error)
+
+
 def gunicorn_settings(host: str, port: int, workers: int, access_log: bool = False, threads: int = THREADS,
-                      certfile: str | None = None, keyfile: str | None = None) -> dict[str, Any]:
-    """gunicorn's settings for ``apitwin serve --server gunicorn`` (also used by the benchmarks)."""
+                      certfile: str | None = None, keyfile: str | None = None,
+                      client_ca: str | None = None) -> dict[str, Any]:
+    """gunicorn's settings for ``apitwin serve --server gunicorn`` (also used by the benchmarks).
+
+    ``client_ca`` (PEM, with ``certfile``): every connection must present a client certificate that CA
+    signed (mutual TLS); the handshake fails otherwise, before any HTTP.
+    """
     settings: dict[str, Any] = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
@@ -58,6 +76,9 @@ def gunicorn_settings(host: str, port: int, workers: int, access_log: bool = Fal
         "proc_name": "apitwin",
         "certfile": certfile,
         "keyfile": keyfile,
+        "ca_certs": client_ca,
+        "cert_reqs": ssl.CERT_REQUIRED if client_ca else None,
+        "post_worker_init": quiet_quit,
         # specs name headers with underscores (the Swagger petstore's `api_key`): gunicorn drops them by default
         "header_map": "dangerous",
     }

@@ -21,10 +21,11 @@ __all__ = ["running", "serve"]
 
 log = logging.getLogger("apitwin")
 
+
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False, threads: int = 1, rebuild: Callable[[], Flask] | None = None,
           watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None,
-          server: str | None = None, read_timeout_s: float = 30.0) -> None:
+          server: str | None = None, read_timeout_s: float = 30.0, client_ca: str | None = None) -> None:
     """Serve ``app`` until interrupted on ``server`` (default: :func:`default_server`).
 
     With ``rebuild``, a change to a file under ``watch`` builds a new app in the
@@ -34,7 +35,9 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
     the error is logged and the running app stays. With ``certfile`` and ``keyfile``
     (PEM), it speaks https. ``threads`` > 1 (gunicorn only) runs threaded workers. On granian, a
     client that has not sent a whole request head ``read_timeout_s`` after it began (or after its
-    last answer, on a kept-alive connection) is disconnected.
+    last answer, on a kept-alive connection) is disconnected. With ``client_ca`` too (PEM), every
+    connection must present a client certificate that CA signed (mutual TLS); the handshake fails
+    otherwise, before any HTTP.
     """
     server = server or default_server()
     if server not in SERVERS:
@@ -43,7 +46,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
     if server == "waitress":
         import waitress
 
-        if certfile:
+        if certfile or client_ca:
             raise RuntimeError("https needs granian or gunicorn; waitress speaks http only")
         waitress.serve(app, host=host, port=port, threads=workers * 4)
         return
@@ -66,7 +69,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
                 swapper.start()
 
         run_granian(worker_app, host, port, workers, access_log, certfile, keyfile, on_ready=watch_files,
-                    read_timeout_ms=int(read_timeout_s * 1000))
+                    read_timeout_ms=int(read_timeout_s * 1000), client_ca=client_ca)
         return
     reloader = Reloader(app, rebuild, watch, restart=lambda: os.kill(os.getpid(), signal.SIGHUP)) \
         if rebuild is not None and watch else None
@@ -85,7 +88,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
         found = current().extensions.get("apitwin_redactor")
         return found if isinstance(found, Redactor) else Redactor()
 
-    settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile)
+    settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile, client_ca)
     run_gunicorn(current, {**settings, "logger_class": redacting_logger(redactor)}, ready)
 
 

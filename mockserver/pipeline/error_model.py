@@ -4,7 +4,8 @@ The documented error example (or a value generated from its schema) is filled
 with the problem: message fields carry the detail, an echoed HTTP status the real
 status. If the filled body no longer fits the schema (a message field with an enum
 or a pattern), only the status is filled; if even that does not fit, the answer is
-RFC 9457 problem+json.
+RFC 9457 problem+json. An error documented only in other media types (``text/plain``...) is
+answered with its documented example as it is (the violations travel in the violations header).
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ def error_reply(responses: list[ResponseSpec], problem: Problem, instance: str, 
             filled = _fill_error(media, problem, document)
             if filled is not None:
                 reply = Reply(problem.status, filled, media.media_type, dict(problem.headers))
+                add_violations_header(reply, problem, config)
+                return reply
+        else:  # only other media types (text/plain...): the documented example as it is, nothing to fill
+            example = next((e for m in response.media.values() for e in m.examples if not e.violations), None)
+            if example is not None:
+                media_type = next(m.media_type for m in response.media.values() if example in m.examples)
+                reply = Reply(problem.status, example.body, media_type, dict(problem.headers))
                 add_violations_header(reply, problem, config)
                 return reply
     return problem_reply(problem, instance, config)

@@ -122,7 +122,8 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
     * ``oneOf``/``anyOf`` with a ``discriminator``: each branch that is a ``$ref`` also requires the
       discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
       ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``); the
-      ``discriminator`` keyword itself is dropped.
+      ``discriminator`` keyword itself is dropped; a ``oneOf`` with an inline branch (which no
+      discriminator value names) is read as ``anyOf``.
     * without ``int_bounds`` (OpenAPI 3.0), ``nullable: true`` on a schema without ``type`` admits null.
     * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
       bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
@@ -136,6 +137,7 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
     discriminator = out.get("discriminator")
     if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
         prop = discriminator["propertyName"]
+        del out["discriminator"]  # its meaning is below; OAS30Validator would look each value up as a component
         for key in ("oneOf", "anyOf"):
             branches = out.get(key)
             if isinstance(branches, list):
@@ -144,6 +146,11 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
                     if (names := discriminator_names(discriminator, branch, root)) else branch
                     for branch in branches
                 ]
+                if key == "oneOf" and any(not discriminator_names(discriminator, b, root) for b in branches) \
+                        and "anyOf" not in out:
+                    # an inline branch has no name the discriminator could select it by: the payload must
+                    # match a branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
+                    out["anyOf"] = out.pop("oneOf")
         # the branches now say it; openapi-schema-validator's own keyword would look the value up as a
         # component name, which a branch's own enum (``type: artist`` for ``ArtistObject``) is not
         del out["discriminator"]

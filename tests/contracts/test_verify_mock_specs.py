@@ -29,3 +29,82 @@ def test_per_operation_security_gets_a_credential_and_undocumented_4xx_is_a_spec
     assert any(f.startswith("GET /a documents no 4xx") for f in report.spec_findings), card
     assert "spec: GET /a documents no 4xx" in card
 
+
+
+def test_api_keys_in_a_query_or_a_cookie_are_sent_to_operations_that_require_them(tmp_path: Path) -> None:
+    import mockserver.pipeline.security as security
+    from mockserver.pipeline.request import IncomingRequest
+
+    spec = make_spec(paths={
+        "/q": {"get": {"operationId": "q", "security": [{"qkey": []}], "responses": OK}},
+        "/c": {"get": {"operationId": "c", "security": [{"ckey": []}], "responses": OK}},
+    }, components={"securitySchemes": {"qkey": {"type": "apiKey", "in": "query", "name": "api_key"},
+                                       "ckey": {"type": "apiKey", "in": "cookie", "name": "session"}}})
+    accepted: list[str] = []
+    check = security.SecurityChecker.check
+
+    def counted(self: security.SecurityChecker, request: IncomingRequest) -> None:
+        check(self, request)
+        accepted.append(request.path)
+
+    security.SecurityChecker.check = counted  # type: ignore[method-assign]
+    try:
+        report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=5, seed=3))
+    finally:
+        security.SecurityChecker.check = check  # type: ignore[method-assign]
+    card = render_scorecard(report)
+    assert report.ok, card
+    assert all(score.passed for score in report.operations.values()), card
+    assert {"/q", "/c"} <= set(accepted)  # the mock took the key it accepts, from the query and the cookie
+    # the suite's own requests without a valid key get 401: the spec documents no 4xx (a finding, bug 15)
+    assert any(f.startswith("GET /q documents no 4xx") for f in report.spec_findings), card
+
+
+def test_integer_formats_are_asserted_in_openapi_3_0_and_3_1(tmp_path: Path) -> None:
+    """The mock never answers an int32 beyond its range; verify finds a server that does (bug 11)."""
+    import json
+
+    from mockserver import running
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"n": 2 ** 31}).encode()]
+
+    schema = {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "format": "int32"}}}
+    for version in ("3.0.3", "3.1.0"):
+        spec = make_spec(openapi=version, paths={"/n": {"get": {"operationId": "n", "responses": {"200": {
+            "description": "ok", "content": {"application/json": {"schema": schema}}}}}}})
+        with running(app) as url:  # type: ignore[arg-type]
+            from contracts.verify import verify
+
+            report = verify(write_spec(tmp_path, spec, f"{version}.yaml"),
+                            VerifyOptions(base_url=url, max_examples=3, seed=1, phases=("examples", "coverage")))
+        reasons = [f.reason for s in report.operations.values() for f in s.failures
+                   if f.check == "response_schema_conformance"]
+        assert any("greater than the maximum of 2147483647" in r for r in reasons), (version, reasons)
+
+
+def test_the_api_key_option_sends_a_query_key_to_a_real_server(tmp_path: Path) -> None:
+    from urllib.parse import parse_qs
+
+    from click.testing import CliRunner
+
+    from contracts import cli
+    from mockserver import running
+
+    keys: list[list[str]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        keys.append(parse_qs(environ.get("QUERY_STRING", "")).get("api_key", []))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"ok": true}']
+
+    spec = write_spec(tmp_path, make_spec(
+        paths={"/q": {"get": {"operationId": "q", "security": [{"qkey": []}], "responses": OK}}},
+        components={"securitySchemes": {"qkey": {"type": "apiKey", "in": "query", "name": "api_key"}}}))
+    refused = CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", "http://127.0.0.1:9", "--api-key", "k"])
+    assert refused.exit_code == 2 and "SCHEME=KEY" in refused.output
+    with running(app) as url:  # type: ignore[arg-type]
+        CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, "--api-key", "qkey=s3cret",
+                                      "--max-examples", "3", "--seed", "1", "--phases", "coverage,fuzzing"])
+    assert ["s3cret"] in keys

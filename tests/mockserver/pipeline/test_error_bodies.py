@@ -32,3 +32,14 @@ def test_a_list_of_error_objects_gets_one_entry_per_violation(tmp_path: Path) ->
     assert len(errors) == 2 and all(e["help"] == "see the docs" for e in errors)
     assert any("limit" in m for m in messages) and any("project" in m and "required" in m for m in messages)
     assert "Missing input" not in response.get_data(as_text=True)
+
+
+def test_an_error_documented_as_text_is_answered_with_its_example(tmp_path: Path) -> None:
+    operation: dict[str, Any] = {"operationId": "p", "responses": {
+        "200": {"description": "ok", "content": {"text/plain": {"example": "ok"}}},
+        "415": {"description": "no body", "content": {"text/plain": {"example": "no body allowed"}}}}}
+    client = client_for(write_spec(tmp_path, make_spec(paths={"/p": {"post": operation}})))
+    response = client.post("/p", data="x", headers={"Content-Type": "text/plain"})
+    assert (response.status_code, response.mimetype, response.get_data(as_text=True)) == (
+        415, "text/plain", "no body allowed")
+    assert "sl-violations" in response.headers

@@ -29,6 +29,9 @@ RESPONSES: dict[str, Any] = {
     "discriminator-implicit": {"oneOf": [{"$ref": "#/components/schemas/Cat"},
                                          {"$ref": "#/components/schemas/Dog"}],
                                "discriminator": {"propertyName": "petType"}},
+    "discriminator-inline": {"type": "object", "discriminator": {"propertyName": "kind"}, "oneOf": [
+        {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}, "a": {"type": "string"}}},
+        {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}, "b": {"type": "string"}}}]},
     "overlapping-oneOf": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "integer", "maximum": 100}]},
     "allOf-required": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"type": "object",
                                                                         "required": ["id", "href"]}]},

@@ -124,3 +124,40 @@ def test_options_on_a_known_path_lists_the_allowed_methods(tmp_path: Path) -> No
     assert response.status_code == 204
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
     assert client.options("/nowhere").status_code == 404
+
+
+def test_xml_namespaces_and_prefixes(tmp_path: Path) -> None:
+    schema = {"type": "object", "xml": {"name": "item", "namespace": "urn:x", "prefix": "x"},
+              "properties": {"id": {"type": "integer"}}}
+    response = _client(tmp_path, {"application/xml": {"schema": schema, "example": {"id": 3}}}).get("/pets")
+    assert ET.fromstring(response.get_data()).tag == "{urn:x}item"
+    assert b"x:item" in response.get_data() and b'xmlns:x="urn:x"' in response.get_data()
+
+
+def test_an_xml_suffix_matches_either_way_round(tmp_path: Path) -> None:
+    client = _client(tmp_path, {"application/xml": {"schema": {"$ref": "#/components/schemas/Pet"},
+                                                    "example": {"id": 1, "name": "Rex"}}})
+    response = client.get("/pets", headers={"Accept": "application/vnd.pets+xml"})
+    assert response.status_code == 200 and ET.fromstring(response.get_data()).tag == "pet"
+
+
+def test_form_answers_and_objects_under_a_text_type(tmp_path: Path) -> None:
+    content = {"application/x-www-form-urlencoded": {"example": {"a": "1 2", "b": ["x", "y"]}},
+               "text/plain": {"schema": {"type": "object"}, "example": {"name": "Clark"}}}
+    client = _client(tmp_path, content)
+    form = client.get("/pets", headers={"Accept": "application/x-www-form-urlencoded"})
+    assert form.get_data(as_text=True) == "a=1+2&b=x&b=y"
+    text = client.get("/pets", headers={"Accept": "text/plain"})  # no other form than its JSON text
+    assert text.status_code == 200 and text.mimetype == "text/plain" and text.get_json(force=True) == {"name": "Clark"}
+
+
+def test_prefer_code_takes_a_range_or_default_and_names_the_documented_ones(tmp_path: Path) -> None:
+    operation_responses = {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": 1}}}},
+                           "4XX": {"description": "client", "content": {"application/json": {"example": {"e": 4}}}}}
+    spec = make_spec(paths={"/r": {"get": {"operationId": "r", "responses": operation_responses}}})
+    client = client_for(write_spec(tmp_path, spec))
+    answer = client.get("/r", headers={"Prefer": "code=418"})
+    assert answer.status_code == 418 and answer.get_json() == {"e": 4}
+    refused = client.get("/r", headers={"Prefer": "code=503"})
+    assert refused.status_code == 422 and refused.get_json() == {"e": 4}  # the 4XX range's own model
+    assert "4XX" in refused.headers["sl-violations"]

@@ -16,7 +16,9 @@ SCHEMES: dict[str, Any] = {
     "negotiate": {"type": "http", "scheme": "Negotiate"},
     "oauth": {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "https://example.com/token",
                                                                  "scopes": {"read": "r", "write": "w"}}}},
+    "oidc": {"type": "openIdConnect", "openIdConnectUrl": "https://example.com/.well-known/openid-configuration"},
     "key": {"type": "apiKey", "in": "header", "name": "X-Key"},
+    "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
     "query": {"type": "apiKey", "in": "query", "name": "api_key"},
 }
 DIGEST = ('Digest username="alice", realm="Mini", nonce="dcd98b", uri="/items/1", qop=auth, nc=00000001, '
@@ -67,3 +69,12 @@ def test_and_within_a_requirement_or_across(tmp_path: Path) -> None:
     assert client.get("/items/1", headers={"X-Key": "k", "Authorization": "Bearer t"}).status_code == 200
     assert client.get("/items/1", headers={"X-Key": "k"}).status_code == 401
     assert client.get("/items/1?api_key=k").status_code == 200
+
+
+def test_open_id_connect_is_a_bearer_token_and_a_cookie_key_is_read(tmp_path: Path) -> None:
+    client = _client(tmp_path, [{"oidc": ["openid"]}, {"cookie": []}])
+    refused = client.get("/items/1")
+    assert refused.status_code == 401 and 'Bearer realm="Mini", scope="openid"' in refused.headers["WWW-Authenticate"]
+    assert client.get("/items/1", headers={"Authorization": "Bearer t"}).status_code == 200
+    client.set_cookie("session", "s1")  # the test client's jar sends it (it would drop a Cookie header)
+    assert client.get("/items/1").status_code == 200

@@ -152,3 +152,15 @@ def test_the_openapi_rules_beyond_schemas_still_stop_the_start(tmp_path: Path, c
     with pytest.raises(SpecLoadError) as caught:
         load_spec(write_spec(tmp_path, spec), strict=True)
     assert words in caught.value.message
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("events.yaml", "asyncapi: 2.6.0\ninfo: {title: x, version: '1'}\nchannels: {}\n"),
+    ("api.raml", "#%RAML 1.0\ntitle: x\n"),
+    ("api.apib", "FORMAT: 1A\n# API\n"),
+])
+def test_other_description_formats_are_refused_as_not_openapi(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecLoadError, match="not an OpenAPI document"):
+        load_spec(path)

@@ -90,3 +90,54 @@ def test_inferred_schemas_type_every_value() -> None:
         "type": "object", "required": ["a", "b", "c"], "properties": {
             "a": {"type": "array", "items": {"anyOf": [{"type": "integer"}, {"type": "string"}]}},
             "b": {"type": "null"}, "c": {"type": "number"}}}
+
+
+def test_form_bodies_api_keys_and_merged_requests(tmp_path: Path) -> None:
+    """urlencoded and formdata bodies become form fields, an apikey auth a scheme, and two requests with the
+    same method and path one operation."""
+    form = [{"key": "title", "value": "milk"}, {"key": "done", "value": "false"}]
+    collection = {"info": {"name": "Forms", "schema": COLLECTION["info"]["schema"]},
+                  "auth": {"type": "apikey",
+                           "apikey": [{"key": "key", "value": "X-Key"}, {"key": "in", "value": "header"}]},
+                  "item": [
+                      {"name": "by form", "request": {"method": "POST", "url": "{{baseUrl}}/todos",
+                                                      "body": {"mode": "urlencoded", "urlencoded": form}},
+                       "response": [{"name": "made", "code": 201, "body": "{\"id\": 1}"}]},
+                      {"name": "by form again", "request": {"method": "POST", "url": "{{baseUrl}}/todos",
+                                                            "body": {"mode": "urlencoded", "urlencoded": form}},
+                       "response": [{"name": "again", "code": 201, "body": "{\"id\": 2}"}]},
+                      {"name": "upload", "request": {"method": "PUT", "url": "{{baseUrl}}/files",
+                                                     "body": {"mode": "formdata", "formdata": form}},
+                       "response": [{"name": "ok", "code": 200, "body": "{\"ok\": true}"}]}]}
+    path = tmp_path / "forms.postman_collection.json"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    paths = load_spec(path).document["paths"]
+    assert set(paths) == {"/todos", "/files"} and set(paths["/todos"]) == {"post"}
+    assert set(paths["/todos"]["post"]["responses"]["201"]["content"]["application/json"]["examples"]) == {
+        "made", "again"}
+    assert "application/x-www-form-urlencoded" in paths["/todos"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in paths["/files"]["put"]["requestBody"]["content"]
+    client = client_for(path)
+    assert client.post("/todos", data={"title": "x", "done": "true"}).status_code == 401
+    made = client.post("/todos", data={"title": "x", "done": "true"}, headers={"X-Key": "k"})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assert client.put("/files", data={"title": "x", "done": "true"}, headers={"X-Key": "k"},
+                      content_type="multipart/form-data").status_code == 200
+
+
+@pytest.mark.parametrize(("auth", "scheme"), [
+    ({"type": "basic"}, {"type": "http", "scheme": "basic"}),
+    ({"type": "digest"}, {"type": "http", "scheme": "digest"}),
+    ({"type": "oauth2"}, {"type": "http", "scheme": "bearer", "description": "Postman oauth2: a bearer token"}),
+    ({"type": "apikey", "apikey": [{"key": "key", "value": "token"}, {"key": "in", "value": "query"}]},
+     {"type": "apiKey", "in": "query", "name": "token"}),
+])
+def test_each_postman_auth_becomes_a_security_scheme(tmp_path: Path, auth: dict[str, Any],
+                                                     scheme: dict[str, Any]) -> None:
+    collection = {"info": {"name": "Auth", "schema": COLLECTION["info"]["schema"]}, "auth": auth,
+                  "item": [{"name": "one", "request": {"method": "GET", "url": "{{baseUrl}}/x"}}]}
+    path = tmp_path / "auth.postman_collection.json"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    document = load_spec(path).document
+    assert list(document["components"]["securitySchemes"].values()) == [scheme]
+    assert document["paths"]["/x"]["get"]["security"] == [{next(iter(document["components"]["securitySchemes"])): []}]

@@ -201,3 +201,14 @@ def test_apitwin_serve_serves_swagger2_with_an_underscored_api_key_header(tmp_pa
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
     assert "Pets 2: 4 operations at http://127.0.0.1:" in output and "/v2" in output
+
+
+@pytest.mark.parametrize(("collection_format", "style", "explode"), [
+    ("csv", "form", False), ("tsv", "form", False), ("ssv", "spaceDelimited", False),
+    ("pipes", "pipeDelimited", False), ("multi", "form", True)])
+def test_each_collection_format_becomes_its_style(tmp_path: Path, collection_format: str, style: str,
+                                                  explode: bool) -> None:
+    swagger = copy.deepcopy(SWAGGER)
+    swagger["paths"]["/pets"]["get"]["parameters"][1]["collectionFormat"] = collection_format
+    tags = load_spec(write_spec(tmp_path, swagger)).document["paths"]["/pets"]["get"]["parameters"][1]
+    assert (tags["style"], tags["explode"]) == (style, explode)
