@@ -44,6 +44,13 @@ from .cli_group import (
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "main"]
 
 
+def serve(app: Any, **options: Any) -> None:
+    """:func:`mockserver.serve`, imported when a command serves (``lint`` and ``diff`` never import the HTTP layer)."""
+    from mockserver import serve as serve_app
+
+    serve_app(app, **options)
+
+
 def _is_loopback(host: str) -> bool:
     """Whether binding ``host`` keeps the server reachable from this machine only."""
     host = host.strip("[]").lower()
@@ -181,7 +188,7 @@ def serve_command(specs: tuple[Path, ...], host: str, port: int, workers: int | 
                   max_echo_chars: int, journal_body_chars: int, redact: tuple[str, ...], admin_token: str | None,
                   allowed_hosts: tuple[str, ...]) -> None:
     """Serve SPECS (default: the five specs shipped with apitwin, see `apitwin specs`) on one port."""
-    from mockserver import create_app, serve  # Flask: only the commands that serve import it
+    from mockserver import create_app  # Flask: only the commands that serve import it
 
     setup_logging(log_level)
     specs = tuple(Path(s) for s in specs)
@@ -303,7 +310,7 @@ def specs_command(folder: bool) -> None:
 def record_command(specs: tuple[Path, ...], upstream: str, out: Path, no_record: bool, host: str, port: int,
                    timeout: float, log_level: str, redact: tuple[str, ...]) -> None:
     """Proxy to UPSTREAM: validate each request and real answer against SPECS and record the exchanges."""
-    from mockserver import create_proxy_app, serve
+    from mockserver import create_proxy_app
 
     setup_logging(log_level)
     for spec in specs:

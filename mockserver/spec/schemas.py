@@ -137,7 +137,9 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
     discriminator = out.get("discriminator")
     if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
         prop = discriminator["propertyName"]
-        del out["discriminator"]  # its meaning is below; OAS30Validator would look each value up as a component
+        # its meaning is written into the branches below; OAS30Validator's own keyword would look each value up
+        # as a component name, which a branch's own enum (``type: artist`` for ``ArtistObject``) is not
+        del out["discriminator"]
         for key in ("oneOf", "anyOf"):
             branches = out.get(key)
             if isinstance(branches, list):
@@ -151,9 +153,6 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
                     # an inline branch has no name the discriminator could select it by: the payload must
                     # match a branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
                     out["anyOf"] = out.pop("oneOf")
-        # the branches now say it; openapi-schema-validator's own keyword would look the value up as a
-        # component name, which a branch's own enum (``type: artist`` for ``ArtistObject``) is not
-        del out["discriminator"]
     if not int_bounds and out.get("nullable") is True and "type" not in out:
         # OpenAPI 3.0 (the Python backend): ``nullable`` beside ``allOf``/``oneOf``/``$ref`` and no ``type``
         # (Asana's ``current_status: {allOf: [{$ref: ProjectStatusResponse}], nullable: true}``) admits null,
