@@ -4,9 +4,9 @@ The ``apitwin`` command line lives in :mod:`contracts.cli`. The names below load
 first use, so that ``apitwin lint`` never imports schemathesis nor the mock's HTTP layer.
 """
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .diff import Change, diff_specs, render_changes_json, render_changes_text
     from .lint import RULES, Finding, lint, render_findings
     from .reports import render_html, render_junit, render_scorecard
@@ -42,7 +42,7 @@ _MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name not in _MODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib

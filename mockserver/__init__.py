@@ -10,14 +10,14 @@ time, framework-free), ``modes`` (optional behaviour), ``http`` (the Flask/werkz
 This module and :mod:`mockserver.spec` are the public API.
 """
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from .config import SERVERS, MockConfig, default_server, default_workers
 from .errors import MockServerError, RouteCollisionError, SpecLoadError
 from .shipped import default_spec_paths
 from .spec import LoadedSpec, load_spec
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .http.admin import ADMIN_PREFIX
     from .http.app import create_app
     from .http.proxy import create_proxy_app
@@ -36,7 +36,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
