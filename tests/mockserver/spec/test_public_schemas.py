@@ -10,7 +10,6 @@ bigger specs (the ``gen`` column).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,31 +17,9 @@ from hypothesis import strategies as st
 
 from mockserver import load_spec
 from mockserver.spec import SchemaCompiler, generate
-from mockserver.spec.pointers import join_pointer
+from tests.schema_pointers import schema_pointers
 
 SPECS = Path(__file__).resolve().parents[2] / "data" / "public-specs"
-
-
-def schema_pointers(document: dict[str, Any]) -> list[str]:
-    """The pointers of every named schema and every media-type schema of ``document``."""
-    pointers = [join_pointer("components", "schemas", name)
-                for name in ((document.get("components") or {}).get("schemas") or {})]
-
-    def walk(node: Any, tokens: tuple[str, ...]) -> None:
-        if isinstance(node, dict):
-            content = node.get("content")
-            if isinstance(content, dict):
-                for media, spec in content.items():
-                    if isinstance(spec, dict) and isinstance(spec.get("schema"), dict):
-                        pointers.append(join_pointer(*tokens, "content", media, "schema"))
-            for key, value in node.items():
-                if key not in ("content", "schema", "example", "examples"):
-                    walk(value, (*tokens, str(key)))
-
-    walk(document.get("paths") or {}, ("paths",))
-    walk((document.get("components") or {}).get("responses") or {}, ("components", "responses"))
-    walk((document.get("components") or {}).get("requestBodies") or {}, ("components", "requestBodies"))
-    return pointers
 
 
 DOCUMENTS = {path.stem: load_spec(path).document for path in sorted(SPECS.glob("*.json"))}
