@@ -86,8 +86,9 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     app.extensions["apitwin_state"] = store
     app.extensions["apitwin_router"] = router
     app.extensions["apitwin_redactor"] = redactor
+    # only a spec with webhooks builds its schema compiler now; the others' is built on first use, in each worker
     webhooks = {api.name: compile_webhooks(api.name, api.compiler, api.spec.path.parent, config.seed)
-                for api in apis}
+                for api in apis if api.spec.document.get("webhooks")}
     Admin(apis, journal, store, config, redactor, webhooks).register(app)
 
     @app.errorhandler(HTTPException)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
-import importlib.metadata
 import json
 import logging
 import os
@@ -136,7 +135,9 @@ def _existing(file: Path, pointer: str) -> str:
 
 def _digest(files: list[Path]) -> str:
     # The validator's version from its metadata: importing it costs half a second, and a
-    # spec that was validated before does not need it.
+    # spec that was validated before does not need it (nor importlib.metadata: a start from records never does).
+    import importlib.metadata
+
     h = hashlib.sha256(f"osv={importlib.metadata.version('openapi-spec-validator')};"
                        f"loader={_LOADER_VERSION};".encode())
     for f in files:
