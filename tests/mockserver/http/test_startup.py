@@ -106,6 +106,22 @@ def test_a_start_from_the_cache_answers_every_request_as_a_full_start(tmp_path: 
     assert _answers(lazy, requests) == _answers(eager, requests)
 
 
+def test_a_start_from_the_cache_builds_no_schema_compiler_until_a_request_needs_it(tmp_path: Path) -> None:
+    """Building the validators' registry walks the whole document: a spec without webhooks leaves it to the
+    first request of each worker, not to the start (before the first answer)."""
+    spec = _copy(SPECS / "dataiku-apinode.yaml", tmp_path)
+    create_app([spec])  # the first start on these files compiles everything and remembers it
+    app = create_app([spec])
+    api: MockAPI = app.extensions["apitwin"][0]
+    assert not api.spec.document.get("webhooks")
+    assert "compiler" not in vars(api), "the start built the schema compiler"
+    client = app.test_client()
+    operation = client.get("/__apitwin/apis").get_json()[0]["operations"][0]
+    url, headers, body = _request(operation, {})
+    assert client.open(url, method=operation["method"], headers=dict(headers), data=body).status_code < 500
+    assert "compiler" in vars(api)
+
+
 def test_invalid_examples_are_warned_alike_from_the_cache(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     spec = make_spec()
     content = spec["paths"]["/items/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
@@ -137,7 +153,7 @@ cli.main(["serve", sys.argv[1], "--port", "0", "--no-journal"], standalone_mode=
 
 #: what `apitwin serve` must not import (the contract tools' engine, the proxy's client, the old validator)
 HEAVY = ("schemathesis", "hypothesis", "openapi_core", "httpx", "hypothesis_jsonschema", "openapi_spec_validator",
-         "jsonschema_path")
+         "jsonschema_path", "pydantic", "requests")
 
 
 def test_serve_does_not_import_the_contract_tools_engines(tmp_path: Path, _fresh_cache: Path) -> None:
