@@ -16,7 +16,9 @@ Measured, median of --runs starts each (one run, so ratios compare like with lik
   gain shows whatever server `apitwin serve` runs;
 * a bare Flask app under gunicorn, the floor for any Python server here.
 
-"First answer" is a GET of /__apitwin/health (Prism: of /) that gets any HTTP answer.
+"First answer" is a GET of /__apitwin/health (Prism: of /) that gets any HTTP answer. Beside each
+server's start, the CPU seconds its processes used until that answer (from /proc, Linux): on a
+loaded machine the wall-clock figure grows with the load, the CPU one much less.
 Python writes bytecode as for a user (PYTHONDONTWRITEBYTECODE is dropped). The machine
 may be shared: the load average is printed; compare the ratios of one run.
 """
@@ -63,8 +65,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of the group ``pgid`` (Linux ``/proc``)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # state ppid pgrp session tty tpgid flags minflt ...
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+#: CPU seconds of the server's processes at its first answer, per run (appended by time_start)
+CPU: list[float] = []
+
+
 def time_start(cmd: list[str], url: str, env: dict[str, str], timeout: float = 180) -> float:
-    """Seconds from the process's start to the first HTTP answer at ``url`` (any status)."""
+    """Seconds from the process's start to the first HTTP answer at ``url`` (any status).
+
+    The CPU time its processes used until then is appended to :data:`CPU` (a figure a loaded
+    machine changes less than the wall-clock one).
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                             start_new_session=True)
@@ -81,7 +107,9 @@ def time_start(cmd: list[str], url: str, env: dict[str, str], timeout: float = 1
                 break
             except OSError:
                 time.sleep(0.005)
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        CPU.append(group_cpu(proc.pid))
+        return elapsed
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -155,12 +183,16 @@ class Bench:
         return figures
 
     def row(self, name: str, times: list[float], target: str = "") -> float:
+        """A line for ``times``; when they were server starts, with the median CPU seconds they took."""
+        cpu = CPU[-len(times):] if len(CPU) >= len(times) else []
+        CPU.clear()
         median = statistics.median(times)
         verdict = ""
         if target:
             limit = float(target.split()[-2])
             verdict = f"   target < {limit:g} s: {'met' if median < limit else 'MISSED'}"
-        self.lines.append(f"{name:48} {median:6.2f} s  (min {min(times):.2f}, max {max(times):.2f}){verdict}")
+        used = f"; CPU {statistics.median(cpu):.2f} s" if cpu else ""
+        self.lines.append(f"{name:48} {median:6.2f} s  (min {min(times):.2f}, max {max(times):.2f}{used}){verdict}")
         return median
 
 
