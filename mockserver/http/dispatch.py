@@ -28,7 +28,7 @@ from ..config import MockConfig
 from ..modes.callbacks import Callbacks, Trigger
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
-from ..modes.journal import EnvironHeaders, Journal, JournalEntry, cut_body
+from ..modes.journal import EnvironHeaders, Journal
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from ..modes.redaction import REDACTED, Redactor
 from ..modes.redaction_messages import clean_problem, request_secrets
@@ -164,20 +164,18 @@ def incoming(req: Request, path_params: dict[str, str], cookies: bool,
 
 def _record(journal: Journal, operation: CompiledOperation, api: str, req: Request, request: IncomingRequest,
             reply: Reply, violations: list[Violation], started: float, redactor: Redactor) -> None:
-    """Journal the request and the answer as sent (named, decoded and redacted later, off the request path),
-    bodies cut to what the journal keeps."""
-    headers = dict(reply.headers)
-    if reply.media_type:
-        headers["Content-Type"] = reply.media_type
-    body, body_size = cut_body(request.body or None, journal.body_limit)
-    response_body, response_size = cut_body(reply.body, journal.body_limit)
-    journal.record(JournalEntry(
-        method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=api,
-        operation=operation.operation.operation_id, status=reply.status,
-        headers=EnvironHeaders.of(req.environ), body=body,
-        violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000,
-        response_headers=headers, response_body=response_body, redactor=redactor, body_size=body_size,
-        response_size=response_size))
+    """Journal the request and the answer as sent: the values as they are, in a tuple (named, decoded,
+    redacted and serialised when written, off the request path), bodies cut to what the journal keeps."""
+    limit = 4 * journal.body_limit
+    body = request.body or None
+    response_body = reply.body
+    environ = req.environ
+    journal.record((
+        time.time(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation.operation.operation_id,
+        reply.status, EnvironHeaders.of(environ),
+        body[:limit] if body is not None and len(body) > limit else body, None if body is None else len(body),
+        violations, (time.perf_counter() - started) * 1000, dict(reply.headers), reply.media_type,
+        response_body[:limit] if len(response_body) > limit else response_body, len(response_body), redactor))
 
 
 def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redactor, config: MockConfig,
