@@ -213,11 +213,14 @@ class Journal:
             except Exception as exc:  # the journal must never break an answer
                 log.warning("journal: cannot open %s: %s", self.path, exc)
                 return
-        self._buffer.append(entry)  # named, redacted and serialised when written, off the request path
-        if isinstance(entry, tuple):
-            self._held += len(entry[8] or b"") + len(entry[14] or b"")
-        else:
-            self._held += len(entry.body or b"") + len(entry.response_body or b"")
+        buffer = self._buffer
+        if len(buffer) == _KEEP:  # the oldest leaves unwritten (the file would drop it): its bodies are not held
+            try:  # noqa: SIM105 (suppress() costs a context manager on the request path)
+                self._held -= _size(buffer[0])
+            except IndexError:  # the writer took them all meanwhile
+                pass
+        buffer.append(entry)  # named, redacted and serialised when written, off the request path
+        self._held += _size(entry)
         self._last = time.monotonic()
         if self._closed:
             self._flush_logged()
@@ -350,6 +353,13 @@ class Journal:
             self._buffer.clear()
             self._held = 0
             self._conn().execute("delete from requests")
+
+
+def _size(entry: JournalEntry | RawEntry) -> int:
+    """The bytes of an entry's bodies."""
+    if isinstance(entry, tuple):
+        return len(entry[8] or b"") + len(entry[14] or b"")
+    return len(entry.body or b"") + len(entry.response_body or b"")
 
 
 def _alive(pid: int) -> bool:
