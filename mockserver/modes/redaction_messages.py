@@ -93,8 +93,8 @@ def _bare(secrets: frozenset[str]) -> list[str]:
 
 
 def _scrub(text: str, secrets: frozenset[str], bare: list[str]) -> str:
-    if not secrets:
-        return text
+    if not secrets or ("\\" not in text and not any(value in text for value in secrets)):
+        return text  # no secret in it, escaped or not: nothing to look up
 
     def quoted(match: re.Match[str]) -> str:
         literal = match.group()
