@@ -208,25 +208,32 @@ def main() -> int:
             kinds.append("prism")
         else:
             print("bench: Prism not installed (npm install --prefix bench @stoplight/prism-cli@5.16); skipped")
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    for kind in kinds:
-        port = free_port()
-        proc = start(kind, spec, port, args.workers)
-        try:
+    results: dict[str, dict[str, dict[str, float]]] = {kind: {} for kind in kinds}
+    procs: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    try:
+        for kind in kinds:  # every server up at once (idle ones cost nothing): the runs interleave, so that
+            port = free_port()  # a change of load on a shared machine weighs on every server alike
+            proc = start(kind, spec, port, args.workers)
             url = f"http://127.0.0.1:{port}"
+            procs[kind] = (proc, url)
             wait_ready(url + mixes[0].path_for(kind), proc)
             statuses = check_answers(url, mixes, kind)
             print(f"{kind:8} answers: " + ", ".join(f"{k}: {v}" for k, v in statuses.items()))
             run_wrk(url, mixes[0], kind, 2, args.connections)  # warm-up
-            results[kind] = {}
-            for m in mixes:
-                runs = sorted((run_wrk(url, m, kind, args.duration, args.connections) for _ in range(args.repeat)),
-                              key=lambda r: r["rps"])
-                results[kind][m.name] = runs[len(runs) // 2]  # the median run: this machine is noisy
-        finally:
+        for m in mixes:
+            runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+            for _ in range(args.repeat):
+                for kind in kinds:
+                    runs[kind].append(run_wrk(procs[kind][1], m, kind, args.duration, args.connections))
+            for kind in kinds:
+                ordered = sorted(runs[kind], key=lambda r: r["rps"])
+                results[kind][m.name] = ordered[len(ordered) // 2]  # the median run: this machine is noisy
+    finally:
+        for proc, _ in procs.values():
             stop(proc)
     print(f"\nspec {spec.name}; gunicorn {args.workers} workers ({WORKER_CLASS}, {THREADS} threads); wrk 2 threads, "
-          f"{args.connections} connections, median of {args.repeat} runs of {args.duration}s; {os.cpu_count()} cores\n")
+          f"{args.connections} connections, median of {args.repeat} interleaved runs of {args.duration}s; "
+          f"{os.cpu_count()} cores\n")
     print(f"{'mix':26} {'server':13} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for mix in mixes:
         for kind in kinds:
