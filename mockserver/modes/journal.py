@@ -4,7 +4,9 @@ SQLite (a file in a private temporary folder by default) lets every server worke
 share one journal. A request costs an append of a tuple to a per-process buffer
 (:data:`~.journal_rows.RawEntry`, a microsecond): nothing is named, redacted,
 serialised or written on the request path, nor while the process is busy. The
-process's writer thread writes the buffer after :data:`FLUSH_INTERVAL_S` of quiet,
+process's writer thread writes the buffer when :data:`_QUIET_TICKS` of its ticks in a row
+(every :data:`FLUSH_INTERVAL_S`) saw no new request (counted, not timed: a worker starved of
+CPU on a busy machine wakes late, and a late tick must not pass for quiet),
 when the bodies it holds pass :data:`_HELD_LIMIT`, when the process exits (drained
 before the worker goes: an atexit hook, and multiprocessing's exit hook for forked
 workers), or when a reader asks: a read in any worker bumps a generation number in
@@ -56,6 +58,8 @@ __all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "EnvironHeaders", "Journal", "Journ
 
 FLUSH_INTERVAL_S = 0.02
 _KEEP = 5000
+#: the writer's ticks in a row without a new entry after which the process is quiet and its entries written
+_QUIET_TICKS = 2
 #: bytes of bodies a process holds unwritten before it writes them, busy or not (5000 answers of 6 KB)
 _HELD_LIMIT = 32 * 1024 * 1024
 #: the longest a read waits for the other workers to write what they hold
@@ -103,7 +107,9 @@ class Journal:
         self._lock = threading.Lock()  # held while entries are taken from the buffer and written
         self._buffer: deque[JournalEntry | RawEntry] = deque(maxlen=_KEEP)
         self._held = 0  # bytes of bodies in the buffer (about)
-        self._last = 0.0  # monotonic time of the last record
+        self._count = 0  # entries recorded (changes are what counts: the increments of threads may race)
+        self._seen = 0  # the count at the writer's last tick
+        self._idle = 0  # the writer's ticks in a row that saw no new entry
         self._pid = -1
         self._writer = ""
         self._written = 0  # the last generation this process answered
@@ -170,10 +176,13 @@ class Journal:
                     log.warning("journal: cannot write to %s: %s", self.path, exc)
 
     def _tick(self) -> None:
+        count = self._count
+        self._idle = self._idle + 1 if count == self._seen else 0
+        self._seen = count
         conn = self._conn()
         wanted = self._wanted(conn)
         if self._buffer and (wanted > self._written or self._held > _HELD_LIMIT
-                             or time.monotonic() - self._last >= FLUSH_INTERVAL_S):
+                             or self._idle >= _QUIET_TICKS):
             self.flush()
         if wanted > self._written:
             conn.execute("update journal_writers set written = ? where writer = ?", (wanted, self._writer))
@@ -206,7 +215,7 @@ class Journal:
         self._flush_logged()
 
     def record(self, entry: JournalEntry | RawEntry) -> None:
-        """Append ``entry`` (written when the process is quiet for :data:`FLUSH_INTERVAL_S`, or read)."""
+        """Append ``entry`` (written when the process is quiet, or read)."""
         if self._pid != os.getpid():
             try:
                 self._start()
@@ -221,7 +230,7 @@ class Journal:
                 pass
         buffer.append(entry)  # named, redacted and serialised when written, off the request path
         self._held += _size(entry)
-        self._last = time.monotonic()
+        self._count += 1
         if self._closed:
             self._flush_logged()
 
