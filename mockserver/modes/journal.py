@@ -60,8 +60,8 @@ FLUSH_INTERVAL_S = 0.02
 _KEEP = 5000
 #: the writer's ticks in a row without a new entry after which the process is quiet and its entries written
 _QUIET_TICKS = 2
-#: bytes of bodies a process holds unwritten before it writes them, busy or not (5000 answers of 6 KB)
-_HELD_LIMIT = 32 * 1024 * 1024
+#: bytes of bodies a process holds unwritten before it writes them, busy or not
+_HELD_LIMIT = 8 * 1024 * 1024
 #: the longest a read waits for the other workers to write what they hold
 _GATHER_TIMEOUT_S = 2.0
 #: the longest a process's exit waits for its writer thread to finish a write under way
