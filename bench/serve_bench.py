@@ -9,8 +9,10 @@ with path parameters, a POST with a documented valid body, and the same POST wit
 an invalid body. Load comes from wrk (Debian package `wrk`), bounded in time and
 on loopback only. Prints requests/s, p50 and p99 per server and mix, and the ratios
 apitwin/Flask on gunicorn (>= 2), apitwin/Flask on granian (>= 0.8), apitwin/Prism (>= 4) and
-apitwin's p99 against the Flask route's on gunicorn (no worse). bench/servers_bench.py compares
-the servers themselves.
+apitwin's p99 against the Flask route's on gunicorn (no worse), and the journal's cost (apitwin
+against ``apitwin serve --no-journal``, same run: at least 0.95). Then the RSS of each worker of
+``apitwin serve`` with the five shipped specs, sampled every 5 s over a ``--rss-seconds`` run of the
+three mixes (it should stay flat). bench/servers_bench.py compares the servers themselves.
 """
 
 from __future__ import annotations
@@ -123,11 +125,13 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
     raise RuntimeError(f"server not ready at {url}")
 
 
-def start(kind: str, spec: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start(kind: str, spec: Path | None, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``spec`` None: apitwin with the five shipped specs."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT}"}
-    if kind == "apitwin":
-        cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", str(spec), "--port", str(port),
-               "--workers", str(workers), "--log-level", "error"]
+    if kind in ("apitwin", "apitwin-nj"):
+        cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", *([str(spec)] if spec else []), "--port",
+               str(port), "--workers", str(workers), "--log-level", "error",
+               *(["--no-journal"] if kind == "apitwin-nj" else [])]
     elif kind == "flask-granian":  # the same route on apitwin's granian settings (bench/servers_bench.py)
         cmd = [sys.executable, str(HERE / "servers_bench.py"), "--child", "granian", "flask", str(port), str(workers)]
     elif kind == "flask":
@@ -157,17 +161,12 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(url: str, mix: Mix, kind: str, duration: int, connections: int) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(f'wrk.method = "{mix.method}"\n')
-        script.write(f'wrk.headers["Authorization"] = "{AUTH}"\n')
-        if mix.body is not None:
-            script.write('wrk.headers["Content-Type"] = "application/json"\n')
-            script.write(f"wrk.body = {json.dumps(mix.body)}\n")
+    script = _script(mix)
     try:
-        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name,
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script,
                               url + mix.path_for(kind)], capture_output=True, text=True, timeout=duration + 30).stdout
     finally:
-        os.unlink(script.name)
+        os.unlink(script)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -197,36 +196,44 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="runs per server and mix; the median is kept")
     parser.add_argument("--no-prism", action="store_true")
+    parser.add_argument("--rss-seconds", type=int, default=60, help="the RSS run's length (0: skip it)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is needed (Debian: apt-get install wrk)")
     spec = Path(args.spec).resolve()
     mixes = derive_mixes(spec)
-    kinds = ["flask", "flask-granian", "apitwin"]
+    kinds = ["flask", "flask-granian", "apitwin", "apitwin-nj"]
     if not args.no_prism:
         if (HERE / "node_modules" / ".bin" / "prism").exists():
             kinds.append("prism")
         else:
             print("bench: Prism not installed (npm install --prefix bench @stoplight/prism-cli@5.16); skipped")
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    for kind in kinds:
-        port = free_port()
-        proc = start(kind, spec, port, args.workers)
-        try:
+    results: dict[str, dict[str, dict[str, float]]] = {kind: {} for kind in kinds}
+    procs: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    try:
+        for kind in kinds:  # every server up at once (idle ones cost nothing): the runs interleave, so that
+            port = free_port()  # a change of load on a shared machine weighs on every server alike
+            proc = start(kind, spec, port, args.workers)
             url = f"http://127.0.0.1:{port}"
+            procs[kind] = (proc, url)
             wait_ready(url + mixes[0].path_for(kind), proc)
             statuses = check_answers(url, mixes, kind)
             print(f"{kind:8} answers: " + ", ".join(f"{k}: {v}" for k, v in statuses.items()))
             run_wrk(url, mixes[0], kind, 2, args.connections)  # warm-up
-            results[kind] = {}
-            for m in mixes:
-                runs = sorted((run_wrk(url, m, kind, args.duration, args.connections) for _ in range(args.repeat)),
-                              key=lambda r: r["rps"])
-                results[kind][m.name] = runs[len(runs) // 2]  # the median run: this machine is noisy
-        finally:
+        for m in mixes:
+            runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+            for _ in range(args.repeat):
+                for kind in kinds:
+                    runs[kind].append(run_wrk(procs[kind][1], m, kind, args.duration, args.connections))
+            for kind in kinds:
+                ordered = sorted(runs[kind], key=lambda r: r["rps"])
+                results[kind][m.name] = ordered[len(ordered) // 2]  # the median run: this machine is noisy
+    finally:
+        for proc, _ in procs.values():
             stop(proc)
     print(f"\nspec {spec.name}; gunicorn {args.workers} workers ({WORKER_CLASS}, {THREADS} threads); wrk 2 threads, "
-          f"{args.connections} connections, median of {args.repeat} runs of {args.duration}s; {os.cpu_count()} cores\n")
+          f"{args.connections} connections, median of {args.repeat} interleaved runs of {args.duration}s; "
+          f"{os.cpu_count()} cores\n")
     print(f"{'mix':26} {'server':13} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for mix in mixes:
         for kind in kinds:
@@ -245,12 +252,85 @@ def main() -> int:
             ratio = a["rps"] / results["prism"][mix.name]["rps"]
             line += f"  apitwin/prism {ratio:.2f} (target >= 4)"
             ok &= ratio >= 4
+        journal = a["rps"] / results["apitwin-nj"][mix.name]["rps"]
+        line += f"  journal on/off {journal:.2f} (target >= 0.95)"
+        ok &= journal >= 0.95
         flask_p99 = results["flask"][mix.name]["p99"]
         line += f"  p99 {a['p99']:.2f} ms (target <= flask's {flask_p99:.2f})"
         ok &= a["p99"] <= flask_p99
         print(line)
+    print(f"(apitwin-nj: apitwin serve --no-journal; load average at the end {os.getloadavg()[0]:.1f})")
+    if args.rss_seconds > 0:
+        ok &= rss_run(mixes, args.workers, args.rss_seconds, args.connections)
     print("\nall targets met" if ok else "\nsome targets missed")
     return 0
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def workers_of(pid: int) -> list[int]:
+    """The worker processes of a server (its children that run the app)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return sorted(children)
+
+
+def rss_run(mixes: list[Mix], workers: int, seconds: int, connections: int) -> bool:
+    """RSS of each worker of `apitwin serve` with the five shipped specs while the three mixes load it in
+    turn, sampled every 5 s; flat: the end within 10% (and 10 MB) of the sample after warm-up."""
+    port = free_port()
+    proc = start("apitwin", None, port, workers)
+    ok = True
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(url + mixes[0].path, proc)
+        check_answers(url, mixes, "apitwin")
+        deadline = time.monotonic() + 60
+        while len(pids := workers_of(proc.pid)) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+        samples: dict[int, list[float]] = {pid: [rss_mb(pid)] for pid in pids}
+        started = time.monotonic()
+        print(f"\nRSS per worker, apitwin serve with the five shipped specs, {workers} workers, {seconds} s of load "
+              f"(the three mixes in turn), sampled every 5 s:")
+        for mix in mixes * max(1, seconds // (10 * len(mixes))):
+            script = _script(mix)
+            load = subprocess.Popen(["wrk", "-t2", f"-c{connections}", "-d10s", url + mix.path, "-s", script],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(2):
+                time.sleep(5)
+                for pid in pids:
+                    samples[pid].append(rss_mb(pid))
+            load.wait(30)
+            os.unlink(script)
+            if time.monotonic() - started >= seconds:
+                break
+        for pid, values in samples.items():
+            start_mb, end_mb, top = values[0], values[-1], max(values)
+            warm = values[min(2, len(values) - 1)]  # after the first 10 s of load (caches filled)
+            flat = end_mb <= max(warm * 1.10, warm + 10)
+            ok &= flat
+            print(f"RSS per worker: start {start_mb:.0f} MB, end {end_mb:.0f} MB, max {top:.0f} MB "
+                  f"(pid {pid}; after 10 s of load {warm:.0f} MB; {'flat' if flat else 'GROWING'}; samples "
+                  + " ".join(f"{v:.0f}" for v in values) + ")")
+    finally:
+        stop(proc)
+    return ok
+
+
+def _script(mix: Mix) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f'wrk.method = "{mix.method}"\n')
+        script.write(f'wrk.headers["Authorization"] = "{AUTH}"\n')
+        if mix.body is not None:
+            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+            script.write(f"wrk.body = {json.dumps(mix.body)}\n")
+    return script.name
 
 
 if __name__ == "__main__":

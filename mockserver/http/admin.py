@@ -37,7 +37,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import time
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,7 +45,7 @@ from flask import Flask, Response, request
 
 from ..config import MockConfig
 from ..modes.callbacks import CallbackPlan, record, refused_target, send
-from ..modes.journal import FLUSH_INTERVAL_S, Journal
+from ..modes.journal import Journal
 from ..modes.redaction import Redactor
 from ..modes.store import StateStore, StoreUnavailable
 from ..pipeline.operation import MockAPI
@@ -82,11 +81,6 @@ def _host_name(host: str) -> str:
 
 def _json(value: Any, status: int = 200) -> Response:
     return Response(json.dumps(value, ensure_ascii=False), status=status, mimetype="application/json")
-
-
-def _settle() -> None:
-    """Give every worker's journal buffer time to reach the shared file."""
-    time.sleep(FLUSH_INTERVAL_S * 1.5)
 
 
 def _example_of(document: dict[str, Any], node: Any) -> Any:
@@ -318,7 +312,6 @@ class Admin:
         """The journal, newest first, filtered by ``method``, ``path``, ``operation``; ``limit`` entries."""
         if self.journal is None:
             return _json(_JOURNAL_OFF, 404)
-        _settle()
         limit = request.args.get("limit", "100")
         entries = self.journal.entries(limit=int(limit) if limit.isdigit() else 100,
                                        method=request.args.get("method"), path=request.args.get("path"),
@@ -329,7 +322,6 @@ class Admin:
         """One journal entry in full, with the answer as sent."""
         if self.journal is None:
             return _json(_JOURNAL_OFF, 404)
-        _settle()
         entry = self.journal.entry(entry_id)
         if entry is None:
             return _json({"detail": f"no request {entry_id} in the journal (it was reset, or is too old)"}, 404)
@@ -344,7 +336,6 @@ class Admin:
                 wanted.get("path"), str):
             return _json({"detail": "expected a JSON object with 'method' and 'path' (and optional 'body', 'count')"},
                          400)
-        _settle()
         matched = self.journal.count(method=wanted["method"].upper(), path=wanted["path"], body=wanted.get("body"))
         expected = wanted.get("count")
         ok = matched == expected if isinstance(expected, int) else matched > 0

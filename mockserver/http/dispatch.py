@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import ClosingIterator
 
@@ -28,7 +28,7 @@ from ..config import MockConfig
 from ..modes.callbacks import Callbacks, Trigger
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
-from ..modes.journal import EnvironHeaders, Journal, JournalEntry, cut_body
+from ..modes.journal import EnvironHeaders, Journal
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from ..modes.redaction import REDACTED, Redactor
 from ..modes.redaction_messages import clean_problem, request_secrets
@@ -39,6 +39,7 @@ from ..pipeline.request import (
     Headers,
     IncomingRequest,
     Prefer,
+    Query,
     is_json,
     parse_accept,
     parse_prefer,
@@ -142,13 +143,44 @@ def send(reply: Reply, environ: dict[str, Any], start_response: Any) -> Iterable
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
+def _body(req: Request) -> bytes:
+    """The request's body, as ``req.get_data()`` reads it (and caches it), without werkzeug's stream
+    wrappers when the server gave a Content-Length (a tenth of a request's own work)."""
+    environ = req.environ
+    length = environ.get("CONTENT_LENGTH")
+    if not length or not length.isdigit() or "HTTP_TRANSFER_ENCODING" in environ \
+            or "wsgi.input_terminated" in environ or "stream" in vars(req) or getattr(req, "_cached_data", None):
+        return req.get_data(cache=True)  # read already (the record proxy), or no plain Content-Length
+    size = int(length)
+    limit = req.max_content_length
+    if limit is not None and size > limit:
+        raise RequestEntityTooLarge()
+    stream, parts, left = environ["wsgi.input"], [], size
+    while left > 0:
+        part = stream.read(left)
+        if not part:  # as werkzeug's LimitedStream: the client went away before sending the whole body
+            raise ClientDisconnected()
+        parts.append(part)
+        left -= len(part)
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    req._cached_data = data  # what req.get_data() answers from now on
+    return data
+
+
 def incoming(req: Request, path_params: dict[str, str], cookies: bool,
              prism_query: bool = True) -> tuple[IncomingRequest, Prefer]:
     """The request as plain data for the pipeline (``cookies``: read them, for operations that use them),
     and its ``Prefer`` directives: the header, and (``prism_query``, for the mock) Prism's ``__code``,
     ``__example`` and ``__dynamic``, taken out of the query."""
     headers: Headers = req.headers
-    query, directives = split_prism_query(dict(req.args.lists())) if prism_query else (dict(req.args.lists()), {})
+    query_string = req.environ.get("QUERY_STRING")
+    if not query_string:
+        query: Query = {}
+        directives: dict[str, str] = {}
+    elif prism_query:
+        query, directives = split_prism_query(dict(req.args.lists()))
+    else:
+        query, directives = dict(req.args.lists()), {}
     return IncomingRequest(
         method=req.method,
         path=req.path,
@@ -157,27 +189,25 @@ def incoming(req: Request, path_params: dict[str, str], cookies: bool,
         headers=headers,
         cookies=req.cookies if cookies else {},
         content_type=headers.get("Content-Type"),
-        body=req.get_data(cache=True),
-        query_string=req.query_string,
+        body=_body(req),
+        query_string=query_string.encode("latin-1") if query_string else b"",
     ), parse_prefer(headers.get("Prefer"), directives)
 
 
 def _record(journal: Journal, operation: CompiledOperation, api: str, req: Request, request: IncomingRequest,
             reply: Reply, violations: list[Violation], started: float, redactor: Redactor) -> None:
-    """Journal the request and the answer as sent (named, decoded and redacted later, off the request path),
-    bodies cut to what the journal keeps."""
-    headers = dict(reply.headers)
-    if reply.media_type:
-        headers["Content-Type"] = reply.media_type
-    body, body_size = cut_body(request.body or None, journal.body_limit)
-    response_body, response_size = cut_body(reply.body, journal.body_limit)
-    journal.record(JournalEntry(
-        method=req.method, path=req.path, query=req.query_string.decode("latin-1"), api=api,
-        operation=operation.operation.operation_id, status=reply.status,
-        headers=EnvironHeaders.of(req.environ), body=body,
-        violations=[v.as_dict() for v in violations], duration_ms=(time.perf_counter() - started) * 1000,
-        response_headers=headers, response_body=response_body, redactor=redactor, body_size=body_size,
-        response_size=response_size))
+    """Journal the request and the answer as sent: the values as they are, in a tuple (named, decoded,
+    redacted and serialised when written, off the request path), bodies cut to what the journal keeps."""
+    limit = 4 * journal.body_limit
+    body = request.body or None
+    response_body = reply.body
+    environ = req.environ
+    journal.record((
+        time.time(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation.operation.operation_id,
+        reply.status, EnvironHeaders.of(environ),
+        body[:limit] if body is not None and len(body) > limit else body, None if body is None else len(body),
+        violations, (time.perf_counter() - started) * 1000, dict(reply.headers), reply.media_type,
+        response_body[:limit] if len(response_body) > limit else response_body, len(response_body), redactor))
 
 
 def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redactor, config: MockConfig,
@@ -185,7 +215,7 @@ def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redact
     """``problem`` without the secret values ``req`` carries, the values it quotes cut to the echo limit
     (``request``: the request as the pipeline read it, whose parsed JSON body is not parsed again)."""
     parsed = request.json if request is not None and request.media_type and is_json(request.media_type) else None
-    secrets = request_secrets(redactor, req.headers, req.query_string.decode("latin-1"), body,
+    secrets = request_secrets(redactor, EnvironHeaders(req.environ), req.environ.get("QUERY_STRING", ""), body,
                               req.headers.get("Content-Type"), parsed, request.path_params if request else None)
     return clean_problem(problem, secrets, config.max_echo_chars)
 

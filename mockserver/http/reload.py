@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -9,7 +10,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["WATCHED_SUFFIXES", "Reloader", "SwappingApp", "watch_changes"]
+from ..files import write_atomically
+from ..spec.loadcache import pinned
+
+__all__ = ["WATCHED_SUFFIXES", "Reloader", "SwappingApp", "publish_load_keys", "read_load_keys", "watch_changes"]
 
 log = logging.getLogger("apitwin")
 
@@ -77,15 +81,20 @@ class SwappingApp:
     stay, and each swaps its app in place: a daemon thread sees the generation the master
     bumped after its own build succeeded, builds the app again in this worker, and swaps it;
     requests in flight finish on the app they started on, kept-alive connections stay open.
-    A build that fails here too keeps the current app.
+    The worker builds the version the master built, not whatever the files hold by then: the
+    master publishes the load cache's keys of its build (:func:`publish_load_keys`) and the worker
+    loads the specs from those records (a broken edit just after a good one left a slow worker
+    on the version before). A build that fails here too keeps the current app.
     """
 
-    def __init__(self, app: Any, rebuild: Callable[[], Any], generation: Any, poll_s: float = 0.1) -> None:
+    def __init__(self, app: Any, rebuild: Callable[[], Any], generation: Any, poll_s: float = 0.1,
+                 pins: Path | None = None) -> None:
         self.app = app
         self.rebuild = rebuild
         self.generation = generation  # a multiprocessing.RawValue shared with the master
         self.seen = generation.value
         self.poll_s = poll_s
+        self.pins = pins  # the master's load keys of the version it built (see publish_load_keys)
         threading.Thread(target=self._watch, name="apitwin-swap", daemon=True).start()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -101,8 +110,9 @@ class SwappingApp:
     def swap(self) -> bool:
         """Build the app again and serve it from now on; whether it built."""
         try:
-            new = self.rebuild()
-        except Exception as exc:  # the file changed again since the master's build: keep serving
+            with pinned(read_load_keys(self.pins)):
+                new = self.rebuild()
+        except Exception as exc:  # a file the master's build did not pin changed again: keep serving
             log.error("reload failed in worker, still serving the previous version: %s", exc)
             return False
         old, self.app = self.app, new
@@ -110,3 +120,21 @@ class SwappingApp:
         if journal is not None:
             journal.close()
         return True
+
+
+def publish_load_keys(app: Any, path: Path) -> None:
+    """Write to ``path`` the load cache's key of each spec ``app`` serves (its root file -> key)."""
+    keys = {str(api.spec.path): api.spec.load_key for api in getattr(app, "extensions", {}).get("apitwin", [])
+            if api.spec.load_key is not None}
+    write_atomically(path, json.dumps(keys).encode())
+
+
+def read_load_keys(path: Path | None) -> dict[str, str]:
+    """What :func:`publish_load_keys` wrote; nothing when it wrote nothing readable (the files decide)."""
+    if path is None:
+        return {}
+    try:
+        keys = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else {}

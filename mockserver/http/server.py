@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import SERVERS, default_server, default_workers
-from .reload import Reloader, SwappingApp
+from .reload import Reloader, SwappingApp, publish_load_keys
 
 __all__ = ["running", "serve"]
 
@@ -56,20 +58,28 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
         # the workers stay across reloads and swap their app (SwappingApp: a stopping granian
         # worker drops the connections whose request has not arrived yet)
         generation = multiprocessing.RawValue("L", 0)
-        swapper = Reloader(app, rebuild, watch, restart=lambda: _bump(generation)) \
-            if rebuild is not None and watch else None
+        pins = Path(tempfile.mkdtemp(prefix="apitwin-reload-")) / "load-keys.json"
+
+        def publish() -> None:  # the master built a new version: workers build the same one
+            publish_load_keys(swapper.current if swapper is not None else app, pins)
+            generation.value += 1
+
+        swapper = Reloader(app, rebuild, watch, restart=publish) if rebuild is not None and watch else None
 
         def worker_app() -> Any:  # called in each new worker
             if swapper is None or rebuild is None:
                 return app
-            return SwappingApp(swapper.current, rebuild, generation)
+            return SwappingApp(swapper.current, rebuild, generation, pins=pins)
 
         def watch_files() -> None:
             if swapper is not None:
                 swapper.start()
 
-        run_granian(worker_app, host, port, workers, access_log, certfile, keyfile, on_ready=watch_files,
-                    read_timeout_ms=int(read_timeout_s * 1000), client_ca=client_ca)
+        try:
+            run_granian(worker_app, host, port, workers, access_log, certfile, keyfile, on_ready=watch_files,
+                        read_timeout_ms=int(read_timeout_s * 1000), client_ca=client_ca)
+        finally:
+            shutil.rmtree(pins.parent, ignore_errors=True)
         return
     reloader = Reloader(app, rebuild, watch, restart=lambda: os.kill(os.getpid(), signal.SIGHUP)) \
         if rebuild is not None and watch else None
@@ -90,10 +100,6 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
 
     settings = gunicorn_settings(host, port, workers, access_log, threads, certfile, keyfile, client_ca)
     run_gunicorn(current, {**settings, "logger_class": redacting_logger(redactor)}, ready)
-
-
-def _bump(generation: Any) -> None:
-    generation.value += 1
 
 
 @contextmanager

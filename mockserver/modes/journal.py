@@ -1,10 +1,20 @@
 """The request journal: every request the mock answered, with its validation outcome, in SQLite.
 
 SQLite (a file in a private temporary folder by default) lets every server worker
-share one journal. Requests append to a per-process buffer; every 16th request
-writes the batch itself (a fraction of a millisecond), and a background thread
-writes what is left after 20 ms of quiet. Writing in the request thread keeps the
-GIL hand-offs of a busy background writer out of the tail latency.
+share one journal. A request costs an append of a tuple to a per-process buffer
+(:data:`~.journal_rows.RawEntry`, a microsecond): nothing is named, redacted,
+serialised or written on the request path, nor while the process is busy. The
+process's writer thread writes the buffer when :data:`_QUIET_TICKS` of its ticks in a row
+(every :data:`FLUSH_INTERVAL_S`) saw no new request (counted, not timed: a worker starved of
+CPU on a busy machine wakes late, and a late tick must not pass for quiet),
+when the bodies it holds pass :data:`_HELD_LIMIT`, when the process exits (drained
+before the worker goes: an atexit hook, and multiprocessing's exit hook for forked
+workers), or when a reader asks: a read in any worker bumps a generation number in
+the file, and every live worker writes what it holds and acknowledges it within
+:data:`FLUSH_INTERVAL_S`, the reader waiting for them, so a read sees every request
+answered before it. The buffer keeps a process's newest :data:`_KEEP` entries, as
+many as the file keeps: under sustained load an entry that leaves it unwritten is one
+the file would have dropped, and the work of writing is bounded by what is kept.
 Each entry keeps the request (method, path, query, headers, body) and the answer
 (status, headers, body), so that the dashboard can show a request in full and replay
 it. Bodies are bounded (``MockConfig.journal_body_chars``, default :data:`BODY_LIMIT`
@@ -18,28 +28,45 @@ without a Content-Type), form, multipart and XML bodies.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import multiprocessing.util
 import os
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+import uuid
+from collections import deque
 from typing import Any
 
 from ..pipeline.selection import contains
-from .redaction import Redactor
+from .journal_rows import (
+    BINARY,
+    BODY_LIMIT,
+    EnvironHeaders,
+    JournalEntry,
+    RawEntry,
+    body_fields,
+    cut_body,
+    loaded_body,
+    uncut,
+)
+from .journal_rows import row as entry_row
 
-__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "EnvironHeaders", "Journal", "JournalEntry", "cut_body"]
+__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "EnvironHeaders", "Journal", "JournalEntry", "RawEntry", "cut_body"]
 
 FLUSH_INTERVAL_S = 0.02
-_BUFFER_LIMIT = 64
 _KEEP = 5000
+#: the writer's ticks in a row without a new entry after which the process is quiet and its entries written
+_QUIET_TICKS = 2
+#: bytes of bodies a process holds unwritten before it writes them, busy or not
+_HELD_LIMIT = 8 * 1024 * 1024
+#: the longest a read waits for the other workers to write what they hold
+_GATHER_TIMEOUT_S = 2.0
+#: the longest a process's exit waits for its writer thread to finish a write under way
+_STOP_TIMEOUT_S = 5.0
 log = logging.getLogger("apitwin")
-
-#: the longest body (request or answer) kept by default, in characters; longer ones are cut and marked truncated
-BODY_LIMIT = 16384
-_DEFAULT_REDACTOR = Redactor()
 
 _SCHEMA = """
 create table if not exists requests (
@@ -57,67 +84,16 @@ create table if not exists requests (
   duration_ms real not null
 )
 """
+#: the processes that hold entries (pid, the last read generation they answered)
+_WRITERS = "create table if not exists journal_writers (writer text primary key, pid integer not null," \
+           " written integer not null)"
+#: the generation a reader asked for (``wanted``)
+_CONTROL = "create table if not exists journal_control (k text primary key, v integer not null)"
 #: columns added since the first version (a journal file given with journal_path may predate them)
 _ADDED_COLUMNS = (("body_size", "integer"), ("response_headers", "text"), ("response_body", "text"),
                   ("response_size", "integer"))
 #: the columns of a listing (the answer's headers and body only in one entry's detail)
 _LIST_COLUMNS = "id, ts, method, path, query, api, operation, status, headers, body, violations, duration_ms"
-
-
-class EnvironHeaders:
-    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...): a copy of the environ
-    taken in a fraction of a microsecond on the request path; picked, named (``X-Api-Key``) and
-    redacted when written, off the request path."""
-
-    __slots__ = ("environ",)
-
-    def __init__(self, environ: dict[str, Any]) -> None:
-        self.environ = environ
-
-    @classmethod
-    def of(cls, environ: dict[str, Any]) -> EnvironHeaders:
-        return cls(environ.copy())
-
-    def raw(self) -> tuple[tuple[str, Any], ...]:
-        """The environ's header entries, as they are (a cache key)."""
-        return tuple((k, v) for k, v in self.environ.items() if k.startswith("HTTP_") or k in _CONTENT_KEYS)
-
-    def items(self) -> list[tuple[str, str]]:
-        """(name, value) pairs, named as werkzeug names them."""
-        out = []
-        for key, value in self.environ.items():
-            if key in _CONTENT_KEYS:
-                if value:
-                    out.append((key.replace("_", "-").title(), value))
-            elif key.startswith("HTTP_") and key not in _HTTP_CONTENT_KEYS:
-                out.append((key[5:].replace("_", "-").title(), value))
-        return out
-
-
-_CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
-_HTTP_CONTENT_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
-
-
-@dataclass(slots=True)
-class JournalEntry:
-    """One answered request. Secrets are redacted when the entry is written, off the request path."""
-
-    method: str
-    path: str
-    query: str
-    api: str
-    operation: str
-    status: int
-    headers: Any  # a mapping, (name, value) pairs, or EnvironHeaders
-    body: str | bytes | None  # the body as received (text, or bytes decoded when written), or its start
-    violations: list[dict[str, str]]
-    duration_ms: float
-    ts: float = field(default_factory=time.time)
-    response_headers: dict[str, str] | None = None  # as sent (a copy)
-    response_body: bytes | None = None  # as sent, or its start
-    redactor: Redactor = _DEFAULT_REDACTOR  # what is secret (the app's: the specs' scheme names, --redact)
-    body_size: int | None = None  # the size of the whole body, when ``body`` is its start (see cut_body)
-    response_size: int | None = None  # the same for ``response_body``
 
 
 class Journal:
@@ -128,17 +104,29 @@ class Journal:
         #: the longest body kept, in characters
         self.body_limit = body_limit
         self._local = threading.local()
-        self._lock = threading.Lock()
-        self._buffer: list[JournalEntry] = []
+        self._lock = threading.Lock()  # held while entries are taken from the buffer and written
+        self._buffer: deque[JournalEntry | RawEntry] = deque(maxlen=_KEEP)
+        self._held = 0  # bytes of bodies in the buffer (about)
+        self._count = 0  # entries recorded (changes are what counts: the increments of threads may race)
+        self._seen = 0  # the count at the writer's last tick
+        self._idle = 0  # the writer's ticks in a row that saw no new entry
         self._pid = -1
+        self._writer = ""
+        self._written = 0  # the last generation this process answered
         self._flusher: threading.Thread | None = None
+        self._stop = threading.Event()
         self._closed = False
+        self._exited = -1  # the pid of a process that drained this journal on exit
         with self._connect() as conn:
             conn.execute(_SCHEMA)
+            conn.execute(_WRITERS)
+            conn.execute(_CONTROL)
+            conn.execute("insert or ignore into journal_control values ('wanted', 0)")
             present = {row[1] for row in conn.execute("pragma table_info(requests)")}
             for name, kind in _ADDED_COLUMNS:
                 if name not in present:
                     conn.execute(f"alter table requests add column {name} {kind}")
+            conn.execute("create index if not exists requests_ts on requests (ts)")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
@@ -153,66 +141,157 @@ class Journal:
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
-    def _ensure_flusher(self) -> None:
-        if self._pid != os.getpid():  # first use in this (possibly forked) process
-            self._pid = os.getpid()
-            self._lock = threading.Lock()
-            self._buffer = []
+    def _start(self) -> None:
+        """First record in this (possibly forked) process: register as a writer, start the writer thread,
+        and drain on exit."""
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._buffer = deque(maxlen=_KEEP)
+        self._held = 0
+        self._stop = threading.Event()
+        self._writer = f"{self._pid}:{uuid.uuid4().hex}"
+        conn = self._conn()
+        self._written = self._wanted(conn)
+        conn.execute("insert or replace into journal_writers values (?, ?, ?)",
+                     (self._writer, self._pid, self._written))
+        atexit.register(self._drain)  # an interpreter that exits (gunicorn's workers, a single process)
+        # a forked multiprocessing worker (granian's) leaves with os._exit, after multiprocessing's exit hooks
+        multiprocessing.util.Finalize(None, self._drain, exitpriority=100)
+        if not self._closed:
             self._flusher = threading.Thread(target=self._run_flusher, name="apitwin-journal", daemon=True)
             self._flusher.start()
 
-    def close(self) -> None:
-        """Stop this process's flusher after writing what it holds (an app replaced by a hot reload);
-        an entry recorded later (a request still in flight on the old app) is written at once."""
-        self._closed = True
-        self.flush()
+    @staticmethod
+    def _wanted(conn: sqlite3.Connection) -> int:
+        found = conn.execute("select v from journal_control where k = 'wanted'").fetchone()
+        return int(found[0]) if found else 0
 
     def _run_flusher(self) -> None:
-        while not self._closed:
-            time.sleep(FLUSH_INTERVAL_S)
+        stop = self._stop
+        while not stop.wait(FLUSH_INTERVAL_S):
             try:
-                self.flush()
-            except Exception:  # logged and survived: the flusher must outlive any entry and any disk error
-                log.exception("journal: cannot write to %s", self.path)
+                self._tick()
+            except Exception as exc:  # logged and survived: the writer must outlive any entry and any disk error
+                if not stop.is_set():
+                    log.warning("journal: cannot write to %s: %s", self.path, exc)
 
-    def record(self, entry: JournalEntry) -> None:
-        """Append ``entry`` (written within :data:`FLUSH_INTERVAL_S`)."""
-        self._ensure_flusher()
-        with self._lock:
-            self._buffer.append(entry)  # serialised by the flusher, off the request path
-            full = len(self._buffer) >= _BUFFER_LIMIT or self._closed
-        if full:
+    def _tick(self) -> None:
+        count = self._count
+        self._idle = self._idle + 1 if count == self._seen else 0
+        self._seen = count
+        conn = self._conn()
+        wanted = self._wanted(conn)
+        if self._buffer and (wanted > self._written or self._held > _HELD_LIMIT
+                             or self._idle >= _QUIET_TICKS):
+            self.flush()
+        if wanted > self._written:
+            conn.execute("update journal_writers set written = ? where writer = ?", (wanted, self._writer))
+            self._written = wanted
+
+    def _stop_flusher(self) -> None:
+        self._stop.set()
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None and flusher is not threading.current_thread():
+            flusher.join(_STOP_TIMEOUT_S)
+
+    def _drain(self) -> None:
+        """On exit: stop the writer thread, write what is left, leave the writers (never a traceback)."""
+        if self._pid != os.getpid() or self._exited == self._pid:
+            return
+        self._exited = self._pid  # once: atexit and multiprocessing's hook may both call
+        self._closed = True  # a request still in flight: its entry is written at once
+        self._stop_flusher()
+        try:
+            self.flush()
+            self._conn().execute("delete from journal_writers where writer = ?", (self._writer,))
+        except Exception as exc:
+            log.warning("journal: %d entries not written to %s at exit: %s", len(self._buffer), self.path, exc)
+
+    def close(self) -> None:
+        """Stop this process's writer after writing what it holds (an app replaced by a hot reload);
+        an entry recorded later (a request still in flight on the old app) is written at once."""
+        self._closed = True
+        self._stop_flusher()
+        self._flush_logged()
+
+    def record(self, entry: JournalEntry | RawEntry) -> None:
+        """Append ``entry`` (written when the process is quiet, or read)."""
+        if self._pid != os.getpid():
             try:
-                self.flush()
+                self._start()
             except Exception as exc:  # the journal must never break an answer
-                log.warning("journal: cannot write to %s: %s", self.path, exc)
+                log.warning("journal: cannot open %s: %s", self.path, exc)
+                return
+        buffer = self._buffer
+        if len(buffer) == _KEEP:  # the oldest leaves unwritten (the file would drop it): its bodies are not held
+            try:  # noqa: SIM105 (suppress() costs a context manager on the request path)
+                self._held -= _size(buffer[0])
+            except IndexError:  # the writer took them all meanwhile
+                pass
+        buffer.append(entry)  # named, redacted and serialised when written, off the request path
+        self._held += _size(entry)
+        self._count += 1
+        if self._closed:
+            self._flush_logged()
 
     def flush(self) -> None:
         """Write this process's buffered entries."""
         with self._lock:
-            entries, self._buffer = self._buffer, []
-        if not entries:
-            return
-        rows = []
-        for e in entries:
+            entries = []
+            buffer = self._buffer
+            while buffer:
+                entries.append(buffer.popleft())
+            self._held = 0
+            if not entries:
+                return
+            rows = []
+            for e in entries:
+                try:
+                    rows.append(entry_row(e, self.body_limit))
+                except Exception:  # one entry that cannot be stored must not take the others (nor the writer) along
+                    shown = e if isinstance(e, JournalEntry) else JournalEntry(*e[1:7], {}, None, [], 0.0)
+                    log.exception("journal: %s %s -> %s not recorded", shown.method, shown.path, shown.status)
+            if not rows:
+                return
+            conn = self._conn()
+            conn.execute("begin immediate")
             try:
-                rows.append(_row(e, self.body_limit))
-            except Exception:  # one entry that cannot be stored must not take the others (nor the flusher) along
-                log.exception("journal: %s %s -> %s not recorded", e.method, e.path, e.status)
-        if not rows:
-            return
-        conn = self._conn()
-        conn.execute("begin immediate")
+                conn.executemany(
+                    "insert into requests (ts, method, path, query, api, operation, status, headers, body,"
+                    " violations, duration_ms, body_size, response_headers, response_body, response_size)"
+                    " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                if conn.execute("select count(*) from requests").fetchone()[0] > _KEEP:
+                    conn.execute("delete from requests where id in (select id from requests"
+                                 " order by ts desc, id desc limit -1 offset ?)", (_KEEP,))
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+
+    def _gather(self) -> None:
+        """Before a read: this process's entries written, and the other workers' (waiting for them)."""
+        self._flush_logged()
         try:
-            conn.executemany(
-                "insert into requests (ts, method, path, query, api, operation, status, headers, body, violations,"
-                " duration_ms, body_size, response_headers, response_body, response_size)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            conn.execute("delete from requests where id <= (select max(id) from requests) - ?", (_KEEP,))
-            conn.execute("commit")
-        except BaseException:
-            conn.execute("rollback")
-            raise
+            conn = self._conn()
+            others = [(w, p) for w, p in conn.execute("select writer, pid from journal_writers") if w != self._writer]
+            gone = [w for w, p in others if p == os.getpid() or not _alive(p)]
+            conn.executemany("delete from journal_writers where writer = ?", [(w,) for w in gone])
+            waiting = [w for w, _ in others if w not in gone]
+            if not waiting:
+                return
+            conn.execute("update journal_control set v = v + 1 where k = 'wanted'")
+            generation = self._wanted(conn)
+            marks = ",".join("?" * len(waiting))
+            deadline = time.monotonic() + _GATHER_TIMEOUT_S
+            while time.monotonic() < deadline:
+                behind = conn.execute(f"select count(*) from journal_writers where writer in ({marks}) and written < ?",
+                                      (*waiting, generation)).fetchone()[0]
+                if not behind:
+                    return
+                time.sleep(0.002)
+            log.warning("journal: a worker did not write its entries within %.0f s", _GATHER_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("journal: cannot read %s: %s", self.path, exc)
 
     def _flush_logged(self) -> None:
         """Flush before a read; a failure is logged and the read answers from what is stored."""
@@ -224,14 +303,14 @@ class Journal:
     def entries(self, *, limit: int = 100, method: str | None = None, path: str | None = None,
                 operation: str | None = None) -> list[dict[str, Any]]:
         """The most recent entries first, optionally filtered."""
-        self._flush_logged()
+        self._gather()
         sql = f"select {_LIST_COLUMNS} from requests where 1=1"
         args: list[Any] = []
         for column, value in (("method", method and method.upper()), ("path", path), ("operation", operation)):
             if value:
                 sql += f" and {column} = ?"
                 args.append(value)
-        sql += " order by id desc limit ?"
+        sql += " order by ts desc, id desc limit ?"
         args.append(max(1, min(limit, _KEEP)))
         cursor = self._conn().execute(sql, args)
         names = [d[0] for d in cursor.description]
@@ -240,8 +319,8 @@ class Journal:
             item = dict(zip(names, row, strict=True))
             for key in ("headers", "violations"):
                 item[key] = json.loads(item[key])
-            shown, item["body_truncated"] = _uncut(item["body"])
-            item["body"] = _loaded_body(None if shown == _BINARY else shown)
+            shown, item["body_truncated"] = uncut(item["body"])
+            item["body"] = loaded_body(None if shown == BINARY else shown)
             out.append(item)
         return out
 
@@ -252,7 +331,7 @@ class Journal:
         ``*_truncated`` says when a body was longer than the journal's limit (``body_size``: its whole
         size, in bytes); a body that is not text is not kept (``binary``: its size only).
         """
-        self._flush_logged()
+        self._gather()
         cursor = self._conn().execute("select * from requests where id = ?", (entry_id,))
         row = cursor.fetchone()
         if row is None:
@@ -263,10 +342,10 @@ class Journal:
         response_headers = item.pop("response_headers")
         item["headers"] = json.loads(item["headers"])
         item["violations"] = json.loads(item["violations"])
-        item.update(_body_fields(body, size))
+        item.update(body_fields(body, size))
         item["response"] = {"status": item["status"],
                             "headers": json.loads(response_headers) if response_headers else {},
-                            **_body_fields(response_body, response_size)}
+                            **body_fields(response_body, response_size)}
         return item
 
     def count(self, *, method: str, path: str, body: Any = None) -> int:
@@ -277,96 +356,26 @@ class Journal:
         return sum(1 for m in matches if contains(m["body"], body))
 
     def reset(self) -> None:
-        """Forget every entry."""
+        """Forget every entry (the other workers' unwritten ones too)."""
+        self._gather()
         with self._lock:
-            self._buffer = []
-        self._conn().execute("delete from requests")
+            self._buffer.clear()
+            self._held = 0
+            self._conn().execute("delete from requests")
 
 
-_BINARY = "\x00binary"  # stored for a body that is not UTF-8 text (never a valid text body: NUL first)
-_CUT = "\x00cut"  # the marker at the end of a body stored cut to the journal's limit
+def _size(entry: JournalEntry | RawEntry) -> int:
+    """The bytes of an entry's bodies."""
+    if isinstance(entry, tuple):
+        return len(entry[8] or b"") + len(entry[14] or b"")
+    return len(entry.body or b"") + len(entry.response_body or b"")
 
 
-def cut_body(body: bytes | None, limit: int) -> tuple[bytes | None, int | None]:
-    """(the start of ``body`` that a journal of ``limit`` characters may keep, its whole size in bytes).
-
-    Called on the request path, so that an entry waiting to be written never holds more
-    than ``4 * limit`` bytes (the most a UTF-8 text of ``limit`` characters takes).
-    """
-    if body is None:
-        return None, None
-    return (body[:4 * limit] if len(body) > 4 * limit else body), len(body)
-
-
-def _header(headers: Any, name: str) -> str | None:
-    items = headers.items() if hasattr(headers, "items") else headers
-    return next((str(v) for k, v in items if str(k).lower() == name), None)
-
-
-def _row(e: JournalEntry, limit: int) -> tuple[Any, ...]:
-    """The ``requests`` row of an entry, secrets redacted, bodies bounded to ``limit`` characters."""
-    redactor = e.redactor
-    body, body_size = _stored_body(e.body, e.body_size, _header(e.headers, "content-type"), redactor, limit)
-    response, response_size = _stored_body(e.response_body, e.response_size,
-                                           _header(e.response_headers or {}, "content-type"), redactor, limit)
-    return (e.ts, e.method, e.path, redactor.query(e.query), e.api, e.operation,
-            e.status, json.dumps(redactor.headers(e.headers)), body,
-            json.dumps(e.violations), e.duration_ms, body_size,
-            None if e.response_headers is None else json.dumps(redactor.headers(e.response_headers)),
-            response, response_size)
-
-
-def _text(body: bytes, cut: bool) -> str | None:
-    """A body as text (a cut one may end inside a character: that one is dropped), or None when not UTF-8."""
-    for end in range(len(body), max(len(body) - 4, 0) if cut else len(body) - 1, -1):
-        try:
-            return body[:end].decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _stored_body(raw: str | bytes | None, size: int | None, content_type: str | None, redactor: Redactor,
-                 limit: int) -> tuple[str | None, int | None]:
-    """(the body as stored, its whole size in bytes): text with its secrets redacted, at most ``limit``
-    characters, marked with :data:`_CUT` at the end when it was cut; :data:`_BINARY` for a body that
-    is not UTF-8 text."""
-    if raw is None:
-        return None, None
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    size = len(data) if size is None else size
-    cut = size > len(data)
-    text = _text(data, cut)
-    if text is None:
-        return _BINARY, size
-    if len(text) > limit:
-        text, cut = text[:limit], True
-    if redactor.may_hold_secret(text):  # every secret name appears in the text (most bodies have none)
-        text = redactor.body(text.encode("utf-8", "surrogatepass"), content_type).decode("utf-8", "surrogatepass")
-    if len(text) > limit:
-        text, cut = text[:limit], True
-    return text + _CUT if cut else text, size
-
-
-def _uncut(text: str | None) -> tuple[str | None, bool]:
-    """(a stored body without its :data:`_CUT` marker, whether it was cut)."""
-    if text is not None and text.endswith(_CUT):
-        return text[:-len(_CUT)], True
-    return text, False
-
-
-def _body_fields(text: str | None, size: int | None) -> dict[str, Any]:
-    """``body`` (parsed when JSON), ``body_text``, ``body_size``, ``body_truncated`` and ``binary`` of a stored body."""
-    binary = text == _BINARY
-    shown, cut = _uncut(None if binary else text)
-    return {"body": _loaded_body(shown), "body_text": shown, "body_size": size, "binary": binary,
-            "body_truncated": cut}
-
-
-def _loaded_body(text: str | None) -> Any:
-    if text is None:
-        return None
+def _alive(pid: int) -> bool:
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return text
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. not ours to signal: it exists
+        return True
+    return True

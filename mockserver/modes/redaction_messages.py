@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..pipeline.problems import Problem, Violation
+from .journal_rows import EnvironHeaders
 from .redaction import REDACTED, Redactor
 
 __all__ = ["access_atoms", "clean_problem", "clean_violations", "request_secrets", "scrub", "shorten"]
@@ -39,15 +40,36 @@ def request_secrets(redactor: Redactor, headers: Any, query: str, body: bytes | 
 
     ``parsed``: the JSON body as validation read it, when it did (not parsed again).
     """
-    found: set[str] = set()
-    redactor.headers(headers, found)
-    redactor.query(query, found)
+    found: set[str] = set(_header_secrets(redactor, headers) if isinstance(headers, EnvironHeaders) else ())
+    if not isinstance(headers, EnvironHeaders):
+        redactor.headers(headers, found)
+    if query:
+        redactor.query(query, found)
     found.update(v for k, v in (path_params or {}).items() if redactor.is_secret(k))
     if parsed is not None:
         redactor.collect(parsed, found)
     elif body:
         redactor.body(body, content_type, found)
     return frozenset(v for v in found if v and v != REDACTED)
+
+
+#: the secret values of header sets already seen (clients send the same headers again and again)
+_HEADER_SECRETS: dict[tuple[Any, ...], frozenset[str]] = {}
+_HEADER_SECRETS_LIMIT = 1024
+
+
+def _header_secrets(redactor: Redactor, headers: EnvironHeaders) -> frozenset[str]:
+    """The secret values of a request's headers, read from its environ, remembered per set of headers."""
+    key = (redactor, headers.raw())
+    found = _HEADER_SECRETS.get(key)
+    if found is None:
+        values: set[str] = set()
+        redactor.headers(headers.items(), values)
+        found = frozenset(values)
+        if len(_HEADER_SECRETS) >= _HEADER_SECRETS_LIMIT:
+            _HEADER_SECRETS.clear()
+        _HEADER_SECRETS[key] = found
+    return found
 
 
 def _unquoted(literal: str) -> str:
@@ -71,8 +93,8 @@ def _bare(secrets: frozenset[str]) -> list[str]:
 
 
 def _scrub(text: str, secrets: frozenset[str], bare: list[str]) -> str:
-    if not secrets:
-        return text
+    if not secrets or ("\\" not in text and not any(value in text for value in secrets)):
+        return text  # no secret in it, escaped or not: nothing to look up
 
     def quoted(match: re.Match[str]) -> str:
         literal = match.group()

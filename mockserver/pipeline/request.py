@@ -8,6 +8,7 @@ parameters) are read here too.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -184,6 +185,7 @@ def query_items(query: Query) -> list[tuple[str, str]]:
     return [(name, value) for name, values in query.items() for value in values]
 
 
+@functools.lru_cache(maxsize=1024)
 def media_base(media_type: str) -> str:
     """A media type without its parameters, lower case: ``Application/JSON; charset=utf-8`` -> ``application/json``."""
     return media_type.split(";", 1)[0].strip().lower()

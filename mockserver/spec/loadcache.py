@@ -30,7 +30,7 @@ import json
 import marshal
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,8 +42,8 @@ from ..shipped import shipped_specs_folder
 from .bundling import Origin
 from .documents import cache_folder
 
-__all__ = ["SUFFIX", "LoadRecord", "recall_derived", "recall_loaded", "remember_derived", "remember_loaded",
-           "stores_for"]
+__all__ = ["SUFFIX", "LoadRecord", "pinned", "recall_derived", "recall_loaded", "recall_pinned", "remember_derived",
+           "remember_loaded", "stores_for", "text_key"]
 
 #: changes whenever the shape of a record changes
 _RECORD_VERSION = "1"
@@ -69,6 +69,8 @@ class LoadRecord:
     warnings: list[SpecLoadError]
     #: the hash of every file's content and of apitwin's code (what derived results are keyed by)
     content_key: str
+    #: the name of the record (the root file's text and apitwin's code): what :func:`pinned` takes
+    key: str
 
 
 @lru_cache(maxsize=1)
@@ -110,6 +112,42 @@ def stores_for(root: Path) -> list[Path]:
     if shipped is not None and shipped.resolve() in root.parents:
         stores.insert(0, shipped.resolve() / _SHIPPED_STORE)
     return stores
+
+
+#: root file -> the key of the record to load it from whatever its files hold now (see :func:`pinned`)
+_pins: dict[Path, str] = {}
+
+
+@contextlib.contextmanager
+def pinned(pins: Mapping[str, str]) -> Iterator[None]:
+    """Within: the specs named in ``pins`` (root path -> record key) load from those records, not their files.
+
+    Hot reload: the master built a new version from the files it read; a worker rebuilding after it
+    must serve that version even if a file changed again meanwhile (a broken edit must not leave
+    one worker on the version before). The master checked the files; their record holds the load.
+    """
+    _pins.update({Path(path): key for path, key in pins.items()})
+    try:
+        yield
+    finally:
+        _pins.clear()
+
+
+def recall_pinned(root: Path) -> LoadRecord | None:
+    """The load of ``root`` from the record :func:`pinned` names for it, files unread; None when none is."""
+    key = _pins.get(root)
+    if key is None:
+        return None
+    for record in _read(stores_for(root), key + SUFFIX):
+        loaded = _from_record(root, key, record, check_files=False)
+        if loaded is not None:
+            return loaded
+    return None
+
+
+def text_key(text: str) -> str:
+    """The key of the record of a spec whose root file's text is ``text``."""
+    return _key(text)
 
 
 def _key(text: str) -> str:
@@ -168,7 +206,7 @@ def recall_loaded(root: Path, text: str) -> LoadRecord | None:
     return None
 
 
-def _from_record(root: Path, key: str, record: Any) -> LoadRecord | None:
+def _from_record(root: Path, key: str, record: Any, check_files: bool = True) -> LoadRecord | None:
     try:
         if not isinstance(record, dict) or record.get("key") != key:
             return None
@@ -176,7 +214,7 @@ def _from_record(root: Path, key: str, record: Any) -> LoadRecord | None:
         files: list[Path] = []
         for name, sha in record["files"]:
             path = (folder / name).resolve()
-            if _sha(path) != sha:
+            if check_files and _sha(path) != sha:
                 return None
             files.append(path)
         document = record["document"]
@@ -190,7 +228,7 @@ def _from_record(root: Path, key: str, record: Any) -> LoadRecord | None:
             str(record["format"]),
             [SpecLoadError(display_path(folder / f), None if line is None else int(line), str(local), str(message))
              for f, line, local, message in record["warnings"]],
-            _content_key(key, record["files"]))
+            _content_key(key, record["files"]), key)
     except (OSError, KeyError, TypeError, ValueError, AttributeError):
         return None
 

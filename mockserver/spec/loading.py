@@ -24,7 +24,7 @@ from ..errors import SpecLoadError
 from ..files import display_path, write_atomically
 from .bundling import EXTERNAL_REF, Bundler, Origin, has_external_ref, record_inlined_origins
 from .documents import cache_folder, line_of, parse_document, read_document, read_text
-from .loadcache import recall_derived, recall_loaded, remember_derived, remember_loaded
+from .loadcache import recall_derived, recall_loaded, recall_pinned, remember_derived, remember_loaded, text_key
 from .pointers import escape_token, join_pointer, resolve_pointer, split_pointer
 from .postman import convert as convert_postman
 from .postman import is_postman
@@ -70,6 +70,8 @@ class LoadedSpec:
     warnings: list[SpecLoadError] = field(default_factory=list)
     #: the hash of the exact content of ``files`` (and of apitwin's code), when the load cache holds it
     content_key: str | None = field(default=None, repr=False)
+    #: the name of the load cache's record of this load, when it was recorded (:func:`.loadcache.pinned`)
+    load_key: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -170,12 +172,13 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True, strict: bo
     that did not change is read from its record: not parsed, bundled nor validated again.
     """
     root = Path(path).resolve()
-    text = read_text(root)
+    record = recall_pinned(root) if validate else None  # hot reload: the version the master built
+    text = "" if record is not None else read_text(root)
     if validate:
-        record = recall_loaded(root, text)
+        record = record or recall_loaded(root, text)
         if record is not None:
             spec = LoadedSpec(root, record.document, record.files, record.origins, record.renames,
-                              record.source_format, record.warnings, record.content_key)
+                              record.source_format, record.warnings, record.content_key, record.key)
             if strict and spec.warnings:
                 raise spec.warnings[0]
             _log_warnings(spec)
@@ -206,6 +209,7 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True, strict: bo
                                      located)
         if remembered is not None:
             spec.document, spec.content_key = remembered
+            spec.load_key = text_key(text)
         _log_warnings(spec)
     return spec
 

@@ -1,0 +1,238 @@
+"""The journal's entries: what a request leaves on the request path, and the row it becomes off it.
+
+On the request path the edge (``http.dispatch``) captures a :data:`RawEntry`: a tuple of
+the values as they are (the environ's headers, the bodies cut to what the journal keeps,
+the answer's headers as sent). Naming, redacting, decoding and serialising happen when
+the entry is written (:func:`row`), in the journal's writer thread, off the request path.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .redaction import Redactor
+
+__all__ = ["BINARY", "BODY_LIMIT", "EnvironHeaders", "JournalEntry", "RawEntry", "body_fields", "cut_body",
+           "loaded_body", "row", "uncut"]
+
+#: the longest body (request or answer) kept by default, in characters; longer ones are cut and marked truncated
+BODY_LIMIT = 16384
+_DEFAULT_REDACTOR = Redactor()
+#: what the request path captures, in this order: ts, method, path, query (latin-1 text), api, operation,
+#: status, request headers (EnvironHeaders), request body (cut), its size, violations (objects with
+#: ``as_dict``), duration in ms, response headers (a dict), response media type, response body (cut), its
+#: size, redactor
+RawEntry = tuple[float, str, str, str, str, str, int, "EnvironHeaders", "bytes | None", "int | None", list[Any],
+                 float, "dict[str, str]", "str | None", "bytes | None", "int | None", Redactor]
+
+#: environ entries that are no header and may hold much (the body's stream, werkzeug's request and its data)
+_HEAVY_KEYS = ("wsgi.input", "werkzeug.request", "wsgi.errors", "wsgi.file_wrapper")
+
+
+class EnvironHeaders:
+    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...): a copy of the environ
+    taken in a fraction of a microsecond on the request path; picked, named (``X-Api-Key``) and
+    redacted when written, off the request path."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+
+    @classmethod
+    def of(cls, environ: dict[str, Any]) -> EnvironHeaders:
+        """A copy of ``environ`` without what holds the body (an entry may wait to be written for a while)."""
+        copy = environ.copy()
+        for key in _HEAVY_KEYS:
+            copy.pop(key, None)
+        return cls(copy)
+
+    def raw(self) -> tuple[tuple[str, Any], ...]:
+        """The environ's header entries, as they are (a cache key)."""
+        return tuple((k, v) for k, v in self.environ.items() if k.startswith("HTTP_") or k in _CONTENT_KEYS)
+
+    def items(self) -> list[tuple[str, str]]:
+        """(name, value) pairs, named as werkzeug names them."""
+        out = []
+        for key, value in self.environ.items():
+            if key in _CONTENT_KEYS:
+                if value:
+                    out.append((key.replace("_", "-").title(), value))
+            elif key.startswith("HTTP_") and key not in _HTTP_CONTENT_KEYS:
+                out.append((key[5:].replace("_", "-").title(), value))
+        return out
+
+
+_CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+_HTTP_CONTENT_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    """One answered request. Secrets are redacted when the entry is written, off the request path."""
+
+    method: str
+    path: str
+    query: str
+    api: str
+    operation: str
+    status: int
+    headers: Any  # a mapping, (name, value) pairs, or EnvironHeaders
+    body: str | bytes | None  # the body as received (text, or bytes decoded when written), or its start
+    violations: list[dict[str, str]]
+    duration_ms: float
+    ts: float = field(default_factory=time.time)
+    response_headers: dict[str, str] | None = None  # as sent (a copy)
+    response_body: bytes | None = None  # as sent, or its start
+    redactor: Redactor = _DEFAULT_REDACTOR  # what is secret (the app's: the specs' scheme names, --redact)
+    body_size: int | None = None  # the size of the whole body, when ``body`` is its start (see cut_body)
+    response_size: int | None = None  # the same for ``response_body``
+
+
+BINARY = "\x00binary"  # stored for a body that is not UTF-8 text (never a valid text body: NUL first)
+_CUT = "\x00cut"  # the marker at the end of a body stored cut to the journal's limit
+
+
+def cut_body(body: bytes | None, limit: int) -> tuple[bytes | None, int | None]:
+    """(the start of ``body`` that a journal of ``limit`` characters may keep, its whole size in bytes).
+
+    Called on the request path, so that an entry waiting to be written never holds more
+    than ``4 * limit`` bytes (the most a UTF-8 text of ``limit`` characters takes).
+    """
+    if body is None:
+        return None, None
+    return (body[:4 * limit] if len(body) > 4 * limit else body), len(body)
+
+
+def _header(headers: Any, name: str) -> str | None:
+    items = headers.items() if hasattr(headers, "items") else headers
+    return next((str(v) for k, v in items if str(k).lower() == name), None)
+
+
+#: what was already redacted and serialised (clients send the same headers again and again, and an answer
+#: from the spec's examples is the same bytes each time): writing is mostly this work
+_CACHE_LIMIT = 2048
+_CACHED_BODY_BYTES = 4096
+_cache: dict[tuple[Any, ...], Any] = {}
+
+
+def _cached(key: tuple[Any, ...], make: Any) -> Any:
+    try:
+        return _cache[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value (a header value that is no text): not cached
+        return make()
+    value = _cache[key] = make()
+    if len(_cache) > _CACHE_LIMIT:
+        _cache.clear()
+    return value
+
+
+def _headers_json(pairs: tuple[tuple[Any, Any], ...], redactor: Redactor) -> tuple[str, str | None]:
+    """(the headers redacted, as JSON; their Content-Type)."""
+    return _cached(("h", redactor, pairs),  # type: ignore[no-any-return]
+                   lambda: (json.dumps(redactor.headers(pairs)), _header(pairs, "content-type")))
+
+
+def _pairs(headers: Any) -> tuple[tuple[Any, Any], ...]:
+    return tuple(headers.items() if hasattr(headers, "items") else headers)
+
+
+def row(e: JournalEntry | RawEntry, limit: int) -> tuple[Any, ...]:
+    """The ``requests`` row of an entry, secrets redacted, bodies bounded to ``limit`` characters."""
+    if not isinstance(e, JournalEntry):
+        e = entry_of(e)
+    redactor = e.redactor
+    headers, content_type = _headers_json(_pairs(e.headers), redactor)
+    body, body_size = _body(e.body, e.body_size, content_type, redactor, limit)
+    response_headers: str | None = None
+    response_type = None
+    if e.response_headers is not None:
+        response_headers, response_type = _headers_json(_pairs(e.response_headers), redactor)
+    response, response_size = _body(e.response_body, e.response_size, response_type, redactor, limit)
+    query = _cached(("q", redactor, e.query), lambda: redactor.query(e.query)) if e.query else ""
+    return (e.ts, e.method, e.path, query, e.api, e.operation,
+            e.status, headers, body, json.dumps(e.violations) if e.violations else "[]", e.duration_ms, body_size,
+            response_headers, response, response_size)
+
+
+def _body(raw: str | bytes | None, size: int | None, content_type: str | None, redactor: Redactor,
+          limit: int) -> tuple[str | None, int | None]:
+    """:func:`_stored_body`, remembered for short bodies."""
+    if raw is None or len(raw) > _CACHED_BODY_BYTES:
+        return _stored_body(raw, size, content_type, redactor, limit)
+    return _cached(("b", redactor, raw, size, content_type, limit),  # type: ignore[no-any-return]
+                   lambda: _stored_body(raw, size, content_type, redactor, limit))
+
+
+def _text(body: bytes, cut: bool) -> str | None:
+    """A body as text (a cut one may end inside a character: that one is dropped), or None when not UTF-8."""
+    for end in range(len(body), max(len(body) - 4, 0) if cut else len(body) - 1, -1):
+        try:
+            return body[:end].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _stored_body(raw: str | bytes | None, size: int | None, content_type: str | None, redactor: Redactor,
+                 limit: int) -> tuple[str | None, int | None]:
+    """(the body as stored, its whole size in bytes): text with its secrets redacted, at most ``limit``
+    characters, marked with :data:`_CUT` at the end when it was cut; :data:`BINARY` for a body that
+    is not UTF-8 text."""
+    if raw is None:
+        return None, None
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    size = len(data) if size is None else size
+    cut = size > len(data)
+    text = _text(data, cut)
+    if text is None:
+        return BINARY, size
+    if len(text) > limit:
+        text, cut = text[:limit], True
+    if redactor.may_hold_secret(text):  # every secret name appears in the text (most bodies have none)
+        text = redactor.body(text.encode("utf-8", "surrogatepass"), content_type).decode("utf-8", "surrogatepass")
+    if len(text) > limit:
+        text, cut = text[:limit], True
+    return text + _CUT if cut else text, size
+
+
+def uncut(text: str | None) -> tuple[str | None, bool]:
+    """(a stored body without its :data:`_CUT` marker, whether it was cut)."""
+    if text is not None and text.endswith(_CUT):
+        return text[:-len(_CUT)], True
+    return text, False
+
+
+def body_fields(text: str | None, size: int | None) -> dict[str, Any]:
+    """``body`` (parsed when JSON), ``body_text``, ``body_size``, ``body_truncated`` and ``binary`` of a stored body."""
+    binary = text == BINARY
+    shown, cut = uncut(None if binary else text)
+    return {"body": loaded_body(shown), "body_text": shown, "body_size": size, "binary": binary,
+            "body_truncated": cut}
+
+
+def loaded_body(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def entry_of(raw: RawEntry) -> JournalEntry:
+    """The entry a request captured as a :data:`RawEntry`, as plain values (off the request path)."""
+    (ts, method, path, query, api, operation, status, headers, body, body_size, violations, duration_ms,
+     response_headers, media_type, response_body, response_size, redactor) = raw
+    sent = dict(response_headers)
+    if media_type:
+        sent["Content-Type"] = media_type
+    return JournalEntry(method=method, path=path, query=query, api=api, operation=operation, status=status,
+                        headers=headers, body=body, violations=[v.as_dict() for v in violations],
+                        duration_ms=duration_ms, ts=ts, response_headers=sent, response_body=response_body,
+                        redactor=redactor, body_size=body_size, response_size=response_size)

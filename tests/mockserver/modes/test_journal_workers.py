@@ -1,0 +1,93 @@
+"""The journal shared by worker processes: a read sees what every worker answered, an exiting worker loses nothing.
+
+Entries are written off the request path, when a process is quiet, when a reader asks, or when the
+process exits; these tests hold the workers busy or make them exit at once, so that only the
+gathering and the drain can bring the entries to the file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockserver.modes.journal import Journal, JournalEntry
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the workers are forked")
+
+_SECRET_HEADERS = {"Authorization": "Bearer tok-sesame", "Accept": "*/*"}
+
+
+def _entry(path: str) -> JournalEntry:
+    return JournalEntry("GET", path, "api_key=q-sesame", "api", "op", 200, _SECRET_HEADERS, None, [], 1.0)
+
+
+def _busy_worker(path: str, recorded: Any, stop: Any) -> None:
+    """A forked worker that records one entry about every millisecond (never quiet long enough to write)."""
+    journal = Journal(path)
+    for count in range(4000):
+        if stop.is_set():
+            break
+        journal.record(_entry(f"/busy/{count}"))
+        recorded.value = count + 1
+        time.sleep(0.001)
+
+
+def test_a_read_sees_every_entry_a_busy_worker_recorded_before_it(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    path = str(tmp_path / "journal.sqlite")
+    journal = Journal(path)
+    recorded, stop = context.Value("i", 0), context.Event()
+    child = context.Process(target=_busy_worker, args=(path, recorded, stop))
+    child.start()
+    try:
+        deadline = time.monotonic() + 60
+        while recorded.value < 50:
+            assert time.monotonic() < deadline and child.is_alive()
+            time.sleep(0.01)
+        before = recorded.value
+        paths = {e["path"] for e in journal.entries(limit=5000)}
+        missing = [n for n in range(before) if f"/busy/{n}" not in paths]
+        assert not missing, f"{len(missing)} of the {before} entries recorded before the read are missing"
+    finally:
+        stop.set()
+        child.join(30)
+
+
+def _forked_worker_that_leaves(path: str) -> None:
+    journal = Journal(path)
+    for count in range(20):
+        journal.record(_entry(f"/forked/{count}"))
+    # returns at once: multiprocessing ends a forked process with os._exit, no atexit
+
+
+_EXITING = """
+import sys
+from mockserver.modes.journal import Journal, JournalEntry
+journal = Journal(sys.argv[1])
+for count in range(20):
+    journal.record(JournalEntry("GET", f"/exiting/{count}", "api_key=q-sesame", "api", "op", 200,
+                                {"Authorization": "Bearer tok-sesame"}, None, [], 1.0))
+"""
+
+
+def test_a_worker_that_exits_writes_every_entry_it_holds_redacted_and_without_a_traceback(tmp_path: Path) -> None:
+    path = str(tmp_path / "journal.sqlite")
+    journal = Journal(path)
+    exited = subprocess.run([sys.executable, "-c", _EXITING, path], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[3])
+    assert exited.returncode == 0 and exited.stderr == "", exited.stderr
+    child = multiprocessing.get_context("fork").Process(target=_forked_worker_that_leaves, args=(path,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    entries = journal.entries(limit=5000)
+    paths = {e["path"] for e in entries}
+    for kind in ("exiting", "forked"):
+        assert {f"/{kind}/{n}" for n in range(20)} <= paths, sorted(paths)
+    assert all(e["headers"]["Authorization"] == "[redacted]" and "q-sesame" not in e["query"] for e in entries)
