@@ -62,8 +62,10 @@ _KEEP = 5000
 _QUIET_TICKS = 2
 #: bytes of bodies a process holds unwritten before it writes them, busy or not
 _HELD_LIMIT = 8 * 1024 * 1024
-#: the longest a read waits for the other workers to write what they hold
-_GATHER_TIMEOUT_S = 2.0
+#: the longest a read waits for the other workers to write what they hold (a gone worker is not waited
+#: for: its pid is checked; a busy worker starved of CPU on a loaded machine took over 2 s to write
+#: thousands of held entries, and a read then missed some: this bounds only a wedged worker)
+_GATHER_TIMEOUT_S = 15.0
 #: the longest a process's exit waits for its writer thread to finish a write under way
 _STOP_TIMEOUT_S = 5.0
 log = logging.getLogger("apitwin")
