@@ -5,8 +5,8 @@ share one journal. A request costs an append of a tuple to a per-process buffer
 (:data:`~.journal_rows.RawEntry`, a microsecond): nothing is named, redacted,
 serialised or written on the request path, nor while the process is busy. The
 process's writer thread writes the buffer when :data:`_QUIET_TICKS` of its ticks in a row
-(every :data:`FLUSH_INTERVAL_S`) saw no new request (counted, not timed: a worker starved of
-CPU on a busy machine wakes late, and a late tick must not pass for quiet),
+(every :data:`FLUSH_INTERVAL_S`) came on time and saw no new request (a worker starved of CPU
+on a busy machine wakes late, and a late tick must not pass for quiet),
 when the bodies it holds pass :data:`_HELD_LIMIT`, when the process exits (drained
 before the worker goes: an atexit hook, and multiprocessing's exit hook for forked
 workers), or when a reader asks: a read in any worker bumps a generation number in
@@ -59,7 +59,7 @@ __all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "EnvironHeaders", "Journal", "Journ
 FLUSH_INTERVAL_S = 0.02
 _KEEP = 5000
 #: the writer's ticks in a row without a new entry after which the process is quiet and its entries written
-_QUIET_TICKS = 2
+_QUIET_TICKS = 10
 #: bytes of bodies a process holds unwritten before it writes them, busy or not
 _HELD_LIMIT = 8 * 1024 * 1024
 #: the longest a read waits for the other workers to write what they hold (a gone worker is not waited
@@ -170,16 +170,20 @@ class Journal:
 
     def _run_flusher(self) -> None:
         stop = self._stop
-        while not stop.wait(FLUSH_INTERVAL_S):
+        while True:
+            started = time.monotonic()
+            if stop.wait(FLUSH_INTERVAL_S):
+                return
             try:
-                self._tick()
+                # a late tick (the process had no CPU) says nothing of requests: it never counts as quiet
+                self._tick(late=time.monotonic() - started > 1.5 * FLUSH_INTERVAL_S)
             except Exception as exc:  # logged and survived: the writer must outlive any entry and any disk error
                 if not stop.is_set():
                     log.warning("journal: cannot write to %s: %s", self.path, exc)
 
-    def _tick(self) -> None:
+    def _tick(self, late: bool = False) -> None:
         count = self._count
-        self._idle = self._idle + 1 if count == self._seen else 0
+        self._idle = self._idle + 1 if count == self._seen and not late else 0
         self._seen = count
         conn = self._conn()
         wanted = self._wanted(conn)
