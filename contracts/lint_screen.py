@@ -140,6 +140,44 @@ def _offline(uri: str) -> Any:
     raise ValueError(f"{uri}: the meta-schemas are all local")
 
 
+_DOCUMENT_URI = "urn:apitwin:linted"
+
+
+def _refuses_strings(value: Any) -> bool:
+    return not isinstance(value, str)
+
+
+def _in_range(bits: int) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:  # openapi-schema-validator's is_int32 / is_int64
+        if isinstance(value, bool) or not isinstance(value, int):
+            return True
+        return ~(1 << (bits - 1)) < value < 1 << (bits - 1)
+
+    return check
+
+
+#: formats for jsonschema-rs checking a default: the library's number checks; any string under another format
+#: it knows is left to the library (jsonschema's format checks are Python's own)
+_DEFAULT_FORMATS: dict[str, Callable[[Any], bool]] = {
+    **{name: _refuses_strings for name in (
+        "byte", "color", "date", "date-time", "duration", "email", "host-name", "hostname", "idn-email",
+        "idn-hostname", "ip-address", "ipv4", "ipv6", "iri", "iri-reference", "json-pointer", "regex",
+        "relative-json-pointer", "time", "uri", "uri-reference", "uri-template", "uuid")},
+    "int32": _in_range(32), "int64": _in_range(64), "float": _anything, "double": _anything,
+    "binary": _anything, "password": _anything,
+}
+
+
+def _no_strings(node: Any) -> bool:
+    if isinstance(node, str):
+        return False
+    if isinstance(node, dict):
+        return not node
+    if isinstance(node, list):
+        return all(_no_strings(value) for value in node)
+    return True
+
+
 def _has_integral_float(node: Any) -> bool:
     if isinstance(node, float):
         return node.is_integer()
@@ -161,6 +199,8 @@ class _Walk:
         self.operation_ids: list[Any] = []
         #: the library's validator of default values, made at the first one
         self.values: Callable[[dict[Any, Any]], Any] | None = None
+        #: the document for jsonschema-rs, made at the first default
+        self.registry: Any = None
         if minor == "1" and document.get("jsonSchemaDialect", OAS31_BASE_DIALECT) != OAS31_BASE_DIALECT:
             raise _Unsure("another JSON Schema dialect")
 
@@ -282,7 +322,15 @@ class _Walk:
             self.default(value, value["default"])
 
     def default(self, schema: dict[Any, Any], value: Any) -> None:
-        """Validate a schema's default as the library does: its OpenAPI validator, the document's references."""
+        """Validate a schema's default as the library does: its OpenAPI validator, the document's references.
+
+        jsonschema-rs answers first where it cannot be more lenient than the library: no integral float, a
+        format only on numbers (int32/int64 bounded as the library bounds them; a string under any format it
+        refuses, the library then decides), and no ``pattern`` reachable when the value holds strings (the
+        library matches with Python's ``re``). What jsonschema-rs refuses, the library decides (it imports
+        openapi-schema-validator)."""
+        if self.screens_default(schema, value):
+            return
         if self.values is None:
             from openapi_schema_validator import (
                 OAS30Validator,
@@ -299,6 +347,39 @@ class _Walk:
             self.values = lambda schema: cls(schema, _resolver=resolver, format_checker=checker)
         if next(iter(self.values(schema).iter_errors(value)), None) is not None:
             raise _Unsure("a default value its schema refuses")
+
+    def screens_default(self, schema: dict[Any, Any], value: Any) -> bool:
+        if _has_integral_float(value) or (not _no_strings(value) and self.reaches_pattern(schema)):
+            return False
+        import jsonschema_rs
+
+        if self.registry is None:
+            self.registry = jsonschema_rs.Registry([(_DOCUMENT_URI, self.document)])
+        cls = jsonschema_rs.Draft4Validator if self.minor == "0" else jsonschema_rs.Draft202012Validator
+        try:
+            validator = cls(schema, formats=_DEFAULT_FORMATS, validate_formats=True, registry=self.registry,
+                            base_uri=_DOCUMENT_URI, retriever=_offline)
+            return bool(validator.is_valid(value))
+        except (ValueError, jsonschema_rs.ValidationError):
+            return False
+
+    def reaches_pattern(self, schema: Any) -> bool:
+        """Whether a ``pattern`` or ``patternProperties`` is in ``schema`` or anything it references."""
+        stack, seen = [schema], set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, dict):
+                if "pattern" in node or "patternProperties" in node:
+                    return True
+                if isinstance(node.get("$ref"), str):
+                    stack.append(self.deref({"$ref": node["$ref"]}))
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        return False
 
     def properties(self, node: Any, depth: int) -> set[Any]:
         """Every property name reachable from a schema, as the library collects them."""
