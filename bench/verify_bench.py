@@ -1,0 +1,71 @@
+"""Time ``apitwin verify --against-mock`` as a user waits for it: the DSS spec with defaults, the classic petstore.
+
+    python bench/verify_bench.py [--runs 1] [--skip-dss]
+
+Each run is the whole command (process start to exit, wall clock, and the CPU seconds it used), so
+that imports, spec loading and every phase count. Targets (issue 14): the DSS spec
+(``specs/dataiku-dss.yaml``, defaults: 25 examples a phase) under 60 s; the classic petstore
+(``tests/data/oai-petstore/petstore.yaml``, three operations) with ``--max-examples 5`` in seconds.
+Prints the load average before and after: on a shared machine the wall clock is CPU time over the
+share of the cores the run got, so compare the CPU column too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DSS = ROOT / "specs" / "dataiku-dss.yaml"
+PETSTORE = ROOT / "tests" / "data" / "oai-petstore" / "petstore.yaml"
+DSS_TARGET = 60.0
+PETSTORE_TARGET = 10.0
+
+
+def timed(args: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the child, its last two lines of output) of ``apitwin ARGS``."""
+    apitwin = Path(sys.executable).parent / "apitwin"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([str(apitwin), *args], capture_output=True, text=True, check=False, cwd=ROOT)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, " | ".join(done.stdout.strip().splitlines()[-2:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--skip-dss", action="store_true")
+    args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+    cases = [("petstore --max-examples 5", [str(PETSTORE), "--against-mock", "--max-examples", "5"], PETSTORE_TARGET)]
+    if not args.skip_dss:
+        cases.append(("DSS, defaults", [str(DSS), "--against-mock"], DSS_TARGET))
+    lines = []
+    for name, cli, target in cases:
+        walls, cpus = [], []
+        for _ in range(args.runs):
+            wall, cpu, tail = timed(["verify", *cli])
+            walls.append(wall)
+            cpus.append(cpu)
+            print(f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU  ({tail})")
+        wall = statistics.median(walls)
+        verdict = "met" if wall < target else "NOT met"
+        lines.append(f"{name}: {wall:.1f} s wall (median of {args.runs}), {statistics.median(cpus):.1f} s CPU; "
+                     f"target < {target:.0f} s wall: {verdict}")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("\n" + "\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
