@@ -99,8 +99,13 @@ def items_schema(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
     return {}
 
 
+_NOT_TEXT = ("integer", "number", "boolean")
+
+
 def _cast_scalar(value: str, types: Sequence[str]) -> Any:
-    for t in types:
+    # text that reads as a number or a boolean where the schema allows one besides strings is that value
+    # (Stripe's ``expires_at: anyOf [{enum: [now]}, {type: integer}]`` sent as ``expires_at=0``)
+    for t in [t for t in types if t in _NOT_TEXT] + [t for t in types if t not in _NOT_TEXT]:
         try:
             if t == "integer":
                 return int(value)

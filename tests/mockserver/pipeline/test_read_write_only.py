@@ -97,3 +97,4 @@ def test_a_schema_without_read_or_write_only_has_one_validator(tmp_path: Path) -
     del spec["components"]["schemas"]["User"]["properties"]["password"]["writeOnly"]
     untouched = SchemaCompiler(spec)
     assert untouched.document_for("response") is spec
+
