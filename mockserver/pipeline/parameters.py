@@ -38,7 +38,8 @@ def value_types(document: dict[str, Any], schema: Any, depth: int = 0) -> list[s
         return []
     declared = schema_types(schema)
     if declared:
-        return declared
+        # OpenAPI 3.0 ``nullable``: the text ``null`` (or nothing) is the null value (OpenAI's ``n=null``)
+        return [*declared, "null"] if schema.get("nullable") is True and "null" not in declared else declared
     found: list[str] = []
     for key in ("allOf", "oneOf", "anyOf"):
         for branch in schema.get(key) or []:
