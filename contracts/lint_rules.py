@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from mockserver import LoadedSpec
 from mockserver.spec import Operation, SchemaCompiler, deref, escape_token, join_pointer
@@ -386,6 +386,13 @@ def _example_values(ctx: RuleContext) -> list[tuple[str, str, Any]]:
     return ctx.examples
 
 
+def _direction(schema_pointer: str) -> Literal["request", "response"] | None:
+    """Which way a media type's or parameter's example travels (readOnly/writeOnly); None: a named schema's."""
+    if "/responses/" in schema_pointer or "/headers/" in schema_pointer:
+        return "response"
+    return None if schema_pointer.startswith("/components/schemas/") else "request"
+
+
 def _find_examples(document: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
     for pointer, node in _holders(document, ""):
         schema_pointer = pointer + "/schema"
@@ -423,7 +430,7 @@ def _examples(ctx: RuleContext) -> Iterator[tuple[str, str]]:
     assert ctx.compiler is not None
     for value_pointer, schema_pointer, value in _example_values(ctx):
         try:
-            validator = ctx.compiler.at(schema_pointer)
+            validator = ctx.compiler.at(schema_pointer, _direction(schema_pointer))
             errors = list(validator.iter_errors(value))
         except Exception as exc:  # an unresolvable schema is reported by the structural check
             yield value_pointer, f"cannot validate: {exc}"

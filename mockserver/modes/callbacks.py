@@ -37,7 +37,17 @@ from ..pipeline.security import example_credential
 from ..pipeline.selection import ResponseSpec, encode, index_responses
 from ..pipeline.selfcheck import check_response
 from ..pipeline.validation import RequestValidator
-from ..spec import HTTP_METHODS, Operation, SchemaCompiler, deref, deref_at, escape_token, generate, join_pointer
+from ..spec import (
+    HTTP_METHODS,
+    Operation,
+    SchemaCompiler,
+    deref,
+    deref_at,
+    escape_token,
+    generate,
+    join_pointer,
+    resolve_pointer,
+)
 from .expressions import Trigger, evaluate, expand, header_value, refused_target, text_value
 from .journal import Journal, JournalEntry
 
@@ -145,8 +155,13 @@ def _plan(api: str, compiler: SchemaCompiler, folder: Path, name: str, expressio
         media_type = next((m for m in content if is_json(m)), next(iter(content)))
         media = content[media_type] if isinstance(content[media_type], dict) else {}
         schema_pointer = body_pointer + join_pointer("content", media_type, "schema")
-        check = compiler.at(schema_pointer).is_valid if "schema" in media else None
-        value = _value_of(document, media, f"{seed}:body", check)
+        check = compiler.at(schema_pointer, "request").is_valid if "schema" in media else None
+        sent = compiler.document_for("request")  # readOnly properties forbidden: never generated
+        try:
+            sent_media = resolve_pointer(sent, body_pointer + join_pointer("content", media_type))
+        except KeyError:
+            sent_media = media
+        value = _value_of(sent, sent_media if isinstance(sent_media, dict) else media, f"{seed}:body", check)
         plan.media_type = media_type
         plan.body = encode(value, media_type, media.get("schema"), document)
         plan.headers["Content-Type"] = media_type

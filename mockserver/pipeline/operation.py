@@ -160,7 +160,7 @@ class CompiledOperation:
 
     def _generated(self, media: MediaSpec, request: IncomingRequest, prefer: Prefer,
                    status: str) -> tuple[Any, bytes, list[Any]]:
-        document = self.api.spec.document
+        document = self.api.compiler.document_for("response")  # media.schema's own document
         if prefer.dynamic:
             seed = f"{self.api.config.seed}:{request.path}?{request.query_string!r}:{request.body!r}:{id(request)}"
             value = generate(document, media.schema or {}, seed=seed, dynamic=True, check=_checker(media))
@@ -196,7 +196,8 @@ class CompiledOperation:
         It carries the headers documented for that error status (DSS: ``DSS-Version`` on every
         answer); without one, those every documented 4xx of the operation shares.
         """
-        reply = error_reply(self.responses, problem, instance, self.api.config, self.api.spec.document)
+        reply = error_reply(self.responses, problem, instance, self.api.config,
+                            self.api.compiler.document_for("response"))
         documented = find_status(self.responses, reply.status)
         if documented is not None:
             headers = self.documented_headers(documented)

@@ -38,7 +38,8 @@ def value_types(document: dict[str, Any], schema: Any, depth: int = 0) -> list[s
         return []
     declared = schema_types(schema)
     if declared:
-        return declared
+        # OpenAPI 3.0 ``nullable``: the text ``null`` (or nothing) is the null value (OpenAI's ``n=null``)
+        return [*declared, "null"] if schema.get("nullable") is True and "null" not in declared else declared
     found: list[str] = []
     for key in ("allOf", "oneOf", "anyOf"):
         for branch in schema.get(key) or []:
@@ -99,8 +100,13 @@ def items_schema(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
     return {}
 
 
+_NOT_TEXT = ("integer", "number", "boolean")
+
+
 def _cast_scalar(value: str, types: Sequence[str]) -> Any:
-    for t in types:
+    # text that reads as a number or a boolean where the schema allows one besides strings is that value
+    # (Stripe's ``expires_at: anyOf [{enum: [now]}, {type: integer}]`` sent as ``expires_at=0``)
+    for t in [t for t in types if t in _NOT_TEXT] + [t for t in types if t not in _NOT_TEXT]:
         try:
             if t == "integer":
                 return int(value)

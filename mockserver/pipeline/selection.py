@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from ..spec import CompiledSchema, Operation, SchemaCompiler, deref, join_pointer
+from ..spec import CompiledSchema, Operation, SchemaCompiler, deref, join_pointer, resolve_pointer
 from .parameters import value_types
 from .problems import Problem, Violation, iter_violations
 from .request import AcceptHeader, IncomingRequest, Prefer, is_json, media_base
@@ -167,9 +167,17 @@ def encode(value: Any, media_type: str, schema: Any = None, document: dict[str, 
     return json.dumps(value).encode("utf-8")
 
 
+def _at(document: dict[str, Any], pointer: str, default: Any) -> Any:
+    try:
+        return resolve_pointer(document, pointer)
+    except KeyError:
+        return default
+
+
 def index_responses(operation: Operation, compiler: SchemaCompiler, spec_folder: Path) -> list[ResponseSpec]:
     """Every documented response of ``operation`` with examples validated and serialised."""
     document = compiler.document
+    answered = compiler.document_for("response")
     request_examples = _request_body_examples(operation, document)
     out: list[ResponseSpec] = []
     for status, (response, pointer) in operation.responses.items():
@@ -177,8 +185,10 @@ def index_responses(operation: Operation, compiler: SchemaCompiler, spec_folder:
         for media_type, content in (response.get("content") or {}).items():
             content = content if isinstance(content, dict) else {}
             media_pointer = pointer + join_pointer("content", media_type)
-            validator = compiler.at(media_pointer + "/schema") if "schema" in content else None
-            spec = MediaSpec(media_type, media_pointer, content.get("schema"), validator)
+            validator = compiler.at(media_pointer + "/schema", "response") if "schema" in content else None
+            # the schema as a response reads it (writeOnly properties forbidden), for the generator
+            schema = _at(answered, media_pointer + "/schema", content.get("schema")) if "schema" in content else None
+            spec = MediaSpec(media_type, media_pointer, schema, validator)
             for name, raw in (content.get("examples") or {}).items():
                 example_pointer = media_pointer + join_pointer("examples", name)
                 example = deref(document, raw)

@@ -120,7 +120,7 @@ class RequestValidator:
                 location=location,
                 required=bool(p.get("required", location == "path")),
                 pointer=pointer,
-                validator=compiler.at(schema_pointer) if has_schema else None,
+                validator=compiler.at(schema_pointer, "request") if has_schema else None,
                 document=doc,
                 schema=schema,
                 styled=StyledValue(name, style, explode, value_kind(doc, schema)),
@@ -137,7 +137,7 @@ class RequestValidator:
                 media = media if isinstance(media, dict) else {}
                 has_schema = "schema" in media
                 body_media[media_type] = (
-                    compiler.at(operation.body_pointer + join_pointer("content", media_type, "schema"))
+                    compiler.at(operation.body_pointer + join_pointer("content", media_type, "schema"), "request")
                     if has_schema else None
                 )
                 base = media_base(media_type)

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
+from .access import FORBIDDEN
 from .generator_strings import FORMATS, fits_names, matches, sample_regex
 from .pointers import deref, resolve_pointer
 from .schemas import discriminator_names, schema_types
@@ -214,6 +215,8 @@ class _Generator:
             sub = props.get(key, self.member(schema, key))
             sub_schema = deref(self.document, sub)
             if isinstance(sub_schema, dict) and sub_schema.get("writeOnly") and key not in required:
+                continue
+            if sub_schema is False or sub_schema == FORBIDDEN:  # a member no value may fill (readOnly in a request)
                 continue
             out[key] = self.value(sub, key, depth + 1)
         min_props = int(schema.get("minProperties") or 0)

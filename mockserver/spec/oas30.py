@@ -9,7 +9,8 @@ about a hundred times faster than the pure-Python validator:
   without a ``type``, as in ``OAS30Validator``);
 * draft-4 boolean ``exclusiveMinimum``/``exclusiveMaximum`` -> 2020-12 numbers;
 * a ``required`` property whose own schema is ``readOnly`` or ``writeOnly`` is not required
-  (``OAS30Validator``'s reading, in both directions);
+  (``OAS30Validator``'s reading, in both directions), unless ``plain_required`` (a document already
+  rewritten for requests or responses, :mod:`.access`);
 * ``format``: the formats the 3.0 checker checks keep their check (``int32``/``int64`` as bounds on
   integers, ``byte``, ``regex``, ``uri``, ``uri-reference``, ``hostname`` as custom formats); every
   other format is an annotation, as in 3.0 (never ``date-time``, ``email``... checked);
@@ -72,7 +73,8 @@ _SUBSCHEMAS = ("allOf", "anyOf", "oneOf")
 
 
 class _Converter:
-    def __init__(self, formats: Collection[str]) -> None:
+    def __init__(self, formats: Collection[str], plain_required: bool = False) -> None:
+        self.plain_required = plain_required
         self.formats = formats  # the formats the 3.0 format checker checks in strings
         self.unsupported: set[int] = set()  # id() of converted nodes jsonschema-rs must not judge
 
@@ -107,7 +109,7 @@ class _Converter:
             elif not isinstance(node.get(exclusive, False), bool):
                 faithful = False
         required = node.get("required")
-        if isinstance(required, list):
+        if isinstance(required, list) and not self.plain_required:
             props = node.get("properties")
             props = props if isinstance(props, dict) else {}
             out["required"] = [name for name in required if not _read_or_write_only(props.get(name))]
@@ -158,13 +160,14 @@ def _read_or_write_only(schema: Any) -> bool:
     return isinstance(schema, dict) and bool(schema.get("readOnly") or schema.get("writeOnly"))
 
 
-def to_2020(document: dict[str, Any], formats: Collection[str]) -> tuple[dict[str, Any], set[int]]:
+def to_2020(document: dict[str, Any], formats: Collection[str],
+            plain_required: bool = False) -> tuple[dict[str, Any], set[int]]:
     """The document with its schemas in 2020-12 words, and the ``id()`` of the converted schemas that
     jsonschema-rs cannot judge as ``OAS30Validator`` does (a schema reaching one stays pure-Python).
 
     ``formats``: the formats the 3.0 checker checks in strings; each becomes ``PREFIX + name``, for a
     custom jsonschema-rs format that asks that checker. Any other format is an annotation."""
-    converter = _Converter(formats)
+    converter = _Converter(formats, plain_required)
     return converter.document(document), converter.unsupported
 
 

@@ -21,11 +21,13 @@ Two backends, chosen by the document's version:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from functools import lru_cache, partial
 from typing import Any, Literal
 from urllib.parse import quote, unquote
 
+from .access import Direction, for_direction, mentions_access
 from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, inline_refs, is_byte, to_2020
 from .pointers import deref, escape_token, resolve_pointer
 
@@ -211,6 +213,8 @@ class CompiledSchema:
         #: whether the verdict is jsonschema-rs' on a 3.0 schema rewritten in 2020-12 words
         self.rewritten = verdict is not None
         self.verdict = verdict if verdict is not None else validator
+        #: the words for a property the direction forbids (:mod:`.access`), None: no direction
+        self.forbidden: str | None = None
 
     @property
     def validator(self) -> Any:
@@ -233,7 +237,7 @@ class CompiledSchema:
                 prop = getattr(error.kind, "property", None)
                 if prop is not None and type(error.kind).__name__ == "Required":
                     tokens.append(escape_token(str(prop)))
-                yield "".join("/" + t for t in tokens), str(error.message)
+                yield "".join("/" + t for t in tokens), self._worded(str(error.message))
         else:
             for err in self.validator.iter_errors(instance):
                 tokens = [escape_token(str(t)) for t in err.absolute_path]
@@ -241,16 +245,36 @@ class CompiledSchema:
                     missing = [p for p in err.validator_value if p not in err.instance]
                     if missing:
                         tokens.append(escape_token(str(missing[0])))
-                yield "".join("/" + t for t in tokens), err.message
+                yield "".join("/" + t for t in tokens), self._worded(err.message)
+
+
+    def _worded(self, message: str) -> str:
+        if self.forbidden is not None and (message.endswith("should not be valid under {}")
+                                           or message.startswith("{} is not allowed for")):
+            return self.forbidden
+        return message
 
 
 class SchemaCompiler:
-    """Builds validators for the schemas of one bundled document, sharing one registry."""
+    """Builds validators for the schemas of one bundled document, sharing one registry.
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    :meth:`at` with a ``direction`` gives the validator of a schema as a request or as a response
+    reads it (:mod:`.access`: ``readOnly``/``writeOnly`` with ``required``): a second compiler over
+    the document rewritten for that direction, built on first need; a schema that reaches no such
+    keyword gets the one validator of both.
+    """
+
+    def __init__(self, document: dict[str, Any], _direction: Direction | None = None) -> None:
         self.document = document
         self.version = str(document.get("openapi", "3.1.0"))
         self._cache: dict[str, CompiledSchema] = {}
+        self._direction = _direction
+        #: the document the validators read: ``document``, or its rewrite for ``_direction``
+        self.source = document if _direction is None else for_direction(document, _direction)
+        self._variants: dict[str, SchemaCompiler] = {}
+        self._access: bool | None = None  # whether the document has readOnly/writeOnly: on first need
+        self._reaches: dict[str, bool] = {}
+        document = self.source
         import jsonschema_rs
 
         self._rs_cls: Any = jsonschema_rs.Draft202012Validator
@@ -262,7 +286,7 @@ class SchemaCompiler:
             checked = [name for name in checker.checkers if name not in NO_STRING_CHECK]
             rewritten = _for_validation(document, int_bounds=False, root=document)
             self._py_document = rewritten
-            self._converted, self._unsupported = to_2020(rewritten, checked)
+            self._converted, self._unsupported = to_2020(rewritten, checked, plain_required=_direction is not None)
             self._rs_formats: dict[str, Any] = {PREFIX + name: partial(_conforms, checker, name) for name in checked}
         else:
             self.backend = "rs"
@@ -287,7 +311,14 @@ class SchemaCompiler:
             from referencing import Registry
             from referencing.jsonschema import DRAFT4
 
-            self._py = (extend(OAS30Validator, {"pattern": _linear_pattern}),
+            keywords: dict[str, Any] = {"pattern": _linear_pattern}
+            if self._direction is not None:
+                # the rewrite for the direction dropped the requirements it lifts: the others hold as written
+                # (OAS30Validator's own ``required`` skips readOnly and writeOnly names both ways)
+                from jsonschema._keywords import required  # type: ignore[import-untyped]
+
+                keywords["required"] = required
+            self._py = (extend(OAS30Validator, keywords),
                         Registry().with_resource(_BASE, DRAFT4.create_resource(self._py_document)))
         cls, registry = self._py
         try:
@@ -330,8 +361,39 @@ class SchemaCompiler:
             stack.extend(v for k, v in node.items() if k not in ("enum", "default", "example", "examples"))
         return True
 
-    def at(self, pointer: str) -> CompiledSchema:
-        """The validator of the schema at JSON ``pointer`` of the document (cached)."""
+    def has_access(self) -> bool:
+        """Whether any schema of the document is ``readOnly`` or ``writeOnly`` (one walk, on first call)."""
+        if self._access is None:
+            self._access = mentions_access(self.document)
+        return self._access
+
+    def document_for(self, direction: Direction) -> dict[str, Any]:
+        """The document as ``direction`` reads it (the document itself when nothing is readOnly/writeOnly):
+        generate from it, with the same pointers, what the validators of :meth:`at` accept."""
+        return self._variant(direction).source if self.has_access() else self.document
+
+    def _variant(self, direction: Direction) -> SchemaCompiler:
+        variant = self._variants.get(direction)
+        if variant is None:
+            variant = self._variants[direction] = SchemaCompiler(self.document, direction)
+        return variant
+
+    def _reaches_access(self, pointer: str) -> bool:
+        """Whether the schema at ``pointer`` reaches (through ``$ref`` too) a readOnly/writeOnly keyword."""
+        found = self._reaches.get(pointer)
+        if found is None:
+            try:
+                root = resolve_pointer(self.document, pointer)
+            except KeyError:
+                root = None
+            found = self._reaches[pointer] = root is not None and _reaches(self.document, root)
+        return found
+
+    def at(self, pointer: str, direction: Direction | None = None) -> CompiledSchema:
+        """The validator of the schema at JSON ``pointer`` of the document (cached); with ``direction``,
+        as a request or a response reads it (class doc)."""
+        if direction is not None and self._direction is None and self.has_access() and self._reaches_access(pointer):
+            return self._variant(direction).at(pointer)
         compiled = self._cache.get(pointer)
         if compiled is None:
             if self.backend == "rs":
@@ -347,5 +409,31 @@ class SchemaCompiler:
                     compiled = CompiledSchema("py", self._python(pointer))
                 else:
                     compiled = CompiledSchema("py", None, verdict, partial(self._python, pointer))
+            if self._direction is not None:
+                compiled.forbidden = ("readOnly: the server sets it, a request must not carry it"
+                                      if self._direction == "request" else
+                                      "writeOnly: a response must not carry it")
             self._cache[pointer] = compiled
         return compiled
+
+
+def _reaches(document: Any, root: Any) -> bool:
+    """Whether ``root`` or a schema it reaches in ``document`` (through references too) is readOnly/writeOnly."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not isinstance(node, (dict, list)):
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if node.get("readOnly") is True or node.get("writeOnly") is True or node.get("x-writeOnly") is True:
+            return True
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            with contextlib.suppress(KeyError):
+                stack.append(resolve_pointer(document, unquote(ref[1:])))
+        stack.extend(v for k, v in node.items() if k not in ("enum", "default", "example", "examples"))
+    return False

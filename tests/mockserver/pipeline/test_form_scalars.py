@@ -1,0 +1,35 @@
+"""A form field's text cast by its schema when the schema allows text and another type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..conftest import client_for, write_spec
+from .test_read_write_only import users_spec
+
+
+def test_a_form_field_of_text_or_integer_reads_digits_as_the_integer(tmp_path: Path) -> None:
+    """Stripe's ``expires_at: anyOf [{type: string, enum: [now]}, {type: integer}]`` sent as ``expires_at=0``."""
+    schema = {"type": "object", "properties": {"expires_at": {"anyOf": [
+        {"type": "string", "enum": ["now"]}, {"type": "integer"}, {"type": "string", "enum": [""]}]}}}
+    spec = users_spec("3.0.3")
+    spec["paths"]["/links"] = {"post": {"requestBody": {"content": {
+        "application/x-www-form-urlencoded": {"schema": schema}}},
+        "responses": {"204": {"description": "done"}, "400": {"description": "invalid"}}}}
+    client = client_for(write_spec(tmp_path, spec))
+    form = "application/x-www-form-urlencoded"
+    for body, status in (("expires_at=0", 204), ("expires_at=now", 204), ("expires_at=", 204),
+                         ("expires_at=later", 400)):
+        assert client.post("/links", data=body, content_type=form).status_code == status, body
+
+
+def test_a_nullable_multipart_field_reads_null_as_null(tmp_path: Path) -> None:
+    """OpenAI's ``n: {type: integer, nullable: true}`` sent as the part ``n`` = ``null`` (3.0)."""
+    schema = {"type": "object", "properties": {"n": {"type": "integer", "nullable": True, "minimum": 1}}}
+    spec = users_spec("3.0.3")
+    spec["paths"]["/images"] = {"post": {"requestBody": {"content": {"multipart/form-data": {"schema": schema}}},
+                                         "responses": {"204": {"description": "done"}, "400": {"description": "no"}}}}
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.post("/images", data={"n": "null"}, content_type="multipart/form-data").status_code == 204
+    assert client.post("/images", data={"n": "2"}, content_type="multipart/form-data").status_code == 204
+    assert client.post("/images", data={"n": "two"}, content_type="multipart/form-data").status_code == 400
