@@ -211,8 +211,9 @@ class StyledValue:
             return False, None
         if self.kind == "array":
             sep = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(self.style, ",")
-            # not exploded: one delimited value; clients that repeat the name anyway are understood
-            return True, values if self.explode else [p for v in values for p in _split(v, sep)]
+            # not exploded: one delimited value; clients that repeat the name anyway are understood. ``name=``
+            # is one empty item, as exploded (RFC 6570: an empty list is undefined, its name left out)
+            return True, values if self.explode else [p for v in values for p in v.split(sep)]
         if self.kind == "object":
             sep = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(self.style, ",")
             return True, _alternating(_split(values[-1], sep))

@@ -263,3 +263,16 @@ def test_a_multipart_body_of_only_the_close_delimiter_is_a_form_without_fields(t
     strict = _form_client(tmp_path / "2", "multipart/form-data")  # FORM_SCHEMA requires id
     missing = strict.post("/things", data=b"--b0undary--\r\n", content_type=multipart)
     assert missing.status_code == 400 and _errors(missing)[0]["pointer"] == "/id"
+
+
+@pytest.mark.parametrize("explode", [False, True])
+def test_an_empty_array_query_value_is_one_empty_item(tmp_path: Path, explode: bool) -> None:
+    """``ids=`` is ``[""]`` whether exploded or not (RFC 6570 leaves an empty list's name out): SendGrid's
+    ``DELETE /marketing/singlesends?ids=`` with ``minItems: 1`` string items is valid."""
+    param = {"name": "ids", "in": "query", "style": "form", "explode": explode,
+             "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}
+    client = _client(tmp_path, [param])
+    assert client.get("/things?ids=").status_code == 200
+    assert client.get("/things?ids=a,b" if not explode else "/things?ids=a&ids=b").status_code == 200
+    numbers = _client(tmp_path, [{**param, "schema": {"type": "array", "items": {"type": "integer"}}}])
+    assert numbers.get("/things?ids=").status_code == 400  # "" is no integer
