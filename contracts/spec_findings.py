@@ -17,6 +17,10 @@ each naming the operation and the rule (lint warns about most of them too):
 * any failure of an operation whose path key carries a fragment or a query (Box's
   ``/2.0/shared_items#folders`` beside ``#files``): no request can name it, its requests reach the
   path's other operations (lint: ``path-no-query``).
+* an ``Allow`` header that lists the methods of another path key naming its templates differently
+  (Jira's ``/field/{id}`` and ``/field/{fieldId}``: one URL, which OpenAPI forbids).
+* a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
+  defines no serialisation for it, the suite writes each object's Python repr.
 """
 
 from __future__ import annotations
@@ -56,13 +60,40 @@ def move_spec_findings(report: VerifyReport, document: dict[str, Any], credentia
             path = score.label.partition(" ")[2]
             finding = (f"has {'a fragment' if '#' in path else 'a query'} in its path key, which no request "
                        f"carries: its {failure.check} failure is the spec's (lint: path-no-query)"
-                       if "#" in path or "?" in path else _finding(failure, document, operation, credential_headers))
+                       if "#" in path or "?" in path else _finding(failure, document, operation, credential_headers)
+                       or _shape_finding(failure, document, path, operation))
             if finding is None:
                 kept.append(failure)
             else:
                 report.spec_findings.append(f"{score.label} {finding}")
                 score.failed = max(score.failed - 1, 0)
         score.failures = kept
+
+
+_TEMPLATE = re.compile(r"\{[^}/]*\}")
+
+
+def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, operation: dict[str, Any]) -> str | None:
+    """Findings about the URL itself: a path key that another one names alike, a query value with no wire form."""
+    if failure.check == "allow_header_conformance":
+        shape = _TEMPLATE.sub("{}", path)
+        twins = [key for key in (document.get("paths") or {}) if key != path and _TEMPLATE.sub("{}", key) == shape]
+        if twins:
+            return (f"shares its URL with {twins[0]} (templates named differently, which OpenAPI forbids): the Allow "
+                    "header of that URL lists the methods of both path keys")
+    if failure.check == "positive_data_acceptance":
+        for parameter in operation.get("parameters") or []:
+            parameter = deref(document, parameter)
+            if not isinstance(parameter, dict) or parameter.get("in") != "query" or "schema" not in parameter:
+                continue
+            schema = deref(document, parameter["schema"]) or {}
+            items = deref(document, schema.get("items")) if isinstance(schema, dict) else None
+            if (schema.get("type") == "array" and isinstance(items, dict)
+                    and (items.get("type") == "object" or "properties" in items)
+                    and f"{parameter.get('name')}=" in failure.curl):
+                return (f"has the query parameter {parameter.get('name')}, an array of objects: OpenAPI defines no "
+                        "way to write one in a query (the suite writes each object's repr)")
+    return None
 
 
 def _finding(failure: CheckFailure, document: dict[str, Any], operation: dict[str, Any],

@@ -19,8 +19,14 @@ DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version"
     "/only-405": {"post": {"responses": {"405": {"description": "Invalid input"}}}},
     "/empty": {"post": {"responses": {"204": {"$ref": "#/components/responses/Empty"}}}},
     "/items#files": {"get": {"responses": {"200": {"description": "ok"}}}},
+    "/field/{id}": {"put": {"responses": {"204": {"description": "ok"}}}},
+    "/field/{fieldId}": {"delete": {"responses": {"204": {"description": "ok"}}}},
+    "/search": {"get": {"parameters": [{"name": "mdfilters", "in": "query", "schema": {"type": "array", "items": {
+        "$ref": "#/components/schemas/Filter"}}}, {"name": "ids", "in": "query", "schema": {
+            "type": "array", "items": {"type": "string"}}}], "responses": {"200": {"description": "ok"}}}},
     "/json": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {}}}}}},
-}, "components": {"responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
+}, "components": {"schemas": {"Filter": {"type": "object", "properties": {"scope": {"type": "string"}}}},
+                 "responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
 
 WITH_CREDENTIAL = "curl -X POST -H 'Authorization: [Filtered]' http://mock/x"
 WITHOUT = "curl -X POST http://mock/x"
@@ -82,3 +88,16 @@ def test_a_fragment_in_the_path_key_makes_every_failure_the_spec_s() -> None:
 def test_a_discriminator_value_the_branch_gives_itself() -> None:
     reason = "Unknown discriminator value: Response contains discriminator property 'type' with value 'track',"
     assert "discriminator without a mapping" in _moved("GET /json", "response_schema_conformance", reason)[0]
+
+
+def test_an_allow_header_of_path_keys_naming_their_templates_differently() -> None:
+    reason = "Received: Allow: DELETE, OPTIONS, PUT (undocumented DELETE) / Documented: the spec's methods"
+    assert "shares its URL with /field/{fieldId}" in _moved("PUT /field/{id}", "allow_header_conformance", reason)[0]
+    assert _moved("GET /json", "allow_header_conformance", reason) == []
+
+
+def test_an_array_of_objects_in_a_query_has_no_wire_form() -> None:
+    reason = "Received: 400 for a valid request / Documented: 2xx"
+    found = _moved("GET /search", "positive_data_acceptance", reason, "curl 'http://mock/search?mdfilters=%7B%27a%27'")
+    assert "query parameter mdfilters, an array of objects" in found[0]
+    assert _moved("GET /search", "positive_data_acceptance", reason, "curl 'http://mock/search?ids=a'") == []
