@@ -19,6 +19,8 @@ each naming the operation and the rule (lint warns about most of them too):
   path's other operations (lint: ``path-no-query``).
 * an ``Allow`` header that lists the methods of another path key naming its templates differently
   (Jira's ``/field/{id}`` and ``/field/{fieldId}``: one URL, which OpenAPI forbids).
+* a 406 or 415 to a valid request where the operation declares an ``Accept`` or ``Content-Type`` header
+  parameter (DigitalOcean's ``application/yaml``): OpenAPI ignores those definitions, the suite sends them.
 * a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
   defines no serialisation for it, the suite writes each object's Python repr.
 """
@@ -82,6 +84,13 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
             return (f"shares its URL with {twins[0]} (templates named differently, which OpenAPI forbids): the Allow "
                     "header of that URL lists the methods of both path keys")
     if failure.check == "positive_data_acceptance":
+        found = _RECEIVED.search(failure.reason)
+        header = {"406": "accept", "415": "content-type"}.get(found.group(1) if found is not None else "")
+        declared = [deref(document, p) for p in operation.get("parameters") or []]
+        if header is not None and any(isinstance(p, dict) and p.get("in") == "header"
+                                      and str(p.get("name", "")).lower() == header for p in declared):
+            return (f"declares an {header.title()} header parameter, which OpenAPI ignores: the suite sent a value "
+                    "of it naming a media type the operation does not document")
         for parameter in operation.get("parameters") or []:
             parameter = deref(document, parameter)
             if not isinstance(parameter, dict) or parameter.get("in") != "query" or "schema" not in parameter:

@@ -24,6 +24,8 @@ DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version"
     "/search": {"get": {"parameters": [{"name": "mdfilters", "in": "query", "schema": {"type": "array", "items": {
         "$ref": "#/components/schemas/Filter"}}}, {"name": "ids", "in": "query", "schema": {
             "type": "array", "items": {"type": "string"}}}], "responses": {"200": {"description": "ok"}}}},
+    "/apps": {"post": {"parameters": [{"name": "Accept", "in": "header", "schema": {"enum": ["application/yaml"]}}],
+                       "responses": {"200": {"description": "ok"}}}},
     "/json": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {}}}}}},
 }, "components": {"schemas": {"Filter": {"type": "object", "properties": {"scope": {"type": "string"}}}},
                  "responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
@@ -101,3 +103,10 @@ def test_an_array_of_objects_in_a_query_has_no_wire_form() -> None:
     found = _moved("GET /search", "positive_data_acceptance", reason, "curl 'http://mock/search?mdfilters=%7B%27a%27'")
     assert "query parameter mdfilters, an array of objects" in found[0]
     assert _moved("GET /search", "positive_data_acceptance", reason, "curl 'http://mock/search?ids=a'") == []
+
+
+def test_a_media_type_from_an_ignored_accept_header_parameter() -> None:
+    found = _moved("POST /apps", "positive_data_acceptance", "Received: 406 for a valid request / Documented: 2xx")
+    assert "declares an Accept header parameter" in found[0]
+    assert _moved("POST /apps", "positive_data_acceptance", "Received: 415 for a valid request / Documented: 2xx") == []
+    assert _moved("GET /json", "positive_data_acceptance", "Received: 406 for a valid request / Documented: 2xx") == []
