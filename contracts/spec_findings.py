@@ -21,6 +21,8 @@ each naming the operation and the rule (lint warns about most of them too):
   (Jira's ``/field/{id}`` and ``/field/{fieldId}``: one URL, which OpenAPI forbids).
 * a 406 or 415 to a valid request where the operation declares an ``Accept`` or ``Content-Type`` header
   parameter (DigitalOcean's ``application/yaml``): OpenAPI ignores those definitions, the suite sends them.
+* a valid request refused whose form or multipart body has a schema that is not an object (Jira's
+  ``PUT /filter/{id}/columns``: an array): no form carries one, the suite sends it malformed.
 * a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
   defines no serialisation for it, the suite writes each object's Python repr.
 """
@@ -91,6 +93,14 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
                                       and str(p.get("name", "")).lower() == header for p in declared):
             return (f"declares an {header.title()} header parameter, which OpenAPI ignores: the suite sent a value "
                     "of it naming a media type the operation does not document")
+        body = deref(document, operation.get("requestBody")) or {}
+        for media_type, media in (body.get("content") or {}).items() if isinstance(body, dict) else ():
+            schema = deref(document, (media or {}).get("schema")) if isinstance(media, dict) else None
+            if (str(media_type).startswith(("multipart/", "application/x-www-form-urlencoded"))
+                    and isinstance(schema, dict) and schema.get("type") not in (None, "object")
+                    and f"content-type: {media_type}" in failure.curl.lower()):
+                return (f"documents a {media_type} body whose schema is not an object ({schema.get('type')}): no "
+                        "form carries one (the suite sends it malformed)")
         for parameter in operation.get("parameters") or []:
             parameter = deref(document, parameter)
             if not isinstance(parameter, dict) or parameter.get("in") != "query" or "schema" not in parameter:

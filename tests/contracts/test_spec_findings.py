@@ -26,6 +26,8 @@ DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version"
             "type": "array", "items": {"type": "string"}}}], "responses": {"200": {"description": "ok"}}}},
     "/apps": {"post": {"parameters": [{"name": "Accept", "in": "header", "schema": {"enum": ["application/yaml"]}}],
                        "responses": {"200": {"description": "ok"}}}},
+    "/columns": {"put": {"requestBody": {"content": {"multipart/form-data": {"schema": {
+        "type": "array", "items": {"type": "string"}}}}}, "responses": {"200": {"description": "ok"}}}},
     "/json": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {}}}}}},
 }, "components": {"schemas": {"Filter": {"type": "object", "properties": {"scope": {"type": "string"}}}},
                  "responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
@@ -110,3 +112,10 @@ def test_a_media_type_from_an_ignored_accept_header_parameter() -> None:
     assert "declares an Accept header parameter" in found[0]
     assert _moved("POST /apps", "positive_data_acceptance", "Received: 415 for a valid request / Documented: 2xx") == []
     assert _moved("GET /json", "positive_data_acceptance", "Received: 406 for a valid request / Documented: 2xx") == []
+
+
+def test_a_form_body_that_is_not_an_object() -> None:
+    curl = "curl -X PUT -H 'Content-Type: multipart/form-data; boundary=a' -d $'--a\\r\\n[]--a--' http://mock/columns"
+    found = _moved("PUT /columns", "positive_data_acceptance", "Received: 400 for a valid request", curl)
+    assert "multipart/form-data body whose schema is not an object (array)" in found[0]
+    assert _moved("PUT /columns", "positive_data_acceptance", "Received: 400 for a valid request") == []
