@@ -108,6 +108,16 @@ def test_xml_request_bodies_are_validated(tmp_path: Path) -> None:
     assert client.post("/pets", data=b"<pet", content_type="application/xml").status_code == 400
 
 
+def test_text_where_an_xml_object_belongs_is_refused(tmp_path: Path) -> None:
+    """train-travel: ``<booking>true</booking>`` for an object without required members was read as ``{}``."""
+    optional = {**PET, "required": []}
+    body = {"required": True, "content": {"application/xml": {"schema": optional}}}
+    client = _client(tmp_path, {"application/json": {"example": {}}}, extra={"requestBody": body})
+    assert client.post("/pets", data=b"<pet>true</pet>", content_type="application/xml").status_code == 400
+    assert client.post("/pets", data=b"<pet>\n</pet>", content_type="application/xml").status_code == 200
+    assert client.post("/pets", data=b"<pet/>", content_type="application/xml").status_code == 200
+
+
 def test_text_and_csv_answers(tmp_path: Path) -> None:
     content = {"text/csv": {"schema": {"type": "array", "items": {"type": "object"}},
                             "example": [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]},
