@@ -21,6 +21,8 @@ each naming the operation and the rule (lint warns about most of them too):
   (Jira's ``/field/{id}`` and ``/field/{fieldId}``: one URL, which OpenAPI forbids).
 * a 406 or 415 to a valid request where the operation declares an ``Accept`` or ``Content-Type`` header
   parameter (DigitalOcean's ``application/yaml``): OpenAPI ignores those definitions, the suite sends them.
+* a valid request refused whose body schema requires a property that the object's
+  ``additionalProperties: false`` forbids (Jira's ``ScreenTypes`` and ``defaultScreen``).
 * a valid request refused whose form or multipart body has a schema that is not an object (Jira's
   ``PUT /filter/{id}/columns``: an array): no form carries one, the suite sends it malformed.
 * a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
@@ -94,6 +96,11 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
             return (f"declares an {header.title()} header parameter, which OpenAPI ignores: the suite sent a value "
                     "of it naming a media type the operation does not document")
         body = deref(document, operation.get("requestBody")) or {}
+        for media in (body.get("content") or {}).values() if isinstance(body, dict) else ():
+            where = _forbidden_required(document, media.get("schema") if isinstance(media, dict) else None, "", set())
+            if where is not None:
+                return (f"requires {where[1]!r} in its request body at {where[0] or '/'}, which that object's "
+                        "additionalProperties: false forbids: no request can be valid")
         for media_type, media in (body.get("content") or {}).items() if isinstance(body, dict) else ():
             schema = deref(document, (media or {}).get("schema")) if isinstance(media, dict) else None
             if (str(media_type).startswith(("multipart/", "application/x-www-form-urlencoded"))
@@ -112,6 +119,30 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
                     and f"{parameter.get('name')}=" in failure.curl):
                 return (f"has the query parameter {parameter.get('name')}, an array of objects: OpenAPI defines no "
                         "way to write one in a query (the suite writes each object's repr)")
+    return None
+
+
+def _forbidden_required(document: dict[str, Any], schema: Any, at: str, seen: set[int]) -> tuple[str, str] | None:
+    """(where, name) of an object under ``schema`` whose ``required`` names a property its
+    ``additionalProperties: false`` forbids (Jira's ``ScreenTypes`` requires ``defaultScreen``)."""
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or id(schema) in seen or len(seen) > 500:
+        return None
+    seen.add(id(schema))
+    found_props = schema.get("properties")
+    props: dict[str, Any] = found_props if isinstance(found_props, dict) else {}
+    if schema.get("additionalProperties") is False and not schema.get("patternProperties") and not any(
+            k in schema for k in ("allOf", "anyOf", "oneOf")):
+        missing = [name for name in schema.get("required") or [] if name not in props]
+        if missing:
+            return at, str(missing[0])
+    children = [(f"{at}/{key}", sub) for key, sub in props.items()]
+    children += [(f"{at}/[]", schema.get("items"))]
+    children += [(at, sub) for key in ("allOf", "anyOf", "oneOf") for sub in schema.get(key) or []]
+    for where, sub in children:
+        found = _forbidden_required(document, sub, where, seen)
+        if found is not None:
+            return found
     return None
 
 

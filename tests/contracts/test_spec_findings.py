@@ -28,8 +28,12 @@ DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version"
                        "responses": {"200": {"description": "ok"}}}},
     "/columns": {"put": {"requestBody": {"content": {"multipart/form-data": {"schema": {
         "type": "array", "items": {"type": "string"}}}}}, "responses": {"200": {"description": "ok"}}}},
+    "/screens": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+        "screens": {"$ref": "#/components/schemas/ScreenTypes"}}}}}}, "responses": {"201": {"description": "ok"}}}},
     "/json": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {}}}}}},
-}, "components": {"schemas": {"Filter": {"type": "object", "properties": {"scope": {"type": "string"}}}},
+}, "components": {"schemas": {"ScreenTypes": {
+    "type": "object", "additionalProperties": False, "required": ["defaultScreen"], "properties": {"default": {}}},
+                 "Filter": {"type": "object", "properties": {"scope": {"type": "string"}}}},
                  "responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
 
 WITH_CREDENTIAL = "curl -X POST -H 'Authorization: [Filtered]' http://mock/x"
@@ -119,3 +123,9 @@ def test_a_form_body_that_is_not_an_object() -> None:
     found = _moved("PUT /columns", "positive_data_acceptance", "Received: 400 for a valid request", curl)
     assert "multipart/form-data body whose schema is not an object (array)" in found[0]
     assert _moved("PUT /columns", "positive_data_acceptance", "Received: 400 for a valid request") == []
+
+
+def test_a_required_property_that_additional_properties_forbid() -> None:
+    found = _moved("POST /screens", "positive_data_acceptance", "Received: 400 for a valid request / Documented: 2xx")
+    assert "requires 'defaultScreen' in its request body at /screens" in found[0]
+    assert _moved("POST /no-400", "positive_data_acceptance", "Received: 400 for a valid request") == []
