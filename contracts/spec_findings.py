@@ -25,6 +25,8 @@ each naming the operation and the rule (lint warns about most of them too):
   ``additionalProperties: false`` forbids (Jira's ``ScreenTypes`` and ``defaultScreen``).
 * a valid request refused whose form or multipart body has a schema that is not an object (Jira's
   ``PUT /filter/{id}/columns``: an array): no form carries one, the suite sends it malformed.
+* an answer without an ``Accept``, ``Content-Type`` or ``Authorization`` header that the operation declares
+  as a required parameter (SendGrid): OpenAPI ignores those definitions, so does the mock.
 * a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
   defines no serialisation for it, the suite writes each object's Python repr.
 """
@@ -76,6 +78,8 @@ def move_spec_findings(report: VerifyReport, document: dict[str, Any], credentia
         score.failures = kept
 
 
+#: header parameters OpenAPI ignores
+_IGNORED_HEADERS = ("accept", "content-type", "authorization")
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
 
 
@@ -87,6 +91,14 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
         if twins:
             return (f"shares its URL with {twins[0]} (templates named differently, which OpenAPI forbids): the Allow "
                     "header of that URL lists the methods of both path keys")
+    if failure.check in ("missing_required_header", "negative_data_rejection"):
+        for parameter in operation.get("parameters") or []:
+            parameter = deref(document, parameter)
+            name = str(parameter.get("name", "")).lower() if isinstance(parameter, dict) else ""
+            if (parameter.get("in") == "header" and parameter.get("required") and name in _IGNORED_HEADERS
+                    and f"-h '{name}:" not in failure.curl.lower()):
+                return (f"requires an {parameter.get('name')} header parameter, which OpenAPI ignores (the mock "
+                        "answers without it)")
     if failure.check == "positive_data_acceptance":
         found = _RECEIVED.search(failure.reason)
         header = {"406": "accept", "415": "content-type"}.get(found.group(1) if found is not None else "")

@@ -24,7 +24,8 @@ DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version"
     "/search": {"get": {"parameters": [{"name": "mdfilters", "in": "query", "schema": {"type": "array", "items": {
         "$ref": "#/components/schemas/Filter"}}}, {"name": "ids", "in": "query", "schema": {
             "type": "array", "items": {"type": "string"}}}], "responses": {"200": {"description": "ok"}}}},
-    "/apps": {"post": {"parameters": [{"name": "Accept", "in": "header", "schema": {"enum": ["application/yaml"]}}],
+    "/apps": {"post": {"parameters": [{"name": "Accept", "in": "header", "required": True,
+                                       "schema": {"enum": ["application/yaml"]}}],
                        "responses": {"200": {"description": "ok"}}}},
     "/columns": {"put": {"requestBody": {"content": {"multipart/form-data": {"schema": {
         "type": "array", "items": {"type": "string"}}}}}, "responses": {"200": {"description": "ok"}}}},
@@ -129,3 +130,10 @@ def test_a_required_property_that_additional_properties_forbid() -> None:
     found = _moved("POST /screens", "positive_data_acceptance", "Received: 400 for a valid request / Documented: 2xx")
     assert "requires 'defaultScreen' in its request body at /screens" in found[0]
     assert _moved("POST /no-400", "positive_data_acceptance", "Received: 400 for a valid request") == []
+
+
+def test_a_required_accept_header_parameter_is_ignored() -> None:
+    reason = "Received: 200 without the required header Accept / Documented: 400"
+    assert "requires an Accept header parameter" in _moved("POST /apps", "missing_required_header", reason)[0]
+    assert _moved("POST /apps", "missing_required_header", reason, "curl -H 'Accept: x' http://mock/apps") == []
+    assert _moved("GET /json", "missing_required_header", reason) == []
