@@ -17,6 +17,18 @@ each naming the operation and the rule (lint warns about most of them too):
 * any failure of an operation whose path key carries a fragment or a query (Box's
   ``/2.0/shared_items#folders`` beside ``#files``): no request can name it, its requests reach the
   path's other operations (lint: ``path-no-query``).
+* an ``Allow`` header that lists the methods of another path key naming its templates differently
+  (Jira's ``/field/{id}`` and ``/field/{fieldId}``: one URL, which OpenAPI forbids).
+* a 406 or 415 to a valid request where the operation declares an ``Accept`` or ``Content-Type`` header
+  parameter (DigitalOcean's ``application/yaml``): OpenAPI ignores those definitions, the suite sends them.
+* a valid request refused whose body schema requires a property that the object's
+  ``additionalProperties: false`` forbids (Jira's ``ScreenTypes`` and ``defaultScreen``).
+* a valid request refused whose form or multipart body has a schema that is not an object (Jira's
+  ``PUT /filter/{id}/columns``: an array): no form carries one, the suite sends it malformed.
+* an answer without an ``Accept``, ``Content-Type`` or ``Authorization`` header that the operation declares
+  as a required parameter (SendGrid): OpenAPI ignores those definitions, so does the mock.
+* a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
+  defines no serialisation for it, the suite writes each object's Python repr.
 """
 
 from __future__ import annotations
@@ -56,13 +68,94 @@ def move_spec_findings(report: VerifyReport, document: dict[str, Any], credentia
             path = score.label.partition(" ")[2]
             finding = (f"has {'a fragment' if '#' in path else 'a query'} in its path key, which no request "
                        f"carries: its {failure.check} failure is the spec's (lint: path-no-query)"
-                       if "#" in path or "?" in path else _finding(failure, document, operation, credential_headers))
+                       if "#" in path or "?" in path else _finding(failure, document, operation, credential_headers)
+                       or _shape_finding(failure, document, path, operation))
             if finding is None:
                 kept.append(failure)
             else:
                 report.spec_findings.append(f"{score.label} {finding}")
                 score.failed = max(score.failed - 1, 0)
         score.failures = kept
+
+
+#: header parameters OpenAPI ignores
+_IGNORED_HEADERS = ("accept", "content-type", "authorization")
+_TEMPLATE = re.compile(r"\{[^}/]*\}")
+
+
+def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, operation: dict[str, Any]) -> str | None:
+    """Findings about the URL itself: a path key that another one names alike, a query value with no wire form."""
+    if failure.check == "allow_header_conformance":
+        shape = _TEMPLATE.sub("{}", path)
+        twins = [key for key in (document.get("paths") or {}) if key != path and _TEMPLATE.sub("{}", key) == shape]
+        if twins:
+            return (f"shares its URL with {twins[0]} (templates named differently, which OpenAPI forbids): the Allow "
+                    "header of that URL lists the methods of both path keys")
+    if failure.check in ("missing_required_header", "negative_data_rejection"):
+        for parameter in operation.get("parameters") or []:
+            parameter = deref(document, parameter)
+            name = str(parameter.get("name", "")).lower() if isinstance(parameter, dict) else ""
+            if (parameter.get("in") == "header" and parameter.get("required") and name in _IGNORED_HEADERS
+                    and f"-h '{name}:" not in failure.curl.lower()):
+                return (f"requires an {parameter.get('name')} header parameter, which OpenAPI ignores (the mock "
+                        "answers without it)")
+    if failure.check == "positive_data_acceptance":
+        found = _RECEIVED.search(failure.reason)
+        header = {"406": "accept", "415": "content-type"}.get(found.group(1) if found is not None else "")
+        declared = [deref(document, p) for p in operation.get("parameters") or []]
+        if header is not None and any(isinstance(p, dict) and p.get("in") == "header"
+                                      and str(p.get("name", "")).lower() == header for p in declared):
+            return (f"declares an {header.title()} header parameter, which OpenAPI ignores: the suite sent a value "
+                    "of it naming a media type the operation does not document")
+        body = deref(document, operation.get("requestBody")) or {}
+        for media in (body.get("content") or {}).values() if isinstance(body, dict) else ():
+            where = _forbidden_required(document, media.get("schema") if isinstance(media, dict) else None, "", set())
+            if where is not None:
+                return (f"requires {where[1]!r} in its request body at {where[0] or '/'}, which that object's "
+                        "additionalProperties: false forbids: no request can be valid")
+        for media_type, media in (body.get("content") or {}).items() if isinstance(body, dict) else ():
+            schema = deref(document, (media or {}).get("schema")) if isinstance(media, dict) else None
+            if (str(media_type).startswith(("multipart/", "application/x-www-form-urlencoded"))
+                    and isinstance(schema, dict) and schema.get("type") not in (None, "object")
+                    and f"content-type: {media_type}" in failure.curl.lower()):
+                return (f"documents a {media_type} body whose schema is not an object ({schema.get('type')}): no "
+                        "form carries one (the suite sends it malformed)")
+        for parameter in operation.get("parameters") or []:
+            parameter = deref(document, parameter)
+            if not isinstance(parameter, dict) or parameter.get("in") != "query" or "schema" not in parameter:
+                continue
+            schema = deref(document, parameter["schema"]) or {}
+            items = deref(document, schema.get("items")) if isinstance(schema, dict) else None
+            if (schema.get("type") == "array" and isinstance(items, dict)
+                    and (items.get("type") == "object" or "properties" in items)
+                    and f"{parameter.get('name')}=" in failure.curl):
+                return (f"has the query parameter {parameter.get('name')}, an array of objects: OpenAPI defines no "
+                        "way to write one in a query (the suite writes each object's repr)")
+    return None
+
+
+def _forbidden_required(document: dict[str, Any], schema: Any, at: str, seen: set[int]) -> tuple[str, str] | None:
+    """(where, name) of an object under ``schema`` whose ``required`` names a property its
+    ``additionalProperties: false`` forbids (Jira's ``ScreenTypes`` requires ``defaultScreen``)."""
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or id(schema) in seen or len(seen) > 500:
+        return None
+    seen.add(id(schema))
+    found_props = schema.get("properties")
+    props: dict[str, Any] = found_props if isinstance(found_props, dict) else {}
+    if schema.get("additionalProperties") is False and not schema.get("patternProperties") and not any(
+            k in schema for k in ("allOf", "anyOf", "oneOf")):
+        missing = [name for name in schema.get("required") or [] if name not in props]
+        if missing:
+            return at, str(missing[0])
+    children = [(f"{at}/{key}", sub) for key, sub in props.items()]
+    children += [(f"{at}/[]", schema.get("items"))]
+    children += [(at, sub) for key in ("allOf", "anyOf", "oneOf") for sub in schema.get(key) or []]
+    for where, sub in children:
+        found = _forbidden_required(document, sub, where, seen)
+        if found is not None:
+            return found
+    return None
 
 
 def _finding(failure: CheckFailure, document: dict[str, Any], operation: dict[str, Any],

@@ -426,5 +426,7 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
     opts = VerifyOptions(**{**options.__dict__, "base_url": f"http://{WSGI_HOST}", "headers": tuple(headers.items()),
                             "exclude_checks": excluded, "api_keys": api_keys})
     report = verify(spec_path, opts, progress, app=create_app([spec_path], config))
-    move_spec_findings(report, document, [name.lower() for name in mock_credential_headers(document)])
+    # the labels are the tested document's paths (full paths when operations have servers of their own)
+    tested = _resolve_base_url(opts.base_url, document)[1]
+    move_spec_findings(report, tested, [name.lower() for name in mock_credential_headers(document)])
     return report

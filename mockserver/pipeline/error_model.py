@@ -5,11 +5,13 @@ with the problem: message fields carry the detail, an echoed HTTP status the rea
 status. If the filled body no longer fits the schema (a message field with an enum
 or a pattern), only the status is filled; if even that does not fit, the answer is
 RFC 9457 problem+json. An error documented only in other media types (``text/plain``...) is
-answered with its documented example as it is (the violations travel in the violations header).
+answered with its documented example as it is (the violations travel in the violations header); without
+one, a ``text/*`` error is the problem's detail (or a value generated from its schema, if that refuses it).
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from ..config import MockConfig
@@ -44,7 +46,29 @@ def error_reply(responses: list[ResponseSpec], problem: Problem, instance: str, 
                 reply = Reply(problem.status, example.body, media_type, dict(problem.headers))
                 add_violations_header(reply, problem, config)
                 return reply
+            text = _text_error(response, problem, document)
+            if text is not None:
+                reply = Reply(problem.status, text[1], text[0], dict(problem.headers))
+                add_violations_header(reply, problem, config)
+                return reply
     return problem_reply(problem, instance, config)
+
+
+def _text_error(response: ResponseSpec, problem: Problem, document: dict[str, Any]) -> tuple[str, bytes] | None:
+    """(media type, body) of an error documented only as text without an example (Box's ``default``
+    ``text/html``): the detail where the schema takes it, else a value generated from the schema."""
+    for media in response.media.values():
+        if not media.media_type.startswith("text/"):
+            continue
+        # the detail echoes the request: escaped where a browser would read it as markup
+        value: Any = html.escape(problem.detail) if "html" in media.media_type else problem.detail
+        if not conforms(media, value):
+            value = generate(document, media.schema or {}, seed="error",
+                             check=media.validator.is_valid if media.validator is not None else None)
+            if not conforms(media, value):
+                continue
+        return media.media_type, encode(value, media.media_type, media.schema, document)
+    return None
 
 
 def _fill_error(media: MediaSpec, problem: Problem, document: dict[str, Any]) -> bytes | None:

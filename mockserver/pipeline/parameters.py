@@ -206,6 +206,11 @@ class StyledValue:
             tree = deep_tree(pairs, self.name)
             return (tree is not None), shape_deep(document, schema, tree) if tree is not None else None
         present, raw = self._raw(pairs, others)
+        if raw == [""] and not self.explode:
+            # ``name=`` is an empty list or one empty item, written alike: the one the schema can take
+            resolved = deref(document, schema)
+            if not (isinstance(resolved, dict) and isinstance(resolved.get("minItems"), int) and resolved["minItems"]):
+                raw = []
         return present, coerce(document, schema, raw) if present else None
 
     def _raw(self, pairs: list[tuple[str, str]], others: frozenset[str]) -> tuple[bool, Any]:
@@ -218,7 +223,7 @@ class StyledValue:
         if self.kind == "array":
             sep = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(self.style, ",")
             # not exploded: one delimited value; clients that repeat the name anyway are understood
-            return True, values if self.explode else [p for v in values for p in _split(v, sep)]
+            return True, values if self.explode else [p for v in values for p in v.split(sep)]
         if self.kind == "object":
             sep = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(self.style, ",")
             return True, _alternating(_split(values[-1], sep))

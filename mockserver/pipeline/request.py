@@ -114,7 +114,9 @@ class Accept:
             if not item:
                 continue
             base = media_base(item)
-            kind, _, subtype = base.partition("/")
+            kind, slash, subtype = base.partition("/")
+            if not slash and kind != "*":
+                continue  # not a media range (``Accept: request``): disregarded, as RFC 9110 allows
             params = _params(item)
             try:
                 q = float(params.pop("q", "1"))
@@ -153,10 +155,11 @@ class Accept:
 
 
 def parse_accept(header: str | None) -> Accept | None:
-    """The ``Accept`` header, or None when absent or empty (anything goes)."""
+    """The ``Accept`` header, or None when absent, empty or without a media range (anything goes)."""
     if header is None or not header.strip():
         return None
-    return Accept(header)
+    accept = Accept(header)
+    return accept if accept.ranges else None
 
 
 @dataclass

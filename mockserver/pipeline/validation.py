@@ -24,6 +24,8 @@ from .xmlbodies import from_xml, is_xml
 
 __all__ = ["RequestValidator"]
 
+#: header parameters OpenAPI ignores (DigitalOcean declares ``Accept`` with an enum; clients send ``*/*``)
+_IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
 
 
@@ -103,6 +105,8 @@ class RequestValidator:
         for p, pointer in operation.parameters:
             location = str(p.get("in", ""))
             name = str(p.get("name", ""))
+            if location == "header" and name.lower() in _IGNORED_HEADERS:
+                continue  # OpenAPI: such a definition SHALL be ignored (negotiation and security say what they take)
             style = str(p.get("style") or _DEFAULT_STYLE.get(location, "simple"))
             explode = bool(p.get("explode", style == "form"))
             schema_pointer = pointer + "/schema"

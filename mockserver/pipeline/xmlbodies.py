@@ -116,6 +116,8 @@ def _read(document: dict[str, Any], schema: Any, element: ET.Element) -> Any:
     if kind == "array":
         items = items_schema(document, resolved)
         return [_read(document, items, child) for child in element]
+    if kind == "object" and not len(element) and not element.attrib and (element.text or "").strip():
+        return element.text  # text where an object belongs (``<booking>true</booking>``): a string, refused
     if kind == "object" or (len(element) or element.attrib):
         out: dict[str, Any] = {}
         for key, raw in element.attrib.items():

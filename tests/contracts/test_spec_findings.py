@@ -19,8 +19,23 @@ DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version"
     "/only-405": {"post": {"responses": {"405": {"description": "Invalid input"}}}},
     "/empty": {"post": {"responses": {"204": {"$ref": "#/components/responses/Empty"}}}},
     "/items#files": {"get": {"responses": {"200": {"description": "ok"}}}},
+    "/field/{id}": {"put": {"responses": {"204": {"description": "ok"}}}},
+    "/field/{fieldId}": {"delete": {"responses": {"204": {"description": "ok"}}}},
+    "/search": {"get": {"parameters": [{"name": "mdfilters", "in": "query", "schema": {"type": "array", "items": {
+        "$ref": "#/components/schemas/Filter"}}}, {"name": "ids", "in": "query", "schema": {
+            "type": "array", "items": {"type": "string"}}}], "responses": {"200": {"description": "ok"}}}},
+    "/apps": {"post": {"parameters": [{"name": "Accept", "in": "header", "required": True,
+                                       "schema": {"enum": ["application/yaml"]}}],
+                       "responses": {"200": {"description": "ok"}}}},
+    "/columns": {"put": {"requestBody": {"content": {"multipart/form-data": {"schema": {
+        "type": "array", "items": {"type": "string"}}}}}, "responses": {"200": {"description": "ok"}}}},
+    "/screens": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+        "screens": {"$ref": "#/components/schemas/ScreenTypes"}}}}}}, "responses": {"201": {"description": "ok"}}}},
     "/json": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {}}}}}},
-}, "components": {"responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
+}, "components": {"schemas": {"ScreenTypes": {
+    "type": "object", "additionalProperties": False, "required": ["defaultScreen"], "properties": {"default": {}}},
+                 "Filter": {"type": "object", "properties": {"scope": {"type": "string"}}}},
+                 "responses": {"Empty": {"description": "none", "content": {"application/json": {"schema": {}}}}}}}
 
 WITH_CREDENTIAL = "curl -X POST -H 'Authorization: [Filtered]' http://mock/x"
 WITHOUT = "curl -X POST http://mock/x"
@@ -82,3 +97,43 @@ def test_a_fragment_in_the_path_key_makes_every_failure_the_spec_s() -> None:
 def test_a_discriminator_value_the_branch_gives_itself() -> None:
     reason = "Unknown discriminator value: Response contains discriminator property 'type' with value 'track',"
     assert "discriminator without a mapping" in _moved("GET /json", "response_schema_conformance", reason)[0]
+
+
+def test_an_allow_header_of_path_keys_naming_their_templates_differently() -> None:
+    reason = "Received: Allow: DELETE, OPTIONS, PUT (undocumented DELETE) / Documented: the spec's methods"
+    assert "shares its URL with /field/{fieldId}" in _moved("PUT /field/{id}", "allow_header_conformance", reason)[0]
+    assert _moved("GET /json", "allow_header_conformance", reason) == []
+
+
+def test_an_array_of_objects_in_a_query_has_no_wire_form() -> None:
+    reason = "Received: 400 for a valid request / Documented: 2xx"
+    found = _moved("GET /search", "positive_data_acceptance", reason, "curl 'http://mock/search?mdfilters=%7B%27a%27'")
+    assert "query parameter mdfilters, an array of objects" in found[0]
+    assert _moved("GET /search", "positive_data_acceptance", reason, "curl 'http://mock/search?ids=a'") == []
+
+
+def test_a_media_type_from_an_ignored_accept_header_parameter() -> None:
+    found = _moved("POST /apps", "positive_data_acceptance", "Received: 406 for a valid request / Documented: 2xx")
+    assert "declares an Accept header parameter" in found[0]
+    assert _moved("POST /apps", "positive_data_acceptance", "Received: 415 for a valid request / Documented: 2xx") == []
+    assert _moved("GET /json", "positive_data_acceptance", "Received: 406 for a valid request / Documented: 2xx") == []
+
+
+def test_a_form_body_that_is_not_an_object() -> None:
+    curl = "curl -X PUT -H 'Content-Type: multipart/form-data; boundary=a' -d $'--a\\r\\n[]--a--' http://mock/columns"
+    found = _moved("PUT /columns", "positive_data_acceptance", "Received: 400 for a valid request", curl)
+    assert "multipart/form-data body whose schema is not an object (array)" in found[0]
+    assert _moved("PUT /columns", "positive_data_acceptance", "Received: 400 for a valid request") == []
+
+
+def test_a_required_property_that_additional_properties_forbid() -> None:
+    found = _moved("POST /screens", "positive_data_acceptance", "Received: 400 for a valid request / Documented: 2xx")
+    assert "requires 'defaultScreen' in its request body at /screens" in found[0]
+    assert _moved("POST /no-400", "positive_data_acceptance", "Received: 400 for a valid request") == []
+
+
+def test_a_required_accept_header_parameter_is_ignored() -> None:
+    reason = "Received: 200 without the required header Accept / Documented: 400"
+    assert "requires an Accept header parameter" in _moved("POST /apps", "missing_required_header", reason)[0]
+    assert _moved("POST /apps", "missing_required_header", reason, "curl -H 'Accept: x' http://mock/apps") == []
+    assert _moved("GET /json", "missing_required_header", reason) == []

@@ -31,6 +31,20 @@ def test_per_operation_security_gets_a_credential_and_undocumented_4xx_is_a_spec
 
 
 
+def test_findings_are_found_under_operation_servers(tmp_path: Path) -> None:
+    """With an operation's own ``servers`` the suite tests full paths (``/v1/a``): the spec's findings are still
+    told from the mock's failures (Box: every finding of its 260 operations was reported as a failure)."""
+    spec = make_spec(servers=[{"url": "https://api.example.com/v1"}], paths={
+        "/a": {"get": {"operationId": "a", "parameters": QUERY, "responses": OK}},
+        "/up": {"post": {"operationId": "up", "servers": [{"url": "https://upload.example.com/v1"}],
+                         "responses": OK}},
+    })
+    report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=5, seed=2))
+    card = render_scorecard(report)
+    assert report.ok, card
+    assert any(f.startswith("GET /v1/a documents no 4xx") for f in report.spec_findings), card
+
+
 def test_api_keys_in_a_query_or_a_cookie_are_sent_to_operations_that_require_them(tmp_path: Path) -> None:
     import mockserver.pipeline.security as security
     from mockserver.pipeline.request import IncomingRequest

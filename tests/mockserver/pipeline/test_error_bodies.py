@@ -43,3 +43,17 @@ def test_an_error_documented_as_text_is_answered_with_its_example(tmp_path: Path
     assert (response.status_code, response.mimetype, response.get_data(as_text=True)) == (
         415, "text/plain", "no body allowed")
     assert "sl-violations" in response.headers
+
+
+def test_an_error_documented_as_html_without_an_example_is_answered_as_html(tmp_path: Path) -> None:
+    """Box's ``GET /authorize`` documents only ``200`` and ``default`` as ``text/html``: an invalid request is
+    answered in that media type (the detail as the text), not problem+json."""
+    html = {"text/html": {"schema": {"type": "string", "format": "html"}}}
+    operation: dict[str, Any] = {"operationId": "authorize", "parameters": [
+        {"name": "response_type", "in": "query", "required": True, "schema": {"type": "string", "enum": ["code"]}}],
+        "responses": {"200": {"description": "page", "content": html},
+                      "default": {"description": "page", "content": html}}}
+    client = client_for(write_spec(tmp_path, make_spec(paths={"/authorize": {"get": operation}})))
+    response = client.get("/authorize?response_type=null")
+    assert (response.status_code, response.mimetype) == (400, "text/html")
+    assert "response_type" in response.get_data(as_text=True)

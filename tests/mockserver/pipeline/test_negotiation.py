@@ -53,6 +53,17 @@ def test_accept_q_zero_and_unknown_types_are_406(tmp_path: Path) -> None:
     assert client.get("/pets", headers={"Accept": "text/html"}).status_code == 406
 
 
+def test_an_accept_without_a_media_range_is_disregarded(tmp_path: Path) -> None:
+    """SendGrid declares an ``Accept`` header parameter; the suite sends ``Accept: request``: no media range,
+    which RFC 9110 lets a server disregard (answer as without the header), not a 406."""
+    client = _client(tmp_path, {"application/json": {"example": {"a": 1}}})
+    assert client.get("/pets", headers={"Accept": "request"}).get_json() == {"a": 1}
+    assert client.get("/pets", headers={"Accept": "request, text/html"}).status_code == 406  # a range remains
+    assert parse_accept("request") is None
+    accept = parse_accept("*")
+    assert accept is not None and accept.quality("image/png") is not None  # "*" still means any
+
+
 def test_a_vendor_accept_matches_a_plain_json_response_by_its_suffix(tmp_path: Path) -> None:
     client = _client(tmp_path, {"application/json": {"example": {"a": 1}}})
     response = client.get("/pets", headers={"Accept": "application/vnd.github+json"})
@@ -95,6 +106,16 @@ def test_xml_request_bodies_are_validated(tmp_path: Path) -> None:
     bad = client.post("/pets", data=b'<pet id="three"><name>Rex</name></pet>', content_type="application/xml")
     assert bad.status_code == 400 and bad.get_json()["errors"][0]["pointer"] == "/id"
     assert client.post("/pets", data=b"<pet", content_type="application/xml").status_code == 400
+
+
+def test_text_where_an_xml_object_belongs_is_refused(tmp_path: Path) -> None:
+    """train-travel: ``<booking>true</booking>`` for an object without required members was read as ``{}``."""
+    optional = {**PET, "required": []}
+    body = {"required": True, "content": {"application/xml": {"schema": optional}}}
+    client = _client(tmp_path, {"application/json": {"example": {}}}, extra={"requestBody": body})
+    assert client.post("/pets", data=b"<pet>true</pet>", content_type="application/xml").status_code == 400
+    assert client.post("/pets", data=b"<pet>\n</pet>", content_type="application/xml").status_code == 200
+    assert client.post("/pets", data=b"<pet/>", content_type="application/xml").status_code == 200
 
 
 def test_text_and_csv_answers(tmp_path: Path) -> None:

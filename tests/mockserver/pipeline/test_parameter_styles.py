@@ -263,3 +263,17 @@ def test_a_multipart_body_of_only_the_close_delimiter_is_a_form_without_fields(t
     strict = _form_client(tmp_path / "2", "multipart/form-data")  # FORM_SCHEMA requires id
     missing = strict.post("/things", data=b"--b0undary--\r\n", content_type=multipart)
     assert missing.status_code == 400 and _errors(missing)[0]["pointer"] == "/id"
+
+
+def test_an_empty_non_exploded_array_is_read_as_the_schema_can_take_it(tmp_path: Path) -> None:
+    """``ids=`` writes both ``[]`` and ``[""]``: with ``minItems: 1`` it is the one empty item (SendGrid's
+    ``DELETE /marketing/singlesends?ids=``), otherwise the empty list (``step_ids=`` of uuids)."""
+    param = {"name": "ids", "in": "query", "style": "form", "explode": False,
+             "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}
+    assert _client(tmp_path, [param]).get("/things?ids=").status_code == 200
+    uuids = {**param, "schema": {"type": "array", "items": {"type": "string", "format": "uuid"}}}
+    client = _client(tmp_path, [uuids])
+    assert client.get("/things?ids=").status_code == 200
+    assert client.get("/things?ids=x").status_code == 400
+    exploded = {**param, "explode": True, "schema": {"type": "array", "items": {"type": "integer"}}}
+    assert _client(tmp_path, [exploded]).get("/things?ids=").status_code == 400  # one item, "" is no integer

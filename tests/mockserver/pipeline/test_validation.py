@@ -171,3 +171,20 @@ def test_error_models_carry_the_detail_in_nested_and_error_fields(tmp_path: Path
     body = client.post("/ingest", json={}).get_json()
     assert "dryRun" in body["error"] and "dryRun" in body["requestError"]["errorMessage"]
     assert body["requestError"]["errorType"] == "BAD"
+
+
+def test_accept_content_type_and_authorization_header_parameters_are_ignored(tmp_path: Path) -> None:
+    """OpenAPI: header parameters named Accept, Content-Type or Authorization SHALL be ignored. DigitalOcean's
+    ``POST /v2/apps`` declares ``Accept`` with an enum; a client's ``Accept: */*`` was refused with 400."""
+    media = {"schema": {"enum": ["application/json", "application/yaml"], "type": "string"}}
+    operation = {"operationId": "create", "parameters": [
+        {"name": "Accept", "in": "header", "required": True, **media},
+        {"name": "Content-Type", "in": "header", **media},
+        {"name": "authorization", "in": "header", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}
+    client = client_for(write_spec(tmp_path, make_spec(paths={"/apps": {"post": operation}})))
+    response = client.post("/apps", data="{}", headers={"Accept": "*/*",
+                                                        "Content-Type": "application/json; charset=utf-8"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert client.post("/apps", json={}, headers={"Accept": "text/html"}).status_code == 406  # negotiation still
