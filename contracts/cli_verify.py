@@ -10,7 +10,7 @@ import click
 
 from mockserver import SpecLoadError
 
-from .cli_group import EXIT_FINDINGS, EXIT_OK, EXIT_SERVE, EXIT_SPEC, fail
+from .cli_group import EXIT_FINDINGS, EXIT_OK, EXIT_SERVE, EXIT_SPEC, EXIT_USAGE, fail
 
 __all__ = ["verify_command"]
 
@@ -47,6 +47,11 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--header", "-H", "headers", multiple=True, help="Extra header 'Name: value' (repeatable).")
 @click.option("--api-key", "api_keys", multiple=True,
               help="SCHEME=KEY: the key of an apiKey scheme, sent where it says (header, query, cookie) (repeatable).")
+@click.option("--identities", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Web Fuzzing Commons auth document (JSON or YAML) listing users and their credentials: "
+              "the first is used, and no user may read another's objects (check object_level_authorization).")
+@click.option("--peer", "peers", multiple=True,
+              help="With --identities: a user who must not read the others' objects (repeatable; default: all).")
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1))
 @click.option("--seed", type=int, help="Seed for reproducible runs.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
@@ -68,7 +73,8 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--html", "html_report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report.")
 def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: str | None, headers: tuple[str, ...],
-                   api_keys: tuple[str, ...], max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
+                   api_keys: tuple[str, ...], identities: Path | None, peers: tuple[str, ...], max_examples: int,
+                   seed: int | None, workers: int, tags: tuple[str, ...],
                    operation_ids: tuple[str, ...], paths: tuple[str, ...], methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
                    max_time: float | None, max_response_time: float | None, cacert: Path | None,
@@ -76,7 +82,8 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
                    html_report: Path | None) -> None:
     """Property-based conformance tests of an implementation of SPEC (schemathesis 4)."""
     from contracts.reports import render_html, render_junit, render_scorecard
-    from contracts.verify import PHASES, Unreachable, VerifyOptions, verify, verify_against_mock
+    from contracts.verify import PHASES, NothingSelected, Unreachable, VerifyOptions, verify, verify_against_mock
+    from contracts.verify_credentials import BadIdentities
     from mockserver.files import write_atomically
 
     if not spec.is_file():
@@ -87,6 +94,10 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
     unknown = set(chosen_phases) - set(PHASES)
     if unknown:
         raise click.UsageError(f"unknown phases {sorted(unknown)}; known: {', '.join(PHASES)}")
+    if identities is not None and against_mock:
+        raise click.UsageError("--identities is for a real server: the mock accepts one credential")
+    if peers and identities is None:
+        raise click.UsageError("--peer names a user of the --identities document: give that document")
     options = VerifyOptions(
         base_url=base_url or "",
         headers=tuple(_parse_header(h) for h in headers),
@@ -106,6 +117,8 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         cacert=str(cacert) if cacert else None,
         max_response_time=max_response_time,
         api_keys=tuple(_parse_api_key(k) for k in api_keys),
+        identities=str(identities) if identities else None,
+        peers=peers,
     )
     live = sys.stderr.isatty()
 
@@ -121,6 +134,10 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         report = run(spec, options, progress)
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
+    except BadIdentities as exc:
+        fail(f"--identities: {exc}", EXIT_USAGE)
+    except NothingSelected as exc:
+        fail(f"nothing to test: {exc}", EXIT_USAGE)
     except Unreachable as exc:
         if live:
             click.echo("\r\033[K", err=True, nl=False)
@@ -132,4 +149,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         write_atomically(junit_xml, render_junit(report))
     if html_report:
         write_atomically(html_report, render_html(report))
+    if not report.tested:
+        click.echo("apitwin: no operation was tested (each was skipped, or the run was cut before any answer)",
+                   err=True)
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
