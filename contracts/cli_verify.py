@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -29,6 +30,13 @@ def _parse_api_key(value: str) -> tuple[str, str]:
     return name, key
 
 
+def _parse_parameter(value: str) -> tuple[str, str]:
+    name, sep, content = value.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"--parameter takes NAME=VALUE (or LOCATION.NAME=VALUE), not {value!r}")
+    return name, content
+
+
 def _parse_auth(value: str | None) -> tuple[str, str] | None:
     if value is None:
         return None
@@ -52,6 +60,9 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
               "the first is used, and no user may read another's objects (check object_level_authorization).")
 @click.option("--peer", "peers", multiple=True,
               help="With --identities: a user who must not read the others' objects (repeatable; default: all).")
+@click.option("--parameter", "parameters", multiple=True,
+              help="NAME=VALUE: every parameter NAME (or LOCATION.NAME, e.g. path.user_id) is sent with VALUE, "
+              "e.g. the id of an object that exists on the server (repeatable).")
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1))
 @click.option("--seed", type=int, help="Seed for reproducible runs.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
@@ -73,14 +84,16 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--html", "html_report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report.")
 def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: str | None, headers: tuple[str, ...],
-                   api_keys: tuple[str, ...], identities: Path | None, peers: tuple[str, ...], max_examples: int,
-                   seed: int | None, workers: int, tags: tuple[str, ...],
-                   operation_ids: tuple[str, ...], paths: tuple[str, ...], methods: tuple[str, ...],
+                   api_keys: tuple[str, ...], identities: Path | None, peers: tuple[str, ...],
+                   parameters: tuple[str, ...], max_examples: int, seed: int | None, workers: int,
+                   tags: tuple[str, ...], operation_ids: tuple[str, ...], paths: tuple[str, ...],
+                   methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
                    max_time: float | None, max_response_time: float | None, cacert: Path | None,
                    junit_xml: Path | None,
                    html_report: Path | None) -> None:
     """Property-based conformance tests of an implementation of SPEC (schemathesis 4)."""
+    started = time.monotonic()  # --max-time bounds the command, importing schemathesis and loading SPEC included
     from contracts.reports import render_html, render_junit, render_scorecard
     from contracts.verify import PHASES, NothingSelected, Unreachable, VerifyOptions, verify, verify_against_mock
     from contracts.verify_credentials import BadIdentities
@@ -114,11 +127,13 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         rate_limit=rate_limit,
         phases=chosen_phases,
         max_time=max_time,
+        started=started,
         cacert=str(cacert) if cacert else None,
         max_response_time=max_response_time,
         api_keys=tuple(_parse_api_key(k) for k in api_keys),
         identities=str(identities) if identities else None,
         peers=peers,
+        parameters=tuple(_parse_parameter(p) for p in parameters),
     )
     live = sys.stderr.isatty()
 

@@ -56,6 +56,8 @@ class VerifyOptions:
     request of an operation that requires the scheme. ``identities``: a Web Fuzzing Commons auth document
     listing users; the first is used, and ``peers`` (default: every user in the document) must not read each
     other's objects (schemathesis' ``object_level_authorization`` check; see :func:`identity_names`).
+    ``parameters``: (name, value) pairs, each parameter of that name (``user_id``, or with its location,
+    ``path.user_id``) always sent with that value (objects that exist on the server under test).
     """
 
     base_url: str = ""
@@ -78,6 +80,9 @@ class VerifyOptions:
     api_keys: tuple[tuple[str, str], ...] = ()
     identities: str | None = None
     peers: tuple[str, ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()
+    #: the ``time.monotonic()`` from which ``max_time`` counts (the command's start); None: verify's own start
+    started: float | None = None
 
 
 class NothingSelected(ValueError):
@@ -151,6 +156,8 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
                                 "peers": identity_names(options.identities, options.peers)}}
     if headers:
         data["headers"] = headers
+    if options.parameters:
+        data["parameters"] = dict(options.parameters)
     if options.seed is not None:
         data["seed"] = options.seed
     if options.rate_limit:
@@ -288,7 +295,7 @@ def verify(spec_path: str | Path, options: VerifyOptions,
     import schemathesis
     from schemathesis.engine import from_schema
 
-    started = time.monotonic()
+    started = options.started if options.started is not None else time.monotonic()
     loaded = load_spec(spec_path)
     base_url, document = _resolve_base_url(options.base_url, loaded.document)
     if app is None:
@@ -302,9 +309,7 @@ def verify(spec_path: str | Path, options: VerifyOptions,
         for what in ("path", "method", "name", "tag", "operation_id", "path_regex", "method_regex", "name_regex",
                      "tag_regex", "operation_id_regex")
     }
-    filters.update(include_tag=options.tags, include_operation_id=options.operation_ids, include_path=options.paths,
-                   include_method=tuple(m.upper() for m in options.methods),
-                   include_by=None, exclude_by=None, exclude_deprecated=False)
+    filters.update(include_by=_selector(options), exclude_by=None, exclude_deprecated=False)
     schema.filter_set = schema.config.operations.create_filter_set(**filters)
     report = VerifyReport(str(spec_path), base_url, options.seed)
     total = sum(1 for result in schema.get_all_operations() if hasattr(result, "ok") and result.ok())
@@ -334,6 +339,24 @@ def verify(spec_path: str | Path, options: VerifyOptions,
         raise run.crash
     report.duration = time.monotonic() - started
     return report
+
+
+def _selector(options: VerifyOptions) -> Callable[[Any], bool] | None:
+    """Whether an operation is selected: it matches every kind of filter given (tag, operationId, path,
+    method), and any value of each kind. (schemathesis' own filters select what matches any one filter:
+    ``--path /a --method POST`` would test every POST.)"""
+    tags, ids, paths = set(options.tags), set(options.operation_ids), set(options.paths)
+    methods = {m.upper() for m in options.methods}
+    if not (tags or ids or paths or methods):
+        return None
+
+    def selected(ctx: Any) -> bool:
+        operation = ctx.operation
+        raw = getattr(operation.definition, "raw", None) or {}
+        return ((not tags or bool(tags & set(raw.get("tags") or ()))) and (not ids or raw.get("operationId") in ids)
+                and (not paths or operation.path in paths) and (not methods or operation.method.upper() in methods))
+
+    return selected
 
 
 def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> None:
