@@ -188,3 +188,13 @@ def test_rate_limit_auto_waits_as_retry_after_asks_and_says_so(spec: Path, rate_
     else:
         assert answers == [429], app.config["served"]
         assert "their answers were not checked" in card, card
+
+
+def test_filters_of_different_kinds_combine(spec: Path) -> None:
+    # schemathesis' own filters select what matches any one of them: this would test every operation on the path
+    with running(make_gadgets_app(None)) as url:
+        result = CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, "--path", "/gadgets/{gadgetId}",
+                                               "--method", "delete", "--phases", "coverage", "--max-examples", "1",
+                                               "-H", f"Authorization: Bearer {TOKEN}"])
+    assert result.exit_code == 0, result.output
+    assert "1/1 operations tested" in result.output and "DELETE /gadgets/{gadgetId}" in result.output, result.output
