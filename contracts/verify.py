@@ -142,6 +142,9 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
         # no shrinking: it replays a failing case hundreds of times beyond --max-examples (the failure is
         # reported as found); no example database: nothing written in the caller's folder, nothing replayed
         "generation": {"max-examples": options.max_examples, "mode": "all", "no-shrink": True, "database": "none"},
+        # no cache either: schemathesis would keep a .schemathesis/ folder in the current folder (run counts, which
+        # user each operation settled on), and carry what an earlier run learned into this one
+        "cache": {"enabled": False},
         "checks": checks,
         "phases": {name: {"enabled": name in options.phases} for name in PHASES},
     }

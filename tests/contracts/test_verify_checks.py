@@ -72,6 +72,7 @@ def test_each_check_finds_its_wrong_service(spec: Path, defect: str, check: str,
 
 def write_identities(folder: Path) -> Path:
     """A Web Fuzzing Commons auth document naming the gadgets service's two users."""
+    folder.mkdir(exist_ok=True)
     path = folder / "users.json"
     path.write_text(json.dumps({"auth": [
         {"name": "alice", "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {TOKEN}"}]},
@@ -82,14 +83,17 @@ def write_identities(folder: Path) -> Path:
 
 @pytest.mark.parametrize("defect", [None, "shares-objects"])
 def test_object_level_authorization_compares_the_two_identities(spec: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch,
                                                                  defect: str | None) -> None:
-    users = write_identities(tmp_path)
+    users = write_identities(tmp_path / "users")
+    monkeypatch.chdir(tmp_path)
     with running(make_gadgets_app(defect)) as url:
         result = CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, "--identities", str(users),
                                                "--max-examples", "3", "--seed", "1", "--request-timeout", "5",
                                                "--max-time", "60"])
     card = result.output
     assert "Traceback" not in card and TOKEN not in card and OTHER_TOKEN not in card, card
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["users"]  # nothing written in the current folder
     if defect is None:  # each user reads only their own gadgets: bob gets 404 for alice's
         assert result.exit_code == 0 and "3/3 operations tested" in card, card
         return
