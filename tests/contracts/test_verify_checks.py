@@ -202,3 +202,28 @@ def test_filters_of_different_kinds_combine(spec: Path) -> None:
                                                "-H", f"Authorization: Bearer {TOKEN}"])
     assert result.exit_code == 0, result.output
     assert "1/1 operations tested" in result.output and "DELETE /gadgets/{gadgetId}" in result.output, result.output
+
+
+def test_the_apitwin_process_skips_the_teardown_and_keeps_its_whole_output(spec: Path, tmp_path: Path) -> None:
+    # the interpreter's teardown takes seconds after a big run, beyond --max-time: the process ends without it
+    # (os._exit), so an atexit hook (put in by a sitecustomize module) never runs; what it printed and wrote is whole
+    import os
+    import subprocess
+    import sys
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text("import atexit, os\n"
+                                           "atexit.register(lambda: open(os.environ['TEARDOWN_MARK'], 'w').close())\n")
+    mark = tmp_path / "teardown-ran"
+    env = {**os.environ, "PYTHONPATH": str(hook), "TEARDOWN_MARK": str(mark)}
+    apitwin = Path(sys.executable).parent / "apitwin"
+    with running(make_gadgets_app("ignores-auth")) as url:
+        done = subprocess.run([str(apitwin), "verify", str(spec), "--base-url", url, "--max-examples", "2",
+                               "--seed", "1", "--phases", "examples,coverage", "--junit-xml", str(tmp_path / "r.xml"),
+                               "-H", f"Authorization: Bearer {TOKEN}"], capture_output=True, text=True, timeout=300,
+                              check=False, env=env)
+    assert done.returncode == 1, done.stderr
+    assert not mark.exists()
+    assert done.stdout.splitlines()[-2].startswith("FAILED: 3/3 operations tested"), done.stdout
+    assert "ignored_auth" in done.stdout and (tmp_path / "r.xml").read_text().count("<testcase") >= 3
