@@ -4,7 +4,7 @@ Exit codes (documented in the README):
 
 == =====================================================================
 0  success
-1  the check found problems (lint findings, verify failures, breaking diff)
+1  the check found problems (lint findings, verify failures or no operation tested, breaking diff)
 2  usage error (unknown option, missing argument)
 3  a spec cannot be loaded (bad YAML, invalid OpenAPI, forbidden ``$ref``)
 4  the server cannot start (route collision, address in use), or the server

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from mockserver import SpecLoadError
 
-from .cli_group import EXIT_FINDINGS, EXIT_OK, EXIT_SERVE, EXIT_SPEC, fail
+from .cli_group import EXIT_FINDINGS, EXIT_OK, EXIT_SERVE, EXIT_SPEC, EXIT_USAGE, fail
 
 __all__ = ["verify_command"]
 
@@ -27,6 +30,13 @@ def _parse_api_key(value: str) -> tuple[str, str]:
     if not sep or not name or not key:
         raise click.BadParameter(f"--api-key takes SCHEME=KEY (a securitySchemes name), not {value!r}")
     return name, key
+
+
+def _parse_parameter(value: str) -> tuple[str, str]:
+    name, sep, content = value.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"--parameter takes NAME=VALUE (or LOCATION.NAME=VALUE), not {value!r}")
+    return name, content
 
 
 def _parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -47,6 +57,14 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--header", "-H", "headers", multiple=True, help="Extra header 'Name: value' (repeatable).")
 @click.option("--api-key", "api_keys", multiple=True,
               help="SCHEME=KEY: the key of an apiKey scheme, sent where it says (header, query, cookie) (repeatable).")
+@click.option("--identities", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Web Fuzzing Commons auth document (JSON or YAML) listing users and their credentials: "
+              "the first is used, and no user may read another's objects (check object_level_authorization).")
+@click.option("--peer", "peers", multiple=True,
+              help="With --identities: a user who must not read the others' objects (repeatable; default: all).")
+@click.option("--parameter", "parameters", multiple=True,
+              help="NAME=VALUE: every parameter NAME (or LOCATION.NAME, e.g. path.user_id) is sent with VALUE, "
+              "e.g. the id of an object that exists on the server (repeatable).")
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1))
 @click.option("--seed", type=int, help="Seed for reproducible runs.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
@@ -68,15 +86,19 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
 @click.option("--html", "html_report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report.")
 def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: str | None, headers: tuple[str, ...],
-                   api_keys: tuple[str, ...], max_examples: int, seed: int | None, workers: int, tags: tuple[str, ...],
-                   operation_ids: tuple[str, ...], paths: tuple[str, ...], methods: tuple[str, ...],
+                   api_keys: tuple[str, ...], identities: Path | None, peers: tuple[str, ...],
+                   parameters: tuple[str, ...], max_examples: int, seed: int | None, workers: int,
+                   tags: tuple[str, ...], operation_ids: tuple[str, ...], paths: tuple[str, ...],
+                   methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
                    max_time: float | None, max_response_time: float | None, cacert: Path | None,
                    junit_xml: Path | None,
                    html_report: Path | None) -> None:
     """Property-based conformance tests of an implementation of SPEC (schemathesis 4)."""
+    started = time.monotonic()  # --max-time bounds the command, importing schemathesis and loading SPEC included
     from contracts.reports import render_html, render_junit, render_scorecard
-    from contracts.verify import PHASES, Unreachable, VerifyOptions, verify, verify_against_mock
+    from contracts.verify import PHASES, NothingSelected, Unreachable, VerifyOptions, verify, verify_against_mock
+    from contracts.verify_credentials import BadIdentities
     from mockserver.files import write_atomically
 
     if not spec.is_file():
@@ -87,6 +109,10 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
     unknown = set(chosen_phases) - set(PHASES)
     if unknown:
         raise click.UsageError(f"unknown phases {sorted(unknown)}; known: {', '.join(PHASES)}")
+    if identities is not None and against_mock:
+        raise click.UsageError("--identities is for a real server: the mock accepts one credential")
+    if peers and identities is None:
+        raise click.UsageError("--peer names a user of the --identities document: give that document")
     options = VerifyOptions(
         base_url=base_url or "",
         headers=tuple(_parse_header(h) for h in headers),
@@ -103,9 +129,13 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         rate_limit=rate_limit,
         phases=chosen_phases,
         max_time=max_time,
+        started=started,
         cacert=str(cacert) if cacert else None,
         max_response_time=max_response_time,
         api_keys=tuple(_parse_api_key(k) for k in api_keys),
+        identities=str(identities) if identities else None,
+        peers=peers,
+        parameters=tuple(_parse_parameter(p) for p in parameters),
     )
     live = sys.stderr.isatty()
 
@@ -121,6 +151,10 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         report = run(spec, options, progress)
     except SpecLoadError as exc:
         fail(str(exc), EXIT_SPEC)
+    except BadIdentities as exc:
+        fail(f"--identities: {exc}", EXIT_USAGE)
+    except NothingSelected as exc:
+        fail(f"nothing to test: {exc}", EXIT_USAGE)
     except Unreachable as exc:
         if live:
             click.echo("\r\033[K", err=True, nl=False)
@@ -132,4 +166,24 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         write_atomically(junit_xml, render_junit(report))
     if html_report:
         write_atomically(html_report, render_html(report))
-    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+    if not report.tested:
+        click.echo("apitwin: no operation was tested (each was skipped, or the run was cut before any answer)",
+                   err=True)
+    _exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+def _exit(code: int) -> NoReturn:
+    """``sys.exit(code)``; in the ``apitwin`` process itself, without the interpreter's teardown, which takes
+    seconds after a run on a big spec (freeing what schemathesis built: 4 s measured on a loaded machine), beyond
+    ``--max-time``. Everything is written by then (the reports atomically, stdout and stderr flushed)."""
+    try:
+        sys.stdout.fileno()
+        sys.stderr.fileno()
+        own_process = Path(sys.argv[0]).name in ("apitwin", "apitwin.exe")
+    except (AttributeError, ValueError, OSError):  # a test runner's captured streams (io.UnsupportedOperation)
+        own_process = False
+    if own_process:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

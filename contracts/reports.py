@@ -60,7 +60,7 @@ def render_scorecard(report: VerifyReport, max_failures_per_operation: int = 5) 
     if report.cut:
         lines.append(f"  {report.cut}")
     passed, failed = report.totals()
-    verdict = "passed" if report.ok else "FAILED"
+    verdict = "passed" if report.ok else ("FAILED" if report.tested else "NOTHING TESTED")
     seed = f", seed {report.seed}" if report.seed is not None else ""
     lines.append(f"{verdict}{' (cut short)' if report.cut else ''}: {report.tested}/{len(report.operations)} "
                  f"operations tested, {passed} checks passed, "
@@ -151,7 +151,7 @@ def render_html(report: VerifyReport) -> str:
                         + "".join(f"<p>{e(f.reason)}</p><pre>{e(f.curl)}</pre>" for f in failures[1:])
                         + "</details></td></tr>")
     errors = "".join(f"<li>{e(err)}</li>" for err in [*report.errors, *([report.cut] if report.cut else [])])
-    verdict = "passed" if report.ok else "failed"
+    verdict = "passed" if report.ok else ("failed" if report.tested else "nothing tested")
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>apitwin verify {e(report.spec)}"
             f"</title><style>{_CSS}</style></head><body><h1>apitwin verify: {e(report.spec)}</h1>"
             f"<p>Against {e(report.base_url)}: <b class='{'ok' if report.ok else 'fail'}'>{verdict}</b>. "

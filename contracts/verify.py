@@ -24,21 +24,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver import MockConfig, create_app, example_credential, load_spec, running
-from mockserver.spec import HTTP_METHODS, deref, server_prefixes
+from mockserver import MockConfig, create_app, load_spec, running
+from mockserver.spec import HTTP_METHODS, server_prefixes
 
 from .failures import describe_failure, one_line_reason
 from .generation import for_generation
 from .spec_findings import move_spec_findings
+from .verify_credentials import MOCK_CREDENTIAL, BadIdentities, identity_names, mock_api_keys, mock_credential_headers
 from .verify_inprocess import in_process
 from .verify_report import PHASES, CheckFailure, CheckTally, OperationScore, VerifyReport, refused_for_rate
 
-__all__ = ["PHASES", "CheckFailure", "CheckTally", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport",
+__all__ = ["PHASES", "BadIdentities", "CheckFailure", "CheckTally", "NothingSelected", "OperationScore", "Unreachable",
+           "VerifyOptions", "VerifyReport", "identity_names", "mock_api_keys", "mock_credential_headers",
            "one_line_reason", "reachable", "verify", "verify_against_mock"]
 
 #: checks that need a server that keeps state; a stateless mock cannot pass them
 STATEFUL_CHECKS = ("use_after_free", "ensure_resource_availability")
-MOCK_CREDENTIAL = "apitwin-verify"
 #: the host schemathesis' WSGI transport puts in the requests it passes to an app
 WSGI_HOST = "localhost"
 
@@ -52,7 +53,11 @@ class VerifyOptions:
     syntax, e.g. ``"100/s"``. Filters select operations by tag, operationId,
     path (exact template) or method; an empty filter selects all. ``api_keys``: (security scheme name,
     key) pairs for ``apiKey`` schemes, sent where the scheme says (header, query or cookie) with every
-    request of an operation that requires the scheme.
+    request of an operation that requires the scheme. ``identities``: a Web Fuzzing Commons auth document
+    listing users; the first is used, and ``peers`` (default: every user in the document) must not read each
+    other's objects (schemathesis' ``object_level_authorization`` check; see :func:`identity_names`).
+    ``parameters``: (name, value) pairs, each parameter of that name (``user_id``, or with its location,
+    ``path.user_id``) always sent with that value (objects that exist on the server under test).
     """
 
     base_url: str = ""
@@ -73,6 +78,15 @@ class VerifyOptions:
     cacert: str | None = None
     max_response_time: float | None = None
     api_keys: tuple[tuple[str, str], ...] = ()
+    identities: str | None = None
+    peers: tuple[str, ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()
+    #: the ``time.monotonic()`` from which ``max_time`` counts (the command's start); None: verify's own start
+    started: float | None = None
+
+
+class NothingSelected(ValueError):
+    """No operation of the spec matches the filters (or the spec has none): there is nothing to test."""
 
 
 def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -128,6 +142,9 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
         # no shrinking: it replays a failing case hundreds of times beyond --max-examples (the failure is
         # reported as found); no example database: nothing written in the caller's folder, nothing replayed
         "generation": {"max-examples": options.max_examples, "mode": "all", "no-shrink": True, "database": "none"},
+        # no cache either: schemathesis would keep a .schemathesis/ folder in the current folder (run counts, which
+        # user each operation settled on), and carry what an earlier run learned into this one
+        "cache": {"enabled": False},
         "checks": checks,
         "phases": {name: {"enabled": name in options.phases} for name in PHASES},
     }
@@ -135,8 +152,15 @@ def _config(options: VerifyOptions, base_url: str) -> Any:
         data["tls-verify"] = options.cacert
     if options.api_keys:
         data["auth"] = {"openapi": {name: {"api_key": key} for name, key in options.api_keys}}
+    if options.identities:  # schemathesis' Web Fuzzing Commons support: one identity per operation, peers probed
+        if options.api_keys or options.auth:
+            raise BadIdentities("give the credentials in the identities document, not with --auth or --api-key too")
+        data["auth"] = {"wfc": {"path": options.identities,
+                                "peers": identity_names(options.identities, options.peers)}}
     if headers:
         data["headers"] = headers
+    if options.parameters:
+        data["parameters"] = dict(options.parameters)
     if options.seed is not None:
         data["seed"] = options.seed
     if options.rate_limit:
@@ -274,7 +298,7 @@ def verify(spec_path: str | Path, options: VerifyOptions,
     import schemathesis
     from schemathesis.engine import from_schema
 
-    started = time.monotonic()
+    started = options.started if options.started is not None else time.monotonic()
     loaded = load_spec(spec_path)
     base_url, document = _resolve_base_url(options.base_url, loaded.document)
     if app is None:
@@ -288,12 +312,16 @@ def verify(spec_path: str | Path, options: VerifyOptions,
         for what in ("path", "method", "name", "tag", "operation_id", "path_regex", "method_regex", "name_regex",
                      "tag_regex", "operation_id_regex")
     }
-    filters.update(include_tag=options.tags, include_operation_id=options.operation_ids, include_path=options.paths,
-                   include_method=tuple(m.upper() for m in options.methods),
-                   include_by=None, exclude_by=None, exclude_deprecated=False)
+    filters.update(include_by=_selector(options), exclude_by=None, exclude_deprecated=False)
     schema.filter_set = schema.config.operations.create_filter_set(**filters)
     report = VerifyReport(str(spec_path), base_url, options.seed)
     total = sum(1 for result in schema.get_all_operations() if hasattr(result, "ok") and result.ok())
+    if total == 0:
+        filters_given = (("tag", options.tags), ("operation-id", options.operation_ids), ("path", options.paths),
+                         ("method", options.methods))
+        given = [f"--{flag} {value}" for flag, values in filters_given for value in values]
+        raise NothingSelected(f"no operation of {spec_path} matches {' '.join(given)}" if given
+                              else f"{spec_path} has no operation to test")
     run = _Run(report, options, total, progress)
     stream = from_schema(schema).execute()
     consumer = threading.Thread(target=run.consume, args=(stream,), name="apitwin-verify", daemon=True)
@@ -314,6 +342,24 @@ def verify(spec_path: str | Path, options: VerifyOptions,
         raise run.crash
     report.duration = time.monotonic() - started
     return report
+
+
+def _selector(options: VerifyOptions) -> Callable[[Any], bool] | None:
+    """Whether an operation is selected: it matches every kind of filter given (tag, operationId, path,
+    method), and any value of each kind. (schemathesis' own filters select what matches any one filter:
+    ``--path /a --method POST`` would test every POST.)"""
+    tags, ids, paths = set(options.tags), set(options.operation_ids), set(options.paths)
+    methods = {m.upper() for m in options.methods}
+    if not (tags or ids or paths or methods):
+        return None
+
+    def selected(ctx: Any) -> bool:
+        operation = ctx.operation
+        raw = getattr(operation.definition, "raw", None) or {}
+        return ((not tags or bool(tags & set(raw.get("tags") or ()))) and (not ids or raw.get("operationId") in ids)
+                and (not paths or operation.path in paths) and (not methods or operation.method.upper() in methods))
+
+    return selected
 
 
 def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> None:
@@ -360,41 +406,6 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
         label = node.value.operation.label
         if label in report.operations:
             report.operations[label].cases += 1
-
-
-def _used_schemes(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(name, scheme) of every security scheme a requirement names, at the root or per operation."""
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    requirements = list(document.get("security") or [])
-    for item in (document.get("paths") or {}).values():
-        for method, operation in (deref(document, item) or {}).items():
-            if method in HTTP_METHODS and isinstance(operation, dict):
-                requirements.extend(operation.get("security") or [])
-    for requirement in requirements:
-        for name in requirement if isinstance(requirement, dict) else ():
-            scheme = deref(document, schemes.get(name) or {})
-            if isinstance(scheme, dict):
-                yield str(name), scheme
-
-
-def mock_credential_headers(document: dict[str, Any]) -> dict[str, str]:
-    """Headers carrying the mock's one accepted credential in every header-borne security scheme the spec
-    uses (at the root or per operation; the first scheme that claims a header keeps it). Keys in a query
-    or a cookie go by :func:`mock_api_keys`."""
-    headers: dict[str, str] = {}
-    for _, scheme in _used_schemes(document):
-        header = example_credential(scheme, MOCK_CREDENTIAL)
-        if header is not None:
-            headers.setdefault(header[0], header[1])
-    return headers
-
-
-def mock_api_keys(document: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """(scheme name, the mock's credential) for every ``apiKey`` scheme in a query or a cookie the spec uses:
-    schemathesis sends them where the scheme says, with the requests of operations that require it."""
-    names = {name for name, scheme in _used_schemes(document)
-             if scheme.get("type") == "apiKey" and scheme.get("in") in ("query", "cookie")}
-    return tuple((name, MOCK_CREDENTIAL) for name in sorted(names))
 
 
 @contextmanager

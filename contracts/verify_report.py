@@ -89,8 +89,8 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed and nothing went wrong."""
-        return not self.failures and not self.errors
+        """True when something was tested, nothing failed and nothing went wrong."""
+        return self.tested > 0 and not self.failures and not self.errors
 
     @property
     def tested(self) -> int:

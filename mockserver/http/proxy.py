@@ -10,11 +10,10 @@ deviation is logged and counted, and the exchange is written as a recording
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import tempfile
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -39,16 +38,47 @@ log = logging.getLogger("apitwin")
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
-@dataclass
 class ProxyStats:
-    """What the proxy saw: exchanges forwarded and recorded, and those with deviations."""
+    """What the proxy saw: exchanges forwarded and recorded, and those with deviations.
 
-    exchanges: int = 0
-    deviations: int = 0
-    unknown: int = 0
-    #: exchanges answered (the upstream's answer passed through) whose recording could not be written
-    unrecorded: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    The counts live in shared memory made before the server starts its worker processes
+    (forked): each worker adds to them, and the master (``apitwin record``'s summary) reads
+    them after the workers stopped.
+    """
+
+    _FIELDS = ("exchanges", "deviations", "unknown", "unrecorded")
+
+    def __init__(self) -> None:
+        self._counts = multiprocessing.Array("q", len(self._FIELDS))  # with its own lock
+
+    def add(self, *, deviation: bool, unknown: bool, unrecorded: bool) -> None:
+        """Count one exchange."""
+        with self._counts.get_lock():
+            for index, value in enumerate((True, deviation, unknown, unrecorded)):
+                self._counts[index] += int(value)
+
+    def _count(self, name: str) -> int:
+        return int(self._counts[self._FIELDS.index(name)])
+
+    @property
+    def exchanges(self) -> int:
+        """Exchanges forwarded (the upstream answered)."""
+        return self._count("exchanges")
+
+    @property
+    def deviations(self) -> int:
+        """Exchanges with a deviation from the spec (the request's or the answer's)."""
+        return self._count("deviations")
+
+    @property
+    def unknown(self) -> int:
+        """Requests that no operation of the spec matches."""
+        return self._count("unknown")
+
+    @property
+    def unrecorded(self) -> int:
+        """Exchanges answered (the upstream's answer passed through) whose recording could not be written."""
+        return self._count("unrecorded")
 
 
 class RecordingFolderError(MockServerError):
@@ -173,11 +203,7 @@ class RecordingProxy:
             else:
                 log.info("record: %s %s -> %d recorded in %s", request.method, request.path, answer.status_code,
                          written.name)
-        with self.stats.lock:
-            self.stats.unrecorded += unrecorded
-            self.stats.exchanges += 1
-            self.stats.deviations += bool(violations)
-            self.stats.unknown += operation is None
+        self.stats.add(deviation=bool(violations), unknown=operation is None, unrecorded=unrecorded)
         out_headers = [(k, v) for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP]
         if violations:
             label = operation.operation.label if operation else f"{request.method} {request.path}"

@@ -18,6 +18,8 @@ import yaml
 from flask import Flask, Response, jsonify, request
 
 TOKEN = "gadget-token-7d1"
+#: a second user's token: each user reads and deletes only the gadgets they created
+OTHER_TOKEN = "gadget-token-b0b"
 
 DEFECTS = (
     "ignores-auth",            # any bearer token is accepted, not only the valid one
@@ -27,6 +29,7 @@ DEFECTS = (
     "rate-limited",            # a request is refused with 429 and Retry-After: 1 until it is sent again
     "slow",                    # GET takes SLOW_S seconds to answer
     "rejects-valid",           # POST refuses a valid name that is not all letters with 400
+    "shares-objects",          # any user reads any user's gadget (broken object-level authorization)
 )
 SLOW_S = 0.5
 
@@ -89,6 +92,7 @@ def make_gadgets_app(defect: str | None = None) -> Flask:
     app = Flask(f"gadgets-{defect or 'correct'}")
     store: dict[int, dict[str, Any]] = {}
     deleted: set[int] = set()
+    owners: dict[int, str | None] = {}
     ids = itertools.count(1)
     seen: set[tuple[str, str, str | None, bytes]] = set()
     lock = threading.Lock()
@@ -114,7 +118,7 @@ def make_gadgets_app(defect: str | None = None) -> Flask:
             answer.headers["Retry-After"] = "1"
             return answer, 429
         authorization = request.headers.get("Authorization", "")
-        valid = authorization == f"Bearer {TOKEN}"
+        valid = authorization in (f"Bearer {TOKEN}", f"Bearer {OTHER_TOKEN}")
         if defect == "ignores-auth":
             valid = authorization.startswith("Bearer ")
         if not valid:
@@ -139,7 +143,12 @@ def make_gadgets_app(defect: str | None = None) -> Flask:
             ident = next(ids)
             new: dict[str, Any] = {"id": ident, "name": name}
             store[ident] = new
+            owners[ident] = request.headers.get("Authorization")
         return jsonify(new), 201
+
+    def foreign(ident: int) -> bool:
+        """Whether the gadget is another user's (a user sees only their own gadgets)."""
+        return owners.get(ident) != request.headers.get("Authorization")
 
     @app.get("/v1/gadgets/<raw>")
     def read(raw: str) -> tuple[Response, int]:
@@ -153,7 +162,8 @@ def make_gadgets_app(defect: str | None = None) -> Flask:
                                                    or not 1 <= len(client) <= 10):
             return problem(400, "X-Client is required")
         found = store.get(ident)
-        if found is None or (ident in deleted and defect != "use-after-free"):
+        if found is None or (ident in deleted and defect != "use-after-free") or (
+                foreign(ident) and defect != "shares-objects"):
             return problem(404, "gadget not found")
         answer = jsonify(found)
         if defect != "no-response-header":
@@ -166,7 +176,7 @@ def make_gadgets_app(defect: str | None = None) -> Flask:
         if ident is None:
             return problem(400, "bad gadget id")
         with lock:
-            if ident not in store or ident in deleted:
+            if ident not in store or ident in deleted or foreign(ident):
                 return problem(404, "gadget not found")
             deleted.add(ident)
         return Response(status=204), 204

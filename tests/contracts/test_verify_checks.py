@@ -11,27 +11,28 @@ has its real failure asserted:
 - the widgets service (test_verify): status_code_conformance, response_schema_conformance,
   not_a_server_error, negative_data_rejection, ensure_resource_availability;
 - the gadgets service (here): ignored_auth, missing_required_header, response_headers_conformance,
-  use_after_free, positive_data_acceptance, max_response_time (opt-in: --max-response-time), and a
+  use_after_free, positive_data_acceptance, max_response_time (opt-in: --max-response-time),
+  object_level_authorization (two users given by --identities, a Web Fuzzing Commons auth document), and a
   rate limit (429 with Retry-After).
-
-object_level_authorization needs two identities (a Web Fuzzing Commons auth document), which verify
-cannot be given yet: it has no test.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from contracts import cli
 from contracts.reports import render_html, render_junit, render_scorecard
 from contracts.verify import VerifyOptions, VerifyReport, verify
 from contracts.verify_report import RATE_LIMIT_CHECK
 from mockserver import running
 
-from .gadgets_impl import TOKEN, make_gadgets_app, write_gadgets_spec
+from .gadgets_impl import OTHER_TOKEN, TOKEN, make_gadgets_app, write_gadgets_spec
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +68,70 @@ def test_each_check_finds_its_wrong_service(spec: Path, defect: str, check: str,
     # negative_data_rejection reports too)
     others = set(report.by_check()) - {check}
     assert others <= ({"negative_data_rejection"} if defect == "ignores-missing-header" else set()), card
+
+
+def write_identities(folder: Path) -> Path:
+    """A Web Fuzzing Commons auth document naming the gadgets service's two users."""
+    folder.mkdir(exist_ok=True)
+    path = folder / "users.json"
+    path.write_text(json.dumps({"auth": [
+        {"name": "alice", "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {TOKEN}"}]},
+        {"name": "bob", "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {OTHER_TOKEN}"}]}]}),
+        encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("defect", [None, "shares-objects"])
+def test_object_level_authorization_compares_the_two_identities(spec: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 defect: str | None) -> None:
+    users = write_identities(tmp_path / "users")
+    monkeypatch.chdir(tmp_path)
+    with running(make_gadgets_app(defect)) as url:
+        result = CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, "--identities", str(users),
+                                               "--max-examples", "3", "--seed", "1", "--request-timeout", "5",
+                                               "--max-time", "60"])
+    card = result.output
+    assert "Traceback" not in card and TOKEN not in card and OTHER_TOKEN not in card, card
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["users"]  # nothing written in the current folder
+    if defect is None:  # each user reads only their own gadgets: bob gets 404 for alice's
+        assert result.exit_code == 0 and "3/3 operations tested" in card, card
+        return
+    assert result.exit_code == 1, card
+    # found by this check and by no other
+    assert "object_level_authorization (failed" in card, card
+    assert [line.split()[0] for line in card.split("failures by check:")[1].splitlines()[1:]
+            if line.startswith("    ")] == ["object_level_authorization"], card
+    assert "bob received an object that alice created" in card
+    assert "curl -X GET" in card and "/v1/gadgets/" in card
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--identities", "{spec}"], '"auth" is a required property'),
+    (["--identities", "{users}", "--peer", "carol"], "no user 'carol'; its users: alice, bob"),
+    (["--identities", "{users}", "--peer", "bob"], "compares two users at least"),
+    (["--identities", "{users}", "--auth", "a:b"], "not with --auth or --api-key too"),
+    (["--peer", "bob"], "give that document"),
+    (["--tag", "nope", "--method", "patch"], "no operation of"),
+])
+def test_identities_and_filters_that_cannot_work_are_usage_errors(spec: Path, tmp_path: Path, args: list[str],
+                                                                   words: str) -> None:
+    users = write_identities(tmp_path)
+    given = [a.format(spec=spec, users=users) for a in args]
+    with running(make_gadgets_app(None)) as url:
+        result = CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, *given])
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "Traceback" not in result.output, result.output
+
+
+def test_a_run_that_tests_nothing_says_so_and_fails(spec: Path) -> None:
+    # the examples phase alone, on operations without examples: both are skipped, no request is sent
+    with running(make_gadgets_app(None)) as url:
+        result = CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, "--path", "/gadgets/{gadgetId}",
+                                               "--phases", "examples", "-H", f"Authorization: Bearer {TOKEN}"])
+    assert result.exit_code == 1, result.output
+    assert "NOTHING TESTED: 0/2 operations tested" in result.output
+    assert "no operation was tested" in result.output
 
 
 def test_a_use_after_free_shows_the_whole_sequence_in_every_report(spec: Path) -> None:
@@ -127,3 +192,38 @@ def test_rate_limit_auto_waits_as_retry_after_asks_and_says_so(spec: Path, rate_
     else:
         assert answers == [429], app.config["served"]
         assert "their answers were not checked" in card, card
+
+
+def test_filters_of_different_kinds_combine(spec: Path) -> None:
+    # schemathesis' own filters select what matches any one of them: this would test every operation on the path
+    with running(make_gadgets_app(None)) as url:
+        result = CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, "--path", "/gadgets/{gadgetId}",
+                                               "--method", "delete", "--phases", "coverage", "--max-examples", "1",
+                                               "-H", f"Authorization: Bearer {TOKEN}"])
+    assert result.exit_code == 0, result.output
+    assert "1/1 operations tested" in result.output and "DELETE /gadgets/{gadgetId}" in result.output, result.output
+
+
+def test_the_apitwin_process_skips_the_teardown_and_keeps_its_whole_output(spec: Path, tmp_path: Path) -> None:
+    # the interpreter's teardown takes seconds after a big run, beyond --max-time: the process ends without it
+    # (os._exit), so an atexit hook (put in by a sitecustomize module) never runs; what it printed and wrote is whole
+    import os
+    import subprocess
+    import sys
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text("import atexit, os\n"
+                                           "atexit.register(lambda: open(os.environ['TEARDOWN_MARK'], 'w').close())\n")
+    mark = tmp_path / "teardown-ran"
+    env = {**os.environ, "PYTHONPATH": str(hook), "TEARDOWN_MARK": str(mark)}
+    apitwin = Path(sys.executable).parent / "apitwin"
+    with running(make_gadgets_app("ignores-auth")) as url:
+        done = subprocess.run([str(apitwin), "verify", str(spec), "--base-url", url, "--max-examples", "2",
+                               "--seed", "1", "--phases", "examples,coverage", "--junit-xml", str(tmp_path / "r.xml"),
+                               "-H", f"Authorization: Bearer {TOKEN}"], capture_output=True, text=True, timeout=300,
+                              check=False, env=env)
+    assert done.returncode == 1, done.stderr
+    assert not mark.exists()
+    assert done.stdout.splitlines()[-2].startswith("FAILED: 3/3 operations tested"), done.stdout
+    assert "ignored_auth" in done.stdout and (tmp_path / "r.xml").read_text().count("<testcase") >= 3

@@ -166,6 +166,9 @@ def test_no_secret_reaches_any_sink(served: Run) -> None:
     logged = served.stopped_logs()
     assert "POST /v1/sessions" in logged["serve.log"]  # the access log ran
     assert "record: deviation in vault createSession" in logged["record.log"]  # violations logged
+    # the summary counts what the worker processes forwarded (the six posts, and the readiness probes)
+    counted = re.search(r"apitwin: (\d+) exchanges, (\d+) with deviations", logged["record.log"])
+    assert counted is not None and int(counted[1]) >= 6 and int(counted[2]) >= 3, logged["record.log"][-500:]
     for name, text in logged.items():
         leaked = [m for m in markers.all if m in text]
         assert not leaked, f"{len(leaked)} secrets in {name}, e.g. {leaked[0]}: {text[:2000]}"
