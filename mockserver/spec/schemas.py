@@ -155,10 +155,11 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
                     # an inline branch has no name the discriminator could select it by: the payload must
                     # match a branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
                     out["anyOf"] = out.pop("oneOf")
-    if not int_bounds and out.get("nullable") is True and "type" not in out:
+    if not int_bounds and out.get("nullable") is True and ("type" not in out or "allOf" in out):
         # OpenAPI 3.0 (the Python backend): ``nullable`` beside ``allOf``/``oneOf``/``$ref`` and no ``type``
         # (Asana's ``current_status: {allOf: [{$ref: ProjectStatusResponse}], nullable: true}``) admits null,
-        # as schemathesis and most tools read it; openapi-schema-validator only honours it beside ``type``
+        # as schemathesis and most tools read it; openapi-schema-validator only honours it beside ``type``, and
+        # even there the ``allOf`` branches refuse null (Plaid's ``employer.address``: type object, allOf, nullable)
         return {"anyOf": [{k: v for k, v in out.items() if k != "nullable"}, {"enum": [None]}]}
     if int_bounds:
         fmt = out.get("format")

@@ -33,3 +33,17 @@ def test_a_nullable_multipart_field_reads_null_as_null(tmp_path: Path) -> None:
     assert client.post("/images", data={"n": "null"}, content_type="multipart/form-data").status_code == 204
     assert client.post("/images", data={"n": "2"}, content_type="multipart/form-data").status_code == 204
     assert client.post("/images", data={"n": "two"}, content_type="multipart/form-data").status_code == 400
+
+
+def test_nullable_beside_type_and_all_of_admits_null(tmp_path: Path) -> None:
+    """Plaid's ``address: {type: object, nullable: true, allOf: [{$ref: Data}, {type: object}]}`` (3.0)."""
+    spec = users_spec("3.0.3")
+    spec["components"]["schemas"]["Data"] = {"type": "object", "properties": {"city": {"type": "string"}}}
+    address = {"type": "object", "nullable": True, "allOf": [{"$ref": "#/components/schemas/Data"}, {"type": "object"}]}
+    schema = {"type": "object", "properties": {"address": address}}
+    spec["paths"]["/precheck"] = {"post": {"requestBody": {"content": {"application/json": {"schema": schema}}},
+                                           "responses": {"204": {"description": "done"}, "400": {"description": "no"}}}}
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.post("/precheck", json={"address": None}).status_code == 204
+    assert client.post("/precheck", json={"address": {"city": "x"}}).status_code == 204
+    assert client.post("/precheck", json={"address": {"city": 1}}).status_code == 400
