@@ -46,7 +46,9 @@ _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trac
 _VERSION = re.compile(r"(?P<major>\d+)\.(?P<minor>\d+)(\..*)?")
 OAS31_BASE_DIALECT = "https://spec.openapis.org/oas/3.1/dialect/base"
 #: packages that give ``jsonschema`` or openapi-schema-validator format checks this screen does not make
-_STRICTER_FORMATS = ("regress", "rfc3987", "rfc3986_validator", "rfc3987_syntax")
+#: (``rfc3986-validator`` and ``rfc3987-syntax`` are not among them: the first is checked here as jsonschema checks
+#: it, the second checks ``iri`` formats no meta-schema uses; JupyterHub's dependencies install both)
+_STRICTER_FORMATS = ("regress", "rfc3987")
 #: nesting beyond which the screen gives up (the library recurses without a bound)
 _MAX_DEPTH = 200
 
@@ -116,10 +118,23 @@ def _meta_schema(minor: str) -> Any:
                         contents = json.loads(file.read_text(encoding="utf-8"))
                         resources.append((str(contents["$id"]), contents))
             meta = dict(resources)[OAS31_BASE_DIALECT]
-        formats = {"regex": _is_regex, "uri": _anything, "uri-reference": _anything}
+        formats = {"regex": _is_regex, **_uri_formats(minor)}
         _VALIDATORS[key] = jsonschema_rs.validator_for(meta, formats=formats, validate_formats=True,
                                                        registry=jsonschema_rs.Registry(resources), retriever=_offline)
     return _VALIDATORS[key]
+
+
+def _uri_formats(minor: str) -> dict[str, Callable[[Any], bool]]:
+    """``uri`` (and from draft 6, ``uri-reference``) as jsonschema checks them: with rfc3986-validator when it is
+    installed (and rfc3987, which it would prefer, is not: :data:`_STRICTER_FORMATS`), else not at all."""
+    if importlib.util.find_spec("rfc3986_validator") is None:
+        return {"uri": _anything, "uri-reference": _anything}
+    from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
+
+    def rule(name: str) -> Callable[[Any], bool]:
+        return lambda value: not isinstance(value, str) or bool(validate_rfc3986(value, rule=name))
+
+    return {"uri": rule("URI"), "uri-reference": _anything if minor == "0" else rule("URI_reference")}
 
 
 def _is_regex(value: Any) -> bool:

@@ -436,7 +436,8 @@ def generate(document: dict[str, Any], schema: Any, *, seed: int | str = 0, dyna
         # the last two leave out all that may be left out: an item no choice can satisfy is then never
         # generated (at random, 23 retries missed it about once in 4,000 seeds)
         sparse = attempt >= attempts - 2
-        value = _Generator(document, random.Random(f"{seed}:{attempt}"), dynamic, vary=True, sparse=sparse).value(schema)
+        rng = random.Random(f"{seed}:{attempt}")
+        value = _Generator(document, rng, dynamic, vary=True, sparse=sparse).value(schema)
         if check(value):
             return value
     return first

@@ -171,13 +171,21 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
     return out
 
 
+#: formats jsonschema checks only when an optional package is installed (isoduration, webcolors, rfc3987,
+#: jsonpointer, uri-template): never checked for 3.0, so that what the mock accepts does not depend on what
+#: else is installed (JupyterHub's dependencies brought them in and 'PT' durations started to be refused)
+_OPTIONAL_FORMATS = frozenset({"color", "duration", "iri", "iri-reference", "json-pointer", "relative-json-pointer",
+                               "uri-template"})
+
+
 def _oas30_format_checker() -> Any:
     """openapi-schema-validator's OpenAPI 3.0 format checker plus ``uri``, ``uri-reference`` and ``hostname``
     (which it only checks when optional packages are installed), as jsonschema-rs checks them for 3.1."""
     from openapi_schema_validator import OAS30Validator
 
     checker: Any = type(OAS30Validator.FORMAT_CHECKER)()
-    checker.checkers = dict(OAS30Validator.FORMAT_CHECKER.checkers)
+    checker.checkers = {name: check for name, check in OAS30Validator.FORMAT_CHECKER.checkers.items()
+                        if name not in _OPTIONAL_FORMATS}
     for name, pattern in URI_FORMATS.items():
         checker.checks(name)(lambda value, pattern=pattern: not isinstance(value, str) or bool(pattern.match(value)))
     # base64 of ASCII only: openapi-schema-validator's own check raises on other text (a 500 for the client)
