@@ -39,7 +39,7 @@ from typing import Any
 
 from mockserver.spec import resolve_pointer
 
-__all__ = ["surely_valid"]
+__all__ = ["has_integral_float", "surely_valid"]
 
 #: the operations the library's path validator looks at (3.0 and 3.1)
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -193,13 +193,14 @@ def _no_strings(node: Any) -> bool:
     return True
 
 
-def _has_integral_float(node: Any) -> bool:
+def has_integral_float(node: Any) -> bool:
+    """Whether ``node`` holds a float with an integral value (``1.0``: draft 4 and jsonschema-rs may disagree)."""
     if isinstance(node, float):
         return node.is_integer()
     if isinstance(node, dict):
-        return any(_has_integral_float(value) for value in node.values())
+        return any(has_integral_float(value) for value in node.values())
     if isinstance(node, list):
-        return any(_has_integral_float(value) for value in node)
+        return any(has_integral_float(value) for value in node)
     return False
 
 
@@ -364,7 +365,7 @@ class _Walk:
             raise _Unsure("a default value its schema refuses")
 
     def screens_default(self, schema: dict[Any, Any], value: Any) -> bool:
-        if _has_integral_float(value) or (not _no_strings(value) and self.reaches_pattern(schema)):
+        if has_integral_float(value) or (not _no_strings(value) and self.reaches_pattern(schema)):
             return False
         import jsonschema_rs
 
@@ -418,5 +419,5 @@ class _Walk:
     def meta_check(self, value: dict[Any, Any] | bool) -> None:
         if isinstance(value, dict) and "$schema" in value:
             raise _Unsure("another JSON Schema dialect")
-        if _has_integral_float(value) or not _meta_schema(self.minor).is_valid(value):
+        if has_integral_float(value) or not _meta_schema(self.minor).is_valid(value):
             raise _Unsure("the meta-schema check")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .lint_screen import surely_valid
+from .lint_screen import has_integral_float, surely_valid
 
 __all__ = ["iter_structure_errors"]
 
@@ -71,7 +71,7 @@ def _screen_class(cls: type[Any]) -> type[Any]:
             except ValueError:
                 checker = None
             screen = _screen_for(checker)
-            if screen is not None and not _has_integral_float(schema_value) and screen.is_valid(schema_value):
+            if screen is not None and not has_integral_float(schema_value) and screen.is_valid(schema_value):
                 return None
             return super()._validate_schema_meta(schema, schema_value)
 
@@ -128,13 +128,3 @@ def _conforms(format_checker: Any, name: str) -> Any:
 
 def _offline(uri: str) -> Any:
     raise ValueError(f"{uri}: the meta-schemas are all local")
-
-
-def _has_integral_float(node: Any) -> bool:
-    if isinstance(node, float):
-        return node.is_integer()
-    if isinstance(node, dict):
-        return any(_has_integral_float(value) for value in node.values())
-    if isinstance(node, list):
-        return any(_has_integral_float(value) for value in node)
-    return False
