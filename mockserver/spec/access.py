@@ -17,6 +17,7 @@ The copy shares every subtree the rewrite leaves alone.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from .pointers import deref
@@ -46,9 +47,9 @@ def mentions_access(document: Any) -> bool:
     return False
 
 
-def applies(document: Any, schema: Any, direction: Direction) -> bool:
-    """Whether the keyword ``direction`` forbids applies to ``schema`` (module doc)."""
-    keywords = _KEYWORDS[direction]
+def _merged(document: Any, schema: Any, nullable_pairs: bool = False, own_ref: bool = True) -> Iterator[dict[str, Any]]:
+    """Each schema ``schema`` is made of, once: itself, what its ``$ref`` names and its ``allOf`` branches
+    (with ``nullable_pairs``, the one branch of an ``anyOf``/``oneOf`` beside ``{type: null}`` too)."""
     pending = [schema]
     seen: set[int] = set()
     while pending:
@@ -56,20 +57,24 @@ def applies(document: Any, schema: Any, direction: Direction) -> bool:
         if not isinstance(node, dict) or id(node) in seen:
             continue
         seen.add(id(node))
-        if any(node.get(k) is True for k in keywords):
-            return True
-        if isinstance(node.get("$ref"), str):
+        yield node
+        if isinstance(node.get("$ref"), str) and (own_ref or node is not schema):
             with contextlib.suppress(KeyError, ValueError, TypeError):
                 pending.append(deref(document, {"$ref": node["$ref"]}))
         if isinstance(node.get("allOf"), list):
             pending.extend(node["allOf"])
-        for key in ("anyOf", "oneOf"):
+        for key in ("anyOf", "oneOf") if nullable_pairs else ():
             branches = node.get(key)
             if isinstance(branches, list):
                 others = [b for b in branches if b != {"type": "null"}]
                 if len(others) == 1 and len(branches) == 2:
                     pending.append(others[0])
-    return False
+
+
+def applies(document: Any, schema: Any, direction: Direction) -> bool:
+    """Whether the keyword ``direction`` forbids applies to ``schema`` (module doc)."""
+    keywords = _KEYWORDS[direction]
+    return any(any(node.get(k) is True for k in keywords) for node in _merged(document, schema, nullable_pairs=True))
 
 
 def for_direction(document: dict[str, Any], direction: Direction) -> dict[str, Any]:
@@ -103,21 +108,10 @@ class _Rewrite:
     def forbidden_names(self, schema: dict[str, Any]) -> set[str]:
         """The properties ``schema`` and its ``allOf`` branches (through references) forbid."""
         names: set[str] = set()
-        pending: list[Any] = [schema]
-        seen: set[int] = set()
-        while pending:
-            node = pending.pop()
-            if not isinstance(node, dict) or id(node) in seen:
-                continue
-            seen.add(id(node))
+        for node in _merged(self.document, schema, own_ref=False):
             props = node.get("properties")
             if isinstance(props, dict):
                 names.update(n for n, sub in props.items() if applies(self.document, sub, self.direction))
-            if isinstance(node.get("$ref"), str) and node is not schema:
-                with contextlib.suppress(KeyError, ValueError, TypeError):
-                    pending.append(deref(self.document, {"$ref": node["$ref"]}))
-            if isinstance(node.get("allOf"), list):
-                pending.extend(node["allOf"])
         return names
 
     def schema(self, node: dict[str, Any]) -> dict[str, Any]:
