@@ -68,6 +68,16 @@ COMMON: dict[str, tuple[dict[str, Any], bool]] = {
     "oneOf-objects-overlapping": ({"oneOf": [
         {"type": "object", "properties": {"a": {"type": "string"}}},
         {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}}]}, False),
+    # both branches only optional members (Figma's ConnectorEndpoint): a value needs a member the other types otherwise
+    "oneOf-all-optional-overlapping": ({"oneOf": [
+        {"type": "object", "properties": {"id": {"type": "string"}, "at": {"$ref": "#/components/schemas/Cat"}}},
+        {"type": "object", "properties": {"id": {"type": "string"}, "side": {"type": "string", "enum": ["TOP"]}}}]},
+        False),
+    # one branch is the other plus an optional member (DigitalOcean's droplet actions)
+    "oneOf-branch-within-another": ({"oneOf": [
+        {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["reboot", "snapshot"]}}},
+        {"allOf": [{"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["reboot", "snapshot"]}}},
+                   {"type": "object", "properties": {"name": {"type": "string"}}}]}]}, False),
     "array-of-unsatisfiable-items": ({"type": "object", "required": ["events"], "properties": {"events": {
         "type": "array", "items": {"required": ["k"], "allOf": [{"properties": {"k": {"enum": ["soft", "hard"]}}},
                                                                  {"properties": {"k": {"enum": ["bounced"]}}}]}}}},

@@ -17,18 +17,19 @@ from hypothesis import strategies as st
 
 from mockserver import load_spec
 from mockserver.spec import SchemaCompiler, generate
+from mockserver.spec.unsatisfiable import unsatisfiable
 from tests.schema_pointers import schema_pointers
 
 SPECS = Path(__file__).resolve().parents[2] / "data" / "public-specs"
 
 
-DOCUMENTS = {path.stem: load_spec(path).document for path in sorted(SPECS.glob("*.json"))}
+DOCUMENTS = {path.stem: load_spec(path).document for path in sorted([*SPECS.glob("*.json"), *SPECS.glob("*.yaml")])}
 COMPILERS = {name: SchemaCompiler(document) for name, document in DOCUMENTS.items()}
 CASES = [(name, pointer) for name, document in DOCUMENTS.items() for pointer in schema_pointers(document)]
 
 
 def test_the_corpus_is_what_it_says() -> None:
-    assert set(DOCUMENTS) == {"openai", "petstore-swagger2", "spotify"}
+    assert set(DOCUMENTS) == {"figma-connectors", "openai", "petstore-swagger2", "spotify"}
     assert len(CASES) > 250
 
 
@@ -39,3 +40,10 @@ def test_generated_values_of_public_schemas_validate(spec: str, pointer: str, se
     validator = COMPILERS[spec].at(pointer)
     value = generate(DOCUMENTS[spec], {"$ref": "#" + pointer}, seed=seed, dynamic=dynamic, check=validator.is_valid)
     assert validator.is_valid(value), (value, list(validator.iter_errors(value))[:3])
+
+
+@pytest.mark.parametrize("spec", sorted(DOCUMENTS))
+def test_no_public_schema_is_called_unsatisfiable(spec: str) -> None:
+    # each has a value (the test above finds one), so a proof of the contrary would be wrong
+    proofs = {pointer: unsatisfiable(DOCUMENTS[spec], pointer, COMPILERS[spec]) for s, pointer in CASES if s == spec}
+    assert {p: proof for p, proof in proofs.items() if proof is not None} == {}
