@@ -27,7 +27,8 @@ from mockserver import ADMIN_PREFIX, MockConfig, create_proxy_app, running
 from mockserver.modes.journal import Journal, JournalEntry, RawEntry
 from mockserver.modes.recordings import Exchange, write_recording
 from mockserver.modes.redaction import REDACTED, Redactor
-from mockserver.modes.redaction_messages import access_atoms
+from mockserver.modes.redaction_messages import access_atoms, clean_problem
+from mockserver.pipeline.problems import Problem, Violation
 
 from ..mockserver.conftest import client_for
 
@@ -200,3 +201,17 @@ def test_the_state_view_of_the_dashboard_shows_no_stored_secret(tmp_path: Path) 
     assert created.status_code == 201
     view = client.get(f"{ADMIN_PREFIX}/state/collections").get_data(as_text=True)
     assert "pw-sesame" not in view and '"password": "[redacted]"' in view.replace('":"', '": "')
+
+
+def test_a_problem_is_copied_only_where_it_quotes_a_secret_or_a_long_value() -> None:
+    plain = Violation("body", "", "[1, 2] is not of type 'object'")
+    problem = Problem("invalid-request", f"body: {plain.message}", [plain])
+    assert clean_problem(problem, frozenset({"sk-live-123", "bench-key"}), 40) is problem  # nothing to clean
+    secret = Violation("header", "X-Key", "'sk-live-123' does not match '^[0-9]+$'")
+    long = Violation("body", "/name", "'" + "x" * 100 + "' is too long")
+    mixed = Problem("invalid-request", f"header X-Key: {secret.message} (and 2 more)", [secret, plain, long])
+    cleaned = clean_problem(mixed, frozenset({"sk-live-123"}), 40)
+    assert "sk-live-123" not in cleaned.detail and "sk-live-123" not in cleaned.violations[0].message
+    assert cleaned.violations[0].message == "'[redacted]' does not match '^[0-9]+$'"
+    assert cleaned.violations[1] is plain and len(cleaned.violations[2].message) < 60
+    assert mixed.violations[0] is secret  # the problem raised is left as it is
