@@ -21,6 +21,7 @@ from functools import partial
 from itertools import chain
 from typing import Any
 
+from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import ClosingIterator
@@ -100,6 +101,32 @@ def _read_unsized_body(environ: dict[str, Any], limit: int) -> None:
         raise RequestEntityTooLarge()
     environ["wsgi.input"] = io.BytesIO(b"".join(parts))
     environ["CONTENT_LENGTH"] = str(size)
+
+
+class _Headers(WerkzeugHeaders):
+    """werkzeug's headers of an environ, whose reads by name (``Content-Type``, ``Prefer``, the specs' header
+    parameters) look the environ key up instead of working it out each time (six reads a request)."""
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        if type is not None or not isinstance(key, str):
+            return super().get(key, default, type)
+        return self.environ.get(_ENVIRON_KEYS.get(key) or _environ_key(key), default)
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and (_ENVIRON_KEYS.get(key) or _environ_key(key)) in self.environ
+
+
+#: header name -> its key in a WSGI environ, as werkzeug works it out (names come from the specs: bounded)
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    key = name.upper().replace("-", "_")
+    key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+    if len(_ENVIRON_KEYS) >= 1024:
+        _ENVIRON_KEYS.clear()
+    _ENVIRON_KEYS[name] = key
+    return key
 
 
 def to_response(reply: Reply) -> Response:
@@ -371,6 +398,7 @@ class Dispatcher:
                      and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ)
         route = self.router.match(method, path, preflight=preflight)
         req = Request(environ)
+        req.headers = _Headers(environ)
         if isinstance(route, Preflight):
             headers = preflight_headers(self.config, req.headers, route.methods, self.documented_headers)
             if headers is not None:
