@@ -1,18 +1,27 @@
 """Throughput and latency of `apitwin serve` against a bare Flask app and Prism, in the same run.
 
-    python bench/serve_bench.py [SPEC] [--duration 10] [--connections 32] [--no-prism]
+    python bench/serve_bench.py [SPEC...] [--duration 5] [--repeat 5] [--connections 32] [--no-prism]
 
-Each server runs with the same worker count where it applies (`apitwin serve` on its default server,
-granian; the bare Flask route on gunicorn sync workers, the figure users know, and on granian with
-apitwin's settings; Prism is one Node process). Three request mixes are derived from the spec: a GET
-with path parameters, a POST with a documented valid body, and the same POST with
-an invalid body. Load comes from wrk (Debian package `wrk`), bounded in time and
-on loopback only. Prints requests/s, p50 and p99 per server and mix, and the ratios
-apitwin/Flask on gunicorn (>= 2), apitwin/Flask on granian (>= 0.8), apitwin/Prism (>= 4) and
-apitwin's p99 against the Flask route's on gunicorn (no worse), and the journal's cost (apitwin
-against ``apitwin serve --no-journal``, same run: at least 0.95). Then the RSS of each worker of
-``apitwin serve`` with the five shipped specs, sampled every 5 s over a ``--rss-seconds`` run of the
-three mixes (it should stay flat). bench/servers_bench.py compares the servers themselves.
+By default the API node spec in OpenAPI 3.1 (``specs/dataiku-apinode.yaml``) and the same API in 3.0
+(``tests/data/specs/dataiku-apinode-30.yaml``). Each server runs with the same worker count where it
+applies (`apitwin serve` on its default server, granian, with and without ``--no-journal``; the bare
+Flask route on gunicorn sync workers, the figure users know, and on granian with apitwin's settings;
+Prism ``-v error``, one Node process). Three request mixes are derived from each spec: a GET with path
+parameters, a POST with a documented valid body, and the same POST with an invalid body. Every server
+is up at once and the runs are interleaved, ``--repeat`` rounds, the order reversed every other round
+(a shared machine's load changes weigh on all alike); a server's figure is its median run, the journal's
+cost the median of the rounds' on/off ratios (each round runs the two back to back). Load comes from
+wrk (Debian package `wrk`), bounded in time and on loopback only.
+
+Prints requests/s, p50 and p99 per server and mix, then each ratio of issue 14 beside its target with
+PASS or FAIL: apitwin/Flask on gunicorn (>= 2), apitwin/Flask on granian (>= 0.8), apitwin/Prism
+(>= 4), apitwin's p99 against the Flask route's on gunicorn (no worse), the journal on/off (>= 0.95).
+Then apitwin's own work per request in process (``bench/inprocess_bench.py``: the app alone, no HTTP,
+both specs, journal on and off), and the RSS of each worker of ``apitwin serve`` with the five shipped
+specs over a ``--rss-seconds`` run of the three mixes: after warm-up, at the end, the growth in MB.
+Prism is looked for in ``bench/node_modules`` (``npm install --prefix bench @stoplight/prism-cli@5.16``),
+then in the tests' npm cache (``~/.cache/apitwin-tests/node``, or ``$APITWIN_TEST_CACHE/node``).
+bench/servers_bench.py compares the servers themselves.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -125,6 +135,15 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
     raise RuntimeError(f"server not ready at {url}")
 
 
+def find_prism() -> Path | None:
+    """Prism installed for the bench, else the one the tests installed into their npm cache."""
+    cache = Path(os.environ.get("APITWIN_TEST_CACHE", Path.home() / ".cache" / "apitwin-tests"))
+    for prism in (HERE / "node_modules" / ".bin" / "prism", cache / "node" / "node_modules" / ".bin" / "prism"):
+        if prism.exists():
+            return prism
+    return None
+
+
 def start(kind: str, spec: Path | None, port: int, workers: int) -> subprocess.Popen[bytes]:
     """``spec`` None: apitwin with the five shipped specs."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT}"}
@@ -140,8 +159,7 @@ def start(kind: str, spec: Path | None, port: int, workers: int) -> subprocess.P
                "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "error",
                "-c", "python:gunicorn_conf", "--chdir", str(HERE), "bare_app:app"]
     else:
-        prism = HERE / "node_modules" / ".bin" / "prism"
-        cmd = [str(prism), "mock", str(spec), "-p", str(port), "-h", "127.0.0.1", "-v", "error"]
+        cmd = [str(find_prism()), "mock", str(spec), "-p", str(port), "-h", "127.0.0.1", "-v", "error"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                             start_new_session=True)
 
@@ -188,81 +206,120 @@ def check_answers(url: str, mixes: list[Mix], kind: str) -> dict[str, int]:
     return statuses
 
 
+SPECS = [ROOT / "specs" / "dataiku-apinode.yaml", ROOT / "tests" / "data" / "specs" / "dataiku-apinode-30.yaml"]
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("spec", nargs="?", default=str(ROOT / "specs" / "dataiku-apinode.yaml"))
-    parser.add_argument("--duration", type=int, default=10, help="seconds per server and mix")
+    parser.add_argument("spec", nargs="*", help="default: the API node spec in OpenAPI 3.1 and its 3.0 twin")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per server and mix; the median is kept")
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds; the median is kept")
     parser.add_argument("--no-prism", action="store_true")
     parser.add_argument("--rss-seconds", type=int, default=60, help="the RSS run's length (0: skip it)")
+    parser.add_argument("--inprocess-seconds", type=float, default=0.5,
+                        help="seconds per in-process measurement (0: skip bench/inprocess_bench.py)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is needed (Debian: apt-get install wrk)")
-    spec = Path(args.spec).resolve()
-    mixes = derive_mixes(spec)
-    kinds = ["flask", "flask-granian", "apitwin", "apitwin-nj"]
-    if not args.no_prism:
-        if (HERE / "node_modules" / ".bin" / "prism").exists():
-            kinds.append("prism")
-        else:
-            print("bench: Prism not installed (npm install --prefix bench @stoplight/prism-cli@5.16); skipped")
-    results: dict[str, dict[str, dict[str, float]]] = {kind: {} for kind in kinds}
+    specs = [Path(p).resolve() for p in args.spec] or SPECS
+    labels = [f"{load_spec(p).document.get('openapi', '?')} {p.name}" for p in specs]
+    mixes = {label: derive_mixes(spec) for label, spec in zip(labels, specs, strict=True)}
+    prism = None if args.no_prism else find_prism()
+    if prism is None and not args.no_prism:
+        print("bench: Prism not installed (npm install --prefix bench @stoplight/prism-cli@5.16); skipped")
+    # servers: name -> (kind, spec); the bare Flask route ignores the spec (its baseline is measured with the
+    # first spec's mixes: the twin's requests are the same)
+    servers: dict[str, tuple[str, Path | None]] = {"flask": ("flask", None), "flask-granian": ("flask-granian", None)}
+    for label, spec in zip(labels, specs, strict=True):
+        servers[f"apitwin {label}"] = ("apitwin", spec)
+        servers[f"apitwin-nj {label}"] = ("apitwin-nj", spec)
+        if prism is not None:
+            servers[f"prism {label}"] = ("prism", spec)
+    first = labels[0]
+
+    def mix_of(server: str, index: int) -> Mix:
+        label = next((lab for lab in labels if server.endswith(" " + lab)), first)
+        return mixes[label][index]
+
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {name: {} for name in servers}
     procs: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
     try:
-        for kind in kinds:  # every server up at once (idle ones cost nothing): the runs interleave, so that
-            port = free_port()  # a change of load on a shared machine weighs on every server alike
-            proc = start(kind, spec, port, args.workers)
+        for name, (kind, served) in servers.items():  # every server up at once (idle ones cost nothing)
+            port = free_port()
+            proc = start(kind, served or specs[0], port, args.workers)
             url = f"http://127.0.0.1:{port}"
-            procs[kind] = (proc, url)
-            wait_ready(url + mixes[0].path_for(kind), proc)
-            statuses = check_answers(url, mixes, kind)
-            print(f"{kind:8} answers: " + ", ".join(f"{k}: {v}" for k, v in statuses.items()))
-            run_wrk(url, mixes[0], kind, 2, args.connections)  # warm-up
-        for m in mixes:
-            runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
-            for _ in range(args.repeat):
-                for kind in kinds:
-                    runs[kind].append(run_wrk(procs[kind][1], m, kind, args.duration, args.connections))
-            for kind in kinds:
-                ordered = sorted(runs[kind], key=lambda r: r["rps"])
-                results[kind][m.name] = ordered[len(ordered) // 2]  # the median run: this machine is noisy
+            procs[name] = (proc, url)
+            server_mixes = [mix_of(name, i) for i in range(3)]
+            wait_ready(url + server_mixes[0].path_for(kind), proc)
+            statuses = check_answers(url, server_mixes, kind)
+            print(f"{name:40} answers: " + ", ".join(f"{k}: {v}" for k, v in statuses.items()))
+            run_wrk(url, server_mixes[0], kind, 2, args.connections)  # warm-up
+        for index in range(3):
+            for round_ in range(args.repeat):
+                order = list(servers) if round_ % 2 == 0 else list(reversed(servers))
+                for name in order:
+                    kind = servers[name][0]
+                    mix = mix_of(name, index)
+                    runs[name].setdefault(mix.name, []).append(
+                        run_wrk(procs[name][1], mix, kind, args.duration, args.connections))
     finally:
         for proc, _ in procs.values():
             stop(proc)
-    print(f"\nspec {spec.name}; gunicorn {args.workers} workers ({WORKER_CLASS}, {THREADS} threads); wrk 2 threads, "
-          f"{args.connections} connections, median of {args.repeat} interleaved runs of {args.duration}s; "
-          f"{os.cpu_count()} cores\n")
-    print(f"{'mix':26} {'server':13} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    for mix in mixes:
-        for kind in kinds:
-            r = results[kind][mix.name]
-            print(f"{mix.name:26} {kind:13} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f}")
-    print()
-    ok = True
-    for mix in mixes:
-        a = results["apitwin"][mix.name]
-        line = f"{mix.name:26} apitwin/flask {a['rps'] / results['flask'][mix.name]['rps']:.2f} (target >= 2)"
-        ok &= a["rps"] / results["flask"][mix.name]["rps"] >= 2
-        ratio = a["rps"] / results["flask-granian"][mix.name]["rps"]
-        line += f"  apitwin/flask-granian {ratio:.2f} (target >= 0.8)"
-        ok &= ratio >= 0.8
-        if "prism" in results:
-            ratio = a["rps"] / results["prism"][mix.name]["rps"]
-            line += f"  apitwin/prism {ratio:.2f} (target >= 4)"
-            ok &= ratio >= 4
-        journal = a["rps"] / results["apitwin-nj"][mix.name]["rps"]
-        line += f"  journal on/off {journal:.2f} (target >= 0.95)"
-        ok &= journal >= 0.95
-        flask_p99 = results["flask"][mix.name]["p99"]
-        line += f"  p99 {a['p99']:.2f} ms (target <= flask's {flask_p99:.2f})"
-        ok &= a["p99"] <= flask_p99
-        print(line)
+    results = {name: {mix: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2] for mix, rs in by_mix.items()}
+               for name, by_mix in runs.items()}
+    print(f"\ngunicorn {args.workers} workers ({WORKER_CLASS}, {THREADS} threads); apitwin and the Flask route on "
+          f"granian {args.workers} workers; wrk 2 threads, {args.connections} connections; median of {args.repeat} "
+          f"interleaved runs of {args.duration} s; {os.cpu_count()} cores (shared with other jobs: compare "
+          f"ratios within this run)\n")
+    print(f"{'mix':26} {'server':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  {'req/s of the runs'}")
+    mix_names = [m.name for m in mixes[first]]
+    for mix_name in mix_names:
+        for name in servers:
+            r = results[name][mix_name]
+            every = " ".join(f"{x['rps']:.0f}" for x in runs[name][mix_name])
+            print(f"{mix_name:26} {name:40} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f}  {every}")
+    failed = 0
+    print("\nratios (target, verdict)")
+    for label in labels:
+        print(f"  {label}")
+        for mix_name in mix_names:
+            a = results[f"apitwin {label}"][mix_name]
+            checks: list[tuple[str, float, str, bool]] = []
+            ratio = a["rps"] / results["flask"][mix_name]["rps"]
+            checks.append(("apitwin/flask-gunicorn", ratio, ">= 2", ratio >= 2))
+            ratio = a["rps"] / results["flask-granian"][mix_name]["rps"]
+            checks.append(("apitwin/flask-granian", ratio, ">= 0.8", ratio >= 0.8))
+            if f"prism {label}" in results:
+                ratio = a["rps"] / results[f"prism {label}"][mix_name]["rps"]
+                checks.append(("apitwin/prism", ratio, ">= 4", ratio >= 4))
+            on, off = runs[f"apitwin {label}"][mix_name], runs[f"apitwin-nj {label}"][mix_name]
+            pairs = sorted(x["rps"] / y["rps"] for x, y in zip(on, off, strict=True))
+            journal = statistics.median(pairs)
+            checks.append((f"journal on/off (rounds {pairs[0]:.2f}..{pairs[-1]:.2f})", journal, ">= 0.95",
+                           journal >= 0.95))
+            flask_p99 = results["flask"][mix_name]["p99"]
+            line = f"    {mix_name:26} " + "  ".join(f"{what} {value:.2f} ({target}, {verdict(ok)})"
+                                                   for what, value, target, ok in checks)
+            p99_ok = a["p99"] <= flask_p99
+            line += f"  p99 {a['p99']:.2f} ms (<= flask-gunicorn's {flask_p99:.2f}, {verdict(p99_ok)})"
+            failed += sum(not ok for *_, ok in checks) + (not p99_ok)
+            print(line)
     print(f"(apitwin-nj: apitwin serve --no-journal; load average at the end {os.getloadavg()[0]:.1f})")
+    if args.inprocess_seconds > 0:
+        print("\napitwin's own work per request, in process (bench/inprocess_bench.py, no HTTP):", flush=True)
+        out = subprocess.run([sys.executable, str(HERE / "inprocess_bench.py"), "--seconds",
+                              str(args.inprocess_seconds), "--rss-seconds", "0", "--rounds", "5"],
+                             capture_output=True, text=True, check=False).stdout
+        print(out[out.find("CPU µs per request"):].rstrip() if "CPU µs per request" in out else out)
     if args.rss_seconds > 0:
-        ok &= rss_run(mixes, args.workers, args.rss_seconds, args.connections)
-    print("\nall targets met" if ok else "\nsome targets missed")
+        failed += not rss_run(mixes[first], args.workers, args.rss_seconds, args.connections)
+    print("\nall targets met" if not failed else f"\n{failed} targets missed")
     return 0
 
 
@@ -312,12 +369,14 @@ def rss_run(mixes: list[Mix], workers: int, seconds: int, connections: int) -> b
                 break
         for pid, values in samples.items():
             start_mb, end_mb, top = values[0], values[-1], max(values)
-            warm = values[min(2, len(values) - 1)]  # after the first 10 s of load (caches filled)
+            warm = values[min(2, len(values) - 1)]  # after the first 10 s of load (caches filled, journal buffer full)
+            middle = values[len(values) // 2]
             flat = end_mb <= max(warm * 1.10, warm + 10)
             ok &= flat
-            print(f"RSS per worker: start {start_mb:.0f} MB, end {end_mb:.0f} MB, max {top:.0f} MB "
-                  f"(pid {pid}; after 10 s of load {warm:.0f} MB; {'flat' if flat else 'GROWING'}; samples "
-                  + " ".join(f"{v:.0f}" for v in values) + ")")
+            print(f"  worker {pid}: idle {start_mb:.0f} MB, after 10 s of load (warm-up) {warm:.0f} MB, end "
+                  f"{end_mb:.0f} MB, max {top:.0f} MB; growth after warm-up {end_mb - warm:+.1f} MB, over the second "
+                  f"half {end_mb - middle:+.1f} MB (target: within 10% or 10 MB of the warm-up figure, "
+                  f"{verdict(flat)}); samples " + " ".join(f"{v:.0f}" for v in values))
     finally:
         stop(proc)
     return ok

@@ -18,8 +18,10 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
+from itertools import chain
 from typing import Any
 
+from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import ClosingIterator
@@ -99,6 +101,32 @@ def _read_unsized_body(environ: dict[str, Any], limit: int) -> None:
         raise RequestEntityTooLarge()
     environ["wsgi.input"] = io.BytesIO(b"".join(parts))
     environ["CONTENT_LENGTH"] = str(size)
+
+
+class _Headers(WerkzeugHeaders):
+    """werkzeug's headers of an environ, whose reads by name (``Content-Type``, ``Prefer``, the specs' header
+    parameters) look the environ key up instead of working it out each time (six reads a request)."""
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        if type is not None or not isinstance(key, str):
+            return super().get(key, default, type)
+        return self.environ.get(_ENVIRON_KEYS.get(key) or _environ_key(key), default)
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and (_ENVIRON_KEYS.get(key) or _environ_key(key)) in self.environ
+
+
+#: header name -> its key in a WSGI environ, as werkzeug works it out (names come from the specs: bounded)
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    key = name.upper().replace("-", "_")
+    key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+    if len(_ENVIRON_KEYS) >= 1024:
+        _ENVIRON_KEYS.clear()
+    _ENVIRON_KEYS[name] = key
+    return key
 
 
 def to_response(reply: Reply) -> Response:
@@ -195,28 +223,37 @@ def incoming(req: Request, path_params: dict[str, str], cookies: bool,
 
 
 def _record(journal: Journal, operation: CompiledOperation, api: str, req: Request, request: IncomingRequest,
-            reply: Reply, violations: list[Violation], started: float, redactor: Redactor) -> None:
-    """Journal the request and the answer as sent: the values as they are, in a tuple (named, decoded,
-    redacted and serialised when written, off the request path), bodies cut to what the journal keeps."""
+            reply: Reply, violations: list[Violation], started: float, redactor: int,
+            headers: EnvironHeaders | None = None) -> None:
+    """Journal the request and the answer as sent: the values as they are, in a tuple of atomic values (named,
+    decoded, redacted and serialised when written, off the request path), bodies cut to what the journal keeps
+    (``redactor``: its key in the journal; ``headers``: taken from the environ already)."""
     limit = 4 * journal.body_limit
     body = request.body or None
     response_body = reply.body
     environ = req.environ
+    if headers is None:
+        headers = EnvironHeaders(environ)
     journal.record((
         time.time(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation.operation.operation_id,
-        reply.status, EnvironHeaders.of(environ),
+        reply.status, headers.names, headers.values,
         body[:limit] if body is not None and len(body) > limit else body, None if body is None else len(body),
-        violations, (time.perf_counter() - started) * 1000, dict(reply.headers), reply.media_type,
+        tuple(chain.from_iterable((v.location, v.pointer, v.message) for v in violations)) if violations else (),
+        (time.perf_counter() - started) * 1000, tuple(chain.from_iterable(reply.headers.items())), reply.media_type,
         response_body[:limit] if len(response_body) > limit else response_body, len(response_body), redactor))
 
 
 def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redactor, config: MockConfig,
-            request: IncomingRequest | None = None) -> Problem:
+            request: IncomingRequest | None = None, headers: EnvironHeaders | None = None) -> Problem:
     """``problem`` without the secret values ``req`` carries, the values it quotes cut to the echo limit
-    (``request``: the request as the pipeline read it, whose parsed JSON body is not parsed again)."""
+    (``request``: the request as the pipeline read it, whose parsed JSON body is not parsed again;
+    ``headers``: its headers, taken from the environ already)."""
     parsed = request.json if request is not None and request.media_type and is_json(request.media_type) else None
-    secrets = request_secrets(redactor, EnvironHeaders(req.environ), req.environ.get("QUERY_STRING", ""), body,
-                              req.headers.get("Content-Type"), parsed, request.path_params if request else None)
+    environ = req.environ
+    content_type = request.content_type if request is not None else req.headers.get("Content-Type")
+    secrets = request_secrets(redactor, headers if headers is not None else EnvironHeaders(environ),
+                              environ.get("QUERY_STRING", ""), body, content_type, parsed,
+                              request.path_params if request else None)
     return clean_problem(problem, secrets, config.max_echo_chars)
 
 
@@ -242,6 +279,8 @@ class OperationHandler:
         self.recordings = recordings
         self.redactor = redactor or Redactor(operation.api.config.redact)
         self.callbacks = callbacks
+        #: the redactor's key in the journal (what a journal entry holds)
+        self.redactor_key = journal.redactor_key(self.redactor) if journal is not None else -1
         config = operation.api.config
         self.config = config
         self.behaviour = bool(config.delay_ms or config.delay_jitter_ms or config.error_rates)
@@ -264,6 +303,7 @@ class OperationHandler:
         operation, config = self.operation, self.config
         started = time.perf_counter()
         violations: list[Violation] = []
+        captured = None
         request, prefer = incoming(req, path_params, operation.needs_cookies)
         headers = req.headers
         accept = parse_accept(headers.get("Accept"))
@@ -283,7 +323,8 @@ class OperationHandler:
             reply = replay(recorded, self.recordings, config) if recorded is not None and self.recordings else \
                 operation.handle(request, prefer, accept)
         except Problem as raised:
-            problem = cleaned(raised, req, request.body, self.redactor, config, request)
+            captured = EnvironHeaders(req.environ)
+            problem = cleaned(raised, req, request.body, self.redactor, config, request, captured)
             path = _shown_path(req.path, path_params, self.redactor)
             if log.isEnabledFor(logging.INFO):
                 _log_problem(req, path, operation.operation.label, problem, self.redactor)
@@ -292,7 +333,8 @@ class OperationHandler:
         if config.cors and "Origin" in headers:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
         if self.journal is not None:
-            _record(self.journal, operation, self.api_name, req, request, reply, violations, started, self.redactor)
+            _record(self.journal, operation, self.api_name, req, request, reply, violations, started,
+                    self.redactor_key, captured)
         after = None
         if self.callbacks is not None and 200 <= reply.status < 300 and req.method != "HEAD":
             trigger = Trigger(req.url, req.method, request, reply.status, dict(reply.headers), reply.body,
@@ -356,6 +398,7 @@ class Dispatcher:
                      and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ)
         route = self.router.match(method, path, preflight=preflight)
         req = Request(environ)
+        req.headers = _Headers(environ)
         if isinstance(route, Preflight):
             headers = preflight_headers(self.config, req.headers, route.methods, self.documented_headers)
             if headers is not None:

@@ -49,10 +49,12 @@ from .journal_rows import (
     RawEntry,
     body_fields,
     cut_body,
+    entry_of,
     loaded_body,
     uncut,
 )
 from .journal_rows import row as entry_row
+from .redaction import Redactor
 
 __all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "EnvironHeaders", "Journal", "JournalEntry", "RawEntry", "cut_body"]
 
@@ -105,6 +107,8 @@ class Journal:
         self.path = path
         #: the longest body kept, in characters
         self.body_limit = body_limit
+        #: the redactors of the raw entries, which name theirs by its index (:meth:`redactor_key`)
+        self.redactors: list[Redactor] = []
         self._local = threading.local()
         self._lock = threading.Lock()  # held while entries are taken from the buffer and written
         self._buffer: deque[JournalEntry | RawEntry] = deque(maxlen=_KEEP)
@@ -220,6 +224,19 @@ class Journal:
         self._stop_flusher()
         self._flush_logged()
 
+    def redactor_key(self, redactor: Redactor) -> int:
+        """What a :data:`~.journal_rows.RawEntry` holds to name ``redactor`` (an object would keep the
+        entry tracked by the garbage collector)."""
+        for index, known in enumerate(self.redactors):
+            if known is redactor:
+                return index
+        self.redactors.append(redactor)
+        return len(self.redactors) - 1
+
+    def entry_of(self, raw: RawEntry) -> JournalEntry:
+        """A raw entry of this journal as plain values."""
+        return entry_of(raw, self.redactors)
+
     def record(self, entry: JournalEntry | RawEntry) -> None:
         """Append ``entry`` (written when the process is quiet, or read)."""
         if self._pid != os.getpid():
@@ -253,7 +270,7 @@ class Journal:
             rows = []
             for e in entries:
                 try:
-                    rows.append(entry_row(e, self.body_limit))
+                    rows.append(entry_row(e, self.body_limit, self.redactors))
                 except Exception:  # one entry that cannot be stored must not take the others (nor the writer) along
                     shown = e if isinstance(e, JournalEntry) else JournalEntry(*e[1:7], {}, None, [], 0.0)
                     log.exception("journal: %s %s -> %s not recorded", shown.method, shown.path, shown.status)
@@ -373,7 +390,7 @@ class Journal:
 def _size(entry: JournalEntry | RawEntry) -> int:
     """The bytes of an entry's bodies."""
     if isinstance(entry, tuple):
-        return len(entry[8] or b"") + len(entry[14] or b"")
+        return len(entry[9] or b"") + len(entry[15] or b"")
     return len(entry.body or b"") + len(entry.response_body or b"")
 
 

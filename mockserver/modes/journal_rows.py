@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from .redaction import Redactor
@@ -22,52 +24,93 @@ __all__ = ["BINARY", "BODY_LIMIT", "EnvironHeaders", "JournalEntry", "RawEntry",
 BODY_LIMIT = 16384
 _DEFAULT_REDACTOR = Redactor()
 #: what the request path captures, in this order: ts, method, path, query (latin-1 text), api, operation,
-#: status, request headers (EnvironHeaders), request body (cut), its size, violations (objects with
-#: ``as_dict``), duration in ms, response headers (a dict), response media type, response body (cut), its
-#: size, redactor
-RawEntry = tuple[float, str, str, str, str, str, int, "EnvironHeaders", "bytes | None", "int | None", list[Any],
-                 float, "dict[str, str]", "str | None", "bytes | None", "int | None", Redactor]
-
-#: environ entries that are no header and may hold much (the body's stream, werkzeug's request and its data)
-_HEAVY_KEYS = ("wsgi.input", "werkzeug.request", "wsgi.errors", "wsgi.file_wrapper")
+#: status, request header keys and values (:attr:`EnvironHeaders.names`, :attr:`~EnvironHeaders.values`),
+#: request body (cut), its size, violations (location, pointer, message, location...), duration in ms,
+#: response headers (name, value, name...), response media type, response body (cut), its size, the key of
+#: the redactor (:meth:`~.journal.Journal.redactor_key`).
+#: Only atomic values (text, bytes, numbers, None) and flat tuples of them, no dict: the garbage collector
+#: stops tracking such an entry within its first two passes, before it reaches the oldest generation, so
+#: that 5,000 held entries neither set off full collections (which walk every object of the loaded specs)
+#: nor are walked by them: entries that held objects cost the journal most of its cost per request
+RawEntry = tuple[float, str, str, str, str, str, int, str, "tuple[Any, ...]", "bytes | None", "int | None",
+                 "tuple[str, ...]", float, "tuple[str, ...]", "str | None", "bytes | None", "int | None", int]
 
 
 class EnvironHeaders:
-    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...): a copy of the environ
-    taken in a fraction of a microsecond on the request path; picked, named (``X-Api-Key``) and
-    redacted when written, off the request path."""
+    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...), taken in a fraction of a
+    microsecond on the request path: the environ's header keys (one text per set of keys, shared) and their
+    values, nothing else of the environ kept; named (``X-Api-Key``) and redacted when written, off the
+    request path."""
 
-    __slots__ = ("environ",)
+    __slots__ = ("names", "values")
 
     def __init__(self, environ: dict[str, Any]) -> None:
-        self.environ = environ
+        keys = tuple(environ)
+        picked = _PICKERS.get(keys)
+        if picked is None:
+            picked = _picker(keys)
+        #: the environ's header keys, joined by NUL (text, not a tuple: see :data:`RawEntry`)
+        self.names: str = picked[0]
+        self.values: tuple[Any, ...] = picked[1](environ)
 
     @classmethod
     def of(cls, environ: dict[str, Any]) -> EnvironHeaders:
-        """A copy of ``environ`` without what holds the body (an entry may wait to be written for a while)."""
-        copy = environ.copy()
-        for key in _HEAVY_KEYS:
-            copy.pop(key, None)
-        return cls(copy)
+        """The headers of ``environ`` (only they: an entry may wait to be written for a while)."""
+        return cls(environ)
 
-    def raw(self) -> tuple[tuple[str, Any], ...]:
-        """The environ's header entries, as they are (a cache key)."""
-        return tuple((k, v) for k, v in self.environ.items() if k.startswith("HTTP_") or k in _CONTENT_KEYS)
+    @classmethod
+    def from_raw(cls, names: str, values: tuple[Any, ...]) -> EnvironHeaders:
+        """The headers :attr:`names` and :attr:`values` held."""
+        headers = cls.__new__(cls)
+        headers.names, headers.values = names, values
+        return headers
+
+    def raw(self) -> tuple[str, tuple[Any, ...]]:
+        """The environ's header keys and values, as they are (a cache key)."""
+        return self.names, self.values
+
+    def environ_keys(self) -> list[str]:
+        """The environ's keys of the headers (``HTTP_X_API_KEY``)."""
+        return self.names.split("\x00") if self.names else []
 
     def items(self) -> list[tuple[str, str]]:
         """(name, value) pairs, named as werkzeug names them."""
         out = []
-        for key, value in self.environ.items():
+        for key, value in zip(self.environ_keys(), self.values, strict=True):
             if key in _CONTENT_KEYS:
                 if value:
                     out.append((key.replace("_", "-").title(), value))
-            elif key.startswith("HTTP_") and key not in _HTTP_CONTENT_KEYS:
+            elif key not in _HTTP_CONTENT_KEYS:
                 out.append((key[5:].replace("_", "-").title(), value))
         return out
 
 
 _CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 _HTTP_CONTENT_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+#: the environ's keys -> (its header keys joined by NUL, what picks their values); clients choose the headers
+#: they send, so the table is bounded
+_PICKERS: dict[tuple[str, ...], tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {}
+_PICKERS_LIMIT = 512
+
+
+def _picker(keys: tuple[str, ...]) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]:
+    # header names are tokens (RFC 9110): no NUL in a key
+    headers = tuple(k for k in keys if isinstance(k, str) and (k.startswith("HTTP_") or k in _CONTENT_KEYS)
+                    and "\x00" not in k)
+    if len(headers) > 1:
+        pick: Callable[[dict[str, Any]], tuple[Any, ...]] = itemgetter(*headers)
+    elif headers:
+        only = headers[0]
+
+        def pick(environ: dict[str, Any]) -> tuple[Any, ...]:
+            return (environ[only],)
+    else:
+        def pick(environ: dict[str, Any]) -> tuple[Any, ...]:
+            return ()
+    if len(_PICKERS) >= _PICKERS_LIMIT:
+        _PICKERS.clear()
+    found = _PICKERS[keys] = ("\x00".join(headers), pick)
+    return found
 
 
 @dataclass(slots=True)
@@ -142,10 +185,11 @@ def _pairs(headers: Any) -> tuple[tuple[Any, Any], ...]:
     return tuple(headers.items() if hasattr(headers, "items") else headers)
 
 
-def row(e: JournalEntry | RawEntry, limit: int) -> tuple[Any, ...]:
-    """The ``requests`` row of an entry, secrets redacted, bodies bounded to ``limit`` characters."""
+def row(e: JournalEntry | RawEntry, limit: int, redactors: list[Redactor]) -> tuple[Any, ...]:
+    """The ``requests`` row of an entry, secrets redacted, bodies bounded to ``limit`` characters
+    (``redactors``: the journal's, which a raw entry names by its index)."""
     if not isinstance(e, JournalEntry):
-        e = entry_of(e)
+        e = entry_of(e, redactors)
     redactor = e.redactor
     headers, content_type = _headers_json(_pairs(e.headers), redactor)
     body, body_size = _body(e.body, e.body_size, content_type, redactor, limit)
@@ -225,14 +269,17 @@ def loaded_body(text: str | None) -> Any:
         return text
 
 
-def entry_of(raw: RawEntry) -> JournalEntry:
-    """The entry a request captured as a :data:`RawEntry`, as plain values (off the request path)."""
-    (ts, method, path, query, api, operation, status, headers, body, body_size, violations, duration_ms,
+def entry_of(raw: RawEntry, redactors: list[Redactor]) -> JournalEntry:
+    """The entry a request captured as a :data:`RawEntry`, as plain values (off the request path;
+    ``redactors``: the journal's)."""
+    (ts, method, path, query, api, operation, status, names, values, body, body_size, violations, duration_ms,
      response_headers, media_type, response_body, response_size, redactor) = raw
-    sent = dict(response_headers)
+    sent = dict(zip(response_headers[::2], response_headers[1::2], strict=True))
     if media_type:
         sent["Content-Type"] = media_type
     return JournalEntry(method=method, path=path, query=query, api=api, operation=operation, status=status,
-                        headers=headers, body=body, violations=[v.as_dict() for v in violations],
+                        headers=EnvironHeaders.from_raw(names, values), body=body,
+                        violations=[{"location": violations[i], "pointer": violations[i + 1],
+                                     "message": violations[i + 2]} for i in range(0, len(violations), 3)],
                         duration_ms=duration_ms, ts=ts, response_headers=sent, response_body=response_body,
-                        redactor=redactor, body_size=body_size, response_size=response_size)
+                        redactor=redactors[redactor], body_size=body_size, response_size=response_size)

@@ -11,7 +11,6 @@ echo limit (``MockConfig.max_echo_chars``), the whole message to ten times that.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -130,16 +129,50 @@ def shorten(text: str, limit: int) -> str:
 
 def clean_violations(violations: list[Violation], secrets: frozenset[str], echo_limit: int) -> list[Violation]:
     """``violations`` with the secret values scrubbed from their messages and quoted values shortened."""
-    bare = _bare(secrets)
-    return [Violation(v.location, shorten(v.pointer, echo_limit), shorten(_scrub(v.message, secrets, bare),
-                                                                          echo_limit))
-            for v in violations]
+    return _Cleaner(secrets, echo_limit).violations(violations)
 
 
 def clean_problem(problem: Problem, secrets: frozenset[str], echo_limit: int) -> Problem:
-    """``problem`` (its detail and violations) without the secret values, its quoted values shortened."""
-    return dataclasses.replace(problem, detail=shorten(_scrub(problem.detail, secrets, _bare(secrets)), echo_limit),
-                               violations=clean_violations(problem.violations, secrets, echo_limit))
+    """``problem`` (its detail and violations) without the secret values, its quoted values shortened
+    (``problem`` itself when nothing in it needs either, as for most invalid requests)."""
+    cleaner = _Cleaner(secrets, echo_limit)
+    detail = cleaner.text(problem.detail)
+    violations = cleaner.violations(problem.violations)
+    if detail is problem.detail and violations is problem.violations:
+        return problem
+    return Problem(problem.kind, detail, violations, problem.headers, problem.extra)
+
+
+class _Cleaner:
+    """Scrubs and shortens the texts of one problem; ``_bare`` is worked out only when a text needs it."""
+
+    __slots__ = ("_bare", "limit", "secrets")
+
+    def __init__(self, secrets: frozenset[str], limit: int) -> None:
+        self.secrets = secrets
+        self.limit = limit
+        self._bare: list[str] | None = None
+
+    def text(self, text: str) -> str:
+        secrets = self.secrets
+        if secrets and ("\\" in text or any(value in text for value in secrets)):
+            if self._bare is None:
+                self._bare = _bare(secrets)
+            text = _scrub(text, secrets, self._bare)
+        return shorten(text, self.limit)
+
+    def violations(self, violations: list[Violation]) -> list[Violation]:
+        """``violations`` cleaned: the same list when none changed."""
+        out = []
+        changed = False
+        for v in violations:
+            pointer, message = shorten(v.pointer, self.limit), self.text(v.message)
+            if pointer is v.pointer and message is v.message:
+                out.append(v)
+            else:
+                out.append(Violation(v.location, pointer, message))
+                changed = True
+        return out if changed else violations
 
 
 def access_atoms(redactor: Redactor, atoms: dict[str, Any]) -> dict[str, Any]:

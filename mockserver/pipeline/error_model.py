@@ -28,9 +28,11 @@ _STATUS_FIELDS = ("status", "code", "statusCode", "status_code")
 
 
 def error_reply(responses: list[ResponseSpec], problem: Problem, instance: str, config: MockConfig,
-                document: dict[str, Any]) -> Reply:
-    """The answer for ``problem``: the API's documented error body, or RFC 9457 problem+json."""
-    response = find_status(responses, problem.status)
+                document: dict[str, Any], response: ResponseSpec | None = None, *, found: bool = False) -> Reply:
+    """The answer for ``problem``: the API's documented error body, or RFC 9457 problem+json
+    (``found``: ``response`` is the documented response of the problem's status, the caller found it already)."""
+    if not found:
+        response = find_status(responses, problem.status)
     if response is not None and (problem.status < 500 or problem.kind == "injected-fault"):
         media = next((m for m in response.media.values() if is_json(m.media_type)), None)
         if media is not None:

@@ -74,6 +74,7 @@ class CompiledOperation:
         self.api = api
         self.operation = operation
         self._headers: dict[str, dict[str, str]] = {}
+        self._statuses: dict[int, ResponseSpec | None] = {}  # find_status, remembered per status
 
     def compile(self) -> None:
         """Build now what is otherwise built on first use: the checker, the validators, the indexed examples."""
@@ -196,9 +197,15 @@ class CompiledOperation:
         It carries the headers documented for that error status (DSS: ``DSS-Version`` on every
         answer); without one, those every documented 4xx of the operation shares.
         """
+        status = problem.status
+        if status in self._statuses:
+            documented = self._statuses[status]
+        else:
+            documented = self._statuses[status] = find_status(self.responses, status)
         reply = error_reply(self.responses, problem, instance, self.api.config,
-                            self.api.compiler.document_for("response"))
-        documented = find_status(self.responses, reply.status)
+                            self.api.compiler.document_for("response"), documented, found=True)
+        if reply.status != status:
+            documented = find_status(self.responses, reply.status)
         if documented is not None:
             headers = self.documented_headers(documented)
         else:

@@ -291,6 +291,10 @@ def _finite(text: str) -> float:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
+#: ``json.loads(text, parse_constant=..., parse_float=...)`` without building a decoder per call
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
 def read_json(body: bytes, max_depth: int) -> Any:
     """``body`` as JSON data, refusing what RFC 8259 refuses and what nests deeper than ``max_depth``.
 
@@ -303,7 +307,9 @@ def read_json(body: bytes, max_depth: int) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidJSON(f"not UTF-8 text (byte {exc.start})") from None
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        if text.startswith("\ufeff"):  # as json.loads refuses it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise InvalidJSON(f"nested deeper than {max_depth} levels") from None
     except InvalidJSON:

@@ -137,13 +137,17 @@ class ResponseSpec:
         return any(m.examples for m in self.media.values())
 
 
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without building an encoder per call
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def encode(value: Any, media_type: str, schema: Any = None, document: dict[str, Any] | None = None) -> bytes:
     """The bytes of a body value for a media type: JSON, XML (by the schema's ``xml`` objects), CSV rows,
     form fields, else the text of a string (or JSON, for a structured value with no better form)."""
     if isinstance(value, bytes):
         return value
     if is_json(media_type):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return _COMPACT_JSON(value).encode("utf-8")
     if is_xml(media_type):
         return to_xml(document or {}, schema, value)
     if isinstance(value, str):

@@ -25,10 +25,10 @@ from flask import Flask, Response
 from contracts import cli
 from mockserver import ADMIN_PREFIX, MockConfig, create_proxy_app, running
 from mockserver.modes.journal import Journal, JournalEntry, RawEntry
-from mockserver.modes.journal_rows import entry_of
 from mockserver.modes.recordings import Exchange, write_recording
 from mockserver.modes.redaction import REDACTED, Redactor
-from mockserver.modes.redaction_messages import access_atoms
+from mockserver.modes.redaction_messages import access_atoms, clean_problem
+from mockserver.pipeline.problems import Problem, Violation
 
 from ..mockserver.conftest import client_for
 
@@ -99,21 +99,22 @@ def test_configured_names_are_secret_from_the_command_line_and_the_configuration
 
 
 def test_the_journal_keeps_a_long_body_cut_and_never_holds_it_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    held: list[JournalEntry | RawEntry] = []
+    held: list[tuple[Journal, JournalEntry | RawEntry]] = []
     record = Journal.record
 
     def holding(self: Journal, entry: JournalEntry | RawEntry) -> None:
-        held.append(entry)
+        held.append((self, entry))
         record(self, entry)
 
     monkeypatch.setattr(Journal, "record", holding)
     client = client_for(NOTES, config=MockConfig(journal=True, journal_body_chars=100))
     body = json.dumps({"title": "t", "tags": ["x" * 10] * 100_000, "password": "pw-sesame"})
     assert client.post("/api/notes", headers={"X-Key": "k"}, data=body).status_code == 201
-    (raw,) = held
-    entry = raw if isinstance(raw, JournalEntry) else entry_of(raw)
+    ((journal, raw),) = held
+    entry = raw if isinstance(raw, JournalEntry) else journal.entry_of(raw)
     assert isinstance(entry.body, bytes) and len(entry.body) <= 400 and entry.body_size == len(body)
-    assert "wsgi.input" not in entry.headers.environ  # nor the stream that holds the whole body
+    assert "wsgi.input" not in entry.headers.environ_keys()  # nor the stream that holds the whole body (headers only)
+    assert all(isinstance(v, str) for v in entry.headers.values)
     listed = client.get(f"{ADMIN_PREFIX}/requests").get_json()
     assert listed[0]["body_truncated"] is True
     detail = client.get(f"{ADMIN_PREFIX}/requests/{listed[0]['id']}").get_json()
@@ -200,3 +201,17 @@ def test_the_state_view_of_the_dashboard_shows_no_stored_secret(tmp_path: Path) 
     assert created.status_code == 201
     view = client.get(f"{ADMIN_PREFIX}/state/collections").get_data(as_text=True)
     assert "pw-sesame" not in view and '"password": "[redacted]"' in view.replace('":"', '": "')
+
+
+def test_a_problem_is_copied_only_where_it_quotes_a_secret_or_a_long_value() -> None:
+    plain = Violation("body", "", "[1, 2] is not of type 'object'")
+    problem = Problem("invalid-request", f"body: {plain.message}", [plain])
+    assert clean_problem(problem, frozenset({"sk-live-123", "bench-key"}), 40) is problem  # nothing to clean
+    secret = Violation("header", "X-Key", "'sk-live-123' does not match '^[0-9]+$'")
+    long = Violation("body", "/name", "'" + "x" * 100 + "' is too long")
+    mixed = Problem("invalid-request", f"header X-Key: {secret.message} (and 2 more)", [secret, plain, long])
+    cleaned = clean_problem(mixed, frozenset({"sk-live-123"}), 40)
+    assert "sk-live-123" not in cleaned.detail and "sk-live-123" not in cleaned.violations[0].message
+    assert cleaned.violations[0].message == "'[redacted]' does not match '^[0-9]+$'"
+    assert cleaned.violations[1] is plain and len(cleaned.violations[2].message) < 60
+    assert mixed.violations[0] is secret  # the problem raised is left as it is

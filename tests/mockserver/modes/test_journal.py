@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import requests
 
 from mockserver import ADMIN_PREFIX, MockConfig, create_app, running
-from mockserver.modes.journal import BODY_LIMIT, EnvironHeaders, Journal, JournalEntry
+from mockserver.modes.journal import BODY_LIMIT, EnvironHeaders, Journal, JournalEntry, RawEntry
 from mockserver.modes.redaction import Redactor
 
 from ..conftest import AUTH, PETSTORE, make_spec, write_spec
@@ -161,3 +162,27 @@ def test_headers_taken_from_the_environ_are_named_and_redacted_when_written(tmp_
                                 "X-Key": "[redacted]", "Accept": "*/*"}
     assert newer["headers"]["X-Key"] == "k-123" and newer["headers"]["Authorization"] == "[redacted]"
     assert older["body"] == newer["body"] == {"password": "[redacted]", "name": "a"}
+
+
+def test_held_entries_hold_nothing_the_garbage_collector_tracks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker holds up to 5,000 unwritten entries: entries the collector tracked reached its oldest
+    generation and set off full collections walking every object of the loaded specs."""
+    held: list[JournalEntry | RawEntry] = []
+    record = Journal.record
+
+    def holding(self: Journal, entry: JournalEntry | RawEntry) -> None:
+        held.append(entry)
+        record(self, entry)
+
+    monkeypatch.setattr(Journal, "record", holding)
+    client = create_app([PETSTORE], MockConfig(journal=True)).test_client()
+    assert client.get("/api/v1/pets/1", headers=AUTH).status_code == 200
+    assert client.post("/api/v1/pets", json={"name": ""}, headers={**AUTH, "X-Trace": "t-1"}).status_code == 400
+    for _ in range(3):  # a tuple is untracked once what it holds is: a pass for each level
+        gc.collect()
+    assert len(held) == 2
+    assert not any(gc.is_tracked(entry) for entry in held)
+    entries = client.get(ADMIN_PREFIX + "/requests").get_json()  # and written as before
+    assert [e["status"] for e in entries] == [400, 200]
+    assert entries[0]["headers"]["X-Trace"] == "t-1" and entries[0]["headers"]["Authorization"] == "[redacted]"
+    assert {v["pointer"] for v in entries[0]["violations"]} == {"/name", "/kind"}
