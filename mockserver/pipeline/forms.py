@@ -102,7 +102,7 @@ class FormReader:
         props = self._properties()
         counts = Counter(name for name, _ in pairs if name in props)
         violations += [_repeated(name, count) for name, count in counts.items() if count > 1
-                       and value_kind(self.document, props[name]) == "primitive"
+                       and _one_value(self.document, props[name])
                        and self._styled(name, props[name]).style != "deepObject"]
         return self._fields(pairs), violations
 
@@ -166,7 +166,7 @@ class FormReader:
                 out[name] = coerce(self.document, schema, items) if all(isinstance(i, str) for i in items) \
                     else items
             else:
-                if len(items) > 1:
+                if len(items) > 1 and _one_value(self.document, schema):
                     violations.append(_repeated(name, len(items)))
                 out[name] = items[-1]
         return out, violations
@@ -185,6 +185,13 @@ class FormReader:
         if value_kind(self.document, schema) == "object":
             return _json_or_text(part.text)
         return coerce(self.document, schema, part.text)
+
+
+def _one_value(document: dict[str, Any], schema: Any) -> bool:
+    """Whether a field of ``schema`` holds one value: its types are known and none is an array (``{}``, which
+    allows anything, takes Twilio's ``Parameter=null&Parameter=null``)."""
+    types = value_types(document, schema)
+    return bool(types) and "array" not in types
 
 
 def _repeated(name: str, count: int) -> Violation:
