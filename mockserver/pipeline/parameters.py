@@ -7,11 +7,13 @@ Stripe writes them: ``expand[]=a`` or ``expand[0]=a``), each exploded or not, fo
 primitives, arrays and objects. Values arrive as text: :func:`coerce` casts them
 by the schema (its ``type``, or the types of its ``allOf``/``oneOf``/``anyOf``
 branches; object members and array items by their own schemas) before the
-compiled validator sees them.
+compiled validator sees them. An object with no text form in its style (an item
+of a query array) is read as JSON when it is written as a JSON object.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -106,6 +108,15 @@ _NOT_TEXT = ("integer", "number", "boolean")
 def _cast_scalar(value: str, types: Sequence[str]) -> Any:
     # text that reads as a number or a boolean where the schema allows one besides strings is that value
     # (Stripe's ``expires_at: anyOf [{enum: [now]}, {type: integer}]`` sent as ``expires_at=0``)
+    if "object" in types and "string" not in types and value.startswith("{"):
+        # an object where OpenAPI defines no text form (an item of a query array) written as JSON, as clients
+        # write it (Jira's ``properties: {type: array, items: {type: object}}`` sent as ``properties={}``)
+        try:
+            found = json.loads(value)
+        except ValueError:
+            found = None
+        if isinstance(found, dict):
+            return found
     for t in [t for t in types if t in _NOT_TEXT] + [t for t in types if t not in _NOT_TEXT]:
         try:
             if t == "integer":

