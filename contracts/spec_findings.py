@@ -29,16 +29,21 @@ each naming the operation and the rule (lint warns about most of them too):
   as a required parameter (SendGrid): OpenAPI ignores those definitions, so does the mock.
 * a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
   defines no serialisation for it, the suite writes each object's Python repr.
+* an "invalid" request accepted whose one mutation (the suite's ``incorrect_type``) sent a single value for
+  an array query, header, cookie or path parameter or form field (Twilio's ``StatusCallbackEvent=AAA``,
+  Stripe's ``expand=foo``), written once: on the wire that is the one-element array, the same bytes a
+  valid request sends, and the mock read it as that array and found it valid. No answer could tell them apart.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
-from mockserver.spec import HTTP_METHODS, deref
+from mockserver.spec import HTTP_METHODS, deref, schema_types
 
-from .verify_report import CheckFailure, VerifyReport
+from .verify_report import CheckFailure, Mutation, VerifyReport
 
 __all__ = ["move_spec_findings"]
 
@@ -85,6 +90,12 @@ _TEMPLATE = re.compile(r"\{[^}/]*\}")
 
 def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, operation: dict[str, Any]) -> str | None:
     """Findings about the URL itself: a path key that another one names alike, a query value with no wire form."""
+    if failure.mutation is not None and failure.check == "negative_data_rejection":
+        found_array = _scalar_for_array(failure.mutation, failure.curl, document, operation)
+        if found_array is not None:
+            return (f"was sent its {found_array} as one value in an incorrect_type case: on the wire that is "
+                    "the one-element array a valid request sends (the mock read it so and found it valid), so no "
+                    "answer could refuse it (a limit of the test tool)")
     if failure.check == "allow_header_conformance":
         shape = _TEMPLATE.sub("{}", path)
         twins = [key for key in (document.get("paths") or {}) if key != path and _TEMPLATE.sub("{}", key) == shape]
@@ -132,6 +143,55 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
                 return (f"has the query parameter {parameter.get('name')}, an array of objects: OpenAPI defines no "
                         "way to write one in a query (the suite writes each object's repr)")
     return None
+
+
+_PROPERTY = re.compile(r"/properties/([^/]+)(/.*)?")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], operation: dict[str, Any]) -> str | None:
+    """``"query parameter 'expand'"`` when ``mutation`` changed the type of an array parameter or form field to a
+    single value that the request (``curl``) carries once, which is how that array of one item is written."""
+    if mutation.scenario != "incorrect_type":
+        return None
+    if mutation.where == "body":
+        found = _PROPERTY.fullmatch(mutation.pointer)
+        body = deref(document, operation.get("requestBody")) or {}
+        media = ((body.get("content") or {}) if isinstance(body, dict) else {}).get(mutation.parameter)
+        if (found is None or mutation.parameter not in _FORMS or not isinstance(media, dict)
+                or any(k in (found.group(2) or "") for k in ("/items", "/properties"))):
+            return None
+        name = found.group(1).replace("~1", "/").replace("~0", "~")
+        schema: Any = {}
+        for branch in _branches(document, media.get("schema"), 0):
+            schema = (branch.get("properties") or {}).get(name, schema)
+        what = f"form field {name!r}"
+    else:
+        name = mutation.parameter
+        params = [deref(document, p) for p in operation.get("parameters") or []]
+        schema = next((p.get("schema") for p in params if isinstance(p, dict) and p.get("in") == mutation.where
+                       and p.get("name") == name), None)
+        if schema is None or "/items" in mutation.pointer or "/properties" in mutation.pointer:
+            return None
+        what = f"{mutation.where} parameter {name!r}"
+    if not any("array" in schema_types(b) or ("items" in b and not schema_types(b))
+               for b in _branches(document, schema, 0)):
+        return None
+    written = (curl.count(f'name="{name}"') if mutation.parameter == "multipart/form-data"
+               else len(re.findall(rf"(?:^|[\s'?&]){re.escape(quote(name, safe=''))}=", curl)))
+    return f"{what} (an array)" if written == 1 else None
+
+
+def _branches(document: dict[str, Any], schema: Any, depth: int) -> list[dict[str, Any]]:
+    """``schema`` and the schemas of its ``allOf``/``anyOf``/``oneOf`` branches, dereferenced."""
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or depth > 8:
+        return []
+    out = [schema]
+    for key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(key) or []:
+            out += _branches(document, branch, depth + 1)
+    return out
 
 
 def _forbidden_required(document: dict[str, Any], schema: Any, at: str, seen: set[int]) -> tuple[str, str] | None:
