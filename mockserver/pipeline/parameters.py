@@ -134,6 +134,36 @@ def _cast_scalar(value: str, types: Sequence[str]) -> Any:
     return value
 
 
+def _scalar_fits(document: dict[str, Any], schema: Any, text: str, depth: int = 0) -> bool:
+    """Whether ``text`` read as a scalar can be valid for ``schema`` by its types, ``enum`` and ``const`` (a branch
+    of ``anyOf``/``oneOf`` suffices; other keywords are the validator's)."""
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or depth > 8:
+        return True
+    branches = [b for key in ("anyOf", "oneOf") for b in schema.get(key) or []]
+    if branches:
+        own = schema_types(schema)
+        return any(_scalar_fits(document, b, text, depth + 1) for b in branches) and (
+            not own or any(t not in ("array", "object") for t in own))
+    types = value_types(document, schema)
+    if types and all(t in ("array", "object") for t in types):
+        return False
+    if not types and ("properties" in schema or "items" in schema):
+        return False
+    allowed = schema["enum"] if isinstance(schema.get("enum"), list) else [schema["const"]] if "const" in schema \
+        else None
+    if allowed is not None:
+        return any(text == ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for v in allowed)
+    cast = _cast_scalar(text, [t for t in types if t not in ("array", "object")] or ["string"])
+    return not types or any(_is_type(cast, t) for t in types)
+
+
+def _is_type(value: Any, name: str) -> bool:
+    return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "boolean": isinstance(value, bool), "null": value is None}.get(name, False)
+
+
 def coerce(document: dict[str, Any], schema: Any, raw: Any) -> Any:
     """``raw`` (text, a list of texts or a dict of them, as read from the request) cast by ``schema``."""
     if isinstance(raw, dict):
@@ -283,10 +313,14 @@ def shape_deep(document: dict[str, Any], schema: Any, node: Any) -> Any:
     """
     kind = value_kind(document, schema)
     if isinstance(node, list):  # the values given for one key
-        scalar_too = any(t not in ("array", "object") for t in value_types(document, schema))
-        if kind == "array" and node == [""] and not scalar_too:
-            return []  # a[b]= : an empty array, as serialisers that keep empty arrays write it
-        if kind == "array" and not (len(node) == 1 and scalar_too):
+        if kind != "primitive" and len(node) == 1 and not _scalar_fits(document, schema, node[0]):
+            if node == [""]:
+                # a[b]= : an empty array or object, as serialisers that keep empty ones write them (Stripe's
+                # ``metadata=`` for ``{}``), where no scalar the schema allows is the empty text
+                return [] if kind == "array" else {}
+            if kind == "array":  # one item (Stripe's ``tax_rates=txr_1`` for ``anyOf [array, enum [""]]``)
+                return coerce(document, schema, node)
+        elif kind == "array" and len(node) > 1:
             return coerce(document, schema, node)
         return coerce(document, schema, node[-1])
     if not isinstance(node, dict):
