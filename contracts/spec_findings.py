@@ -29,16 +29,24 @@ each naming the operation and the rule (lint warns about most of them too):
   as a required parameter (SendGrid): OpenAPI ignores those definitions, so does the mock.
 * a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
   defines no serialisation for it, the suite writes each object's Python repr.
+* an "invalid" request accepted whose one mutation (the suite's ``incorrect_type``) sent a single value for
+  an array query, header, cookie or path parameter or form field (Twilio's ``StatusCallbackEvent=AAA``,
+  Stripe's ``expand=foo``), written once: on the wire that is the one-element array, the same bytes a
+  valid request sends, and the mock read it as that array and found it valid. No answer could tell them apart.
+* a valid request refused whose form body lacks a required property that may be an empty object or array
+  (Stripe's ``business_profile``, ``shipping[address]``): a form writes an empty one as nothing, so the
+  suite's ``{}`` never reaches the server and the request on the wire misses a required property.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote, unquote_plus
 
-from mockserver.spec import HTTP_METHODS, deref
+from mockserver.spec import HTTP_METHODS, deref, schema_types
 
-from .verify_report import CheckFailure, VerifyReport
+from .verify_report import CheckFailure, Mutation, VerifyReport
 
 __all__ = ["move_spec_findings"]
 
@@ -85,6 +93,12 @@ _TEMPLATE = re.compile(r"\{[^}/]*\}")
 
 def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, operation: dict[str, Any]) -> str | None:
     """Findings about the URL itself: a path key that another one names alike, a query value with no wire form."""
+    if failure.mutation is not None and failure.check == "negative_data_rejection":
+        found_array = _scalar_for_array(failure.mutation, failure.curl, document, operation)
+        if found_array is not None:
+            return (f"was sent its {found_array} as one value in an incorrect_type case: on the wire that is "
+                    "the one-element array a valid request sends (the mock read it so and found it valid), so no "
+                    "answer could refuse it (a limit of the test tool)")
     if failure.check == "allow_header_conformance":
         shape = _TEMPLATE.sub("{}", path)
         twins = [key for key in (document.get("paths") or {}) if key != path and _TEMPLATE.sub("{}", key) == shape]
@@ -120,6 +134,13 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
                     and f"content-type: {media_type}" in failure.curl.lower()):
                 return (f"documents a {media_type} body whose schema is not an object ({schema.get('type')}): no "
                         "form carries one (the suite sends it malformed)")
+        for media_type, media in (body.get("content") or {}).items() if isinstance(body, dict) else ():
+            if media_type in _FORMS and f"content-type: {media_type}" in failure.curl.lower() and isinstance(
+                    media, dict):
+                missing = _empty_required(document, media.get("schema"), _form_keys(failure.curl), (), 0)
+                if missing is not None:
+                    return (f"requires {missing} in its {media_type} body, which may be an empty object or array: "
+                            "a form writes an empty one as nothing, so the suite's request misses it on the wire")
         for parameter in operation.get("parameters") or []:
             parameter = deref(document, parameter)
             if not isinstance(parameter, dict) or parameter.get("in") != "query" or "schema" not in parameter:
@@ -132,6 +153,95 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
                 return (f"has the query parameter {parameter.get('name')}, an array of objects: OpenAPI defines no "
                         "way to write one in a query (the suite writes each object's repr)")
     return None
+
+
+_PROPERTY = re.compile(r"/properties/([^/]+)(/.*)?")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], operation: dict[str, Any]) -> str | None:
+    """``"query parameter 'expand'"`` when ``mutation`` changed the type of an array parameter or form field to a
+    single value that the request (``curl``) carries once, which is how that array of one item is written."""
+    if mutation.scenario != "incorrect_type":
+        return None
+    if mutation.where == "body":
+        found = _PROPERTY.fullmatch(mutation.pointer)
+        body = deref(document, operation.get("requestBody")) or {}
+        media = ((body.get("content") or {}) if isinstance(body, dict) else {}).get(mutation.parameter)
+        if (found is None or mutation.parameter not in _FORMS or not isinstance(media, dict)
+                or any(k in (found.group(2) or "") for k in ("/items", "/properties"))):
+            return None
+        name = found.group(1).replace("~1", "/").replace("~0", "~")
+        schema: Any = {}
+        for branch in _branches(document, media.get("schema"), 0):
+            schema = (branch.get("properties") or {}).get(name, schema)
+        what = f"form field {name!r}"
+    else:
+        name = mutation.parameter
+        params = [deref(document, p) for p in operation.get("parameters") or []]
+        schema = next((p.get("schema") for p in params if isinstance(p, dict) and p.get("in") == mutation.where
+                       and p.get("name") == name), None)
+        if schema is None or "/items" in mutation.pointer or "/properties" in mutation.pointer:
+            return None
+        what = f"{mutation.where} parameter {name!r}"
+    if not any("array" in schema_types(b) or ("items" in b and not schema_types(b))
+               for b in _branches(document, schema, 0)):
+        return None
+    written = (curl.count(f'name="{name}"') if mutation.parameter == "multipart/form-data"
+               else len(re.findall(rf"(?:^|[\s'?&]){re.escape(quote(name, safe=''))}=", curl)))
+    return f"{what} (an array)" if written == 1 else None
+
+
+_FORM_BODY = re.compile(r"-d '([^']*)'")
+_PART_NAME = re.compile(r'name="([^"]+)"')
+
+
+def _form_keys(curl: str) -> set[tuple[str, ...]]:
+    """Every key path the form body of ``curl`` writes, with their prefixes (``a[b]=1``: ``(a,)``, ``(a, b)``)."""
+    found = _FORM_BODY.search(curl)
+    names = ([unquote_plus(pair.partition("=")[0]) for pair in found.group(1).split("&") if pair]
+             if found is not None else []) + _PART_NAME.findall(curl)
+    keys: set[tuple[str, ...]] = set()
+    for name in names:
+        head, _, rest = name.partition("[")
+        path = (head, *re.findall(r"([^\[\]]*)\]", "[" + rest)) if rest else (head,)
+        keys.update(path[:i] for i in range(1, len(path) + 1))
+    return keys
+
+
+def _empty_required(document: dict[str, Any], schema: Any, keys: set[tuple[str, ...]], at: tuple[str, ...],
+                    depth: int) -> str | None:
+    """The path (``shipping/address``) of a required property absent from ``keys`` whose schema admits an empty
+    object or array, under objects the form writes (None: there is none)."""
+    if depth > 8:
+        return None
+    for branch in _branches(document, schema, 0):
+        found_props = branch.get("properties")
+        props: dict[str, Any] = found_props if isinstance(found_props, dict) else {}
+        for name in branch.get("required") or []:
+            if (*at, name) not in keys and name in props and any(
+                    (("object" in schema_types(b) or "properties" in b) and not b.get("required"))
+                    or ("array" in schema_types(b) and not b.get("minItems"))
+                    for b in _branches(document, props[name], 0)):
+                return "/".join((*at, str(name)))
+        for name, sub in props.items():
+            if (*at, name) in keys:
+                found = _empty_required(document, sub, keys, (*at, name), depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def _branches(document: dict[str, Any], schema: Any, depth: int) -> list[dict[str, Any]]:
+    """``schema`` and the schemas of its ``allOf``/``anyOf``/``oneOf`` branches, dereferenced."""
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or depth > 8:
+        return []
+    out = [schema]
+    for key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(key) or []:
+            out += _branches(document, branch, depth + 1)
+    return out
 
 
 def _forbidden_required(document: dict[str, Any], schema: Any, at: str, seen: set[int]) -> tuple[str, str] | None:

@@ -32,7 +32,7 @@ from .generation import for_generation
 from .spec_findings import move_spec_findings
 from .verify_credentials import MOCK_CREDENTIAL, BadIdentities, identity_names, mock_api_keys, mock_credential_headers
 from .verify_inprocess import in_process
-from .verify_report import PHASES, CheckFailure, CheckTally, OperationScore, VerifyReport, refused_for_rate
+from .verify_report import PHASES, CheckFailure, CheckTally, OperationScore, VerifyReport, mutation_of, refused_for_rate
 
 __all__ = ["PHASES", "BadIdentities", "CheckFailure", "CheckTally", "NothingSelected", "OperationScore", "Unreachable",
            "VerifyOptions", "VerifyReport", "identity_names", "mock_api_keys", "mock_credential_headers",
@@ -400,7 +400,8 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
             status = getattr(response, "status_code", None)
             steps = [step.curl for step in info.steps or []]
             score.failures.append(CheckFailure(label, check.name, str(failure.title), describe_failure(failure, status),
-                                               info.code_sample, message, steps if len(steps) > 1 else []))
+                                               info.code_sample, message, steps if len(steps) > 1 else [],
+                                               mutation_of(node.value) if node is not None else None))
     for case_id in recorder.cases:
         node = recorder.cases[case_id]
         label = node.value.operation.label

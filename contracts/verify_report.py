@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PHASES", "RATE_LIMIT_CHECK", "CheckFailure", "CheckTally", "OperationScore", "VerifyReport",
-           "refused_for_rate"]
+__all__ = ["PHASES", "RATE_LIMIT_CHECK", "CheckFailure", "CheckTally", "Mutation", "OperationScore", "VerifyReport",
+           "mutation_of", "refused_for_rate"]
 
 #: a request the server refused with 429: the check that saw it never saw the operation's own answer
 RATE_LIMIT_CHECK = "rate_limited"
@@ -30,6 +30,30 @@ class CheckFailure:
     curl: str
     message: str = ""
     sequence: list[str] = field(default_factory=list)
+    #: what the suite changed to make the request invalid (negative cases of the coverage phase), if it says
+    mutation: Mutation | None = None
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """How the suite made a request invalid: its coverage ``scenario`` (``incorrect_type``...), the part of the
+    request (``query``, ``body``...), the parameter's name (``""`` for a body) and the pointer into its schema."""
+
+    scenario: str
+    where: str
+    parameter: str
+    pointer: str
+
+
+def mutation_of(case: Any) -> Mutation | None:
+    """The :class:`Mutation` a schemathesis case records in its metadata (None when it records none)."""
+    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+    scenario = getattr(data, "scenario", None)
+    if scenario is None:
+        return None
+    where = getattr(data, "parameter_location", None)
+    return Mutation(str(getattr(scenario, "value", scenario)), str(getattr(where, "value", where or "")),
+                    str(getattr(data, "parameter", None) or ""), str(getattr(data, "location", None) or ""))
 
 
 @dataclass

