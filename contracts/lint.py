@@ -17,7 +17,7 @@ from typing import Any
 
 from mockserver import LoadedSpec, SpecLoadError, load_spec
 from mockserver.files import display_path
-from mockserver.spec import SchemaCompiler, iter_operations, join_pointer, one_line
+from mockserver.spec import iter_operations, join_pointer, one_line
 
 from .lint_rules import ERROR, RULES, Rule, RuleContext, lint_rule
 from .lint_structure import iter_structure_errors
@@ -38,15 +38,23 @@ class Finding:
 
 
 
-def _finding(spec: LoadedSpec, rule: Rule, pointer: str, message: str) -> Finding:
+def _finding(spec: LoadedSpec, rule: Rule, pointer: str, message: str, shown: dict[Path, str]) -> Finding:
     file, local, line = spec.locate(pointer)
-    return Finding(rule.name, rule.severity, display_path(file), line, local, message)
+    return Finding(rule.name, rule.severity, _shown(file, shown), line, local, message)
+
+
+def _shown(file: Path, shown: dict[Path, str]) -> str:
+    """:func:`display_path` of ``file``, once per file and run (it resolves the path: Kubernetes has 1,692 findings)."""
+    if file not in shown:
+        shown[file] = display_path(file)
+    return shown[file]
 
 
 def lint(paths: Iterable[str | Path], disabled: Iterable[str] = ()) -> list[Finding]:
     """Every finding of every spec in ``paths`` (rules named in ``disabled`` are skipped)."""
     off = set(disabled)
     findings: list[Finding] = []
+    shown: dict[Path, str] = {}
     for path in paths:
         try:
             spec = load_spec(path, validate=False)
@@ -62,15 +70,15 @@ def lint(paths: Iterable[str | Path], disabled: Iterable[str] = ()) -> list[Find
                 if match and match.group(2) in (spec.document.get("paths") or {}):
                     pointer = join_pointer("paths", match.group(2), match.group(1))
             file, local, line = spec.locate(pointer)
-            findings.append(Finding("openapi-structure", ERROR, display_path(file), line, local, one_line(message)))
+            findings.append(Finding("openapi-structure", ERROR, _shown(file, shown), line, local, one_line(message)))
         if structural:  # most rules assume a structurally valid document
             ctx = RuleContext(spec, spec.document)
         else:
-            ctx = RuleContext(spec, spec.document, list(iter_operations(spec)), SchemaCompiler(spec.document))
+            ctx = RuleContext(spec, spec.document, list(iter_operations(spec)))
         for rule in RULES.values():
             if rule.name in off or (structural and rule.needs_valid):
                 continue
-            findings.extend(_finding(spec, rule, pointer, message) for pointer, message in rule.check(ctx))
+            findings.extend(_finding(spec, rule, pointer, message, shown) for pointer, message in rule.check(ctx))
     return findings
 
 
