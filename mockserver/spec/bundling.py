@@ -13,8 +13,9 @@ from ..files import display_path
 from .documents import line_of, read_document
 from .pointers import escape_token, join_pointer, resolve_pointer, split_pointer
 
-__all__ = ["Bundler", "Origin", "needs_bundling", "record_inlined_origins"]
+__all__ = ["EXTERNAL_REF", "Bundler", "Origin", "has_external_ref", "needs_bundling", "record_inlined_origins"]
 
+EXTERNAL_REF = re.compile(r"""\$ref['"]?\s*:\s*['"]?(?!['"]?#)[^\s'"]""")
 _COMPONENT = re.compile(r"^/components/([^/]+)/([^/]+)$")
 #: Swagger 2.0's component sections, at the root of the document
 _SWAGGER_COMPONENT = re.compile(r"^/(definitions|parameters|responses)/([^/]+)$")
@@ -193,12 +194,27 @@ def record_inlined_origins(bundler: Bundler, document: dict[str, Any]) -> None:
             bundler.origins[join_pointer("paths", path_key)] = Origin(file, pointer)
 
 
+def has_external_ref(document: Any) -> bool:
+    """Whether a ``$ref`` that is not ``#...`` is where the bundler looks (outside ``x-`` extensions)."""
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                return True
+            stack.extend(v for k, v in node.items() if isinstance(v, dict | list) and not str(k).startswith("x-"))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return False
+
+
 def needs_bundling(document: Any) -> bool:
     """Whether :meth:`Bundler.bundle` could make anything but an equal document of ``document`` (with the same
     origins): a ``$ref`` that is not ``#...`` or that holds a %-escape (the bundle unquotes it) where the bundler
     looks (outside ``x-`` extensions but for the root's), or a path item given by a ``$ref`` (its origin is recorded).
 
-    Kubernetes' spec has a schema property named ``$ref``, which a regex of the text took for a reference: its
+    Kubernetes' spec has a schema property named ``$ref``, which :data:`EXTERNAL_REF` takes for a reference: its
     bundle, a copy of 4 MB, was made for nothing."""
     paths = document.get("paths") if isinstance(document, dict) else None
     if isinstance(paths, dict) and any(isinstance(item, dict) and isinstance(item.get("$ref"), str)

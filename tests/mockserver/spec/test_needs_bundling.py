@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mockserver import load_spec
 from mockserver.spec.bundling import Bundler, needs_bundling, record_inlined_origins
 
 from ..conftest import make_spec, write_spec
@@ -47,3 +48,28 @@ def test_what_the_bundle_changes_needs_it(tmp_path: Path, change: Any) -> None:
     change(spec)
     assert needs_bundling(spec)
     assert _bundled(tmp_path, spec) != (spec, {})
+
+
+def test_load_bundles_a_regex_hit_only_when_the_bundle_changes_something(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+    bundle = Bundler.bundle
+
+    def counted(self: Bundler) -> dict[str, Any]:
+        calls.append(self.root)
+        return bundle(self)
+
+    monkeypatch.setattr(Bundler, "bundle", counted)
+    escaped = {"$ref": "#/components/schemas/Item%20s"}
+    named_ref = make_spec()
+    named_ref["components"]["schemas"]["Props"] = PROPERTY_NAMED_REF
+    assert load_spec(write_spec(tmp_path, named_ref, "named.yaml"), validate=False).document == named_ref
+    assert calls == []  # the text's regex took the property for a reference
+    both = make_spec()
+    both["components"]["schemas"].update({"Props": PROPERTY_NAMED_REF, "Item s": {"type": "string"}, "E": escaped})
+    loaded = load_spec(write_spec(tmp_path, both, "both.yaml"), validate=False)
+    assert len(calls) == 1 and loaded.document["components"]["schemas"]["E"] == {"$ref": "#/components/schemas/Item s"}
+    alone = make_spec()
+    alone["components"]["schemas"].update({"Item s": {"type": "string"}, "E": escaped})
+    loaded = load_spec(write_spec(tmp_path, alone, "alone.yaml"), validate=False)
+    assert len(calls) == 1 and loaded.document["components"]["schemas"]["E"] == escaped  # as written, as before
