@@ -13,7 +13,7 @@ from ..files import display_path
 from .documents import line_of, read_document
 from .pointers import escape_token, join_pointer, resolve_pointer, split_pointer
 
-__all__ = ["EXTERNAL_REF", "Bundler", "Origin", "has_external_ref", "record_inlined_origins"]
+__all__ = ["EXTERNAL_REF", "Bundler", "Origin", "has_external_ref", "needs_bundling", "record_inlined_origins"]
 
 EXTERNAL_REF = re.compile(r"""\$ref['"]?\s*:\s*['"]?(?!['"]?#)[^\s'"]""")
 _COMPONENT = re.compile(r"^/components/([^/]+)/([^/]+)$")
@@ -202,6 +202,32 @@ def has_external_ref(document: Any) -> bool:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and not ref.startswith("#"):
+                return True
+            stack.extend(v for k, v in node.items() if isinstance(v, dict | list) and not str(k).startswith("x-"))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return False
+
+
+def needs_bundling(document: Any) -> bool:
+    """Whether :meth:`Bundler.bundle` could make anything but an equal document of ``document`` (with the same
+    origins): a ``$ref`` that is not ``#...`` or that holds a %-escape (the bundle unquotes it) where the bundler
+    looks (outside ``x-`` extensions but for the root's), or a path item given by a ``$ref`` (its origin is recorded).
+
+    Kubernetes' spec has a schema property named ``$ref``, which :data:`EXTERNAL_REF` takes for a reference: its
+    bundle, a copy of 4 MB, was made for nothing."""
+    paths = document.get("paths") if isinstance(document, dict) else None
+    if isinstance(paths, dict) and any(isinstance(item, dict) and isinstance(item.get("$ref"), str)
+                                       for item in paths.values()):
+        return True
+    # the bundle walks every value of the root (x-... too), then the mappings and lists in them but extensions
+    roots = document.values() if isinstance(document, dict) else ()
+    stack: list[Any] = [v for v in roots if isinstance(v, dict | list)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and (not ref.startswith("#") or "%" in ref):
                 return True
             stack.extend(v for k, v in node.items() if isinstance(v, dict | list) and not str(k).startswith("x-"))
         elif isinstance(node, list):

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from ..errors import SpecLoadError
 from ..files import display_path, write_atomically
-from .bundling import EXTERNAL_REF, Bundler, Origin, has_external_ref, record_inlined_origins
+from .bundling import EXTERNAL_REF, Bundler, Origin, has_external_ref, needs_bundling, record_inlined_origins
 from .documents import cache_folder, line_of, parse_document, read_document, read_text
 from .loadcache import recall_derived, recall_loaded, recall_pinned, remember_derived, remember_loaded, text_key
 from .pointers import escape_token, join_pointer, resolve_pointer, split_pointer
@@ -187,8 +187,9 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True, strict: bo
     kind = _source_format(parsed)
     bundler = Bundler(root, swagger=kind == "swagger2")
     bundler.docs[root] = parsed
-    # the raw text's regex is quick, but escapes ("\x24ref") and aliases hide a key from it: the decoded data decides
-    if kind != "postman" and (EXTERNAL_REF.search(text) or has_external_ref(parsed)):
+    # the raw text's regex is quick, but escapes ("\x24ref") and aliases hide a key from it: the decoded data decides;
+    # a hit whose bundle would change nothing (Kubernetes' schema property named $ref) is not bundled
+    if kind != "postman" and (needs_bundling(parsed) if EXTERNAL_REF.search(text) else has_external_ref(parsed)):
         document = bundler.bundle()
         record_inlined_origins(bundler, document)
     else:
