@@ -428,8 +428,7 @@ def _holders(node: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:
 @lint_rule("example-valid", ERROR, "every example (media type, parameter, schema) validates against its schema")
 def _examples(ctx: RuleContext) -> Iterator[tuple[str, str]]:
     for value_pointer, schema_pointer, value in _example_values(ctx):
-        if ctx.compiler is None:  # built at the first example (Kubernetes' spec has none)
-            ctx.compiler = SchemaCompiler(ctx.document)
+        ctx.compiler = ctx.compiler or SchemaCompiler(ctx.document)  # at the first example: Kubernetes has none
         try:
             validator = ctx.compiler.at(schema_pointer, _direction(schema_pointer))
             errors = list(validator.iter_errors(value))
