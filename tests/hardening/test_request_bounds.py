@@ -38,8 +38,10 @@ def _vault(tmp_path: Path, version: str = "3.1.0", **config: Any) -> FlaskClient
 
 
 def _multipart(parts: int) -> tuple[bytes, str]:
-    part = b'--b0undary\r\nContent-Disposition: form-data; name="note"\r\n\r\nx\r\n'
-    return b'--b0undary\r\nContent-Disposition: form-data; name="user"\r\n\r\nana\r\n' + part * (parts - 1) \
+    # distinct names: a scalar field given twice is a 400 of its own
+    extra = b"".join(b'--b0undary\r\nContent-Disposition: form-data; name="note%d"\r\n\r\nx\r\n' % i
+                     for i in range(parts - 1))
+    return b'--b0undary\r\nContent-Disposition: form-data; name="user"\r\n\r\nana\r\n' + extra \
         + b"--b0undary--\r\n", "multipart/form-data; boundary=b0undary"
 
 
