@@ -84,6 +84,14 @@ def _drop_connection(req: Request, fault: str, hold_s: float) -> None:
     raise ConnectionResetError(errno.ECONNRESET, "apitwin: connection reset on purpose (Prefer: fault)")
 
 
+def _unsized_body_possible(environ: dict[str, Any]) -> bool:
+    """Whether a request without Content-Length may still carry a body: chunked (``Transfer-Encoding``), or
+    HTTP/2 and later, whose frames end the body without either header. An HTTP/1.x request with neither header
+    has none (RFC 9112 section 6.3), and nothing is read for it (granian marks every request's input
+    terminated, a GET's too)."""
+    return "HTTP_TRANSFER_ENCODING" in environ or not str(environ.get("SERVER_PROTOCOL", "")).startswith("HTTP/1")
+
+
 def _read_unsized_body(environ: dict[str, Any], limit: int) -> None:
     """Read a body sent without Content-Length (chunked) up to ``limit`` bytes, then hand it on as a sized one.
 
@@ -177,8 +185,11 @@ def _body(req: Request) -> bytes:
     environ = req.environ
     length = environ.get("CONTENT_LENGTH")
     if not length or not length.isdigit() or "HTTP_TRANSFER_ENCODING" in environ \
-            or "wsgi.input_terminated" in environ or "stream" in vars(req) or getattr(req, "_cached_data", None):
+            or "stream" in vars(req) or getattr(req, "_cached_data", None):
         return req.get_data(cache=True)  # read already (the record proxy), or no plain Content-Length
+    if length == "0":
+        req._cached_data = b""
+        return b""
     size = int(length)
     limit = req.max_content_length
     if limit is not None and size > limit:
@@ -415,7 +426,10 @@ class Dispatcher:
         req.max_content_length = self.config.max_body_bytes
         try:
             if "CONTENT_LENGTH" not in environ and environ.get("wsgi.input_terminated"):
-                _read_unsized_body(environ, self.config.max_body_bytes)
+                if _unsized_body_possible(environ):
+                    _read_unsized_body(environ, self.config.max_body_bytes)
+                else:  # RFC 9112 section 6.3: neither Content-Length nor Transfer-Encoding, no body
+                    environ["CONTENT_LENGTH"] = "0"
             reply, after = handler.answer(req, route.params)
             sent = send(reply, environ, start_response)
             # callbacks go when the server closes the answer: after it was sent

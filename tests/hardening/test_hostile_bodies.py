@@ -91,3 +91,29 @@ def test_a_chunked_body_over_the_limit_is_413(tmp_path: Path) -> None:
     answer = client.post("/api/notes", headers=KEY, input_stream=body,
                          environ_overrides={"wsgi.input_terminated": True})
     assert answer.status_code == 413
+
+
+class _Unreadable(io.RawIOBase):
+    def read(self, size: int = -1) -> bytes:
+        raise AssertionError("a request with neither Content-Length nor Transfer-Encoding has no body to read")
+
+
+def test_an_http1_request_without_length_or_chunking_is_not_read(tmp_path: Path) -> None:
+    """granian marks every request's input terminated, a GET's too: RFC 9112 section 6.3 says it has no body."""
+    client = client_for(NOTES)
+    answer = client.get("/api/notes", headers={"X-Key": "k"},
+                        environ_overrides={"wsgi.input_terminated": True, "wsgi.input": _Unreadable(),
+                                           "SERVER_PROTOCOL": "HTTP/1.1"})
+    assert answer.status_code == 200
+
+
+def test_an_http2_body_without_content_length_is_read(tmp_path: Path) -> None:
+    """HTTP/2 ends a body with its frames, neither header needed: the body is read and validated."""
+    client = client_for(NOTES)
+    base = {"wsgi.input_terminated": True, "SERVER_PROTOCOL": "HTTP/2"}
+    created = client.post("/api/notes", headers={"X-Key": "k", "Content-Type": "application/json"},
+                          environ_overrides={**base, "wsgi.input": io.BytesIO(b'{"title": "h2"}')})
+    assert created.status_code == 201
+    refused = client.post("/api/notes", headers={"X-Key": "k", "Content-Type": "application/json"},
+                          environ_overrides={**base, "wsgi.input": io.BytesIO(b'{"title": 5}')})
+    assert refused.status_code == 400
