@@ -48,11 +48,14 @@ from ..pipeline.request import (
     query_items,
     split_prism_query,
 )
+from .request_log import RequestLog
 from .router import Preflight, RouteMiss, Router
 
 __all__ = ["Dispatcher", "OperationHandler", "incoming", "miss_reply", "replay", "send", "to_response"]
 
 log = logging.getLogger("apitwin")
+#: the refused requests' lines: each written once a second, its repeats counted (:mod:`.request_log`)
+REQUEST_LOG = RequestLog(log)
 _rng = random.Random()
 
 #: a WSGI application
@@ -357,8 +360,9 @@ class OperationHandler:
 def miss_reply(miss: RouteMiss, req: Request, config: MockConfig, redactor: Redactor | None = None) -> Reply:
     """The answer to a request no operation matches: in the owning API's error model, else problem+json."""
     problem = miss.problem
-    log.info("%s %s -> %d: %s", req.method, (redactor or Redactor(config.redact)).target(req.full_path.rstrip("?")),
-             problem.status, problem.detail)
+    if log.isEnabledFor(logging.INFO):
+        target = (redactor or Redactor(config.redact)).target(req.full_path.rstrip("?"))
+        REQUEST_LOG.line(logging.INFO, f"{req.method} {target} -> {problem.status}: {problem.detail}")
     reply = miss.owner.error_reply(problem, req.path) if miss.owner is not None else problem_reply(
         problem, req.path, config)
     if config.cors and "Origin" in req.headers:
@@ -378,8 +382,7 @@ def _log_problem(req: Request, path: str, label: str, problem: Problem, redactor
     level = logging.WARNING if problem.status >= 500 else logging.INFO
     details = "; ".join(str(v) for v in problem.violations) or problem.detail
     query = redactor.query(req.query_string.decode("latin-1"))
-    log.log(level, "%s %s %s -> %d: %s", req.method, path + (f"?{query}" if query else ""), label,
-            problem.status, details)
+    REQUEST_LOG.line(level, f"{req.method} {path}{'?' + query if query else ''} {label} -> {problem.status}: {details}")
 
 
 class Dispatcher:
