@@ -295,6 +295,8 @@ class Router:
             except RequestRedirect as redirect:
                 return self._redirected(method, path, redirect)
             except HTTPException as error:
+                # its frames (and those of what werkzeug raised on the way) would hold it: a cycle per unmatched request
+                error.__traceback__ = error.__context__ = None
                 failure = error
             else:
                 names = self.names[str(endpoint)]
