@@ -71,6 +71,9 @@ _GATHER_TIMEOUT_S = 15.0
 #: the longest a process's exit waits for its writer thread to finish a write under way
 _STOP_TIMEOUT_S = 5.0
 log = logging.getLogger("apitwin")
+#: this process's id, kept current in a forked child: ``os.getpid()`` is a system call, a tenth of an entry's cost
+_PROCESS = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _PROCESS.__setitem__(0, os.getpid()))
 
 _SCHEMA = """
 create table if not exists requests (
@@ -239,7 +242,7 @@ class Journal:
 
     def record(self, entry: JournalEntry | RawEntry) -> None:
         """Append ``entry`` (written when the process is quiet, or read)."""
-        if self._pid != os.getpid():
+        if self._pid != _PROCESS[0]:
             try:
                 self._start()
             except Exception as exc:  # the journal must never break an answer
