@@ -149,7 +149,7 @@ def start(kind: str, spec: Path | None, port: int, workers: int) -> subprocess.P
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT}"}
     if kind in ("apitwin", "apitwin-nj"):
         cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", *([str(spec)] if spec else []), "--port",
-               str(port), "--workers", str(workers), "--log-level", "error",
+               str(port), "--workers", str(workers),  # its defaults: the log of refused requests too
                *(["--no-journal"] if kind == "apitwin-nj" else [])]
     elif kind == "flask-granian":  # the same route on apitwin's granian settings (bench/servers_bench.py)
         cmd = [sys.executable, str(HERE / "servers_bench.py"), "--child", "granian", "flask", str(port), str(workers)]
