@@ -39,6 +39,14 @@ class RequestLog:
         self._started = 0.0
         self._timer: threading.Timer | None = None
         self._pid = 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        """In a forked child: no parent's count, lock or timer (its thread did not come along)."""
+        self._lock = threading.Lock()
+        self._counts = {}
+        self._timer = None
+        self._started = 0.0
 
     def line(self, level: int, text: str) -> None:
         """Write ``text`` at ``level``, or count it if it was written in the current window."""

@@ -71,3 +71,24 @@ def test_the_mock_logs_a_flood_of_one_bad_request_once(caplog: pytest.LogCapture
     assert "POST /api/notes" in lines[0] and "-> 400" in lines[0] and "title" in lines[0]
     assert "GET /api/nowhere -> 404" in lines[1]
     assert lines[2] == lines[0] + " (and 19 more times in the last 60.0 s)"
+
+
+def test_a_forked_worker_starts_with_no_count_of_its_parent(caplog: pytest.LogCaptureFixture) -> None:
+    import os
+
+    logger = logging.getLogger("test-request-log")
+    log = RequestLog(logger, window_s=60)
+    with caplog.at_level(logging.INFO, logger="test-request-log"):
+        log.line(logging.INFO, "GET /x -> 401: no key")
+        log.line(logging.INFO, "GET /x -> 401: no key")  # counted, a timer armed in this process
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: its first line is written, not counted against the parent's window
+            code = 0 if log._timer is None and not log._counts else 1
+            os.write(write, str(code).encode())
+            os._exit(0)
+        os.close(write)
+        answer = os.read(read, 10)
+        os.waitpid(pid, 0)
+        log.flush()
+    assert answer == b"0"
