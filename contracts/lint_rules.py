@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mockserver import LoadedSpec
-from mockserver.spec import Operation, SchemaCompiler, deref, escape_token, join_pointer
+from mockserver.spec import Operation, SchemaCompiler, deref, escape_token, join_pointer, referenced_components
 
 from .keywords import MAPS, OBJECTS, OPENAPI_30_SCHEMA_KEYWORDS, SCHEMA_KEYWORDS, SCHEMA_TYPES
 
@@ -146,12 +145,11 @@ def _servers(ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 @lint_rule("unused-component", WARNING, "every component is referenced somewhere")
 def _unused(ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    text = json.dumps(ctx.document)
-    used = set(re.findall(r'"\$ref": "#/components/([^/"]+)/([^"]+)"', text))
+    used = referenced_components(ctx.document)
     components = ctx.document.get("components") or {}
     for kind in ("schemas", "parameters", "responses", "examples", "requestBodies", "headers", "links"):
         for name in components.get(kind) or {}:
-            if (kind, escape_token(str(name))) not in used:
+            if (kind, str(name)) not in used:
                 yield f"/components/{kind}/{escape_token(str(name))}", f"{kind} component {name!r} is never referenced"
 
 

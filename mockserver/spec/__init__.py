@@ -8,7 +8,16 @@ from ..errors import one_line
 from .generator import generate
 from .loading import LoadedSpec, load_spec
 from .operations import HTTP_METHODS, Operation, iter_operations, server_prefixes
-from .pointers import deref, deref_at, escape_token, join_pointer, resolve_pointer, split_pointer
+from .pointers import (
+    component_of,
+    deref,
+    deref_at,
+    escape_token,
+    join_pointer,
+    referenced_components,
+    resolve_pointer,
+    split_pointer,
+)
 from .schemas import CompiledSchema, SchemaCompiler, schema_types
 from .validity import iter_spec_errors
 
@@ -18,6 +27,7 @@ __all__ = [
     "LoadedSpec",
     "Operation",
     "SchemaCompiler",
+    "component_of",
     "deref",
     "deref_at",
     "escape_token",
@@ -27,6 +37,7 @@ __all__ = [
     "join_pointer",
     "load_spec",
     "one_line",
+    "referenced_components",
     "resolve_pointer",
     "schema_types",
     "server_prefixes",

