@@ -100,5 +100,5 @@ def create_app(spec_paths: Sequence[str | os.PathLike[str]] | None = None, confi
     header_params = sorted({str(p.get("name")) for a in apis for op in a.operations
                             for p, _ in op.operation.parameters if p.get("in") == "header"})
     app.wsgi_app = Dispatcher(router, handlers, app.wsgi_app, ADMIN_PREFIX, config,  # type: ignore[method-assign]
-                              header_params, redactor)
+                              header_params, redactor, journal)
     return app

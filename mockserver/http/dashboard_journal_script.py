@@ -92,7 +92,7 @@ async function openDetail(id) {
   if (row) row.classList.add("selected");
   $("detail-title").textContent = entry.method + " " + originOf(entry) + entry.path
     + (entry.query ? "?" + entry.query : "");
-  $("detail-meta").textContent = entry.api + " · " + entry.operation + " · "
+  $("detail-meta").textContent = (entry.api || "no API") + " · " + (entry.operation || "no operation") + " · "
     + new Date(entry.ts * 1000).toLocaleString() + " · " + entry.duration_ms.toFixed(1) + " ms";
   const list = $("detail-violations");
   list.textContent = "";
@@ -159,7 +159,7 @@ function journalRow(entry) {
   tr.setAttribute("aria-label", "request " + entry.method + " " + entry.path + " answered " + entry.status);
   tr.appendChild(text("td", new Date(entry.ts * 1000).toLocaleTimeString()));
   tr.appendChild(text("td", entry.method + " " + entry.path + (entry.query ? "?" + entry.query : ""), "mono"));
-  tr.appendChild(text("td", entry.operation));
+  tr.appendChild(text("td", entry.operation || "(no operation)"));
   tr.appendChild(text("td", String(entry.status), entry.status < 400 ? "ok" : "bad"));
   tr.appendChild(text("td", entry.violations.map((v) => v.location + " " + v.pointer + ": "
     + v.message).join("; "), "bad"));

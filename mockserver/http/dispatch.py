@@ -236,20 +236,19 @@ def incoming(req: Request, path_params: dict[str, str], cookies: bool,
     ), parse_prefer(headers.get("Prefer"), directives)
 
 
-def _record(journal: Journal, operation: CompiledOperation, api: str, req: Request, request: IncomingRequest,
-            reply: Reply, violations: list[Violation], started: float, redactor: int,
-            headers: EnvironHeaders | None = None) -> None:
+def _record(journal: Journal, operation_id: str, api: str, req: Request, body: bytes | None, reply: Reply,
+            violations: list[Violation], started: float, redactor: int, headers: EnvironHeaders | None = None) -> None:
     """Journal the request and the answer as sent: the values as they are, in a tuple of atomic values (named,
     decoded, redacted and serialised when written, off the request path), bodies cut to what the journal keeps
-    (``redactor``: its key in the journal; ``headers``: taken from the environ already)."""
+    (``operation_id`` empty: no operation matched; ``redactor``: its key in the journal; ``headers``: taken
+    from the environ already)."""
     limit = 4 * journal.body_limit
-    body = request.body or None
     response_body = reply.body
     environ = req.environ
     if headers is None:
         headers = EnvironHeaders(environ)
     journal.record((
-        time.time(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation.operation.operation_id,
+        time.time(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation_id,
         reply.status, headers.names, headers.values,
         body[:limit] if body is not None and len(body) > limit else body, None if body is None else len(body),
         tuple(chain.from_iterable((v.location, v.pointer, v.message) for v in violations)) if violations else (),
@@ -350,8 +349,8 @@ class OperationHandler:
         if config.cors and "Origin" in headers:
             reply.headers.update(cors_headers(config, headers.get("Origin"), operation.exposed_headers))
         if self.journal is not None:
-            _record(self.journal, operation, self.api_name, req, request, reply, violations, started,
-                    self.redactor_key, captured)
+            _record(self.journal, operation.operation.operation_id, self.api_name, req, request.body or None, reply,
+                    violations, started, self.redactor_key, captured)
         after = None
         if self.callbacks is not None and 200 <= reply.status < 300 and req.method != "HEAD":
             trigger = Trigger(req.url, req.method, request, reply.status, dict(reply.headers), reply.body,
@@ -396,9 +395,13 @@ class Dispatcher:
     """
 
     def __init__(self, router: Router, handlers: dict[int, OperationHandler], admin: WSGIApp, admin_prefix: str,
-                 config: MockConfig, documented_headers: list[str], redactor: Redactor | None = None) -> None:
+                 config: MockConfig, documented_headers: list[str], redactor: Redactor | None = None,
+                 journal: Journal | None = None) -> None:
         self.router = router
         self.redactor = redactor or Redactor(config.redact)
+        #: where requests no operation answers are journaled too (operation ``""``; their body is not read)
+        self.journal = journal
+        self.redactor_key = journal.redactor_key(self.redactor) if journal is not None else -1
         self.handlers = handlers
         self.admin = admin
         self.admin_prefix = admin_prefix
@@ -428,7 +431,12 @@ class Dispatcher:
                 allowed = [m.strip() for m in route.problem.headers.get("Allow", "").split(",") if m.strip()]
                 allowed = sorted({*allowed, "OPTIONS", *(["HEAD"] if "GET" in allowed else [])})
                 return Response(status=204, headers={"Allow": ", ".join(allowed)})(environ, start_response)
-            return to_response(miss_reply(route, req, self.config, self.redactor))(environ, start_response)
+            started = time.perf_counter()
+            reply = miss_reply(route, req, self.config, self.redactor)
+            if self.journal is not None:
+                owner = route.owner.api.name if route.owner is not None else ""
+                _record(self.journal, "", owner, req, None, reply, route.problem.violations, started, self.redactor_key)
+            return to_response(reply)(environ, start_response)
         handler = self.handlers[id(route.operation)]
         req.max_content_length = self.config.max_body_bytes
         try:

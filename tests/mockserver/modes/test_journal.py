@@ -34,6 +34,19 @@ def test_journal_lists_requests_with_their_validation_outcome(mock_url: str) -> 
     assert entries[1]["violations"] == []
 
 
+def test_requests_no_operation_answers_are_journaled_too(mock_url: str) -> None:
+    """A frontend calling a wrong path or method sees it in the journal (and the dashboard), secrets redacted."""
+    requests.get(mock_url + "/api/v1/nowhere?token=sesame-9", headers=AUTH, timeout=5)
+    requests.delete(mock_url + "/api/v1/pets", headers=AUTH, timeout=5)
+    entries = requests.get(mock_url + ADMIN_PREFIX + "/requests", timeout=5).json()
+    assert [(e["method"], e["path"], e["status"], e["operation"]) for e in entries[:2]] == [
+        ("DELETE", "/api/v1/pets", 405, ""), ("GET", "/api/v1/nowhere", 404, "")]
+    assert entries[0]["violations"][0]["location"] == "method"
+    detail = requests.get(mock_url + ADMIN_PREFIX + f"/requests/{entries[1]['id']}", timeout=5).json()
+    assert detail["response"]["status"] == 404 and detail["response"]["body"]
+    assert "sesame" not in json.dumps(detail) and detail["headers"]["Authorization"] == "[redacted]"
+
+
 def test_verification_call_counts_matching_requests(mock_url: str) -> None:
     for name in ("Rex", "Tom", "Rex"):
         requests.post(mock_url + "/api/v1/pets", json={"name": name, "kind": "dog"}, headers=AUTH, timeout=5)
