@@ -7,7 +7,8 @@ that imports, spec loading and every phase count. Targets (issue 14): the DSS sp
 (``specs/dataiku-dss.yaml``, defaults: 25 examples a phase) under 60 s; the classic petstore
 (``tests/data/oai-petstore/petstore.yaml``, three operations) with ``--max-examples 5`` in seconds.
 Prints the load average before and after: on a shared machine the wall clock is CPU time over the
-share of the cores the run got, so compare the CPU column too.
+share of the cores the run got, so compare the CPU column too. The last lines give each case's verdict:
+PASS or FAIL against its wall-clock target, and whether its CPU time alone fits in the target.
 """
 
 from __future__ import annotations
