@@ -8,10 +8,20 @@ resends a request with the socket-level settings of the HTTP transport (``max_re
 ``verify``...), which the WSGI client refuses; the transport here drops them, as schemathesis'
 own WSGI transport already does when it is given an HTTP session. Its serializers are those of
 schemathesis' WSGI transport (one registry, shared).
+
+One per-request cost of schemathesis' WSGI transport is not paid (the requests and the answers
+are the same; see ``tests/contracts/test_verify_inprocess.py``): its werkzeug client is made for
+one request and thrown away, yet werkzeug's cookie jar parses the request URL to pick the cookies
+to send, and again to keep the answer's ``Set-Cookie`` in a jar nobody reads. Here the cookies the
+case sends are matched as werkzeug matches them (the URL parsed only when there are some), and the
+answer's cookies are not kept. The app given to schemathesis stays the Flask object: schemathesis
+reads constants out of a Flask app's code for its generation, so another object would change the
+cases generated.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 __all__ = ["in_process"]
@@ -38,5 +48,51 @@ def in_process(schema: Any, app: Any) -> None:
         transport = MockTransport()
         transport._serializers = WSGI_TRANSPORT._serializers  # the same registry: JSON, forms, XML, custom ones
         _CLASSES[base] = type(f"InProcess{base.__name__}", (base,), {"transport": property(lambda self: transport)})
+    _install_client()
+    _APPS.add(app)
     schema.app = app
     schema.__class__ = _CLASSES[base]
+
+
+#: the mocks whose requests get the one-request client
+_APPS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+_INSTALLED: list[bool] = []
+
+
+def _install_client() -> None:
+    """schemathesis' WSGI transport makes a werkzeug client per request (``schemathesis.python.wsgi.get_client``);
+    for an app given to :func:`in_process` it gets a :func:`_one_request_client`, any other app the usual one."""
+    if _INSTALLED:
+        return
+    from schemathesis.python import wsgi
+
+    usual = wsgi.get_client
+
+    def get_client(app: object) -> Any:
+        return _one_request_client(app) if app in _APPS else usual(app)
+
+    wsgi.get_client = get_client
+    _INSTALLED.append(True)
+
+
+_CLIENT: list[type[Any]] = []
+
+
+def _one_request_client(app: Any) -> Any:
+    """A werkzeug client for one request: sends the cookies set on it as werkzeug's would, keeps none."""
+    if not _CLIENT:
+        from werkzeug.test import Client, run_wsgi_app
+
+        class OneRequestClient(Client):
+            def run_wsgi_app(self, environ: Any, buffered: bool = False) -> Any:
+                if self._cookies:
+                    self._add_cookies_to_wsgi(environ)
+                else:  # werkzeug's answer for an empty jar, without parsing the URL
+                    environ.pop("HTTP_COOKIE", None)
+                # no Set-Cookie of the answer is kept: the client serves one request, a cookie kept is never sent
+                return run_wsgi_app(self.application, environ, buffered=buffered)
+
+        _CLIENT.append(OneRequestClient)
+    return _CLIENT[0](app)
