@@ -21,6 +21,7 @@ from .parameters import RESERVED, StyledValue, coerce, value_kind
 from .problems import Problem, Violation, iter_violations
 from .request import IncomingRequest, InvalidJSON, is_json, match_media_type, media_base, query_items, read_json
 from .xmlbodies import from_xml, is_xml
+from .yamlbodies import is_yaml, read_yaml
 
 __all__ = ["RequestValidator"]
 
@@ -240,6 +241,12 @@ class RequestValidator:
                 request.json = read_json(request.body, self.max_json_depth)
             except InvalidJSON as exc:
                 violations.append(Violation("body", "", f"body is not valid JSON: {exc}"))
+                return None
+        elif is_yaml(chosen):
+            try:
+                request.json = read_yaml(request.body, self.max_json_depth)
+            except InvalidJSON as exc:
+                violations.append(Violation("body", "", f"body is not YAML of JSON data: {exc}"))
                 return None
         else:
             return None
