@@ -30,6 +30,7 @@ from urllib.parse import quote, unquote
 from .access import Direction, for_direction, mentions_access
 from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, inline_refs, is_byte, to_2020
 from .pointers import deref, escape_token, resolve_pointer
+from .reftargets import with_stable_targets
 
 __all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
 
@@ -256,7 +257,6 @@ class CompiledSchema:
                         tokens.append(escape_token(str(missing[0])))
                 yield "".join("/" + t for t in tokens), self._worded(err.message)
 
-
     def _worded(self, message: str) -> str:
         if self.forbidden is not None and (message.endswith("should not be valid under {}")
                                            or message.startswith("{} is not allowed for")):
@@ -273,13 +273,15 @@ class SchemaCompiler:
     keyword gets the one validator of both.
     """
 
-    def __init__(self, document: dict[str, Any], _direction: Direction | None = None) -> None:
+    def __init__(self, document: dict[str, Any], _direction: Direction | None = None,
+                 _stable: dict[str, Any] | None = None) -> None:
         self.document = document
         self.version = str(document.get("openapi", "3.1.0"))
         self._cache: dict[str, CompiledSchema] = {}
         self._direction = _direction
-        #: the document the validators read: ``document``, or its rewrite for ``_direction``
-        self.source = document if _direction is None else for_direction(document, _direction)
+        #: what the validators read: ``document`` (its references kept valid: .reftargets) for ``_direction``
+        self._stable = stable = with_stable_targets(document) if _stable is None else _stable
+        self.source = stable if _direction is None else for_direction(stable, _direction)
         self._variants: dict[str, SchemaCompiler] = {}
         self._access: bool | None = None  # whether the document has readOnly/writeOnly: on first need
         self._reaches: dict[str, bool] = {}
@@ -384,7 +386,7 @@ class SchemaCompiler:
     def _variant(self, direction: Direction) -> SchemaCompiler:
         variant = self._variants.get(direction)
         if variant is None:
-            variant = self._variants[direction] = SchemaCompiler(self.document, direction)
+            variant = self._variants[direction] = SchemaCompiler(self.document, direction, self._stable)
         return variant
 
     def _reaches_access(self, pointer: str) -> bool:
