@@ -125,3 +125,26 @@ def test_a_discriminator_mapping_follows_its_moved_branch() -> None:
                                          "discriminator": {"propertyName": "k", "mapping": {"a": branch}}}}}}
     union = with_stable_targets(spec)["components"]["schemas"]["U"]
     assert union["discriminator"]["mapping"]["a"] == union["oneOf"][0]["$ref"] != branch
+
+
+def test_a_parameter_schema_referring_to_a_read_only_property(tmp_path: Path) -> None:
+    """DigitalOcean's ``ssh_key_identifier`` is ``anyOf`` the readOnly ``id`` and ``fingerprint`` of the listed
+    keys: in the request variant their place holds ``{not: {}}``, which refused every value (400, no 500)."""
+    listed = "#/paths/~1keys/get/responses/200/content/application~1json/schema/properties/keys/items/properties"
+    spec = {
+        "openapi": "3.0.3", "info": {"title": "keys", "version": "1"},
+        "paths": {
+            "/keys": {"get": {"responses": {"200": {"description": "keys", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"keys": {"type": "array", "items": {
+                    "type": "object", "properties": {"id": {"type": "integer", "readOnly": True},
+                                                     "fingerprint": {"type": "string", "readOnly": True}}}}}}}}}}}},
+            "/keys/{key}": {"get": {
+                "parameters": [{"name": "key", "in": "path", "required": True, "schema": {
+                    "anyOf": [{"$ref": f"{listed}/id"}, {"$ref": f"{listed}/fingerprint"}]}}],
+                "responses": {"200": {"description": "a key"}, "400": {"description": "invalid"}},
+            }},
+        },
+    }
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.get("/keys/3b%3A16%3Abf").status_code == 200
+    assert client.get("/keys/512189").status_code == 200
