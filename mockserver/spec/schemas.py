@@ -126,7 +126,7 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
       discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
       ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``); the
       ``discriminator`` keyword itself is dropped; a ``oneOf`` with an inline branch (which no
-      discriminator value names) is read as ``anyOf``.
+      discriminator value names) or a value naming two branches is read as ``anyOf``.
     * without ``int_bounds`` (OpenAPI 3.0), ``nullable: true`` on a schema without ``type`` admits null.
     * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
       bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
@@ -146,15 +146,15 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
         for key in ("oneOf", "anyOf"):
             branches = out.get(key)
             if isinstance(branches, list):
-                out[key] = [
-                    {"allOf": [branch, {"properties": {prop: {"enum": names}}}]}
-                    if (names := discriminator_names(discriminator, branch, root)) else branch
-                    for branch in branches
-                ]
-                if key == "oneOf" and any(not discriminator_names(discriminator, b, root) for b in branches) \
-                        and "anyOf" not in out:
-                    # an inline branch has no name the discriminator could select it by: the payload must
-                    # match a branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
+                named = [discriminator_names(discriminator, branch, root) for branch in branches]
+                out[key] = [{"allOf": [branch, {"properties": {prop: {"enum": names}}}]} if names else branch
+                            for branch, names in zip(branches, named, strict=True)]
+                claimed = [name for names in named for name in names]
+                if key == "oneOf" and (not all(named) or len(set(claimed)) < len(claimed)) and "anyOf" not in out:
+                    # an inline branch has no name the discriminator could select it by, a name two branches
+                    # claim selects neither (DigitalOcean's droplet actions: both branches' ``type`` enums hold
+                    # ``reboot``, the mapping names files not in the document): the payload must match a
+                    # branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
                     out["anyOf"] = out.pop("oneOf")
     if not int_bounds and out.get("nullable") is True and ("type" not in out or "allOf" in out):
         # OpenAPI 3.0 (the Python backend): ``nullable`` beside ``allOf``/``oneOf``/``$ref`` and no ``type``
