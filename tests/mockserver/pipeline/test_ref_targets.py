@@ -64,9 +64,10 @@ def test_a_ref_through_a_read_only_property_resolves_in_the_request_variant(tmp_
     assert answer.status_code == 200
 
 
-def test_a_percent_escaped_ref_in_an_unbundled_document(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_a_percent_escaped_ref_in_an_unbundled_document(tmp_path: Path, version: str) -> None:
     """``%7B`` in a reference of a single-file document (nothing to bundle): unquoted where it is followed."""
-    client = client_for(write_spec(tmp_path, pools_spec("3.0.3", escaped=True), name="spec.json"))
+    client = client_for(write_spec(tmp_path, pools_spec(version, escaped=True), name="spec.json"))
     assert client.post("/dbs/a/pools", json={"name": "backend-pool"}).status_code == 201
     assert client.post("/dbs/a/pools", json={"name": 7}).status_code == 400
 
