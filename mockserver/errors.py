@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import traceback
 from dataclasses import dataclass
 
-__all__ = ["MockServerError", "RouteCollisionError", "SpecLoadError", "one_line"]
+__all__ = ["MockServerError", "RouteCollisionError", "SpecLoadError", "bounded_traceback", "one_line"]
 
 
 class MockServerError(Exception):
@@ -48,6 +49,24 @@ def one_line(text: str, limit: int = 300) -> str:
     if verdict is not None and len(text) - verdict.start() < limit - 70:
         return text[:60].rstrip() + " \u2026" + text[verdict.start():]
     return text[: limit - 1].rstrip() + "\u2026"
+
+
+def bounded_traceback(exc: BaseException, limit: int = 300) -> str:
+    """The traceback of ``exc`` and of the exceptions that caused it, as ``logging`` would print it, each
+    message cut by :func:`one_line`: a ``referencing`` error quotes the whole document (a MB of spec) it
+    searched, and a log line is for a terminal. The frames are kept."""
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain and len(chain) < 16:
+        chain.append(exc)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)  # type: ignore[assignment]
+    parts: list[str] = []
+    for error in reversed(chain):
+        if parts:
+            parts.append("\nDuring the handling of the above, this was raised:\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(error.__traceback__))
+        parts.append(f"{type(error).__module__}.{type(error).__qualname__}: {one_line(str(error), limit)}\n")
+    return "".join(parts).rstrip("\n")
 
 
 @dataclass

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 
 from ..config import MockConfig
+from ..errors import bounded_traceback
 from ..modes.callbacks import CallbackPlan, record, refused_target, send
 from ..modes.journal import Journal
 from ..modes.redaction import Redactor
@@ -418,5 +419,5 @@ def _store_unavailable(exc: StoreUnavailable) -> Response:
 
 def _failed(exc: Exception) -> Response:
     """Any other failure of an admin endpoint: logged, and answered in JSON (never an HTML page)."""
-    log.exception("error answering %s %s", request.method, request.path)
+    log.error("error answering %s %s\n%s", request.method, request.path, bounded_traceback(exc))
     return _json({"detail": f"the admin endpoint failed: {type(exc).__name__}"}, 500)

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import ClosingIterator
 
 from ..config import MockConfig
+from ..errors import bounded_traceback, one_line
 from ..modes.callbacks import Callbacks, Trigger
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
@@ -462,8 +463,9 @@ class Dispatcher:
             response = to_response(route.operation.error_reply(problem, req.path))
             response.headers["Retry-After"] = "1"
         except Exception as exc:  # log it and answer 500, as a problem
-            log.exception("error answering %s %s", req.method, req.path)
-            problem = Problem("internal-error", f"the mock failed to answer: {type(exc).__name__}: {exc}")
+            log.error("error answering %s %s\n%s", req.method, req.path, bounded_traceback(exc))
+            problem = Problem("internal-error",
+                              f"the mock failed to answer: {type(exc).__name__}: {one_line(str(exc))}")
             problem = cleaned(problem, req, req.get_data(cache=True), self.redactor, self.config)
             response = to_response(problem_reply(problem, req.path, self.config))
         return response(environ, start_response)

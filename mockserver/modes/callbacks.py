@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ..config import MockConfig
+from ..errors import bounded_traceback
 from ..pipeline.problems import Problem, Violation
 from ..pipeline.request import IncomingRequest, is_json
 from ..pipeline.security import example_credential
@@ -340,6 +341,6 @@ class Callbacks:
                     outcome = send(plan, url, self.config)
                 record(outcome, self.journal, self.api, label)
                 outcomes.append(outcome)
-            except Exception:  # a background thread: log, never die silently
-                log.exception("%s failed", label)
+            except Exception as exc:  # a background thread: log, never die silently
+                log.error("%s failed\n%s", label, bounded_traceback(exc))
         return outcomes

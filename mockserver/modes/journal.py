@@ -40,6 +40,7 @@ import uuid
 from collections import deque
 from typing import Any
 
+from ..errors import bounded_traceback
 from ..pipeline.selection import contains
 from .journal_rows import (
     BINARY,
@@ -274,9 +275,10 @@ class Journal:
             for e in entries:
                 try:
                     rows.append(entry_row(e, self.body_limit, self.redactors))
-                except Exception:  # one entry that cannot be stored must not take the others (nor the writer) along
+                except Exception as exc:  # one entry that cannot be stored must not take the others (nor the writer)
                     shown = e if isinstance(e, JournalEntry) else JournalEntry(*e[1:7], {}, None, [], 0.0)
-                    log.exception("journal: %s %s -> %s not recorded", shown.method, shown.path, shown.status)
+                    log.error("journal: %s %s -> %s not recorded\n%s", shown.method, shown.path, shown.status,
+                              bounded_traceback(exc))
             if not rows:
                 return
             conn = self._conn()

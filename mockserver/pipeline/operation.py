@@ -145,7 +145,7 @@ class CompiledOperation:
         if media is None or status in (204, 304):
             return Answer(status, response, None, b"", headers, "empty answer")
         value = stored(media, example) if stored is not None else None
-        document = self.api.spec.document
+        document = self.api.compiler.document_for("response")  # media.schema's own document
         if value is not None:
             body, source = encode(value, media.media_type, media.schema, document), "stored resource"
             violations = response_violations(media, value)

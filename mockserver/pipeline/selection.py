@@ -181,7 +181,7 @@ def _at(document: dict[str, Any], pointer: str, default: Any) -> Any:
 def index_responses(operation: Operation, compiler: SchemaCompiler, spec_folder: Path) -> list[ResponseSpec]:
     """Every documented response of ``operation`` with examples validated and serialised."""
     document = compiler.document
-    answered = compiler.document_for("response")
+    answered = compiler.document_for("response")  # the generator's and the encoder's document for ``schema``
     request_examples = _request_body_examples(operation, document)
     out: list[ResponseSpec] = []
     for status, (response, pointer) in operation.responses.items():
@@ -207,10 +207,10 @@ def index_responses(operation: Operation, compiler: SchemaCompiler, spec_folder:
                 matcher = dict(example.get("x-apitwin-request") or {})
                 if "body" not in matcher and name in request_examples:
                     matcher["body"] = request_examples[name]
-                spec.examples.append(_example(name, value, spec, matcher, example_pointer, document))
+                spec.examples.append(_example(name, value, spec, matcher, example_pointer, answered))
             if not spec.examples and "example" in content:
                 spec.examples.append(_example("example", content["example"], spec, {}, media_pointer + "/example",
-                                              document))
+                                              answered))
             if "schema" in content:
                 _name_access(spec.examples, compiler, media_pointer + "/schema")
             media[media_type] = spec

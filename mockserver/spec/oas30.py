@@ -32,6 +32,8 @@ from base64 import b64decode
 from collections.abc import Collection
 from typing import Any
 
+from .reftargets import TARGETS
+
 __all__ = ["INT_BOUNDS", "NO_STRING_CHECK", "PREFIX", "URI_FORMATS", "inline_refs", "is_byte", "to_2020"]
 
 #: the range of each integer format
@@ -147,7 +149,7 @@ class _Converter:
         for name, value in node.items():
             if name == "schema":
                 out[name] = self.schema(value)
-            elif name == "schemas" and key == "components" and isinstance(value, dict):
+            elif ((name == "schemas" and key == "components") or name == TARGETS) and isinstance(value, dict):
                 out[name] = {k: self.schema(v) for k, v in value.items()}
             elif name in ("example", "examples", "value", "default"):
                 out[name] = value  # data, never a schema

@@ -30,6 +30,7 @@ from urllib.parse import quote, unquote
 from .access import Direction, for_direction, mentions_access
 from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, inline_refs, is_byte, to_2020
 from .pointers import deref, escape_token, resolve_pointer
+from .reftargets import with_stable_targets
 
 __all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
 
@@ -125,7 +126,7 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
       discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
       ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``); the
       ``discriminator`` keyword itself is dropped; a ``oneOf`` with an inline branch (which no
-      discriminator value names) is read as ``anyOf``.
+      discriminator value names) or a value naming two branches is read as ``anyOf``.
     * without ``int_bounds`` (OpenAPI 3.0), ``nullable: true`` on a schema without ``type`` admits null.
     * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
       bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
@@ -145,15 +146,15 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
         for key in ("oneOf", "anyOf"):
             branches = out.get(key)
             if isinstance(branches, list):
-                out[key] = [
-                    {"allOf": [branch, {"properties": {prop: {"enum": names}}}]}
-                    if (names := discriminator_names(discriminator, branch, root)) else branch
-                    for branch in branches
-                ]
-                if key == "oneOf" and any(not discriminator_names(discriminator, b, root) for b in branches) \
-                        and "anyOf" not in out:
-                    # an inline branch has no name the discriminator could select it by: the payload must
-                    # match a branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
+                named = [discriminator_names(discriminator, branch, root) for branch in branches]
+                out[key] = [{"allOf": [branch, {"properties": {prop: {"enum": names}}}]} if names else branch
+                            for branch, names in zip(branches, named, strict=True)]
+                claimed = [name for names in named for name in names]
+                if key == "oneOf" and (not all(named) or len(set(claimed)) < len(claimed)) and "anyOf" not in out:
+                    # an inline branch has no name the discriminator could select it by, a name two branches
+                    # claim selects neither (DigitalOcean's droplet actions: both branches' ``type`` enums hold
+                    # ``reboot``, the mapping names files not in the document): the payload must match a
+                    # branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
                     out["anyOf"] = out.pop("oneOf")
     if not int_bounds and out.get("nullable") is True and ("type" not in out or "allOf" in out):
         # OpenAPI 3.0 (the Python backend): ``nullable`` beside ``allOf``/``oneOf``/``$ref`` and no ``type``
@@ -256,7 +257,6 @@ class CompiledSchema:
                         tokens.append(escape_token(str(missing[0])))
                 yield "".join("/" + t for t in tokens), self._worded(err.message)
 
-
     def _worded(self, message: str) -> str:
         if self.forbidden is not None and (message.endswith("should not be valid under {}")
                                            or message.startswith("{} is not allowed for")):
@@ -273,13 +273,15 @@ class SchemaCompiler:
     keyword gets the one validator of both.
     """
 
-    def __init__(self, document: dict[str, Any], _direction: Direction | None = None) -> None:
+    def __init__(self, document: dict[str, Any], _direction: Direction | None = None,
+                 _stable: dict[str, Any] | None = None) -> None:
         self.document = document
         self.version = str(document.get("openapi", "3.1.0"))
         self._cache: dict[str, CompiledSchema] = {}
         self._direction = _direction
-        #: the document the validators read: ``document``, or its rewrite for ``_direction``
-        self.source = document if _direction is None else for_direction(document, _direction)
+        #: what the validators read: ``document`` (its references kept valid: .reftargets) for ``_direction``
+        self._stable = stable = with_stable_targets(document) if _stable is None else _stable
+        self.source = stable if _direction is None else for_direction(stable, _direction)
         self._variants: dict[str, SchemaCompiler] = {}
         self._access: bool | None = None  # whether the document has readOnly/writeOnly: on first need
         self._reaches: dict[str, bool] = {}
@@ -384,7 +386,7 @@ class SchemaCompiler:
     def _variant(self, direction: Direction) -> SchemaCompiler:
         variant = self._variants.get(direction)
         if variant is None:
-            variant = self._variants[direction] = SchemaCompiler(self.document, direction)
+            variant = self._variants[direction] = SchemaCompiler(self.document, direction, self._stable)
         return variant
 
     def _reaches_access(self, pointer: str) -> bool:

@@ -206,3 +206,21 @@ def test_a_discriminator_is_judged_by_its_branches_on_jsonschema_rs() -> None:
     assert compiler.at("/components/schemas/Cat").rewritten
     assert compiler.at("/components/schemas/Owner").is_valid({"pet": {"kind": "Cat"}})
     assert not compiler.at("/components/schemas/Owner").is_valid({"pet": {"kind": "Dog"}})
+
+
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_a_discriminator_value_two_branches_claim_selects_either(version: str) -> None:
+    """DigitalOcean's ``POST /v2/droplets/actions``: ``oneOf`` an action and the action plus ``name``, whose
+    ``type`` enums both hold ``reboot`` (the mapping names files not in the document): ``{type: reboot}``
+    matches both branches, and the discriminator cannot pick one; a valid request, not a ``oneOf`` failure."""
+    action = {"type": "object", "required": ["type"], "properties": {"type": {"enum": ["reboot", "snapshot"]}}}
+    document = {"openapi": version, "components": {"schemas": {
+        "Action": action,
+        "Snapshot": {"allOf": [{"$ref": "#/components/schemas/Action"},
+                               {"type": "object", "properties": {"name": {"type": "string"}}}]},
+        "Body": {"oneOf": [{"$ref": "#/components/schemas/Action"}, {"$ref": "#/components/schemas/Snapshot"}],
+                 "discriminator": {"propertyName": "type",
+                                   "mapping": {"reboot": "models/actions.yml#/action"}}}}}}
+    body = SchemaCompiler(document).at("/components/schemas/Body")
+    assert body.is_valid({"type": "reboot"}) and body.is_valid({"type": "snapshot", "name": "n"})
+    assert not body.is_valid({"type": "rebuild"}) and not body.is_valid({"name": "n"})
