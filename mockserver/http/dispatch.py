@@ -3,7 +3,7 @@
 :class:`Dispatcher` answers every request that is not for apitwin's own endpoints
 without Flask's per-request machinery (contexts, signals, hooks cost as much as the
 mock's own work): it asks the :class:`~.router.Router`, then hands the request to the
-operation's :class:`OperationHandler`, which adapts it (:func:`incoming`), applies
+operation's :class:`OperationHandler`, which adapts it (:func:`.incoming.incoming`), applies
 delays and faults, replays a recording if one matches, and otherwise calls the
 spine (:meth:`CompiledOperation.handle`). Admin endpoints go to Flask.
 """
@@ -11,7 +11,6 @@ spine (:meth:`CompiledOperation.handle`). Admin endpoints go to Flask.
 from __future__ import annotations
 
 import errno
-import io
 import logging
 import random
 import socket
@@ -21,8 +20,7 @@ from functools import partial
 from itertools import chain
 from typing import Any
 
-from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import ClosingIterator
 
@@ -39,20 +37,16 @@ from ..modes.store import StoreUnavailable
 from ..pipeline.operation import CompiledOperation
 from ..pipeline.problems import Problem, Reply, Violation, problem_reply, render_violations_header
 from ..pipeline.request import (
-    Headers,
     IncomingRequest,
-    Prefer,
-    Query,
     is_json,
     parse_accept,
-    parse_prefer,
     query_items,
-    split_prism_query,
 )
+from .incoming import RequestHeaders, incoming, read_unsized_body, unsized_body_possible
 from .request_log import RequestLog
 from .router import Preflight, RouteMiss, Router
 
-__all__ = ["Dispatcher", "OperationHandler", "incoming", "miss_reply", "replay", "send", "to_response"]
+__all__ = ["Dispatcher", "OperationHandler", "miss_reply", "replay", "send", "to_response"]
 
 log = logging.getLogger("apitwin")
 #: the refused requests' lines: each written once a second, its repeats counted (:mod:`.request_log`)
@@ -86,59 +80,6 @@ def _drop_connection(req: Request, fault: str, hold_s: float) -> None:
     sock.close()
     # ECONNRESET: the servers take it for a client gone away, never an error worth a traceback
     raise ConnectionResetError(errno.ECONNRESET, "apitwin: connection reset on purpose (Prefer: fault)")
-
-
-def _unsized_body_possible(environ: dict[str, Any]) -> bool:
-    """Whether a request without Content-Length may still carry a body: chunked (``Transfer-Encoding``), or
-    HTTP/2 and later, whose frames end the body without either header. An HTTP/1.x request with neither header
-    has none (RFC 9112 section 6.3), and nothing is read for it (granian marks every request's input
-    terminated, a GET's too)."""
-    return "HTTP_TRANSFER_ENCODING" in environ or not str(environ.get("SERVER_PROTOCOL", "")).startswith("HTTP/1")
-
-
-def _read_unsized_body(environ: dict[str, Any], limit: int) -> None:
-    """Read a body sent without Content-Length (chunked) up to ``limit`` bytes, then hand it on as a sized one.
-
-    werkzeug's limited stream stops at the limit without a word: the body would reach the
-    pipeline cut short (and be refused as invalid JSON) instead of answered with a 413.
-    """
-    stream, parts, size = environ["wsgi.input"], [], 0
-    while size <= limit:
-        part = stream.read(min(65536, limit + 1 - size))
-        if not part:
-            break
-        parts.append(part)
-        size += len(part)
-    if size > limit:
-        raise RequestEntityTooLarge()
-    environ["wsgi.input"] = io.BytesIO(b"".join(parts))
-    environ["CONTENT_LENGTH"] = str(size)
-
-
-class _Headers(WerkzeugHeaders):
-    """werkzeug's headers of an environ, whose reads by name (``Content-Type``, ``Prefer``, the specs' header
-    parameters) look the environ key up instead of working it out each time (six reads a request)."""
-
-    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
-        if type is not None or not isinstance(key, str):
-            return super().get(key, default, type)
-        return self.environ.get(_ENVIRON_KEYS.get(key) or _environ_key(key), default)
-
-    def __contains__(self, key: Any) -> bool:
-        return isinstance(key, str) and (_ENVIRON_KEYS.get(key) or _environ_key(key)) in self.environ
-
-
-#: header name -> its key in a WSGI environ, as werkzeug works it out (names come from the specs: bounded)
-_ENVIRON_KEYS: dict[str, str] = {}
-
-
-def _environ_key(name: str) -> str:
-    key = name.upper().replace("-", "_")
-    key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
-    if len(_ENVIRON_KEYS) >= 1024:
-        _ENVIRON_KEYS.clear()
-    _ENVIRON_KEYS[name] = key
-    return key
 
 
 def to_response(reply: Reply) -> Response:
@@ -181,60 +122,6 @@ def send(reply: Reply, environ: dict[str, Any], start_response: Any) -> Iterable
         line = _STATUS_LINES[status] = Response(status=status).status
     start_response(line, headers)
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
-
-
-def _body(req: Request) -> bytes:
-    """The request's body, as ``req.get_data()`` reads it (and caches it), without werkzeug's stream
-    wrappers when the server gave a Content-Length (a tenth of a request's own work)."""
-    environ = req.environ
-    length = environ.get("CONTENT_LENGTH")
-    if not length or not length.isdigit() or "HTTP_TRANSFER_ENCODING" in environ \
-            or "stream" in vars(req) or getattr(req, "_cached_data", None):
-        return req.get_data(cache=True)  # read already (the record proxy), or no plain Content-Length
-    if length == "0":
-        req._cached_data = b""
-        return b""
-    size = int(length)
-    limit = req.max_content_length
-    if limit is not None and size > limit:
-        raise RequestEntityTooLarge()
-    stream, parts, left = environ["wsgi.input"], [], size
-    while left > 0:
-        part = stream.read(left)
-        if not part:  # as werkzeug's LimitedStream: the client went away before sending the whole body
-            raise ClientDisconnected()
-        parts.append(part)
-        left -= len(part)
-    data = parts[0] if len(parts) == 1 else b"".join(parts)
-    req._cached_data = data  # what req.get_data() answers from now on
-    return data
-
-
-def incoming(req: Request, path_params: dict[str, str], cookies: bool,
-             prism_query: bool = True) -> tuple[IncomingRequest, Prefer]:
-    """The request as plain data for the pipeline (``cookies``: read them, for operations that use them),
-    and its ``Prefer`` directives: the header, and (``prism_query``, for the mock) Prism's ``__code``,
-    ``__example`` and ``__dynamic``, taken out of the query."""
-    headers: Headers = req.headers
-    query_string = req.environ.get("QUERY_STRING")
-    if not query_string:
-        query: Query = {}
-        directives: dict[str, str] = {}
-    elif prism_query:
-        query, directives = split_prism_query(dict(req.args.lists()))
-    else:
-        query, directives = dict(req.args.lists()), {}
-    return IncomingRequest(
-        method=req.method,
-        path=req.path,
-        path_params=path_params,
-        query=query,
-        headers=headers,
-        cookies=req.cookies if cookies else {},
-        content_type=headers.get("Content-Type"),
-        body=_body(req),
-        query_string=query_string.encode("latin-1") if query_string else b"",
-    ), parse_prefer(headers.get("Prefer"), directives)
 
 
 def _record(journal: Journal, operation_id: str, api: str, req: Request, body: bytes | None, reply: Reply,
@@ -420,7 +307,7 @@ class Dispatcher:
         route = self.router.match(method, path, preflight=preflight)
         # no ``environ["werkzeug.request"]``: that back-reference made each request a cycle for the collector
         req = Request(environ, populate_request=False)
-        req.headers = _Headers(environ)
+        req.headers = RequestHeaders(environ)
         if isinstance(route, Preflight):
             headers = preflight_headers(self.config, req.headers, route.methods, self.documented_headers)
             if headers is not None:
@@ -442,8 +329,8 @@ class Dispatcher:
         req.max_content_length = self.config.max_body_bytes
         try:
             if "CONTENT_LENGTH" not in environ and environ.get("wsgi.input_terminated"):
-                if _unsized_body_possible(environ):
-                    _read_unsized_body(environ, self.config.max_body_bytes)
+                if unsized_body_possible(environ):
+                    read_unsized_body(environ, self.config.max_body_bytes)
                 else:  # RFC 9112 section 6.3: neither Content-Length nor Transfer-Encoding, no body
                     environ["CONTENT_LENGTH"] = "0"
             reply, after = handler.answer(req, route.params)

@@ -29,7 +29,7 @@ from ..modes.redaction_messages import clean_violations, request_secrets, scrub
 from ..pipeline.problems import Problem, Violation, render_violations_header
 from ..pipeline.selfcheck import check_response
 from .app import create_app
-from .dispatch import incoming
+from .incoming import incoming
 from .router import RouteMatch, Router
 
 __all__ = ["ProxyStats", "RecordingFolderError", "RecordingProxy", "create_proxy_app"]
