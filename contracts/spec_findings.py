@@ -31,8 +31,13 @@ each naming the operation and the rule (lint warns about most of them too):
   defines no serialisation for it, the suite writes each object's Python repr.
 * an "invalid" request accepted whose one mutation (the suite's ``incorrect_type``) sent a single value for
   an array query, header, cookie or path parameter or form field (Twilio's ``StatusCallbackEvent=AAA``,
-  Stripe's ``expand=foo``), written once: on the wire that is the one-element array, the same bytes a
-  valid request sends, and the mock read it as that array and found it valid. No answer could tell them apart.
+  Stripe's ``expand=foo``; a member of an object field too, ``parameters[columns]=AAA``), written once: on
+  the wire that is the one-element array, the same bytes a valid request sends, and the mock read it as that
+  array and found it valid. No answer could tell them apart.
+* a valid request refused whose urlencoded body carries an array of objects written as plain ``name=key``
+  pairs (Stripe's ``lines=amount&lines=description``): the suite's HTTP client (``requests``, whose encoding
+  the in-process transport follows) writes each object as its keys, losing the values, so a valid array and an
+  invalid one are the same bytes.
 * a valid request refused whose form body lacks a required property that may be an empty object or array
   (Stripe's ``business_profile``, ``shipping[address]``): a form writes an empty one as nothing, so the
   suite's ``{}`` never reaches the server and the request on the wire misses a required property.
@@ -137,6 +142,12 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
         for media_type, media in (body.get("content") or {}).items() if isinstance(body, dict) else ():
             if media_type in _FORMS and f"content-type: {media_type}" in failure.curl.lower() and isinstance(
                     media, dict):
+                keyed = _objects_as_keys(document, media.get("schema"), failure.curl) if media_type == _FORMS[0] \
+                    else None
+                if keyed is not None:
+                    return (f"has the form field {keyed!r}, an array of objects, which the suite writes as each "
+                            f"object's keys ({keyed}=key1&{keyed}=key2, the values lost, as requests encodes it): "
+                            "a valid and an invalid one give the same body, so no answer could tell them apart")
                 missing = _empty_required(document, media.get("schema"), _form_keys(failure.curl), (), 0)
                 if missing is not None:
                     return (f"requires {missing} in its {media_type} body, which may be an empty object or array: "
@@ -155,7 +166,7 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
     return None
 
 
-_PROPERTY = re.compile(r"/properties/([^/]+)(/.*)?")
+_PROPERTY = re.compile(r"/properties/([^/]+(?:/properties/[^/]+)*)(/(?!properties/).*)?")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -171,10 +182,15 @@ def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], o
         if (found is None or mutation.parameter not in _FORMS or not isinstance(media, dict)
                 or any(k in (found.group(2) or "") for k in ("/items", "/properties"))):
             return None
-        name = found.group(1).replace("~1", "/").replace("~0", "~")
-        schema: Any = {}
-        for branch in _branches(document, media.get("schema"), 0):
-            schema = (branch.get("properties") or {}).get(name, schema)
+        # a member of an object field (Stripe's ``parameters[columns]``) as well as a field
+        names = [n.replace("~1", "/").replace("~0", "~") for n in found.group(1).split("/properties/")]
+        schema: Any = media.get("schema")
+        for member in names:
+            within: Any = {}
+            for branch in _branches(document, schema, 0):
+                within = (branch.get("properties") or {}).get(member, within)
+            schema = within
+        name = names[0] + "".join(f"[{n}]" for n in names[1:])
         what = f"form field {name!r}"
     else:
         name = mutation.parameter
@@ -207,6 +223,20 @@ def _form_keys(curl: str) -> set[tuple[str, ...]]:
         path = (head, *re.findall(r"([^\[\]]*)\]", "[" + rest)) if rest else (head,)
         keys.update(path[:i] for i in range(1, len(path) + 1))
     return keys
+
+
+def _objects_as_keys(document: dict[str, Any], schema: Any, curl: str) -> str | None:
+    """The name of a field of ``schema`` that may be an array of objects and that the urlencoded body of ``curl``
+    writes as plain ``name=text`` pairs (Stripe's ``lines=amount&lines=description``), if there is one."""
+    found = _FORM_BODY.search(curl)
+    plain = {unquote_plus(k) for k, _, v in (pair.partition("=") for pair in found.group(1).split("&")) if v} \
+        if found is not None else set()
+    for branch in _branches(document, schema, 0):
+        for name, sub in (branch.get("properties") or {}).items():
+            if name in plain and any(isinstance(items := deref(document, b.get("items")), dict) and (
+                    "object" in schema_types(items) or "properties" in items) for b in _branches(document, sub, 0)):
+                return str(name)
+    return None
 
 
 def _empty_required(document: dict[str, Any], schema: Any, keys: set[tuple[str, ...]], at: tuple[str, ...],
