@@ -226,16 +226,24 @@ def _form_keys(curl: str) -> set[tuple[str, ...]]:
 
 
 def _objects_as_keys(document: dict[str, Any], schema: Any, curl: str) -> str | None:
-    """The name of a field of ``schema`` that may be an array of objects and that the urlencoded body of ``curl``
-    writes as plain ``name=text`` pairs (Stripe's ``lines=amount&lines=description``), if there is one."""
+    """The key of a field of ``schema``, or of a member of an object field, that may be an array of objects and that
+    the urlencoded body of ``curl`` writes as plain ``key=text`` pairs (Stripe's ``lines=amount&lines=description``,
+    ``spending_controls[spending_limits]=amount``), if there is one."""
     found = _FORM_BODY.search(curl)
-    plain = {unquote_plus(k) for k, _, v in (pair.partition("=") for pair in found.group(1).split("&")) if v} \
+    keys = {unquote_plus(k) for k, _, v in (pair.partition("=") for pair in found.group(1).split("&")) if v} \
         if found is not None else set()
-    for branch in _branches(document, schema, 0):
-        for name, sub in (branch.get("properties") or {}).items():
-            if name in plain and any(isinstance(items := deref(document, b.get("items")), dict) and (
-                    "object" in schema_types(items) or "properties" in items) for b in _branches(document, sub, 0)):
-                return str(name)
+    for key in sorted(keys):
+        head, _, rest = key.partition("[")
+        names = [head, *re.findall(r"([^\[\]]*)\]", "[" + rest)] if rest else [head]
+        sub: Any = schema
+        for name in names:
+            within: Any = None
+            for branch in _branches(document, sub, 0):
+                within = (branch.get("properties") or {}).get(name, within)
+            sub = within
+        if sub is not None and any(isinstance(items := deref(document, b.get("items")), dict) and (
+                "object" in schema_types(items) or "properties" in items) for b in _branches(document, sub, 0)):
+            return key
     return None
 
 

