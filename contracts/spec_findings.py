@@ -29,7 +29,8 @@ each naming the operation and the rule (lint warns about most of them too):
   as a required parameter (SendGrid): OpenAPI ignores those definitions, so does the mock.
 * a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
   defines no serialisation for it, the suite writes each object's Python repr.
-* an "invalid" request accepted whose one mutation (the suite's ``incorrect_type``) sent a single value for
+* an "invalid" request accepted whose one mutation (the suite's ``incorrect_type``, or ``invalid_enum_value`` on
+  a branch beside an array one: Stripe's ``full_name_aliases=-58800``) sent a single value for
   an array query, header, cookie or path parameter or form field (Twilio's ``StatusCallbackEvent=AAA``,
   Stripe's ``expand=foo``; a member of an object field too, ``parameters[columns]=AAA``), written once: on
   the wire that is the one-element array, the same bytes a valid request sends, and the mock read it as that
@@ -38,6 +39,8 @@ each naming the operation and the rule (lint warns about most of them too):
   pairs (Stripe's ``lines=amount&lines=description``): the suite's HTTP client (``requests``, whose encoding
   the in-process transport follows) writes each object as its keys, losing the values, so a valid array and an
   invalid one are the same bytes.
+* an "invalid" request accepted whose mutation left an object form field without its required property and
+  without any other member (Stripe's ``sofort`` in ``POST /v1/payment_methods``): the form writes it as nothing.
 * a valid request refused whose form body lacks a required property that may be an empty object or array
   (Stripe's ``business_profile``, ``shipping[address]``): a form writes an empty one as nothing, so the
   suite's ``{}`` never reaches the server and the request on the wire misses a required property.
@@ -101,9 +104,17 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
     if failure.mutation is not None and failure.check == "negative_data_rejection":
         found_array = _scalar_for_array(failure.mutation, failure.curl, document, operation)
         if found_array is not None:
-            return (f"was sent its {found_array} as one value in an incorrect_type case: on the wire that is "
-                    "the one-element array a valid request sends (the mock read it so and found it valid), so no "
-                    "answer could refuse it (a limit of the test tool)")
+            return (f"was sent its {found_array} as one value in an {failure.mutation.scenario} case: on the wire "
+                    "that is the one-element array a valid request sends (the mock read it so and found it valid), "
+                    "so no answer could refuse it (a limit of the test tool)")
+        emptied = _PROPERTY.fullmatch(failure.mutation.pointer)
+        if (failure.mutation.scenario == "object_missing_required_property" and failure.mutation.parameter in _FORMS
+                and emptied is not None and emptied.group(2) == "/required"):
+            names = tuple(n.replace("~1", "/").replace("~0", "~") for n in emptied.group(1).split("/properties/"))
+            if names not in _form_keys(failure.curl):
+                return (f"was sent its form field {'/'.join(names)!r} as an object missing a required property and "
+                        "nothing else: a form writes that empty object as nothing, so the request on the wire is "
+                        "valid (a limit of the test tool)")
     if failure.check == "allow_header_conformance":
         shape = _TEMPLATE.sub("{}", path)
         twins = [key for key in (document.get("paths") or {}) if key != path and _TEMPLATE.sub("{}", key) == shape]
@@ -173,7 +184,7 @@ _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], operation: dict[str, Any]) -> str | None:
     """``"query parameter 'expand'"`` when ``mutation`` changed the type of an array parameter or form field to a
     single value that the request (``curl``) carries once, which is how that array of one item is written."""
-    if mutation.scenario != "incorrect_type":
+    if mutation.scenario not in ("incorrect_type", "invalid_enum_value"):
         return None
     if mutation.where == "body":
         found = _PROPERTY.fullmatch(mutation.pointer)

@@ -165,6 +165,9 @@ FORM_ARRAYS: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "versi
     ("body", "application/x-www-form-urlencoded", "/properties/To/type",  # not an array: the mock's failure
      "curl -X POST -d 'To=0' http://mock/calls", False),
     ("query", "limit", "", "curl -X POST 'http://mock/calls?limit=AAA'", False),
+    # Stripe's full_name_aliases=-58800: an invalid value of the enum [""] branch, the one-element array on the wire
+    ("body", "application/x-www-form-urlencoded", "/properties/Tags/anyOf/1/enum",
+     "curl -X POST -d 'Tags=-58800' http://mock/calls", True),
     ("body", "application/x-www-form-urlencoded", "/properties/parameters/properties/columns/type",  # a member
      "curl -X POST -d 'parameters%5Bcolumns%5D=AAA&parameters%5Btimezone%5D=' http://mock/calls", True),
     ("body", "application/x-www-form-urlencoded", "/properties/parameters/properties/timezone/type",
@@ -177,15 +180,16 @@ def test_a_single_value_for_an_array_is_the_one_element_array(where: str, parame
     report = VerifyReport("spec.yaml", "http://mock", 1)
     score = report.operations["POST /calls"] = OperationScore("POST /calls", cases=1, failed=1)
     reason = "Received: 201 for an invalid request / Documented: 201, 400"
+    scenario = "invalid_enum_value" if pointer.endswith("/enum") else "incorrect_type"
     score.failures.append(CheckFailure("POST /calls", "negative_data_rejection", "t", reason, curl,
-                                       mutation=Mutation("incorrect_type", where, parameter, pointer)))
+                                       mutation=Mutation(scenario, where, parameter, pointer)))
     move_spec_findings(report, FORM_ARRAYS, [])
     assert bool(report.spec_findings) is moved
     assert not moved or "the one-element array a valid request sends" in report.spec_findings[0]
     other = VerifyReport("spec.yaml", "http://mock", 1)
     other.operations["POST /calls"] = OperationScore("POST /calls", cases=1, failed=1, failures=[CheckFailure(
         "POST /calls", "negative_data_rejection", "t", reason, curl,
-        mutation=Mutation("invalid_enum_value", where, parameter, pointer))])
+        mutation=Mutation("invalid_format", where, parameter, pointer))])
     move_spec_findings(other, FORM_ARRAYS, [])
     assert other.spec_findings == []  # another mutation: the mock's to refuse
 
@@ -248,3 +252,21 @@ def test_an_array_of_objects_written_as_its_keys(body: str, finding: str | None)
                                        "Received: 400 for a valid request / Documented: 200", curl))
     move_spec_findings(report, LINES, [])
     assert [f for f in report.spec_findings if finding in f] if finding else report.spec_findings == []
+
+
+@pytest.mark.parametrize(("body", "moved"), [
+    # Stripe's POST /v1/payment_methods: sofort without its required country, and nothing else: written as nothing
+    ("type=eps&fpx%5Bbank%5D=bsn", True),
+    ("type=eps&parameters%5Btimezone%5D=x", False),  # the object is there, without its required member: the mock's
+])
+def test_an_object_missing_its_required_property_is_written_as_nothing(body: str, moved: bool) -> None:
+    report = VerifyReport("spec.yaml", "http://mock", 1)
+    score = report.operations["POST /calls"] = OperationScore("POST /calls", cases=1, failed=1)
+    curl = f"curl -X POST -H 'Content-Type: application/x-www-form-urlencoded' -d '{body}' http://mock/calls"
+    score.failures.append(CheckFailure(
+        "POST /calls", "negative_data_rejection", "t", "Received: 201 for an invalid request", curl,
+        mutation=Mutation("object_missing_required_property", "body", "application/x-www-form-urlencoded",
+                          "/properties/parameters/required")))
+    move_spec_findings(report, FORM_ARRAYS, [])
+    assert bool(report.spec_findings) is moved
+    assert not moved or "a form writes that empty object as nothing" in report.spec_findings[0]
