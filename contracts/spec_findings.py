@@ -109,8 +109,9 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
                     "so no answer could refuse it (a limit of the test tool)")
         emptied = _PROPERTY.fullmatch(failure.mutation.pointer)
         if (failure.mutation.scenario == "object_missing_required_property" and failure.mutation.parameter in _FORMS
-                and emptied is not None and emptied.group(2) == "/required"):
-            names = tuple(n.replace("~1", "/").replace("~0", "~") for n in emptied.group(1).split("/properties/"))
+                and emptied is not None
+                and re.fullmatch(r"(?:/(?:anyOf|oneOf|allOf)/\d+)?/required", emptied.group(2) or "")):
+            names = tuple(n.replace("~1", "/").replace("~0", "~") for n in _MEMBER.split(emptied.group(1)))
             if names not in _form_keys(failure.curl):
                 return (f"was sent its form field {'/'.join(names)!r} as an object missing a required property and "
                         "nothing else: a form writes that empty object as nothing, so the request on the wire is "
@@ -177,7 +178,9 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
     return None
 
 
-_PROPERTY = re.compile(r"/properties/([^/]+(?:/properties/[^/]+)*)(/(?!properties/).*)?")
+_PROPERTY = re.compile(r"/properties/([^/]+(?:(?:/(?:anyOf|oneOf|allOf)/\d+)?/properties/[^/]+)*)(/(?!properties/).*)?")
+#: between two property names of a :data:`_PROPERTY` pointer (through a branch: Stripe's ``tipping/anyOf/0/...``)
+_MEMBER = re.compile(r"(?:/(?:anyOf|oneOf|allOf)/\d+)?/properties/")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -194,7 +197,7 @@ def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], o
                 or any(k in (found.group(2) or "") for k in ("/items", "/properties"))):
             return None
         # a member of an object field (Stripe's ``parameters[columns]``) as well as a field
-        names = [n.replace("~1", "/").replace("~0", "~") for n in found.group(1).split("/properties/")]
+        names = [n.replace("~1", "/").replace("~0", "~") for n in _MEMBER.split(found.group(1))]
         schema: Any = media.get("schema")
         for member in names:
             within: Any = {}

@@ -149,7 +149,9 @@ FORM_ARRAYS: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "versi
         "Tags": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "enum": [""]}]},
         "To": {"type": "string"},
         "parameters": {"type": "object", "properties": {  # Stripe's POST /v1/reporting/report_runs
-            "columns": {"type": "array", "items": {"type": "string"}}, "timezone": {"type": "string"}}}}}}}},
+            "columns": {"type": "array", "items": {"type": "string"}}, "timezone": {"type": "string"}}},
+        "tipping": {"anyOf": [{"type": "object", "properties": {"usd": {"type": "object", "properties": {  # Stripe's
+            "percentages": {"type": "array", "items": {"type": "integer"}}}}}}, {"type": "string", "enum": [""]}]}}}}}},
     "responses": {"201": {"description": "made"}, "400": {"description": "bad"}}}}}}
 
 
@@ -165,6 +167,9 @@ FORM_ARRAYS: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "versi
     ("body", "application/x-www-form-urlencoded", "/properties/To/type",  # not an array: the mock's failure
      "curl -X POST -d 'To=0' http://mock/calls", False),
     ("query", "limit", "", "curl -X POST 'http://mock/calls?limit=AAA'", False),
+    ("body", "application/x-www-form-urlencoded",  # Stripe's POST /v1/terminal/configurations: through a branch
+     "/properties/tipping/anyOf/0/properties/usd/properties/percentages/type",
+     "curl -X POST -d 'tipping%5Busd%5D%5Bpercentages%5D=AAA' http://mock/calls", True),
     # Stripe's full_name_aliases=-58800: an invalid value of the enum [""] branch, the one-element array on the wire
     ("body", "application/x-www-form-urlencoded", "/properties/Tags/anyOf/1/enum",
      "curl -X POST -d 'Tags=-58800' http://mock/calls", True),
@@ -254,19 +259,21 @@ def test_an_array_of_objects_written_as_its_keys(body: str, finding: str | None)
     assert [f for f in report.spec_findings if finding in f] if finding else report.spec_findings == []
 
 
-@pytest.mark.parametrize(("body", "moved"), [
+@pytest.mark.parametrize(("body", "pointer", "moved"), [
     # Stripe's POST /v1/payment_methods: sofort without its required country, and nothing else: written as nothing
-    ("type=eps&fpx%5Bbank%5D=bsn", True),
-    ("type=eps&parameters%5Btimezone%5D=x", False),  # the object is there, without its required member: the mock's
+    ("type=eps&fpx%5Bbank%5D=bsn", "/properties/parameters/required", True),
+    # Stripe's POST /v1/payment_links/{id}: shipping_address_collection's object branch, the same
+    ("type=eps", "/properties/tipping/anyOf/0/required", True),
+    ("type=eps&parameters%5Btimezone%5D=x", "/properties/parameters/required", False),  # there: the mock's to refuse
 ])
-def test_an_object_missing_its_required_property_is_written_as_nothing(body: str, moved: bool) -> None:
+def test_an_object_missing_its_required_property_is_written_as_nothing(body: str, pointer: str, moved: bool) -> None:
     report = VerifyReport("spec.yaml", "http://mock", 1)
     score = report.operations["POST /calls"] = OperationScore("POST /calls", cases=1, failed=1)
     curl = f"curl -X POST -H 'Content-Type: application/x-www-form-urlencoded' -d '{body}' http://mock/calls"
     score.failures.append(CheckFailure(
         "POST /calls", "negative_data_rejection", "t", "Received: 201 for an invalid request", curl,
         mutation=Mutation("object_missing_required_property", "body", "application/x-www-form-urlencoded",
-                          "/properties/parameters/required")))
+                          pointer)))
     move_spec_findings(report, FORM_ARRAYS, [])
     assert bool(report.spec_findings) is moved
     assert not moved or "a form writes that empty object as nothing" in report.spec_findings[0]
