@@ -29,10 +29,18 @@ each naming the operation and the rule (lint warns about most of them too):
   as a required parameter (SendGrid): OpenAPI ignores those definitions, so does the mock.
 * a valid request refused whose query carries an array of objects (Box's ``mdfilters``): OpenAPI
   defines no serialisation for it, the suite writes each object's Python repr.
-* an "invalid" request accepted whose one mutation (the suite's ``incorrect_type``) sent a single value for
+* an "invalid" request accepted whose one mutation (the suite's ``incorrect_type``, or ``invalid_enum_value`` on
+  a branch beside an array one: Stripe's ``full_name_aliases=-58800``) sent a single value for
   an array query, header, cookie or path parameter or form field (Twilio's ``StatusCallbackEvent=AAA``,
-  Stripe's ``expand=foo``), written once: on the wire that is the one-element array, the same bytes a
-  valid request sends, and the mock read it as that array and found it valid. No answer could tell them apart.
+  Stripe's ``expand=foo``; a member of an object field too, ``parameters[columns]=AAA``), written once: on
+  the wire that is the one-element array, the same bytes a valid request sends, and the mock read it as that
+  array and found it valid. No answer could tell them apart.
+* a valid request refused whose urlencoded body carries an array of objects written as plain ``name=key``
+  pairs (Stripe's ``lines=amount&lines=description``): the suite's HTTP client (``requests``, whose encoding
+  the in-process transport follows) writes each object as its keys, losing the values, so a valid array and an
+  invalid one are the same bytes.
+* an "invalid" request accepted whose mutation left an object form field without its required property and
+  without any other member (Stripe's ``sofort`` in ``POST /v1/payment_methods``): the form writes it as nothing.
 * a valid request refused whose form body lacks a required property that may be an empty object or array
   (Stripe's ``business_profile``, ``shipping[address]``): a form writes an empty one as nothing, so the
   suite's ``{}`` never reaches the server and the request on the wire misses a required property.
@@ -96,9 +104,18 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
     if failure.mutation is not None and failure.check == "negative_data_rejection":
         found_array = _scalar_for_array(failure.mutation, failure.curl, document, operation)
         if found_array is not None:
-            return (f"was sent its {found_array} as one value in an incorrect_type case: on the wire that is "
-                    "the one-element array a valid request sends (the mock read it so and found it valid), so no "
-                    "answer could refuse it (a limit of the test tool)")
+            return (f"was sent its {found_array} as one value in an {failure.mutation.scenario} case: on the wire "
+                    "that is the one-element array a valid request sends (the mock read it so and found it valid), "
+                    "so no answer could refuse it (a limit of the test tool)")
+        emptied = _PROPERTY.fullmatch(failure.mutation.pointer)
+        if (failure.mutation.scenario == "object_missing_required_property" and failure.mutation.parameter in _FORMS
+                and emptied is not None
+                and re.fullmatch(r"(?:/(?:anyOf|oneOf|allOf)/\d+)?/required", emptied.group(2) or "")):
+            names = tuple(n.replace("~1", "/").replace("~0", "~") for n in _MEMBER.split(emptied.group(1)))
+            if names not in _form_keys(failure.curl):
+                return (f"was sent its form field {'/'.join(names)!r} as an object missing a required property and "
+                        "nothing else: a form writes that empty object as nothing, so the request on the wire is "
+                        "valid (a limit of the test tool)")
     if failure.check == "allow_header_conformance":
         shape = _TEMPLATE.sub("{}", path)
         twins = [key for key in (document.get("paths") or {}) if key != path and _TEMPLATE.sub("{}", key) == shape]
@@ -137,6 +154,12 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
         for media_type, media in (body.get("content") or {}).items() if isinstance(body, dict) else ():
             if media_type in _FORMS and f"content-type: {media_type}" in failure.curl.lower() and isinstance(
                     media, dict):
+                keyed = _objects_as_keys(document, media.get("schema"), failure.curl) if media_type == _FORMS[0] \
+                    else None
+                if keyed is not None:
+                    return (f"has the form field {keyed!r}, an array of objects, which the suite writes as each "
+                            f"object's keys ({keyed}=key1&{keyed}=key2, the values lost, as requests encodes it): "
+                            "a valid and an invalid one give the same body, so no answer could tell them apart")
                 missing = _empty_required(document, media.get("schema"), _form_keys(failure.curl), (), 0)
                 if missing is not None:
                     return (f"requires {missing} in its {media_type} body, which may be an empty object or array: "
@@ -155,14 +178,16 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
     return None
 
 
-_PROPERTY = re.compile(r"/properties/([^/]+)(/.*)?")
+_PROPERTY = re.compile(r"/properties/([^/]+(?:(?:/(?:anyOf|oneOf|allOf)/\d+)?/properties/[^/]+)*)(/(?!properties/).*)?")
+#: between two property names of a :data:`_PROPERTY` pointer (through a branch: Stripe's ``tipping/anyOf/0/...``)
+_MEMBER = re.compile(r"(?:/(?:anyOf|oneOf|allOf)/\d+)?/properties/")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], operation: dict[str, Any]) -> str | None:
     """``"query parameter 'expand'"`` when ``mutation`` changed the type of an array parameter or form field to a
     single value that the request (``curl``) carries once, which is how that array of one item is written."""
-    if mutation.scenario != "incorrect_type":
+    if mutation.scenario not in ("incorrect_type", "invalid_enum_value"):
         return None
     if mutation.where == "body":
         found = _PROPERTY.fullmatch(mutation.pointer)
@@ -171,10 +196,15 @@ def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], o
         if (found is None or mutation.parameter not in _FORMS or not isinstance(media, dict)
                 or any(k in (found.group(2) or "") for k in ("/items", "/properties"))):
             return None
-        name = found.group(1).replace("~1", "/").replace("~0", "~")
-        schema: Any = {}
-        for branch in _branches(document, media.get("schema"), 0):
-            schema = (branch.get("properties") or {}).get(name, schema)
+        # a member of an object field (Stripe's ``parameters[columns]``) as well as a field
+        names = [n.replace("~1", "/").replace("~0", "~") for n in _MEMBER.split(found.group(1))]
+        schema: Any = media.get("schema")
+        for member in names:
+            within: Any = {}
+            for branch in _branches(document, schema, 0):
+                within = (branch.get("properties") or {}).get(member, within)
+            schema = within
+        name = names[0] + "".join(f"[{n}]" for n in names[1:])
         what = f"form field {name!r}"
     else:
         name = mutation.parameter
@@ -207,6 +237,28 @@ def _form_keys(curl: str) -> set[tuple[str, ...]]:
         path = (head, *re.findall(r"([^\[\]]*)\]", "[" + rest)) if rest else (head,)
         keys.update(path[:i] for i in range(1, len(path) + 1))
     return keys
+
+
+def _objects_as_keys(document: dict[str, Any], schema: Any, curl: str) -> str | None:
+    """The key of a field of ``schema``, or of a member of an object field, that may be an array of objects and that
+    the urlencoded body of ``curl`` writes as plain ``key=text`` pairs (Stripe's ``lines=amount&lines=description``,
+    ``spending_controls[spending_limits]=amount``), if there is one."""
+    found = _FORM_BODY.search(curl)
+    keys = {unquote_plus(k) for k, _, v in (pair.partition("=") for pair in found.group(1).split("&")) if v} \
+        if found is not None else set()
+    for key in sorted(keys):
+        head, _, rest = key.partition("[")
+        names = [head, *re.findall(r"([^\[\]]*)\]", "[" + rest)] if rest else [head]
+        sub: Any = schema
+        for name in names:
+            within: Any = None
+            for branch in _branches(document, sub, 0):
+                within = (branch.get("properties") or {}).get(name, within)
+            sub = within
+        if sub is not None and any(isinstance(items := deref(document, b.get("items")), dict) and (
+                "object" in schema_types(items) or "properties" in items) for b in _branches(document, sub, 0)):
+            return key
+    return None
 
 
 def _empty_required(document: dict[str, Any], schema: Any, keys: set[tuple[str, ...]], at: tuple[str, ...],

