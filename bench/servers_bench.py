@@ -57,10 +57,9 @@ def bare(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 def child(server: str, target: str, port: int, workers: int) -> None:
     """Serve ``target`` (bare or flask) on ``server`` as `apitwin serve` runs it (this process is the server)."""
+    app: Any = bare
     if target == "flask":
         from bare_app import app
-    else:
-        app = bare
     if server == "pyruvate":
         import pyruvate
 
@@ -68,7 +67,7 @@ def child(server: str, target: str, port: int, workers: int) -> None:
         return
     from mockserver.http.server import serve
 
-    serve(app, port=port, workers=workers, server=server)  # type: ignore[arg-type]
+    serve(app, port=port, workers=workers, server=server)
 
 
 def start(server: str, target: str, spec: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
