@@ -224,3 +224,21 @@ def test_a_discriminator_value_two_branches_claim_selects_either(version: str) -
     body = SchemaCompiler(document).at("/components/schemas/Body")
     assert body.is_valid({"type": "reboot"}) and body.is_valid({"type": "snapshot", "name": "n"})
     assert not body.is_valid({"type": "rebuild"}) and not body.is_valid({"name": "n"})
+
+
+def test_a_schema_with_a_large_closure_is_judged_by_the_python_validator() -> None:
+    """jsonschema-rs compiles a validator's whole closure on its own (a Stripe response's: 5 MB, a validator per
+    operation): beyond 5,000 nodes the pure-Python validator judges, whose inlined schemas are shared."""
+    from mockserver.spec.schemas import SchemaCompiler
+
+    big = {"type": "object", "properties": {f"p{i}": {"type": "string", "maxLength": 3} for i in range(6000)}}
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                "components": {"schemas": {"Big": big, "Small": {"$ref": "#/components/schemas/Leaf"},
+                                           "Leaf": {"type": "integer"}}}}
+    compiler = SchemaCompiler(document)
+    assert compiler.faithful("/components/schemas/Small")
+    assert not compiler.faithful("/components/schemas/Big")
+    validator = compiler.at("/components/schemas/Big")
+    assert validator.is_valid({"p1": "abc", "p5999": "x"})
+    assert not validator.is_valid({"p1": "abcd"})
+    assert [m for _, m in validator.iter_errors({"p7": 5})]
