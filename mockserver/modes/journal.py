@@ -33,6 +33,7 @@ import json
 import logging
 import multiprocessing.util
 import os
+import signal
 import sqlite3
 import threading
 import time
@@ -214,6 +215,7 @@ class Journal:
             return
         self._exited = self._pid  # once: atexit and multiprocessing's hook may both call
         self._closed = True  # a request still in flight: its entry is written at once
+        _hold_stop_signals()
         self._stop_flusher()
         try:
             self.flush()
@@ -397,6 +399,18 @@ def _size(entry: JournalEntry | RawEntry) -> int:
     if isinstance(entry, tuple):
         return len(entry[9] or b"") + len(entry[15] or b"")
     return len(entry.body or b"") + len(entry.response_body or b"")
+
+
+def _hold_stop_signals() -> None:
+    """While the exiting process writes what it holds: a second stop signal (gunicorn's master sends its
+    workers another on Ctrl-C; a loaded machine makes the write slow enough to meet it) is ignored, instead of
+    raising ``SystemExit`` in the middle of the write (entries lost, a traceback printed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGINT", "SIGTERM", "SIGQUIT"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_IGN)
 
 
 def _alive(pid: int) -> bool:
