@@ -42,7 +42,7 @@ from ..pipeline.request import (
     parse_accept,
     query_items,
 )
-from .incoming import RequestHeaders, incoming, read_unsized_body, unsized_body_possible
+from .incoming import RequestHeaders, incoming, size_body
 from .request_log import RequestLog
 from .router import Preflight, RouteMiss, Router
 
@@ -328,11 +328,7 @@ class Dispatcher:
         handler = self.handlers[id(route.operation)]
         req.max_content_length = self.config.max_body_bytes
         try:
-            if "CONTENT_LENGTH" not in environ and environ.get("wsgi.input_terminated"):
-                if unsized_body_possible(environ):
-                    read_unsized_body(environ, self.config.max_body_bytes)
-                else:  # RFC 9112 section 6.3: neither Content-Length nor Transfer-Encoding, no body
-                    environ["CONTENT_LENGTH"] = "0"
+            size_body(environ, self.config.max_body_bytes)
             reply, after = handler.answer(req, route.params)
             sent = send(reply, environ, start_response)
             # callbacks go when the server closes the answer: after it was sent

@@ -13,23 +13,23 @@ from werkzeug.wrappers import Request
 
 from ..pipeline.request import Headers, IncomingRequest, Prefer, Query, parse_prefer, split_prism_query
 
-__all__ = ["RequestHeaders", "incoming", "read_unsized_body", "unsized_body_possible"]
+__all__ = ["RequestHeaders", "incoming", "size_body"]
 
 
-def unsized_body_possible(environ: dict[str, Any]) -> bool:
-    """Whether a request without Content-Length may still carry a body: chunked (``Transfer-Encoding``), or
-    HTTP/2 and later, whose frames end the body without either header. An HTTP/1.x request with neither header
-    has none (RFC 9112 section 6.3), and nothing is read for it (granian marks every request's input
-    terminated, a GET's too)."""
-    return "HTTP_TRANSFER_ENCODING" in environ or not str(environ.get("SERVER_PROTOCOL", "")).startswith("HTTP/1")
-
-
-def read_unsized_body(environ: dict[str, Any], limit: int) -> None:
-    """Read a body sent without Content-Length (chunked) up to ``limit`` bytes, then hand it on as a sized one.
+def size_body(environ: dict[str, Any], limit: int) -> None:
+    """Give a request whose server marked its input terminated but gave no Content-Length one: a body that may
+    be there (chunked, or HTTP/2 and later, whose frames end it without either header) read up to ``limit``
+    bytes; none for an HTTP/1.x request with neither Content-Length nor Transfer-Encoding (RFC 9112 section
+    6.3: granian marks every request's input terminated, a GET's too, and reading it cost a few per cent).
 
     werkzeug's limited stream stops at the limit without a word: the body would reach the
     pipeline cut short (and be refused as invalid JSON) instead of answered with a 413.
     """
+    if "CONTENT_LENGTH" in environ or not environ.get("wsgi.input_terminated"):
+        return
+    if "HTTP_TRANSFER_ENCODING" not in environ and str(environ.get("SERVER_PROTOCOL", "")).startswith("HTTP/1"):
+        environ["CONTENT_LENGTH"] = "0"
+        return
     stream, parts, size = environ["wsgi.input"], [], 0
     while size <= limit:
         part = stream.read(min(65536, limit + 1 - size))
