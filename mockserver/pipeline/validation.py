@@ -236,17 +236,12 @@ class RequestValidator:
             except ET.ParseError as exc:
                 violations.append(Violation("body", "", f"body is not well-formed XML: {exc}"))
                 return None
-        elif is_json(chosen):
+        elif is_json(chosen) or is_yaml(chosen):
+            read, what = (read_json, "valid JSON") if is_json(chosen) else (read_yaml, "YAML of JSON data")
             try:
-                request.json = read_json(request.body, self.max_json_depth)
+                request.json = read(request.body, self.max_json_depth)
             except InvalidJSON as exc:
-                violations.append(Violation("body", "", f"body is not valid JSON: {exc}"))
-                return None
-        elif is_yaml(chosen):
-            try:
-                request.json = read_yaml(request.body, self.max_json_depth)
-            except InvalidJSON as exc:
-                violations.append(Violation("body", "", f"body is not YAML of JSON data: {exc}"))
+                violations.append(Violation("body", "", f"body is not {what}: {exc}"))
                 return None
         else:
             return None
