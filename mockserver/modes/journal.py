@@ -402,15 +402,20 @@ def _size(entry: JournalEntry | RawEntry) -> int:
 
 
 def _hold_stop_signals() -> None:
-    """While the exiting process writes what it holds: a second stop signal (gunicorn's master sends its
+    """While the exiting process writes what it holds: a further stop signal (gunicorn's master sends its
     workers another on Ctrl-C; a loaded machine makes the write slow enough to meet it) is ignored, instead of
-    raising ``SystemExit`` in the middle of the write (entries lost, a traceback printed)."""
+    raising ``SystemExit`` in the middle of the write (entries lost, a traceback printed). One already pending
+    runs its handler at the first call here, and is absorbed: the process is leaving anyway."""
     if threading.current_thread() is not threading.main_thread():
         return
-    for name in ("SIGINT", "SIGTERM", "SIGQUIT"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            signal.signal(number, signal.SIG_IGN)
+    numbers = [n for n in (getattr(signal, name, None) for name in ("SIGINT", "SIGTERM", "SIGQUIT")) if n is not None]
+    for _ in range(len(numbers) + 1):
+        try:
+            for number in numbers:
+                signal.signal(number, signal.SIG_IGN)
+            return
+        except (SystemExit, KeyboardInterrupt):  # a pending signal's handler: the others are set on the next try
+            continue
 
 
 def _alive(pid: int) -> bool:
