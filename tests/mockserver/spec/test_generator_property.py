@@ -201,6 +201,17 @@ def test_unsatisfiable_array_items_are_left_out_for_every_seed() -> None:
     assert bad == []
 
 
+@pytest.mark.parametrize("version", ["3.0", "3.1"])
+def test_overlapping_one_of_branches_are_set_apart_for_every_seed(version: str) -> None:
+    """Every retry sets the chosen branch apart from the one containing it: no seed is left to chance (4 in
+    2,500 were, 528 the first)."""
+    document, _ = DIALECTS[version]
+    validator = COMPILERS[version].at("/components/schemas/case-oneOf-branch-within-another")
+    schema = {"$ref": "#/components/schemas/case-oneOf-branch-within-another"}
+    bad = [seed for seed in range(2000) if not validator.is_valid(generate(document, schema, seed=seed,
+                                                                             check=validator.is_valid))]
+    assert bad == []
+
 def test_discriminator_names_the_branch() -> None:
     document, _ = DIALECTS["3.1"]
     value = generate(document, {"$ref": "#/components/schemas/case-oneOf-discriminator-mapping"})
