@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from mockserver import ADMIN_PREFIX, MockConfig, create_app, running
+from mockserver.modes import journal as journal_module
 from mockserver.modes.journal import BODY_LIMIT, EnvironHeaders, Journal, JournalEntry, RawEntry
 from mockserver.modes.redaction import Redactor
 
@@ -199,3 +200,30 @@ def test_held_entries_hold_nothing_the_garbage_collector_tracks(monkeypatch: pyt
     assert [e["status"] for e in entries] == [400, 200]
     assert entries[0]["headers"]["X-Trace"] == "t-1" and entries[0]["headers"]["Authorization"] == "[redacted]"
     assert {v["pointer"] for v in entries[0]["violations"]} == {"/name", "/kind"}
+
+
+def test_a_quiet_tick_writes_a_bounded_chunk_and_a_read_writes_all(tmp_path: Path) -> None:
+    """A quiet worker writes what it holds a chunk a tick: a request arriving meanwhile waits for one chunk
+    (about 1 ms), not for the thousands of entries a burst left (tens of ms of the GIL, seen in the p99)."""
+    path = tmp_path / "journal.sqlite"
+    journal = Journal(str(path))
+    held = 3 * journal_module._QUIET_CHUNK + 7
+    for index in range(held):
+        journal.record(JournalEntry("GET", f"/a/{index}", "", "api", "op", 200, {}, None, [], 1.0))
+    journal._stop_flusher()  # this test ticks the writer by hand
+    journal._idle, journal._seen = journal_module._QUIET_TICKS, journal._count
+
+    def stored() -> int:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute("select count(*) from requests").fetchone()[0])
+
+    journal._tick()
+    assert stored() == journal_module._QUIET_CHUNK and len(journal._buffer) == held - journal_module._QUIET_CHUNK
+    journal._tick()
+    assert stored() == 2 * journal_module._QUIET_CHUNK
+    journal.record(JournalEntry("GET", "/busy", "", "api", "op", 200, {}, None, [], 1.0))
+    journal._tick()  # a request came: no longer quiet, nothing written
+    assert stored() == 2 * journal_module._QUIET_CHUNK
+    paths = [e["path"] for e in journal.entries(limit=1000)]  # a read writes everything at once, in order
+    assert len(paths) == held + 1 and paths[0] == "/busy" and paths[-1] == "/a/0"
+    assert journal._held == 0
