@@ -5,6 +5,7 @@ top-level ``mockserver`` API.
 """
 
 from ..errors import one_line
+from .discriminators import undecided
 from .generator import generate
 from .loading import LoadedSpec, load_spec
 from .operations import HTTP_METHODS, Operation, iter_operations, server_prefixes
@@ -42,4 +43,5 @@ __all__ = [
     "schema_types",
     "server_prefixes",
     "split_pointer",
+    "undecided",
 ]
