@@ -5,7 +5,7 @@ top-level ``mockserver`` API.
 """
 
 from ..errors import one_line
-from .discriminators import undecided
+from .discriminators import discriminator_names, undecided
 from .generator import generate
 from .loading import LoadedSpec, load_spec
 from .operations import HTTP_METHODS, Operation, iter_operations, server_prefixes
@@ -30,6 +30,7 @@ __all__ = [
     "SchemaCompiler",
     "component_of",
     "deref",
+    "discriminator_names",
     "deref_at",
     "escape_token",
     "generate",
