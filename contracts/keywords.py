@@ -8,7 +8,8 @@ Keys of the form ``x-...`` are extensions everywhere and never looked into.
 
 from __future__ import annotations
 
-__all__ = ["MAPS", "OBJECTS", "OPENAPI_30_SCHEMA_KEYWORDS", "SCHEMA_KEYWORDS", "SCHEMA_TYPES"]
+__all__ = ["MAPS", "OBJECTS", "OPENAPI_30_SCHEMA_KEYWORDS", "REFERENCE_KEYS", "SCHEMA_KEYWORDS", "SCHEMA_TYPES",
+           "ignored_beside_ref"]
 
 #: object name -> {field: kind of its value}. A kind is an object name, ``map:X`` (a mapping of
 #: names to X), ``list:X``, or ``""`` (a plain value, not looked into).
@@ -98,3 +99,17 @@ SCHEMA_TYPES = frozenset({"null", "boolean", "object", "array", "number", "strin
 OPENAPI_30_SCHEMA_KEYWORDS: dict[str, str] = {
     "nullable": "boolean", "exclusiveMaximum": "boolean-or-number", "exclusiveMinimum": "boolean-or-number",
 }
+
+#: what a Reference object holds: ``$ref`` and, since 3.1, a ``summary`` and ``description`` that override its target's
+REFERENCE_KEYS = frozenset({"$ref", "summary", "description"})
+
+
+def ignored_beside_ref(schema: object) -> list[str]:
+    """The keywords beside the ``$ref`` of an OpenAPI 3.0 schema that 3.0 ignores and that say something
+    (every key but ``summary``, ``description`` and ``x-...``): ``{$ref: X, required: [a]}`` -> ``["required"]``.
+    3.0 ignores them ("any sibling elements of a $ref are ignored"), apitwin's mock applies them, as Prism and
+    openapi-core do (README, Spec loading). [] for a schema without a ``$ref`` (a property named ``$ref``
+    holds a schema, not a string)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("$ref"), str):
+        return []
+    return [str(k) for k in schema if k not in REFERENCE_KEYS and not str(k).startswith("x-")]

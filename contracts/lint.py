@@ -21,6 +21,7 @@ from mockserver import LoadedSpec, SpecLoadError, load_spec
 from mockserver.files import display_path
 from mockserver.spec import iter_operations, join_pointer, one_line
 
+from .lint_refs import RULE as _REF_SIBLINGS  # noqa: F401  (registers the rule)
 from .lint_rules import ERROR, RULES, Rule, RuleContext, lint_rule
 from .lint_structure import iter_structure_errors
 

@@ -10,9 +10,9 @@ from typing import Any, Literal
 from mockserver import LoadedSpec
 from mockserver.spec import Operation, SchemaCompiler, deref, escape_token, join_pointer, referenced_components
 
-from .keywords import MAPS, OBJECTS, OPENAPI_30_SCHEMA_KEYWORDS, SCHEMA_KEYWORDS, SCHEMA_TYPES
+from .keywords import MAPS, OBJECTS, OPENAPI_30_SCHEMA_KEYWORDS, REFERENCE_KEYS, SCHEMA_KEYWORDS, SCHEMA_TYPES
 
-__all__ = ["ERROR", "RULES", "WARNING", "Rule", "RuleContext", "lint_rule"]
+__all__ = ["ERROR", "RULES", "WARNING", "Rule", "RuleContext", "all_objects", "is_30", "lint_rule"]
 
 ERROR, WARNING = "error", "warning"
 _PLACEHOLDERS = {"string", "Hello, world!", "hello world"}
@@ -154,7 +154,6 @@ def _unused(ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 
 _STATUS_KEY = re.compile(r"^(default|[1-5]XX|[1-5][0-9][0-9])$")
-_REFERENCE_KEYS = {"$ref", "summary", "description"}
 
 
 def _objects(node: Any, kind: str, pointer: str = "") -> Iterator[tuple[str, str, Any]]:
@@ -209,13 +208,13 @@ def _objects(node: Any, kind: str, pointer: str = "") -> Iterator[tuple[str, str
                 yield from _objects(value, sub, child)
 
 
-def _all_objects(ctx: RuleContext) -> list[tuple[str, str, Any]]:
+def all_objects(ctx: RuleContext) -> list[tuple[str, str, Any]]:
     if ctx.objects is None:
         ctx.objects = list(_objects(ctx.document, "OpenAPI"))
     return ctx.objects
 
 
-def _is_30(ctx: RuleContext) -> bool:
+def is_30(ctx: RuleContext) -> bool:
     return str(ctx.document.get("openapi", "")).startswith("3.0")
 
 
@@ -225,7 +224,7 @@ def _unexpected_key(kind: str, key: str, openapi_30: bool = False) -> bool:
     if kind == "Schema":
         return key not in SCHEMA_KEYWORDS and not (openapi_30 and key in OPENAPI_30_SCHEMA_KEYWORDS)
     if kind == "Reference":
-        return key not in _REFERENCE_KEYS
+        return key not in REFERENCE_KEYS
     if kind == "Paths":
         return not key.startswith("/")
     if kind == "Responses":
@@ -238,11 +237,11 @@ def _unexpected_key(kind: str, key: str, openapi_30: bool = False) -> bool:
 @lint_rule("unknown-key", ERROR, "every key of an OpenAPI object or schema is a keyword of that object (or x-...)",
            needs_valid=False)
 def _unknown_keys(ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for pointer, kind, node in _all_objects(ctx):
+    for pointer, kind, node in all_objects(ctx):
         if not isinstance(node, dict):
             continue
         for key, value in node.items():
-            if not _unexpected_key(kind, str(key), _is_30(ctx)):
+            if not _unexpected_key(kind, str(key), is_30(ctx)):
                 continue
             message = f"{key!r} is not a keyword of {'a schema' if kind == 'Schema' else f'a {kind} object'}"
             if value is None:
@@ -307,13 +306,13 @@ _FIELD_TYPES = {"description": "string", "summary": "string", "title": "string",
 @lint_rule("keyword-type", ERROR, "every schema keyword and OpenAPI field has a value of the type it takes",
            needs_valid=False)
 def _keyword_types(ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for pointer, kind, node in _all_objects(ctx):
+    for pointer, kind, node in all_objects(ctx):
         if not isinstance(node, dict) or kind in MAPS or kind == "Reference":
             continue
         for key, value in node.items():
             key = str(key)
             if kind == "Schema":
-                expected = (OPENAPI_30_SCHEMA_KEYWORDS.get(key) if _is_30(ctx) else None) or SCHEMA_KEYWORDS.get(key)
+                expected = (OPENAPI_30_SCHEMA_KEYWORDS.get(key) if is_30(ctx) else None) or SCHEMA_KEYWORDS.get(key)
             else:
                 sub = OBJECTS.get(kind, {}).get(key)
                 if sub is None:
@@ -337,7 +336,7 @@ def _keyword_types(ctx: RuleContext) -> Iterator[tuple[str, str]]:
 @lint_rule("required-declared", WARNING, "every property a schema requires is one of its properties")
 def _required_declared(ctx: RuleContext) -> Iterator[tuple[str, str]]:
     combinators = ("allOf", "anyOf", "oneOf", "$ref", "if", "dependentSchemas", "patternProperties", "not")
-    for pointer, kind, node in _all_objects(ctx):
+    for pointer, kind, node in all_objects(ctx):
         if kind != "Schema" or not isinstance(node, dict) or any(k in node for k in combinators):
             continue
         properties = node.get("properties")
@@ -351,7 +350,7 @@ def _required_declared(ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 @lint_rule("array-items", WARNING, "every array schema says what its items are (items or prefixItems)")
 def _array_items(ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for pointer, kind, node in _all_objects(ctx):
+    for pointer, kind, node in all_objects(ctx):
         if kind != "Schema" or not isinstance(node, dict) or "items" in node or "prefixItems" in node:
             continue
         declared = node.get("type")

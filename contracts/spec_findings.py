@@ -20,7 +20,10 @@ each naming the operation and the rule (lint warns about most of them too):
 * an ``Allow`` header that lists the methods of another path key naming its templates differently
   (Jira's ``/field/{id}`` and ``/field/{fieldId}``: one URL, which OpenAPI forbids).
 * a 406 or 415 to a valid request where the operation declares an ``Accept`` or ``Content-Type`` header
-  parameter (DigitalOcean's ``application/yaml``): OpenAPI ignores those definitions, the suite sends them.
+  parameter (DigitalOcean's ``application/yaml``): OpenAPI ignores those definitions, the suite sends them;
+  and an "invalid" request accepted whose mutation was the value of such a declared ``Accept``,
+  ``Content-Type`` or ``Authorization`` header parameter (DigitalOcean's ``Accept: {}``): the mock ignores
+  the parameter, as OpenAPI says.
 * a valid request refused whose body schema requires a property that the object's
   ``additionalProperties: false`` forbids (Jira's ``ScreenTypes`` and ``defaultScreen``).
 * a valid request refused whose form or multipart body has a schema that is not an object (Jira's
@@ -32,7 +35,8 @@ each naming the operation and the rule (lint warns about most of them too):
 * an "invalid" request accepted whose one mutation (the suite's ``incorrect_type``, or ``invalid_enum_value`` on
   a branch beside an array one: Stripe's ``full_name_aliases=-58800``) sent a single value for
   an array query, header, cookie or path parameter or form field (Twilio's ``StatusCallbackEvent=AAA``,
-  Stripe's ``expand=foo``; a member of an object field too, ``parameters[columns]=AAA``), written once: on
+  Stripe's ``expand=foo``; a member of an object field too, ``parameters[columns]=AAA``, or of an item of an
+  array field, ``features[subscription_update][products][0][prices]=AAA``), written once: on
   the wire that is the one-element array, the same bytes a valid request sends, and the mock read it as that
   array and found it valid. No answer could tell them apart.
 * a valid request refused whose urlencoded body carries an array of objects written as plain ``name=key``
@@ -44,16 +48,21 @@ each naming the operation and the rule (lint warns about most of them too):
 * a valid request refused whose form body lacks a required property that may be an empty object or array
   (Stripe's ``business_profile``, ``shipping[address]``): a form writes an empty one as nothing, so the
   suite's ``{}`` never reaches the server and the request on the wire misses a required property.
+* where a schema has two readings and the suite took the other one (:mod:`.schema_findings`): keywords beside
+  ``$ref`` in OpenAPI 3.0 (DigitalOcean's ``{$ref: ..., required: [droplet_ids]}``), and ``oneOf`` branches
+  that overlap where the discriminator cannot pick one (DigitalOcean's droplet actions).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
 from mockserver.spec import HTTP_METHODS, deref, schema_types
 
+from .schema_findings import SchemaProbe
 from .verify_report import CheckFailure, Mutation, VerifyReport
 
 __all__ = ["move_spec_findings"]
@@ -75,6 +84,7 @@ def move_spec_findings(report: VerifyReport, document: dict[str, Any], credentia
         for method, operation in (deref(document, item) or {}).items():
             if method in HTTP_METHODS and isinstance(operation, dict):
                 operations[f"{method.upper()} {path}"] = operation
+    probe = SchemaProbe(document, PurePath(report.spec).name)
     for score in report.operations.values():
         operation = operations.get(score.label)
         if operation is None:
@@ -85,7 +95,7 @@ def move_spec_findings(report: VerifyReport, document: dict[str, Any], credentia
             finding = (f"has {'a fragment' if '#' in path else 'a query'} in its path key, which no request "
                        f"carries: its {failure.check} failure is the spec's (lint: path-no-query)"
                        if "#" in path or "?" in path else _finding(failure, document, operation, credential_headers)
-                       or _shape_finding(failure, document, path, operation))
+                       or _shape_finding(failure, document, path, operation) or probe.finding(failure, score.label))
             if finding is None:
                 kept.append(failure)
             else:
@@ -97,6 +107,11 @@ def move_spec_findings(report: VerifyReport, document: dict[str, Any], credentia
 #: header parameters OpenAPI ignores
 _IGNORED_HEADERS = ("accept", "content-type", "authorization")
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
+
+
+def _an(name: str) -> str:
+    """``an Accept``, ``a Content-Type``."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, operation: dict[str, Any]) -> str | None:
@@ -122,6 +137,15 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
         if twins:
             return (f"shares its URL with {twins[0]} (templates named differently, which OpenAPI forbids): the Allow "
                     "header of that URL lists the methods of both path keys")
+    mutation = failure.mutation
+    declared = [deref(document, p) for p in operation.get("parameters") or []]
+    if (failure.check == "negative_data_rejection" and mutation is not None and mutation.where == "header"
+            and mutation.parameter.lower() in _IGNORED_HEADERS and any(
+                isinstance(p, dict) and p.get("in") == "header"
+                and str(p.get("name", "")).lower() == mutation.parameter.lower() for p in declared)):
+        return (f"declares {_an(mutation.parameter)} header parameter, which OpenAPI ignores: the suite's invalid "
+                f"value of it ({mutation.scenario}) leaves the request valid, the mock ignores the parameter as "
+                "OpenAPI says")
     if failure.check in ("missing_required_header", "negative_data_rejection"):
         for parameter in operation.get("parameters") or []:
             parameter = deref(document, parameter)
@@ -133,10 +157,9 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
     if failure.check == "positive_data_acceptance":
         found = _RECEIVED.search(failure.reason)
         header = {"406": "accept", "415": "content-type"}.get(found.group(1) if found is not None else "")
-        declared = [deref(document, p) for p in operation.get("parameters") or []]
         if header is not None and any(isinstance(p, dict) and p.get("in") == "header"
                                       and str(p.get("name", "")).lower() == header for p in declared):
-            return (f"declares an {header.title()} header parameter, which OpenAPI ignores: the suite sent a value "
+            return (f"declares {_an(header.title())} header parameter, which OpenAPI ignores: the suite sent a value "
                     "of it naming a media type the operation does not document")
         body = deref(document, operation.get("requestBody")) or {}
         for media in (body.get("content") or {}).values() if isinstance(body, dict) else ():
@@ -181,6 +204,10 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
 _PROPERTY = re.compile(r"/properties/([^/]+(?:(?:/(?:anyOf|oneOf|allOf)/\d+)?/properties/[^/]+)*)(/(?!properties/).*)?")
 #: between two property names of a :data:`_PROPERTY` pointer (through a branch: Stripe's ``tipping/anyOf/0/...``)
 _MEMBER = re.compile(r"(?:/(?:anyOf|oneOf|allOf)/\d+)?/properties/")
+#: a form field and the members and array items below it (``/properties/a/anyOf/0/items/properties/b``), then the rest
+_MEMBER_PATH = re.compile(r"(/properties/[^/]+(?:(?:/(?:anyOf|oneOf|allOf)/\d+)?/(?:properties/[^/]+|items))*)(/.*)?")
+#: one step of :data:`_MEMBER_PATH`: ``properties/NAME`` or ``items``
+_STEP = re.compile(r"/(?:(?:anyOf|oneOf|allOf)/\d+/)?(properties/[^/]+|items)")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -190,21 +217,30 @@ def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], o
     if mutation.scenario not in ("incorrect_type", "invalid_enum_value"):
         return None
     if mutation.where == "body":
-        found = _PROPERTY.fullmatch(mutation.pointer)
+        found = _MEMBER_PATH.fullmatch(mutation.pointer)
         body = deref(document, operation.get("requestBody")) or {}
         media = ((body.get("content") or {}) if isinstance(body, dict) else {}).get(mutation.parameter)
-        if (found is None or mutation.parameter not in _FORMS or not isinstance(media, dict)
-                or any(k in (found.group(2) or "") for k in ("/items", "/properties"))):
+        if found is None or mutation.parameter not in _FORMS or not isinstance(media, dict) or any(
+                k in (found.group(2) or "") for k in ("/items", "/properties")):
             return None
-        # a member of an object field (Stripe's ``parameters[columns]``) as well as a field
-        names = [n.replace("~1", "/").replace("~0", "~") for n in _MEMBER.split(found.group(1))]
+        steps = _STEP.findall(found.group(1))
+        if steps[-1] == "items":
+            return None  # the mutated value is an item of the array, not the array
+        # a member of an object field (Stripe's ``parameters[columns]``), of an item of an array field
+        # (``features[subscription_update][products][0][prices]``) as well as a field
+        names = [step[11:].replace("~1", "/").replace("~0", "~") if step != "items" else None for step in steps]
         schema: Any = media.get("schema")
         for member in names:
             within: Any = {}
             for branch in _branches(document, schema, 0):
-                within = (branch.get("properties") or {}).get(member, within)
+                within = (branch.get("properties") or {}).get(member, within) if member is not None else \
+                    branch.get("items", within)
             schema = within
-        name = names[0] + "".join(f"[{n}]" for n in names[1:])
+        name = str(names[0]) + "".join(f"[{n}]" if n is not None else "[]" for n in names[1:])
+        multipart = mutation.parameter == "multipart/form-data"
+        index = r"\[\d+\]" if multipart else r"%5B\d+%5D"  # an item of the array, at any index
+        key = "".join(index if n is None else re.escape(n if multipart else quote(n, safe=""))
+                      for n in [str(names[0]), *(f"[{n}]" if n is not None else None for n in names[1:])])
         what = f"form field {name!r}"
     else:
         name = mutation.parameter
@@ -214,11 +250,12 @@ def _scalar_for_array(mutation: Mutation, curl: str, document: dict[str, Any], o
         if schema is None or "/items" in mutation.pointer or "/properties" in mutation.pointer:
             return None
         what = f"{mutation.where} parameter {name!r}"
+        key = re.escape(quote(name, safe=""))
     if not any("array" in schema_types(b) or ("items" in b and not schema_types(b))
                for b in _branches(document, schema, 0)):
         return None
-    written = (curl.count(f'name="{name}"') if mutation.parameter == "multipart/form-data"
-               else len(re.findall(rf"(?:^|[\s'?&]){re.escape(quote(name, safe=''))}=", curl)))
+    written = len(re.findall(rf'name="{key}"' if mutation.parameter == "multipart/form-data"
+                             else rf"(?:^|[\s'?&]){key}=", curl))
     return f"{what} (an array)" if written == 1 else None
 
 

@@ -5,6 +5,7 @@ top-level ``mockserver`` API.
 """
 
 from ..errors import one_line
+from .discriminators import discriminator_names, undecided
 from .generator import generate
 from .loading import LoadedSpec, load_spec
 from .operations import HTTP_METHODS, Operation, iter_operations, server_prefixes
@@ -30,6 +31,7 @@ __all__ = [
     "component_of",
     "deref",
     "deref_at",
+    "discriminator_names",
     "escape_token",
     "generate",
     "iter_operations",
@@ -42,4 +44,5 @@ __all__ = [
     "schema_types",
     "server_prefixes",
     "split_pointer",
+    "undecided",
 ]

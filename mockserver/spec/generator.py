@@ -26,10 +26,11 @@ from decimal import Decimal
 from typing import Any
 
 from .access import FORBIDDEN
+from .discriminators import discriminator_names
 from .generator_strings import FORMATS, fits_names, matches, sample_regex
 from .merging import BRANCH_ONLY, merge, merge_all_of
 from .pointers import deref
-from .schemas import discriminator_names, schema_types
+from .schemas import schema_types
 
 __all__ = ["generate", "merge_all_of"]
 

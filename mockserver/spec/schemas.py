@@ -28,11 +28,12 @@ from typing import Any, Literal
 from urllib.parse import quote, unquote
 
 from .access import Direction, for_direction, mentions_access
+from .discriminators import discriminator_names, undecided
 from .oas30 import INT_BOUNDS, NO_STRING_CHECK, PREFIX, URI_FORMATS, inline_refs, is_byte, to_2020
-from .pointers import deref, escape_token, resolve_pointer
+from .pointers import escape_token, resolve_pointer
 from .reftargets import with_stable_targets
 
-__all__ = ["CompiledSchema", "SchemaCompiler", "discriminator_names", "refuse_remote", "schema_types"]
+__all__ = ["CompiledSchema", "SchemaCompiler", "refuse_remote", "schema_types"]
 
 #: the two validator backends: jsonschema-rs (OpenAPI 3.1) and the pure-Python ``jsonschema`` (3.0)
 Backend = Literal["rs", "py"]
@@ -73,60 +74,14 @@ def schema_types(schema: Any) -> list[str]:
 _INT_BOUNDS = INT_BOUNDS
 
 
-_COMPONENT = "#/components/schemas/"
-
-
-def discriminator_names(discriminator: dict[str, Any], branch: Any, document: Any = None) -> list[str]:
-    """The discriminator values that select ``branch`` (a ``$ref`` to a component): its ``mapping`` keys;
-    without one, the values the branch itself gives the property (an ``enum`` or ``const``, as Spotify's
-    ``ArtistObject`` says ``type: {enum: [artist]}``: the implicit name would contradict the branch, and no
-    payload could validate), else its component name unless a mapping key of that name points elsewhere.
-    [] for an inline branch."""
-    ref = branch.get("$ref") if isinstance(branch, dict) else None
-    if not isinstance(ref, str):
-        return []
-    name = ref[len(_COMPONENT):].split("/", 1)[0] if ref.startswith(_COMPONENT) else None
-    mapping = discriminator.get("mapping") or {}
-    names = [str(k) for k, v in mapping.items() if v == ref or (name is not None and v == name)]
-    if names:
-        return names
-    own = _own_values(document, branch, str(discriminator.get("propertyName")), 0)
-    if own:
-        return own
-    if name is not None and name not in mapping:
-        names.append(name)
-    return names
-
-
-def _own_values(document: Any, schema: Any, prop: str, depth: int) -> list[str]:
-    """The string values ``schema`` (or one of its ``allOf`` branches, through ``$ref``) allows for ``prop``."""
-    if depth > 8 or not isinstance(document, dict):
-        return []
-    try:
-        schema = deref(document, schema)
-        sub = deref(document, (schema.get("properties") or {}).get(prop)) if isinstance(schema, dict) else None
-    except (KeyError, IndexError, TypeError, ValueError):
-        return []
-    if isinstance(sub, dict):
-        if isinstance(sub.get("const"), str):
-            return [sub["const"]]
-        if isinstance(sub.get("enum"), list) and sub["enum"] and all(isinstance(v, str) for v in sub["enum"]):
-            return [str(v) for v in sub["enum"]]
-    for part in (schema.get("allOf") or []) if isinstance(schema, dict) else []:
-        found = _own_values(document, part, prop, depth + 1)
-        if found:
-            return found
-    return []
-
-
 def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
     """A copy of ``node`` as the validators should see it.
 
     * ``oneOf``/``anyOf`` with a ``discriminator``: each branch that is a ``$ref`` also requires the
       discriminator property to name it (OpenAPI's meaning; without it, branches that overlap, such as
       ``Cat`` and ``Dog`` sharing a base, make every valid payload match several and fail ``oneOf``); the
-      ``discriminator`` keyword itself is dropped; a ``oneOf`` with an inline branch (which no
-      discriminator value names) or a value naming two branches is read as ``anyOf``.
+      ``discriminator`` keyword itself is dropped; a ``oneOf`` the discriminator cannot decide
+      (:func:`.discriminators.undecided`) is read as ``anyOf``.
     * without ``int_bounds`` (OpenAPI 3.0), ``nullable: true`` on a schema without ``type`` admits null.
     * with ``int_bounds`` (jsonschema-rs), integer schemas of format int32/int64 carry their range as
       bounds: jsonschema-rs calls custom format checkers for strings only; as bounds, the range applies
@@ -149,12 +104,7 @@ def _for_validation(node: Any, int_bounds: bool, root: Any = None) -> Any:
                 named = [discriminator_names(discriminator, branch, root) for branch in branches]
                 out[key] = [{"allOf": [branch, {"properties": {prop: {"enum": names}}}]} if names else branch
                             for branch, names in zip(branches, named, strict=True)]
-                claimed = [name for names in named for name in names]
-                if key == "oneOf" and (not all(named) or len(set(claimed)) < len(claimed)) and "anyOf" not in out:
-                    # an inline branch has no name the discriminator could select it by, a name two branches
-                    # claim selects neither (DigitalOcean's droplet actions: both branches' ``type`` enums hold
-                    # ``reboot``, the mapping names files not in the document): the payload must match a
-                    # branch (OpenAPI: the discriminator picks one; overlapping branches are no error)
+                if key == "oneOf" and "anyOf" not in out and undecided(named):
                     out["anyOf"] = out.pop("oneOf")
     if not int_bounds and out.get("nullable") is True and ("type" not in out or "allOf" in out):
         # OpenAPI 3.0 (the Python backend): ``nullable`` beside ``allOf``/``oneOf``/``$ref`` and no ``type``

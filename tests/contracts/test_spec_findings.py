@@ -27,6 +27,10 @@ DOCUMENT: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version"
     "/apps": {"post": {"parameters": [{"name": "Accept", "in": "header", "required": True,
                                        "schema": {"enum": ["application/yaml"]}}],
                        "responses": {"200": {"description": "ok"}}}},
+    "/deploy": {"post": {"parameters": [  # DigitalOcean's POST /v2/apps: optional Accept and Content-Type
+        {"name": "Accept", "in": "header", "schema": {"enum": ["application/json", "application/yaml"]}},
+        {"name": "X-Trace", "in": "header", "schema": {"type": "integer"}}],
+                         "responses": {"200": {"description": "ok"}, "400": {"description": "bad"}}}},
     "/columns": {"put": {"requestBody": {"content": {"multipart/form-data": {"schema": {
         "type": "array", "items": {"type": "string"}}}}}, "responses": {"200": {"description": "ok"}}}},
     "/screens": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
@@ -139,6 +143,22 @@ def test_a_required_accept_header_parameter_is_ignored() -> None:
     assert _moved("GET /json", "missing_required_header", reason) == []
 
 
+@pytest.mark.parametrize(("label", "header", "moved"), [
+    ("POST /deploy", "Accept", True),  # DigitalOcean's POST /v2/apps with Accept: {} answered 200
+    ("POST /deploy", "X-Trace", False),  # a header parameter OpenAPI defines: the mock's to refuse
+    ("GET /json", "Accept", False),  # not declared: the suite does not mutate it, and if it did, the mock's
+])
+def test_an_invalid_value_of_an_ignored_header_parameter(label: str, header: str, moved: bool) -> None:
+    report = VerifyReport("spec.yaml", "http://mock", 1)
+    score = report.operations[label] = OperationScore(label, cases=1, failed=1)
+    curl = f"curl -X POST -H '{header}: {{}}' -H 'Authorization: [Filtered]' http://mock/deploy"
+    score.failures.append(CheckFailure(label, "negative_data_rejection", "t", "Received: 200 for an invalid request",
+                                       curl, mutation=Mutation("incorrect_type", "header", header, "")))
+    move_spec_findings(report, DOCUMENT, ["authorization"])
+    assert [f for f in report.spec_findings if "declares an Accept header parameter, which OpenAPI ignores" in f] \
+        if moved else report.spec_findings == []
+
+
 FORM_ARRAYS: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/calls": {
   "post": {
     "parameters": [{"name": "expand", "in": "query", "style": "deepObject", "explode": True,
@@ -151,8 +171,17 @@ FORM_ARRAYS: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "versi
         "parameters": {"type": "object", "properties": {  # Stripe's POST /v1/reporting/report_runs
             "columns": {"type": "array", "items": {"type": "string"}}, "timezone": {"type": "string"}}},
         "tipping": {"anyOf": [{"type": "object", "properties": {"usd": {"type": "object", "properties": {  # Stripe's
-            "percentages": {"type": "array", "items": {"type": "integer"}}}}}}, {"type": "string", "enum": [""]}]}}}}}},
+            "percentages": {"type": "array", "items": {"type": "integer"}}}}}}, {"type": "string", "enum": [""]}]},
+        # Stripe's POST /v1/billing_portal/configurations/{configuration}: an array member of an array's items
+        "features": {"type": "object", "properties": {"update": {"type": "object", "properties": {"products": {
+            "anyOf": [{"type": "array", "items": {"type": "object", "required": ["prices", "product"], "properties": {
+                "prices": {"type": "array", "items": {"type": "string"}}, "product": {"type": "string"}}}},
+                      {"type": "string", "enum": [""]}]}}}}}}}}}},
     "responses": {"201": {"description": "made"}, "400": {"description": "bad"}}}}}}
+
+
+PRODUCTS = "/properties/features/properties/update/properties/products/anyOf/0/items/properties"
+PRODUCT = "features%5Bupdate%5D%5Bproducts%5D%5B0%5D"
 
 
 @pytest.mark.parametrize(("where", "parameter", "pointer", "curl", "moved"), [
@@ -179,6 +208,15 @@ FORM_ARRAYS: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "versi
      "curl -X POST -d 'parameters%5Btimezone%5D=0' http://mock/calls", False),
     ("body", "application/x-www-form-urlencoded", "/properties/StatusCallbackEvent/items/type",  # an item's type
      "curl -X POST -d 'StatusCallbackEvent=AAA' http://mock/calls", False),
+    # features[update][products][0][prices]=AAA: the one-element array ["AAA"] of an item's member
+    ("body", "application/x-www-form-urlencoded", f"{PRODUCTS}/prices/type",
+     f"curl -X POST -d '{PRODUCT}%5Bprices%5D=AAA&{PRODUCT}%5Bproduct%5D=' http://mock/calls", True),
+    ("body", "application/x-www-form-urlencoded", f"{PRODUCTS}/prices/type",  # written twice: an array of two
+     f"curl -X POST -d '{PRODUCT}%5Bprices%5D=A&{PRODUCT}%5Bprices%5D=B' http://mock/calls", False),
+    ("body", "application/x-www-form-urlencoded", f"{PRODUCTS}/product/type",  # a string member: the mock's
+     f"curl -X POST -d '{PRODUCT}%5Bprices%5D=A&{PRODUCT}%5Bproduct%5D=0' http://mock/calls", False),
+    ("body", "application/x-www-form-urlencoded", f"{PRODUCTS}/prices/items/type",  # an item of prices
+     f"curl -X POST -d '{PRODUCT}%5Bprices%5D=AAA' http://mock/calls", False),
 ])
 def test_a_single_value_for_an_array_is_the_one_element_array(where: str, parameter: str, pointer: str, curl: str,
                                                                moved: bool) -> None:

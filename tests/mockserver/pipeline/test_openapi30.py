@@ -59,3 +59,19 @@ def test_a_valid_request_is_judged_without_the_pure_python_validator(tmp_path: P
     assert response.status_code == 400
     assert response.get_json()["errors"][0] == {"location": "body", "pointer": "/id",
                                                 "message": "'two' is not of type 'integer'"}
+
+
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_keywords_beside_a_ref_are_applied(tmp_path: Path, version: str) -> None:
+    """README, Spec loading: ``{$ref: Item, required: [name]}`` (DigitalOcean's ``POST
+    /v2/load_balancers/{lb_id}/droplets``) requires ``name`` in 3.0 too, as its author meant and as Prism and
+    openapi-core read it, although 3.0 says siblings of ``$ref`` are ignored (``apitwin lint``: ref-siblings)."""
+    spec = make_spec(openapi=version)
+    spec["paths"]["/items"] = {"post": {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Item", "required": ["name"]}}}},
+        "responses": {"201": {"description": "created"}, "400": {"description": "invalid"}}}}
+    client = client_for(write_spec(tmp_path, spec))
+    assert client.post("/items", json={"id": 2, "name": "a"}).status_code == 201
+    response = client.post("/items", json={"id": 2})
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["pointer"] == "/name"
