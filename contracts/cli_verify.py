@@ -67,7 +67,9 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
               "e.g. the id of an object that exists on the server (repeatable).")
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1))
 @click.option("--seed", type=int, help="Seed for reproducible runs.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Against --base-url: requests at once (default 1). With --against-mock: processes the "
+              "operations are dealt out to (default: one per CPU core, at most 8).")
 @click.option("--tag", "tags", multiple=True, help="Only operations with this tag (repeatable).")
 @click.option("--operation-id", "operation_ids", multiple=True, help="Only this operationId (repeatable).")
 @click.option("--path", "paths", multiple=True, help="Only this path template (repeatable).")
@@ -87,7 +89,7 @@ def _parse_auth(value: str | None) -> tuple[str, str] | None:
               help="Write a self-contained HTML report.")
 def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: str | None, headers: tuple[str, ...],
                    api_keys: tuple[str, ...], identities: Path | None, peers: tuple[str, ...],
-                   parameters: tuple[str, ...], max_examples: int, seed: int | None, workers: int,
+                   parameters: tuple[str, ...], max_examples: int, seed: int | None, workers: int | None,
                    tags: tuple[str, ...], operation_ids: tuple[str, ...], paths: tuple[str, ...],
                    methods: tuple[str, ...],
                    exclude_checks: str, phases: str, request_timeout: float, rate_limit: str | None,
@@ -119,7 +121,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         auth=_parse_auth(auth),
         max_examples=max_examples,
         seed=seed,
-        workers=workers,
+        workers=workers or (min(len(os.sched_getaffinity(0)), 8) if against_mock else 1),
         tags=tags,
         operation_ids=operation_ids,
         paths=paths,

@@ -19,7 +19,6 @@ import base64
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,62 +26,25 @@ from urllib.parse import urlsplit
 from mockserver import MockConfig, create_app, load_spec, running
 from mockserver.spec import HTTP_METHODS, server_prefixes
 
-from .failures import describe_failure, one_line_reason
+from .failures import one_line_reason
 from .generation import for_generation
 from .spec_findings import move_spec_findings
 from .verify_credentials import MOCK_CREDENTIAL, BadIdentities, identity_names, mock_api_keys, mock_credential_headers
+from .verify_events import CONNECTION_CHECK, TIMEOUT_CHECK, EventConsumer
 from .verify_inprocess import in_process
-from .verify_report import PHASES, CheckFailure, CheckTally, OperationScore, VerifyReport, mutation_of, refused_for_rate
+from .verify_options import VerifyOptions
+from .verify_report import PHASES, CheckFailure, CheckTally, OperationScore, VerifyReport
+from .verify_split import in_processes, process_count
 
-__all__ = ["PHASES", "BadIdentities", "CheckFailure", "CheckTally", "NothingSelected", "OperationScore", "Unreachable",
-           "VerifyOptions", "VerifyReport", "identity_names", "mock_api_keys", "mock_credential_headers",
-           "one_line_reason", "reachable", "verify", "verify_against_mock"]
+__all__ = ["CONNECTION_CHECK", "PHASES", "TIMEOUT_CHECK", "BadIdentities", "CheckFailure", "CheckTally",
+           "NothingSelected", "OperationScore", "Unreachable", "VerifyOptions", "VerifyReport", "identity_names",
+           "mock_api_keys", "mock_credential_headers", "one_line_reason", "reachable", "verify",
+           "verify_against_mock"]
 
 #: checks that need a server that keeps state; a stateless mock cannot pass them
 STATEFUL_CHECKS = ("use_after_free", "ensure_resource_availability")
 #: the host schemathesis' WSGI transport puts in the requests it passes to an app
 WSGI_HOST = "localhost"
-
-
-@dataclass(frozen=True)
-class VerifyOptions:
-    """Everything ``apitwin verify`` can be told.
-
-    ``base_url`` without a path gets the spec's first server path appended
-    (``http://host:11200`` + ``/public/api``). ``rate_limit`` is schemathesis'
-    syntax, e.g. ``"100/s"``. Filters select operations by tag, operationId,
-    path (exact template) or method; an empty filter selects all. ``api_keys``: (security scheme name,
-    key) pairs for ``apiKey`` schemes, sent where the scheme says (header, query or cookie) with every
-    request of an operation that requires the scheme. ``identities``: a Web Fuzzing Commons auth document
-    listing users; the first is used, and ``peers`` (default: every user in the document) must not read each
-    other's objects (schemathesis' ``object_level_authorization`` check; see :func:`identity_names`).
-    ``parameters``: (name, value) pairs, each parameter of that name (``user_id``, or with its location,
-    ``path.user_id``) always sent with that value (objects that exist on the server under test).
-    """
-
-    base_url: str = ""
-    headers: tuple[tuple[str, str], ...] = ()
-    auth: tuple[str, str] | None = None
-    max_examples: int = 25
-    seed: int | None = None
-    workers: int = 1
-    tags: tuple[str, ...] = ()
-    operation_ids: tuple[str, ...] = ()
-    paths: tuple[str, ...] = ()
-    methods: tuple[str, ...] = ()
-    exclude_checks: tuple[str, ...] = ()
-    request_timeout: float = 10.0
-    rate_limit: str | None = None
-    phases: tuple[str, ...] = PHASES
-    max_time: float | None = None
-    cacert: str | None = None
-    max_response_time: float | None = None
-    api_keys: tuple[tuple[str, str], ...] = ()
-    identities: str | None = None
-    peers: tuple[str, ...] = ()
-    parameters: tuple[tuple[str, str], ...] = ()
-    #: the ``time.monotonic()`` from which ``max_time`` counts (the command's start); None: verify's own start
-    started: float | None = None
 
 
 class NothingSelected(ValueError):
@@ -203,82 +165,6 @@ def reachable(base_url: str, timeout: float, cacert: str | None = None) -> None:
         raise Unreachable(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
 
 
-#: checks of apitwin's own, for what schemathesis reports as errors rather than failures
-TIMEOUT_CHECK = "request_timeout"
-CONNECTION_CHECK = "connection"
-
-
-class _Run:
-    """The state of one run, shared by the thread that consumes the engine's events and the caller."""
-
-    def __init__(self, report: VerifyReport, options: VerifyOptions, total: int,
-                 progress: Callable[[str, int, int], None] | None) -> None:
-        import threading
-
-        self.report = report
-        self.options = options
-        self.total = total
-        self.progress = progress
-        self.lock = threading.Lock()
-        self.abandoned = False
-        self.seen: set[tuple[str, str, str]] = set()
-        self.finished_labels: set[str] = set()
-        self.stop_reason = "completed"
-        self.crash: BaseException | None = None
-
-    def consume(self, stream: Any) -> None:
-        from schemathesis.engine import events
-
-        try:
-            for event in stream:
-                with self.lock:
-                    if self.abandoned:
-                        return
-                    self.handle(event, events)
-        except BaseException as exc:  # reported by verify() in the caller's thread
-            self.crash = exc
-
-    def handle(self, event: Any, events: Any) -> None:
-        report = self.report
-        if isinstance(event, events.ScenarioFinished):
-            _record(report, event, self.seen, waits=self.options.rate_limit == "auto")
-            label = event.recorder.label
-            if self.progress is not None and event.phase.value != "stateful" and label not in self.finished_labels:
-                self.finished_labels.add(label)
-                self.progress(label, len(self.finished_labels), self.total)
-        elif isinstance(event, events.NonFatalError):
-            self.error(event)
-        elif isinstance(event, events.FatalError):
-            report.errors.append(_one_line(f"fatal: {type(event.exception).__name__}: {event.exception}"))
-        elif isinstance(event, events.EngineFinished):
-            self.stop_reason = str(getattr(event.stop_reason, "value", event.stop_reason))
-
-    def error(self, event: Any) -> None:
-        """A request that got no answer is a failure of its operation, with its curl; other errors are listed."""
-        import requests
-
-        value, report = event.value, self.report
-        curl = event.info.code_sample or ""
-        if isinstance(value, (requests.Timeout, requests.ConnectionError)):
-            timeout = isinstance(value, requests.Timeout)
-            check = TIMEOUT_CHECK if timeout else CONNECTION_CHECK
-            reason = (f"no answer in {self.options.request_timeout:g}s" if timeout
-                      else "the connection closed without an answer")
-            score = report.operations.setdefault(event.label, OperationScore(event.label))
-            score.tally(check, False)
-            key = (event.label, check, "")
-            if key not in self.seen:
-                self.seen.add(key)
-                score.failures.append(CheckFailure(event.label, check, "No answer" if timeout else "Connection error",
-                                                   reason, curl, str(event.info.message)))
-            return
-        report.errors.append(_one_line(f"{event.label}: {event.info.title}: {event.info.message}"))
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())[:400]
-
-
 #: seconds past --max-time that verify() waits for requests in flight before it gives up on them
 GRACE = 2.0
 
@@ -322,7 +208,7 @@ def verify(spec_path: str | Path, options: VerifyOptions,
         given = [f"--{flag} {value}" for flag, values in filters_given for value in values]
         raise NothingSelected(f"no operation of {spec_path} matches {' '.join(given)}" if given
                               else f"{spec_path} has no operation to test")
-    run = _Run(report, options, total, progress)
+    run = EventConsumer(report, total, progress, options.request_timeout, waits=options.rate_limit == "auto")
     stream = from_schema(schema).execute()
     consumer = threading.Thread(target=run.consume, args=(stream,), name="apitwin-verify", daemon=True)
     consumer.start()
@@ -346,67 +232,35 @@ def verify(spec_path: str | Path, options: VerifyOptions,
 
 def _selector(options: VerifyOptions) -> Callable[[Any], bool] | None:
     """Whether an operation is selected: it matches every kind of filter given (tag, operationId, path,
-    method), and any value of each kind. (schemathesis' own filters select what matches any one filter:
+    method, label), and any value of each kind. (schemathesis' own filters select what matches any one filter:
     ``--path /a --method POST`` would test every POST.)"""
-    tags, ids, paths = set(options.tags), set(options.operation_ids), set(options.paths)
-    methods = {m.upper() for m in options.methods}
-    if not (tags or ids or paths or methods):
+    if not (options.tags or options.operation_ids or options.paths or options.methods or options.operations):
         return None
 
     def selected(ctx: Any) -> bool:
         operation = ctx.operation
         raw = getattr(operation.definition, "raw", None) or {}
-        return ((not tags or bool(tags & set(raw.get("tags") or ()))) and (not ids or raw.get("operationId") in ids)
-                and (not paths or operation.path in paths) and (not methods or operation.method.upper() in methods))
+        return _selects(options, raw, operation.method, operation.path)
 
     return selected
 
 
-def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> None:
-    recorder = event.recorder
-    phase = event.phase.value
-    report.requests[phase] = report.requests.get(phase, 0) + len(recorder.interactions)
-    if event.phase.value == "stateful":
-        labels = {node.value.operation.label for node in recorder.cases.values()}
-    else:
-        labels = {recorder.label}
-    for label in labels:
-        report.operations.setdefault(label, OperationScore(label))
-    if event.status.value == "skip" and event.phase.value != "stateful":
-        score = report.operations[recorder.label]
-        score.skipped = score.skipped or event.skip_reason
-    for case_id, checks in recorder.checks.items():
-        node = recorder.cases.get(case_id)
-        label = node.value.operation.label if node is not None else recorder.label
-        score = report.operations.setdefault(label, OperationScore(label))
-        for check in checks:
-            if check.status.value == "success":
-                score.tally(check.name, True)
-                continue
-            info = check.failure_info
-            if info is not None and refused_for_rate(score, label, recorder, case_id, info, seen, waits):
-                continue
-            score.tally(check.name, False)
-            if info is None:
-                continue
-            failure = info.failure
-            key = (label, check.name, str(getattr(failure, "_unique_key", failure.title)))
-            if key in seen:
-                continue
-            seen.add(key)
-            message = str(failure.message or "")
-            interaction = recorder.interactions.get(failure.case_id or case_id) or recorder.interactions.get(case_id)
-            response = getattr(interaction, "response", None)
-            status = getattr(response, "status_code", None)
-            steps = [step.curl for step in info.steps or []]
-            score.failures.append(CheckFailure(label, check.name, str(failure.title), describe_failure(failure, status),
-                                               info.code_sample, message, steps if len(steps) > 1 else [],
-                                               mutation_of(node.value) if node is not None else None))
-    for case_id in recorder.cases:
-        node = recorder.cases[case_id]
-        label = node.value.operation.label
-        if label in report.operations:
-            report.operations[label].cases += 1
+def _selects(options: VerifyOptions, operation: dict[str, Any], method: str, path: str) -> bool:
+    """Whether ``options``' filters select the operation ``method`` ``path``."""
+    return ((not options.tags or bool(set(options.tags) & set(operation.get("tags") or ())))
+            and (not options.operation_ids or operation.get("operationId") in options.operation_ids)
+            and (not options.paths or path in options.paths)
+            and (not options.methods or method.upper() in {m.upper() for m in options.methods})
+            and (not options.operations or f"{method.upper()} {path}" in options.operations))
+
+
+def selected_labels(document: dict[str, Any], options: VerifyOptions) -> list[str]:
+    """The labels (``GET /pets/{id}``) of the operations of ``document`` (as tested) that ``options`` select,
+    in document order."""
+    return [f"{method.upper()} {path}" for path, item in (document.get("paths") or {}).items()
+            if isinstance(item, dict)
+            for method, operation in item.items()
+            if method in HTTP_METHODS and isinstance(operation, dict) and _selects(options, operation, method, path)]
 
 
 @contextmanager
@@ -426,9 +280,15 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
     ``ignored_auth`` check is meaningful); checks that need a stateful server are
     left out. The suite calls the mock's WSGI app directly (schemathesis' WSGI
     transport): the same app and answers as over HTTP, without a socket, a server
-    thread or an HTTP client per request.
+    thread or an HTTP client per request. ``options.workers`` above 1: the operations are dealt out
+    to that many processes (:mod:`.verify_split`), when there are enough of them.
     """
     document = load_spec(spec_path).document
+    if options.workers > 1:
+        labels = selected_labels(_resolve_base_url(f"http://{WSGI_HOST}", document)[1], options)
+        processes = process_count(options.workers, len(labels))
+        if processes > 1:
+            return in_processes(spec_path, options, labels, processes, progress, verify_against_mock)
     headers = dict(options.headers)
     for key, value in mock_credential_headers(document).items():
         headers.setdefault(key, value)
@@ -436,7 +296,7 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
     config = MockConfig(accept_any_credential=False, credentials=frozenset({MOCK_CREDENTIAL}), callbacks=False)
     api_keys = tuple(dict((*mock_api_keys(document), *options.api_keys)).items())
     opts = VerifyOptions(**{**options.__dict__, "base_url": f"http://{WSGI_HOST}", "headers": tuple(headers.items()),
-                            "exclude_checks": excluded, "api_keys": api_keys})
+                            "exclude_checks": excluded, "api_keys": api_keys, "workers": 1})
     report = verify(spec_path, opts, progress, app=create_app([spec_path], config))
     # the labels are the tested document's paths (full paths when operations have servers of their own)
     tested = _resolve_base_url(opts.base_url, document)[1]
