@@ -162,6 +162,19 @@ def test_string_file_parts_are_not_given_another_type_by_negative_cases(tmp_path
     assert report.ok, render_scorecard(report)
 
 
+def test_string_parts_given_another_type_are_findings_where_the_suite_sees_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A string part without a media type keeps its type mutations: their failures are the suite's limit."""
+    from contracts import verify as verify_module
+    from contracts.verify import verify_against_mock
+
+    _, path = _string_file_upload(tmp_path)
+    monkeypatch.setattr(verify_module, "for_generation", lambda document: document)  # "file" as a plain string
+    report = verify_against_mock(path, VerifyOptions(max_examples=100, seed=1, phases=("fuzzing",)))
+    assert report.ok, render_scorecard(report)
+    assert report.spec_findings and all("multipart field 'file' (a string)" in f for f in report.spec_findings)
+
+
 def test_a_mock_accepting_a_string_file_upload_without_its_file_still_fails(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from contracts.verify import verify_against_mock
