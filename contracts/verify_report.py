@@ -32,7 +32,7 @@ class CheckFailure:
     sequence: list[str] = field(default_factory=list)
     #: what the suite changed to make the request invalid (negative cases of the coverage phase), if it says
     mutation: Mutation | None = None
-    #: the same, one per mutated place, for a negative case of the fuzzing phase: the ``scenario`` is its operator
+    #: the same, one per mutated place, for a negative case of another phase (fuzzing): the ``scenario`` is its operator
     #: (``change_type``...), the ``parameter`` of a body its media type
     fuzzed: tuple[Mutation, ...] = ()
 
@@ -60,7 +60,7 @@ def mutation_of(case: Any) -> Mutation | None:
 
 
 def fuzzed_of(case: Any) -> tuple[Mutation, ...]:
-    """The :class:`Mutation` of each place a case of the fuzzing phase mutated, from its metadata (none for others)."""
+    """The :class:`Mutation` of each place a negative case mutated, as the phases but coverage record it (none else)."""
     data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
     if getattr(data, "scenario", None) is not None:
         return ()
