@@ -6,7 +6,12 @@ OpenAPI 3.1 describes a file part of a multipart body by its media type alone
 dropped from the form (a required ``file`` goes missing and a valid request is
 reported as rejected). In the view given to schemathesis such parts are
 ``type: string, format: binary``, which it generates as bytes. The spec itself,
-and what the mock validates, are unchanged.
+and what the mock validates, are unchanged. A file part typed ``string`` with a media type
+(Dataiku's ``{type: string, contentMediaType: application/octet-stream}``) gets ``format: binary`` as
+well: every part of a form is text on the wire, so the suite's negative cases that give such a part
+another type (``file=-6.0e16``, a number) reach the server as a valid string and the mock rightly
+accepts them; schemathesis makes no such case for a binary string (nor for any field of an urlencoded
+form), and still removes a required part.
 
 Integer formats: the mock refuses (and never answers) an ``int32``/``int64`` integer out of
 its range, in OpenAPI 3.0 and 3.1 alike; to JSON Schema a format on an integer is only a
@@ -55,7 +60,8 @@ def _type_file_parts(document: dict[str, Any], schema: Any) -> None:
         part = deref(document, part)
         items = deref(document, part.get("items")) if isinstance(part, dict) and part.get("type") == "array" else None
         for target in (part, items):
-            if isinstance(target, dict) and "contentMediaType" in target and "type" not in target:
+            if isinstance(target, dict) and "contentMediaType" in target and "format" not in target and (
+                    target.get("type", "string") == "string"):
                 target.update(type="string", format="binary")
 
 

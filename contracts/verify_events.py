@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .failures import describe_failure
-from .verify_report import CheckFailure, OperationScore, VerifyReport, mutation_of, refused_for_rate
+from .verify_report import CheckFailure, OperationScore, VerifyReport, fuzzed_of, mutation_of, refused_for_rate
 
 __all__ = ["CONNECTION_CHECK", "TIMEOUT_CHECK", "EventConsumer", "one_line"]
 
@@ -134,7 +134,8 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
             steps = [step.curl for step in info.steps or []]
             score.failures.append(CheckFailure(label, check.name, str(failure.title), describe_failure(failure, status),
                                                info.code_sample, message, steps if len(steps) > 1 else [],
-                                               mutation_of(node.value) if node is not None else None))
+                                               mutation_of(node.value) if node is not None else None,
+                                               fuzzed_of(node.value) if node is not None else ()))
     for case_id in recorder.cases:
         node = recorder.cases[case_id]
         label = node.value.operation.label

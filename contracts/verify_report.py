@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["PHASES", "RATE_LIMIT_CHECK", "CheckFailure", "CheckTally", "Mutation", "OperationScore", "VerifyReport",
-           "mutation_of", "refused_for_rate"]
+           "fuzzed_of", "mutation_of", "refused_for_rate"]
 
 #: a request the server refused with 429: the check that saw it never saw the operation's own answer
 RATE_LIMIT_CHECK = "rate_limited"
@@ -32,6 +32,9 @@ class CheckFailure:
     sequence: list[str] = field(default_factory=list)
     #: what the suite changed to make the request invalid (negative cases of the coverage phase), if it says
     mutation: Mutation | None = None
+    #: the same, one per mutated place, for a negative case of another phase (fuzzing): the ``scenario`` is its operator
+    #: (``change_type``...), the ``parameter`` of a body its media type
+    fuzzed: tuple[Mutation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,22 @@ def mutation_of(case: Any) -> Mutation | None:
     where = getattr(data, "parameter_location", None)
     return Mutation(str(getattr(scenario, "value", scenario)), str(getattr(where, "value", where or "")),
                     str(getattr(data, "parameter", None) or ""), str(getattr(data, "location", None) or ""))
+
+
+def fuzzed_of(case: Any) -> tuple[Mutation, ...]:
+    """The :class:`Mutation` of each place a negative case mutated, as the phases but coverage record it (none else)."""
+    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+    if getattr(data, "scenario", None) is not None:
+        return ()
+    found = []
+    for mutation in getattr(data, "mutations", None) or ():
+        where = getattr(mutation, "parameter_location", None)
+        where = str(getattr(where, "value", where or ""))
+        name = getattr(case, "media_type", None) if where == "body" else getattr(mutation, "parameter", None)
+        operator = getattr(mutation, "operator", "")
+        found.append(Mutation(str(getattr(operator, "value", operator)), where, str(name or ""),
+                              str(getattr(mutation, "schema_pointer", ""))))
+    return tuple(found)
 
 
 @dataclass

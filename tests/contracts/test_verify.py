@@ -136,6 +136,65 @@ def test_file_parts_described_by_their_media_type_are_generated_as_files(tmp_pat
     assert report.ok, render_scorecard(report)  # without the view, a null "file" is dropped: "valid request rejected"
 
 
+def _string_file_upload(tmp_path: Path) -> tuple[dict[str, object], Path]:
+    """Dataiku's ManagedFolderUpload: a multipart body whose one required part is a string with a media type."""
+    from ..mockserver.conftest import make_spec, write_spec
+
+    spec = make_spec(paths={"/uploads": {"post": {
+        "operationId": "upload",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+        "responses": {"200": {"description": "stored"}, "400": {"description": "bad"}}}}})
+    return spec, write_spec(tmp_path, spec)
+
+
+def test_string_file_parts_are_not_given_another_type_by_negative_cases(tmp_path: Path) -> None:
+    from contracts.generation import for_generation
+    from contracts.verify import verify_against_mock
+
+    spec, path = _string_file_upload(tmp_path)
+    part = for_generation(spec)["paths"]["/uploads"]["post"]["requestBody"]["content"]["multipart/form-data"][
+        "schema"]["properties"]["file"]
+    assert part == {"type": "string", "contentMediaType": "application/octet-stream", "format": "binary"}
+    report = verify_against_mock(path, VerifyOptions(max_examples=100, seed=1, phases=("fuzzing",)))
+    # without the view: "file=-6.006784022278132e+16", a number that is a valid string on the wire, "accepted"
+    assert report.ok, render_scorecard(report)
+
+
+def test_string_parts_given_another_type_are_findings_where_the_suite_sees_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A string part without a media type keeps its type mutations: their failures are the suite's limit."""
+    from contracts import verify as verify_module
+    from contracts.verify import verify_against_mock
+
+    _, path = _string_file_upload(tmp_path)
+    monkeypatch.setattr(verify_module, "for_generation", lambda document: document)  # "file" as a plain string
+    report = verify_against_mock(path, VerifyOptions(max_examples=100, seed=1, phases=("fuzzing",)))
+    assert report.ok, render_scorecard(report)
+    assert report.spec_findings and all("multipart field 'file' (a string)" in f for f in report.spec_findings)
+
+
+def test_a_mock_accepting_a_string_file_upload_without_its_file_still_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contracts.verify import verify_against_mock
+    from mockserver.pipeline.forms import FormReader
+
+    _, path = _string_file_upload(tmp_path)
+    read = FormReader._multipart
+
+    def lenient(self: FormReader, content_type: str, body: bytes) -> tuple[object, list[object]]:
+        value, violations = read(self, content_type, body)
+        if isinstance(value, dict):
+            value.setdefault("file", "")  # a broken mock: a missing required part is not noticed
+        return value, list(violations)
+
+    monkeypatch.setattr(FormReader, "_multipart", lenient)
+    report = verify_against_mock(path, VerifyOptions(max_examples=100, seed=1, phases=("fuzzing",)))
+    assert [f.check for f in report.failures] == ["negative_data_rejection"], render_scorecard(report)
+    assert not report.spec_findings
+
+
 def test_a_stateful_failure_shows_the_whole_sequence_of_calls() -> None:
     report = run_against("broken-link")
     failure = next(f for f in report.failures if f.check == "ensure_resource_availability")
