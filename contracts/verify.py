@@ -32,7 +32,7 @@ from .spec_findings import move_spec_findings
 from .verify_credentials import MOCK_CREDENTIAL, BadIdentities, identity_names, mock_api_keys, mock_credential_headers
 from .verify_events import CONNECTION_CHECK, TIMEOUT_CHECK, EventConsumer
 from .verify_inprocess import in_process
-from .verify_options import VerifyOptions
+from .verify_options import NothingSelected, VerifyOptions
 from .verify_report import PHASES, CheckFailure, CheckTally, OperationScore, VerifyReport
 from .verify_split import in_processes, process_count
 
@@ -45,10 +45,6 @@ __all__ = ["CONNECTION_CHECK", "PHASES", "TIMEOUT_CHECK", "BadIdentities", "Chec
 STATEFUL_CHECKS = ("use_after_free", "ensure_resource_availability")
 #: the host schemathesis' WSGI transport puts in the requests it passes to an app
 WSGI_HOST = "localhost"
-
-
-class NothingSelected(ValueError):
-    """No operation of the spec matches the filters (or the spec has none): there is nothing to test."""
 
 
 def _resolve_base_url(base_url: str, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:

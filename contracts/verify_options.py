@@ -1,4 +1,4 @@
-"""What ``apitwin verify`` can be told (:class:`VerifyOptions`)."""
+"""What ``apitwin verify`` can be told (:class:`VerifyOptions`); :class:`NothingSelected` when it selects nothing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .verify_report import PHASES
 
-__all__ = ["VerifyOptions"]
+__all__ = ["NothingSelected", "VerifyOptions"]
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,7 @@ class VerifyOptions:
     operations: tuple[str, ...] = ()
     #: the ``time.monotonic()`` from which ``max_time`` counts (the command's start); None: verify's own start
     started: float | None = None
+
+
+class NothingSelected(ValueError):
+    """No operation of the spec matches the filters (or the spec has none): there is nothing to test."""

@@ -23,7 +23,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from .verify_options import VerifyOptions
+from .verify_events import one_line
+from .verify_options import NothingSelected, VerifyOptions
 from .verify_report import CheckTally, OperationScore, VerifyReport
 
 __all__ = ["MIN_SHARE", "in_processes", "merge_reports", "process_count"]
@@ -101,14 +102,10 @@ def _child(writer: Connection, spec_path: str | Path, options: VerifyOptions, ru
     try:
         report = run(spec_path, options, lambda label, done, total: writer.send(("progress", label)))
         writer.send(("report", report))
-    except BaseException as exc:
-        from .verify_events import one_line
-
-        name = type(exc).__name__
-        if name == "NothingSelected":  # a share schemathesis could not parse at all: nothing to report
-            writer.send(("report", VerifyReport(str(spec_path), options.base_url, options.seed)))
-        else:
-            writer.send(("error", one_line(f"{name}: {exc}")))
+    except NothingSelected:  # a share schemathesis could not parse at all: nothing to report
+        writer.send(("report", VerifyReport(str(spec_path), options.base_url, options.seed)))
+    except BaseException as exc:  # every other ending is told to the parent, in one line
+        writer.send(("error", one_line(f"{type(exc).__name__}: {exc}")))
     finally:
         writer.close()
         os._exit(0)

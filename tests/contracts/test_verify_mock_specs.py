@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.reports import render_scorecard
-from contracts.verify import VerifyOptions, verify_against_mock
+from contracts.verify import VerifyOptions, VerifyReport, verify_against_mock
 
 from ..mockserver.conftest import make_spec, write_spec
 
@@ -134,11 +134,7 @@ def test_a_form_is_sent_in_process_as_an_http_client_encodes_it(tmp_path: Path) 
     Werkzeug does), the mock refused the valid request; ``requests``, and the curl shown, encode them."""
     schema = {"type": "object", "required": ["timezone"], "properties": {
         "timezone": {"type": "string", "enum": ["Africa/Abidjan", "America/New_York"]}}}
-    spec = make_spec(paths={"/report_runs": {"post": {"operationId": "run", "requestBody": {"required": True,
-        "content": {FORM: {"schema": schema, "encoding": {"timezone": {"style": "form", "explode": True}}}}},
-        "responses": MADE}}})
-    report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=5, seed=2))
-    card = render_scorecard(report)
+    report, card = _verified_form(tmp_path, "/report_runs", schema, {"timezone": {"style": "form", "explode": True}})
     assert report.ok, card
 
 
@@ -150,10 +146,16 @@ def test_an_array_of_objects_in_a_form_reaches_the_mock_as_the_curl_shows_it(tmp
     line = {"type": "object", "required": ["type"], "properties": {
         "type": {"type": "string", "enum": ["custom", "invoice"]}, "amount": {"type": "integer"}}}
     schema = {"type": "object", "properties": {"lines": {"type": "array", "items": line}}}
-    spec = make_spec(paths={"/credit_notes": {"post": {"operationId": "note", "requestBody": {"required": True,
-        "content": {FORM: {"schema": schema, "encoding": {"lines": {"style": "deepObject", "explode": True}}}}},
-        "responses": MADE}}})
-    report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=5, seed=2))
-    card = render_scorecard(report)
+    deep = {"lines": {"style": "deepObject", "explode": True}}
+    report, card = _verified_form(tmp_path, "/credit_notes", schema, deep)
     assert report.ok, card
     assert not any(f.check == "negative_data_rejection" for f in report.failures), card
+
+
+def _verified_form(tmp_path: Path, path: str, schema: dict[str, Any],
+                   encoding: dict[str, Any]) -> tuple[VerifyReport, str]:
+    """verify against the mock of one ``POST path`` taking a required urlencoded body; the report and its scorecard."""
+    spec = make_spec(paths={path: {"post": {"operationId": "post", "requestBody": {"required": True,
+        "content": {FORM: {"schema": schema, "encoding": encoding}}}, "responses": MADE}}})
+    report = verify_against_mock(write_spec(tmp_path, spec), VerifyOptions(max_examples=5, seed=2))
+    return report, render_scorecard(report)
