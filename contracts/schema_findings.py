@@ -74,7 +74,7 @@ class SchemaProbe:
         return None
 
     def _ref_siblings(self, failure: CheckFailure, label: str) -> str | None:
-        found = _json_body(self.document, label, failure.curl)
+        found = _json_body(self.document, label, failure.wire)
         if found is None:
             return None
         pointer, value = found
@@ -94,7 +94,7 @@ class SchemaProbe:
                 "meant and as Prism does (README, Spec loading; lint: ref-siblings)")
 
     def _overlapping_branches(self, failure: CheckFailure, label: str) -> str | None:
-        found = _json_body(self.document, label, failure.curl)
+        found = _json_body(self.document, label, failure.wire)
         if found is None or failure.mutation is None:
             return None
         pointer, value = found

@@ -121,7 +121,7 @@ def _an(name: str) -> str:
 def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, operation: dict[str, Any]) -> str | None:
     """Findings about the URL itself: a path key that another one names alike, a query value with no wire form."""
     if failure.mutation is not None and failure.check == "negative_data_rejection":
-        found_array = _scalar_for_array(failure.mutation, failure.curl, document, operation)
+        found_array = _scalar_for_array(failure.mutation, failure.wire, document, operation)
         if found_array is not None:
             return (f"was sent its {found_array} as one value in an {failure.mutation.scenario} case: on the wire "
                     "that is the one-element array a valid request sends (the mock read it so and found it valid), "
@@ -131,7 +131,7 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
                 and emptied is not None
                 and re.fullmatch(r"(?:/(?:anyOf|oneOf|allOf)/\d+)?/required", emptied.group(2) or "")):
             names = tuple(n.replace("~1", "/").replace("~0", "~") for n in _MEMBER.split(emptied.group(1)))
-            if names not in _form_keys(failure.curl):
+            if names not in _form_keys(failure.wire):
                 return (f"was sent its form field {'/'.join(names)!r} as an object missing a required property and "
                         "nothing else: a form writes that empty object as nothing, so the request on the wire is "
                         "valid (a limit of the test tool)")
@@ -155,7 +155,7 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
             parameter = deref(document, parameter)
             name = str(parameter.get("name", "")).lower() if isinstance(parameter, dict) else ""
             if (parameter.get("in") == "header" and parameter.get("required") and name in _IGNORED_HEADERS
-                    and f"-h '{name}:" not in failure.curl.lower()):
+                    and f"-h '{name}:" not in failure.wire.lower()):
                 return (f"requires an {parameter.get('name')} header parameter, which OpenAPI ignores (the mock "
                         "answers without it)")
     if failure.check == "positive_data_acceptance":
@@ -175,19 +175,19 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
             schema = deref(document, (media or {}).get("schema")) if isinstance(media, dict) else None
             if (str(media_type).startswith(("multipart/", "application/x-www-form-urlencoded"))
                     and isinstance(schema, dict) and schema.get("type") not in (None, "object")
-                    and f"content-type: {media_type}" in failure.curl.lower()):
+                    and f"content-type: {media_type}" in failure.wire.lower()):
                 return (f"documents a {media_type} body whose schema is not an object ({schema.get('type')}): no "
                         "form carries one (the suite sends it malformed)")
         for media_type, media in (body.get("content") or {}).items() if isinstance(body, dict) else ():
-            if media_type in _FORMS and f"content-type: {media_type}" in failure.curl.lower() and isinstance(
+            if media_type in _FORMS and f"content-type: {media_type}" in failure.wire.lower() and isinstance(
                     media, dict):
-                keyed = _objects_as_keys(document, media.get("schema"), failure.curl) if media_type == _FORMS[0] \
+                keyed = _objects_as_keys(document, media.get("schema"), failure.wire) if media_type == _FORMS[0] \
                     else None
                 if keyed is not None:
                     return (f"has the form field {keyed!r}, an array of objects, which the suite writes as each "
                             f"object's keys ({keyed}=key1&{keyed}=key2, the values lost, as requests encodes it): "
                             "a valid and an invalid one give the same body, so no answer could tell them apart")
-                missing = _empty_required(document, media.get("schema"), _form_keys(failure.curl), (), 0)
+                missing = _empty_required(document, media.get("schema"), _form_keys(failure.wire), (), 0)
                 if missing is not None:
                     return (f"requires {missing} in its {media_type} body, which may be an empty object or array: "
                             "a form writes an empty one as nothing, so the suite's request misses it on the wire")
@@ -199,7 +199,7 @@ def _shape_finding(failure: CheckFailure, document: dict[str, Any], path: str, o
             items = deref(document, schema.get("items")) if isinstance(schema, dict) else None
             if (schema.get("type") == "array" and isinstance(items, dict)
                     and (items.get("type") == "object" or "properties" in items)
-                    and f"{parameter.get('name')}=" in failure.curl):
+                    and f"{parameter.get('name')}=" in failure.wire):
                 return (f"has the query parameter {parameter.get('name')}, an array of objects: OpenAPI defines no "
                         "way to write one in a query (the suite writes each object's repr)")
     return None
@@ -277,7 +277,7 @@ def _string_as_text(failure: CheckFailure, document: dict[str, Any], label: str,
             return None
         name = found.group(1).replace("~1", "/").replace("~0", "~")
         part = rf'name="{re.escape(name)}"(?:; filename="[^"]*")?(?:\\r\\n[^\\]+)*\\r\\n\\r\\n(.*?)\\r\\n--'
-        texts = re.findall(part, failure.curl)
+        texts = re.findall(part, failure.wire)
         try:
             pointer = join_pointer("paths", path, method.lower(), "requestBody")
             _, pointer = deref_at(document, resolve_pointer(document, pointer), pointer)
@@ -403,7 +403,7 @@ def _finding(failure: CheckFailure, document: dict[str, Any], operation: dict[st
         code = found.group(1) if found is not None else ""
         if code not in _CLIENT_ERRORS or "4XX" in statuses or "DEFAULT" in statuses:
             return None
-        if code in ("401", "403") and credential_headers and all(f"-h '{name}:" in failure.curl.lower()
+        if code in ("401", "403") and credential_headers and all(f"-h '{name}:" in failure.wire.lower()
                                                                  for name in credential_headers):
             # the mock refused its own credential: its failure (a key in a query or a cookie shows filtered in
             # the reproduction: there a 401 or 403 is taken for the answer to the suite's own missing or bad key)

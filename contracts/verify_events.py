@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .failures import describe_failure
+from .sent_curl import bash_curl
 from .verify_report import CheckFailure, OperationScore, VerifyReport, fuzzed_of, mutation_of, refused_for_rate
 
 __all__ = ["CONNECTION_CHECK", "TIMEOUT_CHECK", "EventConsumer", "one_line"]
@@ -132,10 +133,12 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
             response = getattr(interaction, "response", None)
             status = getattr(response, "status_code", None)
             steps = [step.curl for step in info.steps or []]
+            request = getattr(interaction, "request", None)
+            sent = bash_curl(request.method, request.uri, request.headers, request.body) if request is not None else ""
             score.failures.append(CheckFailure(label, check.name, str(failure.title), describe_failure(failure, status),
                                                info.code_sample, message, steps if len(steps) > 1 else [],
                                                mutation_of(node.value) if node is not None else None,
-                                               fuzzed_of(node.value) if node is not None else ()))
+                                               fuzzed_of(node.value) if node is not None else (), sent))
     for case_id in recorder.cases:
         node = recorder.cases[case_id]
         label = node.value.operation.label

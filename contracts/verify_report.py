@@ -35,6 +35,14 @@ class CheckFailure:
     #: the same, one per mutated place, for a negative case of another phase (fuzzing): the ``scenario`` is its operator
     #: (``change_type``...), the ``parameter`` of a body its media type
     fuzzed: tuple[Mutation, ...] = ()
+    #: the request as the transport recorded it sent, as one bash curl whatever ``$SHELL`` is (:mod:`.sent_curl`);
+    #: ``""`` when none was recorded
+    sent: str = ""
+
+    @property
+    def wire(self) -> str:
+        """The request as sent, as the spec findings read it: :attr:`sent`, else the displayed :attr:`curl`."""
+        return self.sent or self.curl
 
 
 @dataclass(frozen=True)

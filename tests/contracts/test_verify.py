@@ -162,12 +162,20 @@ def test_string_file_parts_are_not_given_another_type_by_negative_cases(tmp_path
     assert report.ok, render_scorecard(report)
 
 
+@pytest.mark.parametrize("shell", ["/bin/bash", None, "/usr/bin/fish"])
 def test_string_parts_given_another_type_are_findings_where_the_suite_sees_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A string part without a media type keeps its type mutations: their failures are the suite's limit."""
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shell: str | None) -> None:
+    """A string part without a media type keeps its type mutations: their failures are the suite's limit.
+
+    Whatever ``$SHELL`` is: schemathesis writes its curl for that shell (fish quoting; with none, a warning that
+    repeats the body), and the findings read the request as sent, not that curl (CI has no ``$SHELL``)."""
     from contracts import verify as verify_module
     from contracts.verify import verify_against_mock
 
+    if shell is None:
+        monkeypatch.delenv("SHELL", raising=False)
+    else:
+        monkeypatch.setenv("SHELL", shell)
     _, path = _string_file_upload(tmp_path)
     monkeypatch.setattr(verify_module, "for_generation", lambda document: document)  # "file" as a plain string
     report = verify_against_mock(path, VerifyOptions(max_examples=100, seed=1, phases=("fuzzing",)))
