@@ -51,6 +51,8 @@ each naming the operation and the rule (lint warns about most of them too):
 * an "invalid" request accepted whose only mutations (the fuzzing phase's ``change_type``) gave multipart fields
   whose schema is a string another type (Dataiku's ``file=-6.006784022278132e+16``): each is one text part on the
   wire, whose text the field's schema accepts, so the request the server got is valid.
+* a valid request of a stateful sequence refused (400) whose path or query parameter carries a value an earlier
+  call carried and this operation's schema refuses (Dataiku's ``serviceId``, :mod:`.sequence_findings`).
 * where a schema has two readings and the suite took the other one (:mod:`.schema_findings`): keywords beside
   ``$ref`` in OpenAPI 3.0 (DigitalOcean's ``{$ref: ..., required: [droplet_ids]}``), and ``oneOf`` branches
   that overlap where the discriminator cannot pick one (DigitalOcean's droplet actions).
@@ -66,6 +68,7 @@ from urllib.parse import quote, unquote_plus
 from mockserver.spec import HTTP_METHODS, deref, deref_at, join_pointer, resolve_pointer, schema_types
 
 from .schema_findings import SchemaProbe
+from .sequence_findings import linked_value_refused
 from .verify_report import CheckFailure, Mutation, VerifyReport
 
 __all__ = ["move_spec_findings"]
@@ -99,7 +102,8 @@ def move_spec_findings(report: VerifyReport, document: dict[str, Any], credentia
                        f"carries: its {failure.check} failure is the spec's (lint: path-no-query)"
                        if "#" in path or "?" in path else _finding(failure, document, operation, credential_headers)
                        or _shape_finding(failure, document, path, operation) or probe.finding(failure, score.label)
-                       or _string_as_text(failure, document, score.label, probe))
+                       or _string_as_text(failure, document, score.label, probe)
+                       or linked_value_refused(failure, document, score.label, probe))
             if finding is None:
                 kept.append(failure)
             else:
