@@ -279,6 +279,31 @@ def verify_against_mock(spec_path: str | Path, options: VerifyOptions,
     thread or an HTTP client per request. ``options.workers`` above 1: the operations are dealt out
     to that many processes (:mod:`.verify_split`), when there are enough of them.
     """
+    with fewer_collections():
+        return _against_mock(spec_path, options, progress)
+
+
+#: the collector's first threshold during a run against the mock (Python's default: 700 allocations)
+GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic collector run far less often for the block, then as before: a run against the mock allocates
+    millions of short-lived objects (cases, requests, answers) that reference counting frees, and the default
+    threshold spent 8% of the DSS spec's CPU time in collections that found little (issue 14: 96 -> 89 CPU s)."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _against_mock(spec_path: str | Path, options: VerifyOptions,
+                  progress: Callable[[str, int, int], None] | None) -> VerifyReport:
     document = load_spec(spec_path).document
     if options.workers > 1:
         labels = selected_labels(_resolve_base_url(f"http://{WSGI_HOST}", document)[1], options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -312,3 +313,24 @@ def test_max_examples_bounds_every_phase_without_a_time_budget() -> None:
     assert few.cut is None, render_scorecard(few)
     assert few.ok, render_scorecard(few)
     assert 0 < few.requests["fuzzing"] <= 2 * len(few.operations)
+
+
+def test_a_run_against_the_mock_collects_less_often_and_leaves_the_collector_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from contracts import verify as verify_module
+    from contracts.verify import GC_THRESHOLD, verify_against_mock
+
+    seen: list[tuple[int, int, int]] = []
+
+    def spying(*args: Any) -> Any:
+        seen.append(gc.get_threshold())
+        raise RuntimeError("stop here")
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(verify_module, "_against_mock", spying)
+    with pytest.raises(RuntimeError):
+        verify_against_mock(tmp_path / "spec.yaml", VerifyOptions())
+    assert seen[0][0] == GC_THRESHOLD > before[0]
+    assert gc.get_threshold() == before
