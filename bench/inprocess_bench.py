@@ -12,7 +12,7 @@ the ratios: 3.0 / 3.1, apitwin / Flask, journal on / off (target: at most 1.05).
 
 Then the RSS of one process serving the five shipped specs, sampled every 10 s while it answers
 requests for ``--rss-seconds`` (it should stay flat). ``--profile MIX`` prints a cProfile of one
-configuration instead (e.g. ``--profile "3.0 POST invalid body"``).
+configuration instead (e.g. ``--profile "3.0 POST invalid body journal on"``).
 """
 
 from __future__ import annotations
@@ -155,7 +155,10 @@ def main() -> int:
     print("answers:")
     check(calls)
     if args.profile:
-        call = calls[args.profile]
+        call = calls.get(args.profile)
+        if call is None:
+            print(f"bench: no configuration named {args.profile!r}; one of: {', '.join(map(repr, calls))}")
+            return 2
         profiler = cProfile.Profile()
         profiler.enable()
         per_request_us(call, args.seconds * 3)
