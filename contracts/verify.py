@@ -204,7 +204,8 @@ def verify(spec_path: str | Path, options: VerifyOptions,
         given = [f"--{flag} {value}" for flag, values in filters_given for value in values]
         raise NothingSelected(f"no operation of {spec_path} matches {' '.join(given)}" if given
                               else f"{spec_path} has no operation to test")
-    run = EventConsumer(report, total, progress, options.request_timeout, waits=options.rate_limit == "auto")
+    run = EventConsumer(report, total, progress, options.request_timeout, waits=options.rate_limit == "auto",
+                        sanitization=schema.config.output.sanitization)
     stream = from_schema(schema).execute()
     consumer = threading.Thread(target=run.consume, args=(stream,), name="apitwin-verify", daemon=True)
     consumer.start()

@@ -28,12 +28,14 @@ class EventConsumer:
     (``--rate-limit auto``)."""
 
     def __init__(self, report: VerifyReport, total: int, progress: Callable[[str, int, int], None] | None,
-                 request_timeout: float, waits: bool) -> None:
+                 request_timeout: float, waits: bool, sanitization: Any = None) -> None:
         import threading
 
         self.report = report
         self.request_timeout = request_timeout
         self.waits = waits
+        #: schemathesis' ``output.sanitization`` config: what a failure's :attr:`CheckFailure.sent` hides
+        self.sanitization = sanitization
         self.total = total
         self.progress = progress
         self.lock = threading.Lock()
@@ -58,7 +60,7 @@ class EventConsumer:
     def handle(self, event: Any, events: Any) -> None:
         report = self.report
         if isinstance(event, events.ScenarioFinished):
-            _record(report, event, self.seen, waits=self.waits)
+            _record(report, event, self.seen, waits=self.waits, sanitization=self.sanitization)
             label = event.recorder.label
             if self.progress is not None and event.phase.value != "stateful" and label not in self.finished_labels:
                 self.finished_labels.add(label)
@@ -96,7 +98,8 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())[:400]
 
 
-def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], waits: bool = False) -> None:
+def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], waits: bool = False,
+            sanitization: Any = None) -> None:
     recorder = event.recorder
     phase = event.phase.value
     report.requests[phase] = report.requests.get(phase, 0) + len(recorder.interactions)
@@ -134,7 +137,7 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
             status = getattr(response, "status_code", None)
             steps = [step.curl for step in info.steps or []]
             request = getattr(interaction, "request", None)
-            sent = bash_curl(request.method, request.uri, request.headers, request.body) if request is not None else ""
+            sent = _sent(request, sanitization) if request is not None else ""
             score.failures.append(CheckFailure(label, check.name, str(failure.title), describe_failure(failure, status),
                                                info.code_sample, message, steps if len(steps) > 1 else [],
                                                mutation_of(node.value) if node is not None else None,
@@ -144,3 +147,16 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
         label = node.value.operation.label
         if label in report.operations:
             report.operations[label].cases += 1
+
+
+def _sent(request: Any, sanitization: Any) -> str:
+    """The recorded ``request`` as one bash curl, its secret headers and query values hidden as schemathesis hides
+    them in the curl it shows (``[Filtered]``; the body as sent: the findings read its parts)."""
+    from schemathesis.core.output.sanitization import sanitize_url, sanitize_value
+
+    headers = {name: list(values) for name, values in request.headers.items()}
+    url = request.uri
+    if sanitization is not None and sanitization.enabled:
+        sanitize_value(headers, config=sanitization)
+        url = sanitize_url(url, config=sanitization)
+    return bash_curl(request.method, url, headers, request.body)

@@ -34,3 +34,19 @@ def test_a_curl_has_every_header_value_the_body_and_the_url() -> None:
     assert curl == ("curl -X POST -H 'Content-Type: multipart/form-data; boundary=b' -H 'X-Two: 1' -H 'X-Two: 2' "
                     "-H 'X-Empty;' -d $'--b\\r\\nContent-Disposition: form-data; name=\"À\"\\r\\n\\r\\n\ufffd\\r\\n"
                     "--b--\\r\\n' 'http://localhost/up?q=1'")
+
+
+def test_a_failure_s_request_hides_what_the_shown_curl_hides() -> None:
+    from types import SimpleNamespace
+
+    from schemathesis.config import SanitizationConfig
+
+    from contracts.verify_events import _sent
+
+    request = SimpleNamespace(method="POST", uri="http://localhost/x?token=s3cret&page=2", body=b"{}",
+                              headers={"Authorization": ["Bearer s3cret"], "Content-Type": ["application/json"]})
+    sent = _sent(request, SanitizationConfig())
+    assert "s3cret" not in sent
+    assert "-H 'Authorization: [Filtered]'" in sent and "-H 'Content-Type: application/json'" in sent
+    assert "page=2" in sent and sent.endswith("-d '{}' 'http://localhost/x?token=%5BFiltered%5D&page=2'")
+    assert "Bearer s3cret" in _sent(request, None)  # nothing to hide by: as sent
