@@ -137,7 +137,8 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
             status = getattr(response, "status_code", None)
             steps = [step.curl for step in info.steps or []]
             request = getattr(interaction, "request", None)
-            sent = _sent(request, sanitization) if request is not None else ""
+            generated = getattr(node.value, "headers", None) if node is not None else None
+            sent = _sent(request, sanitization, generated or {}) if request is not None else ""
             score.failures.append(CheckFailure(label, check.name, str(failure.title), describe_failure(failure, status),
                                                info.code_sample, message, steps if len(steps) > 1 else [],
                                                mutation_of(node.value) if node is not None else None,
@@ -149,12 +150,21 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
             report.operations[label].cases += 1
 
 
-def _sent(request: Any, sanitization: Any) -> str:
-    """The recorded ``request`` as one bash curl, its secret headers and query values hidden as schemathesis hides
-    them in the curl it shows (``[Filtered]``; the body as sent: the findings read its parts)."""
+#: headers the HTTP client or schemathesis adds to every request (lower case): a failure's curl leaves them out
+#: unless the case itself generated them, and so does :func:`_sent` (a finding asks whether the case sent a header)
+_ADDED_HEADERS = frozenset({"user-agent", "accept-encoding", "accept", "connection", "content-length",
+                            "transfer-encoding", "x-schemathesis-testcaseid"})
+
+
+def _sent(request: Any, sanitization: Any, generated: Any = ()) -> str:
+    """The recorded ``request`` as one bash curl: the headers the case sent (``generated``: its own; those the client
+    adds to every request left out, as in the curl shown), its secret headers and query values hidden as schemathesis
+    hides them there (``[Filtered]``); the body as sent (the findings read its parts)."""
     from schemathesis.core.output.sanitization import sanitize_url, sanitize_value
 
-    headers = {name: list(values) for name, values in request.headers.items()}
+    own = {str(name).lower() for name in generated}
+    headers = {name: list(values) for name, values in request.headers.items()
+               if name.lower() not in _ADDED_HEADERS or name.lower() in own}
     url = request.uri
     if sanitization is not None and sanitization.enabled:
         sanitize_value(headers, config=sanitization)

@@ -44,8 +44,11 @@ def test_a_failure_s_request_hides_what_the_shown_curl_hides() -> None:
     from contracts.verify_events import _sent
 
     request = SimpleNamespace(method="POST", uri="http://localhost/x?token=s3cret&page=2", body=b"{}",
-                              headers={"Authorization": ["Bearer s3cret"], "Content-Type": ["application/json"]})
+                              headers={"Authorization": ["Bearer s3cret"], "Content-Type": ["application/json"],
+                                       "Accept": ["*/*"], "User-Agent": ["schemathesis/4"], "Content-Length": ["2"]})
     sent = _sent(request, SanitizationConfig())
+    assert "Accept" not in sent and "User-Agent" not in sent and "Content-Length" not in sent  # the client's own
+    assert "-H 'Accept: */*'" in _sent(request, SanitizationConfig(), {"accept": "*/*"})  # the case's
     assert "s3cret" not in sent
     assert "-H 'Authorization: [Filtered]'" in sent and "-H 'Content-Type: application/json'" in sent
     assert "page=2" in sent and sent.endswith("-d '{}' 'http://localhost/x?token=%5BFiltered%5D&page=2'")
