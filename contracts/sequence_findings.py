@@ -18,7 +18,7 @@ import shlex
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from mockserver.spec import deref_at, join_pointer, resolve_pointer, schema_types
+from mockserver.spec import deref_at, join_pointer, merged_parameters, resolve_pointer, schema_types
 
 from .schema_findings import SchemaProbe
 from .verify_report import CheckFailure
@@ -67,19 +67,15 @@ def linked_value_refused(failure: CheckFailure, document: dict[str, Any], label:
 
 
 def _parameter_schema(document: dict[str, Any], path: str, method: str, where: str, name: str) -> str | None:
-    """The JSON pointer of the schema of the ``where`` parameter ``name`` of ``method path`` (the operation's own
-    parameter first, then the path item's), if it declares one."""
-    for at in (join_pointer("paths", path, method), join_pointer("paths", path)):
-        try:
-            parameters, pointer = deref_at(document, resolve_pointer(document, at + "/parameters"), at + "/parameters")
-        except (KeyError, IndexError, TypeError, ValueError):
-            continue
-        for index, parameter in enumerate(parameters if isinstance(parameters, list) else []):
-            parameter, place = deref_at(document, parameter, f"{pointer}/{index}")
-            if (isinstance(parameter, dict) and parameter.get("in") == where and parameter.get("name") == name
-                    and "schema" in parameter):
-                return f"{place}/schema"
-    return None
+    """The JSON pointer of the schema of the ``where`` parameter ``name`` of ``method path``, if it declares one."""
+    try:
+        item, item_pointer = deref_at(document, document["paths"][path], join_pointer("paths", path))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not isinstance(item, dict):
+        return None
+    return next((f"{pointer}/schema" for parameter, pointer in merged_parameters(document, item, item_pointer, method)
+                 if parameter.get("in") == where and parameter.get("name") == name and "schema" in parameter), None)
 
 
 def _typed(value: str, types: list[str]) -> Any:

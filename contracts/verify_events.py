@@ -138,7 +138,7 @@ def _record(report: VerifyReport, event: Any, seen: set[tuple[str, str, str]], w
             steps = [step.curl for step in info.steps or []]
             request = getattr(interaction, "request", None)
             generated = getattr(node.value, "headers", None) if node is not None else None
-            sent = _sent(request, sanitization, generated or {}) if request is not None else ""
+            sent = _sent(request, sanitization, generated or ()) if request is not None else ""
             score.failures.append(CheckFailure(label, check.name, str(failure.title), describe_failure(failure, status),
                                                info.code_sample, message, steps if len(steps) > 1 else [],
                                                mutation_of(node.value) if node is not None else None,

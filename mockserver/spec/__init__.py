@@ -8,7 +8,7 @@ from ..errors import one_line
 from .discriminators import discriminator_names, undecided
 from .generator import generate
 from .loading import LoadedSpec, load_spec
-from .operations import HTTP_METHODS, Operation, iter_operations, server_prefixes
+from .operations import HTTP_METHODS, Operation, iter_operations, merged_parameters, server_prefixes
 from .pointers import (
     component_of,
     deref,
@@ -38,6 +38,7 @@ __all__ = [
     "iter_spec_errors",
     "join_pointer",
     "load_spec",
+    "merged_parameters",
     "one_line",
     "referenced_components",
     "resolve_pointer",

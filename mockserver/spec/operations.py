@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from .loading import LoadedSpec
 from .pointers import deref_at, escape_token, join_pointer
 
-__all__ = ["HTTP_METHODS", "Operation", "iter_operations", "server_prefixes"]
+__all__ = ["HTTP_METHODS", "Operation", "iter_operations", "merged_parameters", "server_prefixes"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _VARIABLE = re.compile(r"\{([^}]+)\}")
@@ -78,6 +78,18 @@ class Operation:
         return f"{self.api} {self.operation_id} ({self.method.upper()} {self.path})"
 
 
+def merged_parameters(document: dict[str, Any], item: dict[str, Any], item_pointer: str,
+                      method: str) -> list[tuple[dict[str, Any], str]]:
+    """The parameters of ``method`` of the path item ``item`` (at ``item_pointer``): the path item's and the
+    operation's merged by name and location (the operation's win), each followed and with its JSON pointer."""
+    params: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+    for at, node in ((item_pointer, item), (f"{item_pointer}/{method}", item.get(method) or {})):
+        for i, p in enumerate(node.get("parameters") or []):
+            p, p_pointer = deref_at(document, p, f"{at}/parameters/{i}")
+            params[(p.get("name", ""), p.get("in", ""))] = (p, p_pointer)
+    return list(params.values())
+
+
 def iter_operations(spec: LoadedSpec) -> Iterator[Operation]:
     """Every operation of the spec, in document order."""
     document = spec.document
@@ -87,19 +99,12 @@ def iter_operations(spec: LoadedSpec) -> Iterator[Operation]:
         item, item_pointer = deref_at(document, item, join_pointer("paths", path))
         if not isinstance(item, dict):
             continue
-        path_params = [deref_at(document, p, f"{item_pointer}/parameters/{i}")
-                       for i, p in enumerate(item.get("parameters") or [])]
         path_prefixes = server_prefixes(item["servers"]) if item.get("servers") else root_prefixes
         for method in HTTP_METHODS:
             raw = item.get(method)
             if not isinstance(raw, dict):
                 continue
             op_pointer = f"{item_pointer}/{method}"
-            params: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
-            own = [deref_at(document, p, f"{op_pointer}/parameters/{i}")
-                   for i, p in enumerate(raw.get("parameters") or [])]
-            for p, p_pointer in [*path_params, *own]:
-                params[(p.get("name", ""), p.get("in", ""))] = (p, p_pointer)
             body, body_pointer = (deref_at(document, raw["requestBody"], f"{op_pointer}/requestBody")
                                   if "requestBody" in raw else (None, ""))
             responses = {str(k): deref_at(document, v, f"{op_pointer}/responses/{escape_token(str(k))}")
@@ -113,7 +118,7 @@ def iter_operations(spec: LoadedSpec) -> Iterator[Operation]:
                 pointer=op_pointer,
                 operation_id=str(raw.get("operationId") or f"{method.upper()} {path}"),
                 raw=raw,
-                parameters=list(params.values()),
+                parameters=merged_parameters(document, item, item_pointer, method),
                 request_body=body,
                 body_pointer=body_pointer,
                 responses=responses,
