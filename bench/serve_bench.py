@@ -6,7 +6,8 @@ By default the API node spec in OpenAPI 3.1 (``specs/dataiku-apinode.yaml``) and
 (``tests/data/specs/dataiku-apinode-30.yaml``). Each server runs with the same worker count where it
 applies (`apitwin serve` on its default server, granian, with and without ``--no-journal``; the bare
 Flask route on gunicorn sync workers, the figure users know, and on granian with apitwin's settings;
-Prism ``-v error``, one Node process). Three request mixes are derived from each spec: a GET with path
+Prism ``-v error``, one Node process; and a WSGI app that does nothing on granian, the server's own
+figures, its p99 the floor under apitwin's). Three request mixes are derived from each spec: a GET with path
 parameters, a POST with a documented valid body, and the same POST with an invalid body. Every server
 is up at once and the runs are interleaved, ``--repeat`` rounds, the order reversed every other round
 (a shared machine's load changes weigh on all alike); a server's figure is its median run, the journal's
@@ -151,8 +152,9 @@ def start(kind: str, spec: Path | None, port: int, workers: int) -> subprocess.P
         cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", *([str(spec)] if spec else []), "--port",
                str(port), "--workers", str(workers),  # its defaults: the log of refused requests too
                *(["--no-journal"] if kind == "apitwin-nj" else [])]
-    elif kind == "flask-granian":  # the same route on apitwin's granian settings (bench/servers_bench.py)
-        cmd = [sys.executable, str(HERE / "servers_bench.py"), "--child", "granian", "flask", str(port), str(workers)]
+    elif kind in ("flask-granian", "bare-granian"):  # on apitwin's granian settings (bench/servers_bench.py)
+        target = "flask" if kind == "flask-granian" else "bare"
+        cmd = [sys.executable, str(HERE / "servers_bench.py"), "--child", "granian", target, str(port), str(workers)]
     elif kind == "flask":
         # the same gunicorn settings as `apitwin serve` (mockserver.http.server.gunicorn_settings)
         cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", WORKER_CLASS,
@@ -235,7 +237,8 @@ def main() -> int:
         print("bench: Prism not installed (npm install --prefix bench @stoplight/prism-cli@5.16); skipped")
     # servers: name -> (kind, spec); the bare Flask route ignores the spec (its baseline is measured with the
     # first spec's mixes: the twin's requests are the same)
-    servers: dict[str, tuple[str, Path | None]] = {"flask": ("flask", None), "flask-granian": ("flask-granian", None)}
+    servers: dict[str, tuple[str, Path | None]] = {"flask": ("flask", None), "flask-granian": ("flask-granian", None),
+                                                   "bare-granian": ("bare-granian", None)}
     for label, spec in zip(labels, specs, strict=True):
         servers[f"apitwin {label}"] = ("apitwin", spec)
         servers[f"apitwin-nj {label}"] = ("apitwin-nj", spec)
@@ -307,7 +310,9 @@ def main() -> int:
             line = f"    {mix_name:26} " + "  ".join(f"{what} {value:.2f} ({target}, {verdict(ok)})"
                                                    for what, value, target, ok in checks)
             p99_ok = a["p99"] <= flask_p99
-            line += f"  p99 {a['p99']:.2f} ms (<= flask-gunicorn's {flask_p99:.2f}, {verdict(p99_ok)})"
+            line += (f"  p99 {a['p99']:.2f} ms (<= flask-gunicorn's {flask_p99:.2f}, {verdict(p99_ok)}; the server"
+                     f" alone: bare-granian's {results['bare-granian'][mix_name]['p99']:.2f}, flask-granian's "
+                     f"{results['flask-granian'][mix_name]['p99']:.2f})")
             failed += sum(not ok for *_, ok in checks) + (not p99_ok)
             print(line)
     print(f"(apitwin-nj: apitwin serve --no-journal; load average at the end {os.getloadavg()[0]:.1f})")
