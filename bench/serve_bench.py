@@ -7,7 +7,8 @@ By default the API node spec in OpenAPI 3.1 (``specs/dataiku-apinode.yaml``) and
 applies (`apitwin serve` on its default server, granian, with and without ``--no-journal``; the bare
 Flask route on gunicorn sync workers, the figure users know, and on granian with apitwin's settings;
 Prism ``-v error``, one Node process; and a WSGI app that does nothing on granian, the server's own
-figures, its p99 the floor under apitwin's). Three request mixes are derived from each spec: a GET with path
+figures, its p99 the floor under apitwin's; and nginx answering a fixed body, where installed: the
+machine's floor). Three request mixes are derived from each spec: a GET with path
 parameters, a POST with a documented valid body, and the same POST with an invalid body. Every server
 is up at once and the runs are interleaved, ``--repeat`` rounds, the order reversed every other round
 (a shared machine's load changes weigh on all alike); a server's figure is its median run, the journal's
@@ -28,6 +29,7 @@ bench/servers_bench.py compares the servers themselves.
 from __future__ import annotations
 
 import argparse
+import atexit
 import base64
 import json
 import os
@@ -160,10 +162,28 @@ def start(kind: str, spec: Path | None, port: int, workers: int) -> subprocess.P
         cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", WORKER_CLASS,
                "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "error",
                "-c", "python:gunicorn_conf", "--chdir", str(HERE), "bare_app:app"]
+    elif kind == "nginx":
+        conf = nginx_conf(port, workers)
+        cmd = [str(shutil.which("nginx")), "-c", conf, "-e", str(Path(conf).parent / "error.log"), "-g", "daemon off;"]
     else:
         cmd = [str(find_prism()), "mock", str(spec), "-p", str(port), "-h", "127.0.0.1", "-v", "error"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                             start_new_session=True)
+
+
+def nginx_conf(port: int, workers: int) -> str:
+    """An nginx answering every request with a fixed JSON body (the machine's floor: a C server that does
+    nothing), its files in a temporary folder removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="apitwin-bench-nginx-"))
+    atexit.register(shutil.rmtree, folder, True)
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"worker_processes {workers};\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{ access_log off; client_body_temp_path {folder};\n"
+        f"  server {{ listen 127.0.0.1:{port}; location / {{ default_type application/json;"
+        f" return 200 '{{\"result\":{{\"prediction\":\"1\"}}}}'; }} }} }}\n")
+    return str(conf)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -239,6 +259,10 @@ def main() -> int:
     # first spec's mixes: the twin's requests are the same)
     servers: dict[str, tuple[str, Path | None]] = {"flask": ("flask", None), "flask-granian": ("flask-granian", None),
                                                    "bare-granian": ("bare-granian", None)}
+    if shutil.which("nginx"):
+        servers["nginx"] = ("nginx", None)
+    else:
+        print("bench: nginx not installed (Debian: apt-get install nginx-light); its floor row skipped")
     for label, spec in zip(labels, specs, strict=True):
         servers[f"apitwin {label}"] = ("apitwin", spec)
         servers[f"apitwin-nj {label}"] = ("apitwin-nj", spec)
@@ -312,7 +336,8 @@ def main() -> int:
             p99_ok = a["p99"] <= flask_p99
             line += (f"  p99 {a['p99']:.2f} ms (<= flask-gunicorn's {flask_p99:.2f}, {verdict(p99_ok)}; the server"
                      f" alone: bare-granian's {results['bare-granian'][mix_name]['p99']:.2f}, flask-granian's "
-                     f"{results['flask-granian'][mix_name]['p99']:.2f})")
+                     f"{results['flask-granian'][mix_name]['p99']:.2f}"
+                     + (f", nginx's {results['nginx'][mix_name]['p99']:.2f}" if "nginx" in results else "") + ")")
             failed += sum(not ok for *_, ok in checks) + (not p99_ok)
             print(line)
     print(f"(apitwin-nj: apitwin serve --no-journal; load average at the end {os.getloadavg()[0]:.1f})")
