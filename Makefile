@@ -19,16 +19,19 @@ serve: $(STAMP)
 	$(VENV)/bin/apitwin serve
 
 # Debian packages the tests start for real: redis-server (stateful mode's Redis backend),
-# chromium + chromium-driver (the dashboard's browser test). Installed when missing.
+# chromium + chromium-driver (the dashboard's browser test). Installed when missing. Two runs
+# at once (two clones on one machine) take turns: apt-get fails at once on a lock another
+# holds, so our runs queue on APT_LOCK and wait up to 5 minutes for any other apt user.
 SYSTEM_BINARIES := redis-server chromium chromedriver
+APT_LOCK := /tmp/apitwin-apt.lock
 system-deps:
 	@missing=""; for b in $(SYSTEM_BINARIES); do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages for:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    redis-server chromium chromium-driver >/dev/null; \
+	  flock $(APT_LOCK) $$SUDO env DEBIAN_FRONTEND=noninteractive sh -c \
+	    'apt-get -o DPkg::Lock::Timeout=300 update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+	     --no-install-recommends redis-server chromium chromium-driver >/dev/null'; \
 	fi
 
 ## test: the whole test suite (what CI runs)
