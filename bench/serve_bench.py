@@ -15,7 +15,8 @@ is up at once and the runs are interleaved, ``--repeat`` rounds, the order rever
 cost the median of the rounds' on/off ratios (each round runs the two back to back). Load comes from
 wrk (Debian package `wrk`), bounded in time and on loopback only.
 
-Prints requests/s, p50 and p99 per server and mix, then each ratio of issue 14 beside its target with
+Prints requests/s, p50 and p99 per server and mix (and the share of the CPU the machine's host took during
+each run, ``steal``: a fast server's p99 follows it), then each ratio of issue 14 beside its target with
 PASS or FAIL: apitwin/Flask on gunicorn (>= 2), apitwin/Flask on granian (>= 0.8), apitwin/Prism
 (>= 4), apitwin's p99 against the Flask route's on gunicorn (no worse), the journal on/off (>= 0.95).
 Then apitwin's own work per request in process (``bench/inprocess_bench.py``: the app alone, no HTTP,
@@ -200,8 +201,19 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def cpu_steal() -> tuple[int, int]:
+    """(steal, total) jiffies of the machine so far (/proc/stat): the CPU time a virtual machine's host took
+    from it. A fast server's p99 here follows it (ARCHITECTURE.md, Decisions); (0, 0) where not Linux."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
 def run_wrk(url: str, mix: Mix, kind: str, duration: int, connections: int) -> dict[str, float]:
     script = _script(mix)
+    steal_before, total_before = cpu_steal()
     try:
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script,
                               url + mix.path_for(kind)], capture_output=True, text=True, timeout=duration + 30).stdout
@@ -211,7 +223,9 @@ def run_wrk(url: str, mix: Mix, kind: str, duration: int, connections: int) -> d
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": float(errors.group(1)) if errors else 0.0}
+    steal_after, total_after = cpu_steal()
+    steal = 100 * (steal_after - steal_before) / (total_after - total_before) if total_after > total_before else 0.0
+    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": float(errors.group(1)) if errors else 0.0, "steal": steal}
 
 
 def check_answers(url: str, mixes: list[Mix], kind: str) -> dict[str, int]:
@@ -304,12 +318,12 @@ def main() -> int:
           f"granian {args.workers} workers; wrk 2 threads, {args.connections} connections; median of {args.repeat} "
           f"interleaved runs of {args.duration} s; {os.cpu_count()} cores (shared with other jobs: compare "
           f"ratios within this run)\n")
-    print(f"{'mix':26} {'server':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  {'req/s of the runs'}")
+    print(f"{'mix':26} {'server':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  {'req/s of the runs (steal %)'}")
     mix_names = [m.name for m in mixes[first]]
     for mix_name in mix_names:
         for name in servers:
             r = results[name][mix_name]
-            every = " ".join(f"{x['rps']:.0f}" for x in runs[name][mix_name])
+            every = " ".join(f"{x['rps']:.0f} ({x['steal']:.0f})" for x in runs[name][mix_name])
             print(f"{mix_name:26} {name:40} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f}  {every}")
     failed = 0
     print("\nratios (target, verdict)")
@@ -338,6 +352,7 @@ def main() -> int:
                      f" alone: bare-granian's {results['bare-granian'][mix_name]['p99']:.2f}, flask-granian's "
                      f"{results['flask-granian'][mix_name]['p99']:.2f}"
                      + (f", nginx's {results['nginx'][mix_name]['p99']:.2f}" if "nginx" in results else "") + ")")
+            line += "; " + _quiet_p99(runs[f"apitwin {label}"][mix_name], runs["flask"][mix_name])
             failed += sum(not ok for *_, ok in checks) + (not p99_ok)
             print(line)
     print(f"(apitwin-nj: apitwin serve --no-journal; load average at the end {os.getloadavg()[0]:.1f})")
@@ -351,6 +366,18 @@ def main() -> int:
         failed += not rss_run(mixes[first], args.workers, args.rss_seconds, args.connections)
     print("\nall targets met" if not failed else f"\n{failed} targets missed")
     return 0
+
+
+#: a run in which the host took less than this share of the CPU (steal, %) counts as one without stalls
+QUIET_STEAL = 0.5
+
+
+def _quiet_p99(apitwin: list[dict[str, float]], flask: list[dict[str, float]]) -> str:
+    """The p99s of the runs the host took nothing from (for reading the verdict, not part of it)."""
+    def median_p99(rs: list[dict[str, float]]) -> str:
+        quiet = [r["p99"] for r in rs if r["steal"] < QUIET_STEAL]
+        return f"{statistics.median(quiet):.2f} ms ({len(quiet)} of {len(rs)})" if quiet else f"none of {len(rs)}"
+    return f"in runs with no steal: apitwin {median_p99(apitwin)}, flask-gunicorn {median_p99(flask)}"
 
 
 def rss_mb(pid: int) -> float:
