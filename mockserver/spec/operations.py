@@ -83,10 +83,12 @@ def merged_parameters(document: dict[str, Any], item: dict[str, Any], item_point
     """The parameters of ``method`` of the path item ``item`` (at ``item_pointer``): the path item's and the
     operation's merged by name and location (the operation's win), each followed and with its JSON pointer."""
     params: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
-    for at, node in ((item_pointer, item), (f"{item_pointer}/{method}", item.get(method) or {})):
-        for i, p in enumerate(node.get("parameters") or []):
+    for at, node in ((item_pointer, item), (f"{item_pointer}/{method}", item.get(method))):
+        listed = node.get("parameters") if isinstance(node, dict) else None
+        for i, p in enumerate(listed if isinstance(listed, list) else []):
             p, p_pointer = deref_at(document, p, f"{at}/parameters/{i}")
-            params[(p.get("name", ""), p.get("in", ""))] = (p, p_pointer)
+            if isinstance(p, dict):  # a spec that breaks the rules is reported where it is loaded, not here
+                params[(p.get("name", ""), p.get("in", ""))] = (p, p_pointer)
     return list(params.values())
 
 
