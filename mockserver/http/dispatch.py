@@ -126,22 +126,28 @@ def send(reply: Reply, environ: dict[str, Any], start_response: Any) -> Iterable
 
 def _record(journal: Journal, operation_id: str, api: str, req: Request, body: bytes | None, reply: Reply,
             violations: list[Violation], started: float, redactor: int, headers: EnvironHeaders | None = None) -> None:
-    """Journal the request and the answer as sent: the values as they are, in a tuple of atomic values (named,
-    decoded, redacted and serialised when written, off the request path), bodies cut to what the journal keeps
-    (``operation_id`` empty: no operation matched; ``redactor``: its key in the journal; ``headers``: taken
-    from the environ already)."""
+    """Journal the request and the answer as sent: a :data:`~..modes.journal_rows.RawEntry` of the values
+    as they are (named, decoded, redacted and serialised when written, off the request path), bodies cut to
+    what the journal keeps (``operation_id`` empty: no operation matched;
+    ``started``: ``perf_counter()`` when the request arrived; ``redactor``: its key in the journal;
+    ``headers``: taken from the environ already)."""
     limit = 4 * journal.body_limit
-    response_body = reply.body
     environ = req.environ
     if headers is None:
         headers = EnvironHeaders(environ)
+    body_size = response_size = None
+    if body is not None and len(body) > limit:
+        body_size, body = len(body), body[:limit]
+    response_body = reply.body
+    if len(response_body) > limit:
+        response_size, response_body = len(response_body), response_body[:limit]
+    sent = reply.headers
     journal.record((
-        time.time(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation_id,
-        reply.status, headers.names, headers.values,
-        body[:limit] if body is not None and len(body) > limit else body, None if body is None else len(body),
+        time.perf_counter(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation_id,
+        reply.status, headers.names, headers.values, body, body_size,
         tuple(chain.from_iterable((v.location, v.pointer, v.message) for v in violations)) if violations else (),
-        (time.perf_counter() - started) * 1000, tuple(chain.from_iterable(reply.headers.items())), reply.media_type,
-        response_body[:limit] if len(response_body) > limit else response_body, len(response_body), redactor))
+        started, tuple(chain.from_iterable(sent.items())) if sent else (), reply.media_type, response_body,
+        response_size, redactor))
 
 
 def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redactor, config: MockConfig,

@@ -23,11 +23,14 @@ __all__ = ["BINARY", "BODY_LIMIT", "EnvironHeaders", "JournalEntry", "RawEntry",
 #: the longest body (request or answer) kept by default, in characters; longer ones are cut and marked truncated
 BODY_LIMIT = 16384
 _DEFAULT_REDACTOR = Redactor()
-#: what the request path captures, in this order: ts, method, path, query (latin-1 text), api, operation,
-#: status, request header keys and values (:attr:`EnvironHeaders.names`, :attr:`~EnvironHeaders.values`),
-#: request body (cut), its size, violations (location, pointer, message, location...), duration in ms,
-#: response headers (name, value, name...), response media type, response body (cut), its size, the key of
-#: the redactor (:meth:`~.journal.Journal.redactor_key`).
+#: what the request path captures, in this order: when the answer was ready (``time.perf_counter()``),
+#: method, path, query (latin-1 text), api, operation, status, request header keys and values
+#: (:attr:`EnvironHeaders.names`, :attr:`~EnvironHeaders.values`), request body (cut), its whole size when
+#: cut (else None), violations (location, pointer, message, location...), when the request arrived
+#: (``perf_counter()``), response headers (name, value, name...), response media type, response body (cut),
+#: its whole size when cut, the key of the redactor (:meth:`~.journal.Journal.redactor_key`). The wall-clock
+#: time and the duration are worked out when the entry is written (:func:`entry_of`): one clock reading on
+#: the request path, and no arithmetic.
 #: Only atomic values (text, bytes, numbers, None) and flat tuples of them, no dict: the garbage collector
 #: stops tracking such an entry within its first two passes, before it reaches the oldest generation, so
 #: that 5,000 held entries neither set off full collections (which walk every object of the loaded specs)
@@ -272,8 +275,9 @@ def loaded_body(text: str | None) -> Any:
 def entry_of(raw: RawEntry, redactors: list[Redactor]) -> JournalEntry:
     """The entry a request captured as a :data:`RawEntry`, as plain values (off the request path;
     ``redactors``: the journal's)."""
-    (ts, method, path, query, api, operation, status, names, values, body, body_size, violations, duration_ms,
+    (ended, method, path, query, api, operation, status, names, values, body, body_size, violations, started,
      response_headers, media_type, response_body, response_size, redactor) = raw
+    ts = ended + (time.time() - time.perf_counter())  # the wall clock when the answer was ready
     sent = dict(zip(response_headers[::2], response_headers[1::2], strict=True))
     if media_type:
         sent["Content-Type"] = media_type
@@ -281,5 +285,5 @@ def entry_of(raw: RawEntry, redactors: list[Redactor]) -> JournalEntry:
                         headers=EnvironHeaders.from_raw(names, values), body=body,
                         violations=[{"location": violations[i], "pointer": violations[i + 1],
                                      "message": violations[i + 2]} for i in range(0, len(violations), 3)],
-                        duration_ms=duration_ms, ts=ts, response_headers=sent, response_body=response_body,
+                        duration_ms=(ended - started) * 1000, ts=ts, response_headers=sent, response_body=response_body,
                         redactor=redactors[redactor], body_size=body_size, response_size=response_size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,34 @@ def test_held_entries_hold_nothing_the_garbage_collector_tracks(monkeypatch: pyt
     assert [e["status"] for e in entries] == [400, 200]
     assert entries[0]["headers"]["X-Trace"] == "t-1" and entries[0]["headers"]["Authorization"] == "[redacted]"
     assert {v["pointer"] for v in entries[0]["violations"]} == {"/name", "/kind"}
+
+
+def test_an_entry_holds_the_requests_clock_readings_and_is_written_with_its_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the request path an entry takes one clock reading (when the answer was ready) beside the one the
+    request took when it arrived, and a body's size only when it was cut; the row has the wall-clock time
+    and the duration as before."""
+    held: list[JournalEntry | RawEntry] = []
+    record = Journal.record
+
+    def holding(self: Journal, entry: JournalEntry | RawEntry) -> None:
+        held.append(entry)
+        record(self, entry)
+
+    monkeypatch.setattr(Journal, "record", holding)
+    client = create_app([PETSTORE], MockConfig(journal=True)).test_client()
+    before, clock = time.time(), time.perf_counter()
+    assert client.get("/api/v1/pets/1", headers={**AUTH, "X-Trace": "t-1"}).status_code == 200
+    after = time.time()
+    (raw,) = held
+    assert isinstance(raw, tuple) and clock <= raw[12] <= raw[0] <= time.perf_counter()
+    assert raw[10] is None and raw[16] is None  # nothing cut: the sizes are the bodies' own
+    (entry,) = client.get(ADMIN_PREFIX + "/requests").get_json()
+    assert entry["headers"]["X-Trace"] == "t-1" and entry["headers"]["Authorization"] == "[redacted]"
+    assert before - 0.01 <= entry["ts"] <= after + 0.01
+    assert 0 < entry["duration_ms"] <= (after - before) * 1000 + 1
+    detail = client.get(f"{ADMIN_PREFIX}/requests/{entry['id']}").get_json()
+    assert detail["response"]["body_size"] == len(detail["response"]["body_text"].encode()) > 0
 
 
 def test_a_quiet_tick_writes_a_bounded_chunk_and_a_read_writes_all(tmp_path: Path) -> None:
