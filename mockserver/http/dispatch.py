@@ -128,26 +128,34 @@ def _record(journal: Journal, operation_id: str, api: str, req: Request, body: b
             violations: list[Violation], started: float, redactor: int, headers: EnvironHeaders | None = None) -> None:
     """Journal the request and the answer as sent: a :data:`~..modes.journal_rows.RawEntry` of the values
     as they are (named, decoded, redacted and serialised when written, off the request path), bodies cut to
-    what the journal keeps (``operation_id`` empty: no operation matched;
-    ``started``: ``perf_counter()`` when the request arrived; ``redactor``: its key in the journal;
-    ``headers``: taken from the environ already)."""
-    limit = 4 * journal.body_limit
+    what the journal keeps; one with short bodies appended by the buffer's own append (:attr:`Journal.hold`)
+    (``operation_id`` empty: no operation matched; ``started``: ``perf_counter()`` when the request arrived;
+    ``redactor``: its key in the journal; ``headers``: taken from the environ already)."""
     environ = req.environ
     if headers is None:
         headers = EnvironHeaders(environ)
-    body_size = response_size = None
-    if body is not None and len(body) > limit:
-        body_size, body = len(body), body[:limit]
     response_body = reply.body
-    if len(response_body) > limit:
-        response_size, response_body = len(response_body), response_body[:limit]
+    size = len(response_body) if body is None else len(body) + len(response_body)
+    body_size = response_size = None
+    short = size <= journal.uncounted_bytes
+    if not short:
+        limit = 4 * journal.body_limit
+        if body is not None and len(body) > limit:
+            body_size, body = len(body), body[:limit]
+        if len(response_body) > limit:
+            response_size, response_body = len(response_body), response_body[:limit]
     sent = reply.headers
-    journal.record((
-        time.perf_counter(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation_id,
-        reply.status, headers.names, headers.values, body, body_size,
-        tuple(chain.from_iterable((v.location, v.pointer, v.message) for v in violations)) if violations else (),
-        started, tuple(chain.from_iterable(sent.items())) if sent else (), reply.media_type, response_body,
-        response_size, redactor))
+    entry = (time.perf_counter(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation_id,
+             reply.status, headers.names, headers.values, body, body_size,
+             tuple(chain.from_iterable((v.location, v.pointer, v.message) for v in violations)) if violations else (),
+             started, tuple(chain.from_iterable(sent.items())) if sent else (), reply.media_type, response_body,
+             response_size, redactor)
+    if short:
+        journal.hold(entry)
+        if journal.closed:  # closed while this entry was on its way: written at once, as record() does
+            journal.flush_logged()
+    else:
+        journal.record(entry)
 
 
 def cleaned(problem: Problem, req: Request, body: bytes | None, redactor: Redactor, config: MockConfig,

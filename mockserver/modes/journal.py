@@ -2,8 +2,9 @@
 
 SQLite (a file in a private temporary folder by default) lets every server worker
 share one journal. A request costs an append of a tuple to a per-process buffer
-(:data:`~.journal_rows.RawEntry`, a microsecond): nothing is named, redacted,
-serialised or written on the request path, nor while the process is busy. The
+(:data:`~.journal_rows.RawEntry`, a few microseconds; :attr:`Journal.hold`, the buffer's
+own append, for an entry with short bodies): nothing is named, redacted, serialised or
+written on the request path, nor while the process is busy. The
 process's writer thread writes the buffer when :data:`_QUIET_TICKS` of its ticks in a row
 (every :data:`FLUSH_INTERVAL_S`) came on time and saw no new request (a worker starved of CPU
 on a busy machine wakes late, and a late tick must not pass for quiet),
@@ -38,7 +39,9 @@ import sqlite3
 import threading
 import time
 import uuid
+import weakref
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import bounded_traceback
@@ -58,7 +61,8 @@ from .journal_rows import (
 from .journal_rows import row as entry_row
 from .redaction import Redactor
 
-__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "EnvironHeaders", "Journal", "JournalEntry", "RawEntry", "cut_body"]
+__all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "UNCOUNTED_BYTES", "EnvironHeaders", "Journal", "JournalEntry", "RawEntry",
+           "cut_body"]
 
 FLUSH_INTERVAL_S = 0.02
 _KEEP = 5000
@@ -69,6 +73,10 @@ _QUIET_TICKS = 10
 _QUIET_CHUNK = 100
 #: bytes of bodies a process holds unwritten before it writes them, busy or not
 _HELD_LIMIT = 8 * 1024 * 1024
+#: bodies (the request's and the answer's together) up to this many bytes are not counted in what a process
+#: holds, and such an entry is appended by the buffer's own append (:attr:`Journal.hold`): 5,000 of them hold
+#: at most 5 MB
+UNCOUNTED_BYTES = 1024
 #: the longest a read waits for the other workers to write what they hold (a gone worker is not waited
 #: for: its pid is checked; a busy worker starved of CPU on a loaded machine took over 2 s to write
 #: thousands of held entries, and a read then missed some: this bounds only a wedged worker)
@@ -78,7 +86,17 @@ _STOP_TIMEOUT_S = 5.0
 log = logging.getLogger("apitwin")
 #: this process's id, kept current in a forked child: ``os.getpid()`` is a system call, a tenth of an entry's cost
 _PROCESS = [os.getpid()]
-os.register_at_fork(after_in_child=lambda: _PROCESS.__setitem__(0, os.getpid()))
+#: the journals of this process: a forked child's must start their own writer before they hold an entry
+_LIVE: weakref.WeakSet[Journal] = weakref.WeakSet()
+
+
+def _forked() -> None:
+    _PROCESS[0] = os.getpid()
+    for journal in list(_LIVE):
+        journal.hold = journal.record  # the parent's buffer and writer are not this process's
+
+
+os.register_at_fork(after_in_child=_forked)
 
 _SCHEMA = """
 create table if not exists requests (
@@ -120,16 +138,22 @@ class Journal:
         self._local = threading.local()
         self._lock = threading.Lock()  # held while entries are taken from the buffer and written
         self._buffer: deque[JournalEntry | RawEntry] = deque(maxlen=_KEEP)
-        self._held = 0  # bytes of bodies in the buffer (about)
-        self._count = 0  # entries recorded (changes are what counts: the increments of threads may race)
-        self._seen = 0  # the count at the writer's last tick
+        self._held = 0  # bytes of counted bodies in the buffer (at least: see _tick)
+        self._seen: object = None  # the newest entry at the writer's last tick
         self._idle = 0  # the writer's ticks in a row that saw no new entry
         self._pid = -1
         self._writer = ""
         self._written = 0  # the last generation this process answered
         self._flusher: threading.Thread | None = None
         self._stop = threading.Event()
-        self._closed = False
+        #: closed (the process is leaving, or a hot reload replaced the app): an entry is written at once
+        self.closed = False
+        #: what the request path calls to append a raw entry with short bodies (at most
+        #: :data:`UNCOUNTED_BYTES`): :meth:`record`, and the buffer's own append once this process's writer
+        #: runs, which costs no Python call (the caller calls :meth:`flush_logged` when :attr:`closed`)
+        self.hold: Callable[[JournalEntry | RawEntry], None] = self.record
+        #: the bodies an entry appended by :attr:`hold` may have, in bytes
+        self.uncounted_bytes = min(UNCOUNTED_BYTES, 4 * body_limit)
         self._exited = -1  # the pid of a process that drained this journal on exit
         with self._connect() as conn:
             conn.execute(_SCHEMA)
@@ -141,6 +165,7 @@ class Journal:
                 if name not in present:
                     conn.execute(f"alter table requests add column {name} {kind}")
             conn.execute("create index if not exists requests_ts on requests (ts)")
+        _LIVE.add(self)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
@@ -171,7 +196,7 @@ class Journal:
         atexit.register(self._drain)  # an interpreter that exits (gunicorn's workers, a single process)
         # a forked multiprocessing worker (granian's) leaves with os._exit, after multiprocessing's exit hooks
         multiprocessing.util.Finalize(None, self._drain, exitpriority=100)
-        if not self._closed:
+        if not self.closed:
             self._flusher = threading.Thread(target=self._run_flusher, name="apitwin-journal", daemon=True)
             self._flusher.start()
 
@@ -194,11 +219,13 @@ class Journal:
                     log.warning("journal: cannot write to %s: %s", self.path, exc)
 
     def _tick(self, late: bool = False) -> None:
-        count = self._count
-        self._idle = self._idle + 1 if count == self._seen and not late else 0
-        self._seen = count
+        newest = self._newest()
+        self._idle = self._idle + 1 if newest is self._seen and not late else 0
+        self._seen = newest
         conn = self._conn()
         wanted = self._wanted(conn)
+        if self._held > _HELD_LIMIT:  # counted as entries came: those the buffer's append dropped were not taken off
+            self._held = sum(_size(e) for e in list(self._buffer))
         if self._buffer and (wanted > self._written or self._held > _HELD_LIMIT):
             self.flush()
         elif self._buffer and self._idle >= _QUIET_TICKS:
@@ -206,6 +233,13 @@ class Journal:
         if wanted > self._written:
             conn.execute("update journal_writers set written = ? where writer = ?", (wanted, self._writer))
             self._written = wanted
+
+    def _newest(self) -> object:
+        """The newest entry held (None: none): another one since the last tick means the process is busy."""
+        try:
+            return self._buffer[-1]
+        except IndexError:
+            return None
 
     def _stop_flusher(self) -> None:
         self._stop.set()
@@ -218,7 +252,8 @@ class Journal:
         if self._pid != os.getpid() or self._exited == self._pid:
             return
         self._exited = self._pid  # once: atexit and multiprocessing's hook may both call
-        self._closed = True  # a request still in flight: its entry is written at once
+        self.closed = True  # a request still in flight: its entry is written at once
+        self.hold = self.record
         _hold_stop_signals()
         self._stop_flusher()
         try:
@@ -230,9 +265,10 @@ class Journal:
     def close(self) -> None:
         """Stop this process's writer after writing what it holds (an app replaced by a hot reload);
         an entry recorded later (a request still in flight on the old app) is written at once."""
-        self._closed = True
+        self.closed = True
+        self.hold = self.record
         self._stop_flusher()
-        self._flush_logged()
+        self.flush_logged()
 
     def redactor_key(self, redactor: Redactor) -> int:
         """What a :data:`~.journal_rows.RawEntry` holds to name ``redactor`` (an object would keep the
@@ -255,6 +291,8 @@ class Journal:
             except Exception as exc:  # the journal must never break an answer
                 log.warning("journal: cannot open %s: %s", self.path, exc)
                 return
+            if not self.closed:
+                self.hold = self._buffer.append
         buffer = self._buffer
         if len(buffer) == _KEEP:  # the oldest leaves unwritten (the file would drop it): its bodies are not held
             try:  # noqa: SIM105 (suppress() costs a context manager on the request path)
@@ -263,9 +301,8 @@ class Journal:
                 pass
         buffer.append(entry)  # named, redacted and serialised when written, off the request path
         self._held += _size(entry)
-        self._count += 1
-        if self._closed:
-            self._flush_logged()
+        if self.closed:
+            self.flush_logged()
 
     def flush(self, limit: int | None = None) -> None:
         """Write this process's buffered entries (the oldest ``limit`` of them; None: all)."""
@@ -307,7 +344,7 @@ class Journal:
 
     def _gather(self) -> None:
         """Before a read: this process's entries written, and the other workers' (waiting for them)."""
-        self._flush_logged()
+        self.flush_logged()
         try:
             conn = self._conn()
             others = [(w, p) for w, p in conn.execute("select writer, pid from journal_writers") if w != self._writer]
@@ -330,8 +367,8 @@ class Journal:
         except Exception as exc:
             log.warning("journal: cannot read %s: %s", self.path, exc)
 
-    def _flush_logged(self) -> None:
-        """Flush before a read; a failure is logged and the read answers from what is stored."""
+    def flush_logged(self) -> None:
+        """Write what this process holds; a failure is logged (a read then answers from what is stored)."""
         try:
             self.flush()
         except Exception as exc:
@@ -402,10 +439,12 @@ class Journal:
 
 
 def _size(entry: JournalEntry | RawEntry) -> int:
-    """The bytes of an entry's bodies."""
+    """The bytes of an entry's bodies, counted in what the process holds (0: up to :data:`UNCOUNTED_BYTES`)."""
     if isinstance(entry, tuple):
-        return len(entry[9] or b"") + len(entry[15] or b"")
-    return len(entry.body or b"") + len(entry.response_body or b"")
+        size = len(entry[9] or b"") + len(entry[15] or b"")
+    else:
+        size = len(entry.body or b"") + len(entry.response_body or b"")
+    return size if size > UNCOUNTED_BYTES else 0
 
 
 def _hold_stop_signals() -> None:

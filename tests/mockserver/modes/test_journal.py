@@ -7,6 +7,7 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -179,22 +180,22 @@ def test_headers_taken_from_the_environ_are_named_and_redacted_when_written(tmp_
     assert older["body"] == newer["body"] == {"password": "[redacted]", "name": "a"}
 
 
+def _held_by(app: Any) -> list[JournalEntry | RawEntry]:
+    """The entries ``app``'s journal holds unwritten (a read writes them)."""
+    return list(app.extensions["apitwin_journal"]._buffer)
+
+
 def test_held_entries_hold_nothing_the_garbage_collector_tracks(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker holds up to 5,000 unwritten entries: entries the collector tracked reached its oldest
     generation and set off full collections walking every object of the loaded specs."""
-    held: list[JournalEntry | RawEntry] = []
-    record = Journal.record
-
-    def holding(self: Journal, entry: JournalEntry | RawEntry) -> None:
-        held.append(entry)
-        record(self, entry)
-
-    monkeypatch.setattr(Journal, "record", holding)
-    client = create_app([PETSTORE], MockConfig(journal=True)).test_client()
+    monkeypatch.setattr(journal_module, "_QUIET_TICKS", 10**9)  # held until read, however slow the machine
+    app = create_app([PETSTORE], MockConfig(journal=True))
+    client = app.test_client()
     assert client.get("/api/v1/pets/1", headers=AUTH).status_code == 200
     assert client.post("/api/v1/pets", json={"name": ""}, headers={**AUTH, "X-Trace": "t-1"}).status_code == 400
     for _ in range(3):  # a tuple is untracked once what it holds is: a pass for each level
         gc.collect()
+    held = _held_by(app)
     assert len(held) == 2
     assert not any(gc.is_tracked(entry) for entry in held)
     entries = client.get(ADMIN_PREFIX + "/requests").get_json()  # and written as before
@@ -208,19 +209,13 @@ def test_an_entry_holds_the_requests_clock_readings_and_is_written_with_its_time
     """On the request path an entry takes one clock reading (when the answer was ready) beside the one the
     request took when it arrived, and a body's size only when it was cut; the row has the wall-clock time
     and the duration as before."""
-    held: list[JournalEntry | RawEntry] = []
-    record = Journal.record
-
-    def holding(self: Journal, entry: JournalEntry | RawEntry) -> None:
-        held.append(entry)
-        record(self, entry)
-
-    monkeypatch.setattr(Journal, "record", holding)
-    client = create_app([PETSTORE], MockConfig(journal=True)).test_client()
+    monkeypatch.setattr(journal_module, "_QUIET_TICKS", 10**9)
+    app = create_app([PETSTORE], MockConfig(journal=True))
+    client = app.test_client()
     before, clock = time.time(), time.perf_counter()
     assert client.get("/api/v1/pets/1", headers={**AUTH, "X-Trace": "t-1"}).status_code == 200
     after = time.time()
-    (raw,) = held
+    (raw,) = _held_by(app)
     assert isinstance(raw, tuple) and clock <= raw[12] <= raw[0] <= time.perf_counter()
     assert raw[10] is None and raw[16] is None  # nothing cut: the sizes are the bodies' own
     (entry,) = client.get(ADMIN_PREFIX + "/requests").get_json()
@@ -229,6 +224,35 @@ def test_an_entry_holds_the_requests_clock_readings_and_is_written_with_its_time
     assert 0 < entry["duration_ms"] <= (after - before) * 1000 + 1
     detail = client.get(f"{ADMIN_PREFIX}/requests/{entry['id']}").get_json()
     assert detail["response"]["body_size"] == len(detail["response"]["body_text"].encode()) > 0
+
+
+def test_short_entries_take_the_buffers_own_append_and_long_ones_are_counted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a process's writer runs, an entry with short bodies costs the request no Python call of the
+    journal (the buffer's append); one with long bodies goes through record(), which counts what the process
+    holds (written beyond a bound, busy or not); both are written alike."""
+    monkeypatch.setattr(journal_module, "_QUIET_TICKS", 10**9)
+    calls: list[str] = []
+    record = Journal.record
+
+    def counting(self: Journal, entry: JournalEntry | RawEntry) -> None:
+        calls.append(entry[2] if isinstance(entry, tuple) else entry.path)
+        record(self, entry)
+
+    monkeypatch.setattr(Journal, "record", counting)
+    app = create_app([PETSTORE], MockConfig(journal=True))
+    journal = app.extensions["apitwin_journal"]
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/pets/1", headers=AUTH).status_code == 200
+    assert calls == ["/api/v1/pets/1"]  # the first starts this process's writer; the others are appended
+    assert journal.hold == journal._buffer.append and journal._held == 0
+    long_name = "n" * 2000
+    assert client.post("/api/v1/pets", json={"name": long_name, "kind": "cat"}, headers=AUTH).status_code == 201
+    assert calls == ["/api/v1/pets/1", "/api/v1/pets"] and journal._held > 2000
+    entries = client.get(ADMIN_PREFIX + "/requests").get_json()
+    assert [e["method"] for e in entries] == ["POST", "GET", "GET", "GET"]
+    assert entries[0]["body"]["name"] == long_name and journal._held == 0
 
 
 def test_a_quiet_tick_writes_a_bounded_chunk_and_a_read_writes_all(tmp_path: Path) -> None:
@@ -240,7 +264,7 @@ def test_a_quiet_tick_writes_a_bounded_chunk_and_a_read_writes_all(tmp_path: Pat
     for index in range(held):
         journal.record(JournalEntry("GET", f"/a/{index}", "", "api", "op", 200, {}, None, [], 1.0))
     journal._stop_flusher()  # this test ticks the writer by hand
-    journal._idle, journal._seen = journal_module._QUIET_TICKS, journal._count
+    journal._idle, journal._seen = journal_module._QUIET_TICKS, journal._newest()
 
     def stored() -> int:
         with sqlite3.connect(path) as conn:

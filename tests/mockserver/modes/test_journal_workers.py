@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.modes.journal import Journal, JournalEntry
+from mockserver.modes.journal import Journal, JournalEntry, RawEntry
+from mockserver.modes.redaction import Redactor
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the workers are forked")
 
@@ -70,7 +71,8 @@ def _forked_worker_that_leaves(path: str) -> None:
 
 _EXITING = """
 import sys
-from mockserver.modes.journal import Journal, JournalEntry
+from mockserver.modes.journal import Journal, JournalEntry, RawEntry
+from mockserver.modes.redaction import Redactor
 journal = Journal(sys.argv[1])
 for count in range(20):
     journal.record(JournalEntry("GET", f"/exiting/{count}", "api_key=q-sesame", "api", "op", 200,
@@ -93,3 +95,33 @@ def test_a_worker_that_exits_writes_every_entry_it_holds_redacted_and_without_a_
     for kind in ("exiting", "forked"):
         assert {f"/{kind}/{n}" for n in range(20)} <= paths, sorted(paths)
     assert all(e["headers"]["Authorization"] == "[redacted]" and "q-sesame" not in e["query"] for e in entries)
+
+
+def _raw(journal: Journal, path: str) -> RawEntry:
+    """An entry as the request path captures it (short bodies: appended by ``journal.hold``)."""
+    now = time.perf_counter()
+    return (now, "GET", path, "", "api", "op", 200, "HTTP_AUTHORIZATION", ("Bearer tok-sesame",), None, None, (),
+            now, (), "application/json", b"{}", None, journal.redactor_key(Redactor()))
+
+
+def _forked_worker_that_holds(journal: Journal) -> None:
+    for count in range(20):
+        journal.hold(_raw(journal, f"/held/{count}"))
+    # returns at once: multiprocessing ends a forked process with os._exit, no atexit
+
+
+def test_a_forked_worker_holds_its_entries_in_its_own_buffer_and_writes_them(tmp_path: Path) -> None:
+    """A journal the parent used (its ``hold`` the parent's buffer's append) forked into a worker: the
+    worker's entries start its own writer and are written when it leaves, not left in a copy of the
+    parent's buffer."""
+    journal = Journal(str(tmp_path / "journal.sqlite"))
+    journal.record(_raw(journal, "/parent"))
+    assert journal.hold == journal._buffer.append
+    journal._stop_flusher()  # no thread of this journal in the middle of a write when the process forks
+    child = multiprocessing.get_context("fork").Process(target=_forked_worker_that_holds, args=(journal,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    entries = journal.entries(limit=5000)
+    assert {e["path"] for e in entries} == {"/parent", *(f"/held/{n}" for n in range(20))}
+    assert all(e["headers"]["Authorization"] == "[redacted]" for e in entries)
