@@ -121,7 +121,7 @@ def verify_command(spec: Path, base_url: str | None, against_mock: bool, auth: s
         auth=_parse_auth(auth),
         max_examples=max_examples,
         seed=seed,
-        workers=workers or (min(len(os.sched_getaffinity(0)), 8) if against_mock else 1),
+        workers=workers or (min(_usable_cores(), 8) if against_mock else 1),
         tags=tags,
         operation_ids=operation_ids,
         paths=paths,
@@ -189,3 +189,10 @@ def _exit(code: int) -> NoReturn:
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (all of them where the system cannot say: macOS, Windows)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

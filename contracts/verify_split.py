@@ -40,7 +40,10 @@ class SplitRunFailed(RuntimeError):
 
 
 def process_count(workers: int, operations: int) -> int:
-    """How many processes share ``operations`` operations, at most ``workers``."""
+    """How many processes share ``operations`` operations, at most ``workers`` (one where processes cannot
+    be forked: Windows)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     return max(1, min(workers, operations // MIN_SHARE))
 
 

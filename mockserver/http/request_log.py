@@ -39,7 +39,8 @@ class RequestLog:
         self._started = 0.0
         self._timer: threading.Timer | None = None
         self._pid = 0
-        os.register_at_fork(after_in_child=self._forget)
+        if hasattr(os, "register_at_fork"):  # not on Windows, where workers are not forked
+            os.register_at_fork(after_in_child=self._forget)
 
     def _forget(self) -> None:
         """In a forked child: no parent's count, lock or timer (its thread did not come along)."""

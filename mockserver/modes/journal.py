@@ -96,7 +96,8 @@ def _forked() -> None:
         journal.hold = journal.record  # the parent's buffer and writer are not this process's
 
 
-os.register_at_fork(after_in_child=_forked)
+if hasattr(os, "register_at_fork"):  # not on Windows, where workers are not forked
+    os.register_at_fork(after_in_child=_forked)
 
 _SCHEMA = """
 create table if not exists requests (

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contracts import cli_verify
 from contracts.verify import VerifyOptions, verify_against_mock
 from contracts.verify_report import CheckFailure, CheckTally, OperationScore, VerifyReport
 from contracts.verify_split import SplitRunFailed, in_processes, merge_reports, process_count
@@ -18,6 +21,21 @@ OK: dict[str, Any] = {"200": {"description": "ok", "content": {"application/json
     "schema": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}},
     "example": {"ok": True}}}}}
 QUERY = [{"name": "n", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}}]
+
+
+def test_no_split_where_processes_cannot_be_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no fork: the operations run in this process, not in a start method that fails."""
+    assert process_count(8, 1000) > 1
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert process_count(8, 1000) == 1
+
+
+def test_the_default_share_counts_the_cores_where_the_system_cannot_say_which(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS and Windows have no sched_getaffinity: the default processes come from the core count."""
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert cli_verify._usable_cores() == 3
 
 
 def test_process_count_leaves_small_specs_to_one_process() -> None:
