@@ -255,6 +255,33 @@ def test_short_entries_take_the_buffers_own_append_and_long_ones_are_counted(
     assert entries[0]["body"]["name"] == long_name and journal._held == 0
 
 
+def test_an_entry_that_meets_a_closing_journal_is_written_at_once(tmp_path: Path) -> None:
+    """A hot reload closes the old app's journal while requests are still in flight on it: an entry appended
+    by the buffer's own append as the journal closes (the close came between the request's reading of
+    ``hold`` and its call) is written at once, as one that comes after the close is."""
+    path = tmp_path / "journal.sqlite"
+    app = create_app([PETSTORE], MockConfig(journal=True, journal_path=str(path)))
+    journal = app.extensions["apitwin_journal"]
+    client = app.test_client()
+    assert client.get("/api/v1/pets/1", headers=AUTH).status_code == 200
+    append = journal.hold
+    assert append == journal._buffer.append
+
+    def closing_on_the_way(entry: RawEntry) -> None:
+        journal.close()
+        append(entry)
+
+    def stored() -> list[str]:  # the file itself, no read that would gather what is held
+        with sqlite3.connect(path) as conn:
+            return [row[0] for row in conn.execute("select path from requests order by id")]
+
+    journal.hold = closing_on_the_way
+    assert client.get("/api/v1/pets/2", headers=AUTH).status_code == 200
+    assert stored() == ["/api/v1/pets/1", "/api/v1/pets/2"]
+    assert client.get("/api/v1/pets/3", headers=AUTH).status_code == 200  # after the close: record()
+    assert stored() == ["/api/v1/pets/1", "/api/v1/pets/2", "/api/v1/pets/3"]
+
+
 def test_a_quiet_tick_writes_a_bounded_chunk_and_a_read_writes_all(tmp_path: Path) -> None:
     """A quiet worker writes what it holds a chunk a tick: a request arriving meanwhile waits for one chunk
     (about 1 ms), not for the thousands of entries a burst left (tens of ms of the GIL, seen in the p99)."""
