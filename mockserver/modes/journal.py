@@ -47,14 +47,20 @@ from typing import Any
 from ..errors import bounded_traceback
 from ..pipeline.selection import contains
 from .journal_rows import (
+    ADDED_COLUMNS,
     BINARY,
     BODY_LIMIT,
+    INSERT_ROW,
+    LIST_COLUMNS,
+    REQUESTS_TABLE,
+    UNCOUNTED_BYTES,
     EnvironHeaders,
     JournalEntry,
     RawEntry,
     body_fields,
     cut_body,
     entry_of,
+    held_bytes,
     loaded_body,
     uncut,
 )
@@ -73,10 +79,6 @@ _QUIET_TICKS = 10
 _QUIET_CHUNK = 100
 #: bytes of bodies a process holds unwritten before it writes them, busy or not
 _HELD_LIMIT = 8 * 1024 * 1024
-#: bodies (the request's and the answer's together) up to this many bytes are not counted in what a process
-#: holds, and such an entry is appended by the buffer's own append (:attr:`Journal.hold`): 5,000 of them hold
-#: at most 5 MB
-UNCOUNTED_BYTES = 1024
 #: the longest a read waits for the other workers to write what they hold (a gone worker is not waited
 #: for: its pid is checked; a busy worker starved of CPU on a loaded machine took over 2 s to write
 #: thousands of held entries, and a read then missed some: this bounds only a wedged worker)
@@ -99,32 +101,11 @@ def _forked() -> None:
 if hasattr(os, "register_at_fork"):  # not on Windows, where workers are not forked
     os.register_at_fork(after_in_child=_forked)
 
-_SCHEMA = """
-create table if not exists requests (
-  id integer primary key autoincrement,
-  ts real not null,
-  method text not null,
-  path text not null,
-  query text not null,
-  api text not null,
-  operation text not null,
-  status integer not null,
-  headers text not null,
-  body text,
-  violations text not null,
-  duration_ms real not null
-)
-"""
 #: the processes that hold entries (pid, the last read generation they answered)
 _WRITERS = "create table if not exists journal_writers (writer text primary key, pid integer not null," \
            " written integer not null)"
 #: the generation a reader asked for (``wanted``)
 _CONTROL = "create table if not exists journal_control (k text primary key, v integer not null)"
-#: columns added since the first version (a journal file given with journal_path may predate them)
-_ADDED_COLUMNS = (("body_size", "integer"), ("response_headers", "text"), ("response_body", "text"),
-                  ("response_size", "integer"))
-#: the columns of a listing (the answer's headers and body only in one entry's detail)
-_LIST_COLUMNS = "id, ts, method, path, query, api, operation, status, headers, body, violations, duration_ms"
 
 
 class Journal:
@@ -157,12 +138,12 @@ class Journal:
         self.uncounted_bytes = min(UNCOUNTED_BYTES, 4 * body_limit)
         self._exited = -1  # the pid of a process that drained this journal on exit
         with self._connect() as conn:
-            conn.execute(_SCHEMA)
+            conn.execute(REQUESTS_TABLE)
             conn.execute(_WRITERS)
             conn.execute(_CONTROL)
             conn.execute("insert or ignore into journal_control values ('wanted', 0)")
             present = {row[1] for row in conn.execute("pragma table_info(requests)")}
-            for name, kind in _ADDED_COLUMNS:
+            for name, kind in ADDED_COLUMNS:
                 if name not in present:
                     conn.execute(f"alter table requests add column {name} {kind}")
             conn.execute("create index if not exists requests_ts on requests (ts)")
@@ -226,7 +207,7 @@ class Journal:
         conn = self._conn()
         wanted = self._wanted(conn)
         if self._held > _HELD_LIMIT:  # counted as entries came: those the buffer's append dropped were not taken off
-            self._held = sum(_size(e) for e in list(self._buffer))
+            self._held = sum(held_bytes(e) for e in list(self._buffer))
         if self._buffer and (wanted > self._written or self._held > _HELD_LIMIT):
             self.flush()
         elif self._buffer and self._idle >= _QUIET_TICKS:
@@ -297,11 +278,11 @@ class Journal:
         buffer = self._buffer
         if len(buffer) == _KEEP:  # the oldest leaves unwritten (the file would drop it): its bodies are not held
             try:  # noqa: SIM105 (suppress() costs a context manager on the request path)
-                self._held -= _size(buffer[0])
+                self._held -= held_bytes(buffer[0])
             except IndexError:  # the writer took them all meanwhile
                 pass
         buffer.append(entry)  # named, redacted and serialised when written, off the request path
-        self._held += _size(entry)
+        self._held += held_bytes(entry)
         if self.closed:
             self.flush_logged()
 
@@ -313,7 +294,7 @@ class Journal:
             while buffer and (limit is None or len(entries) < limit):
                 entries.append(buffer.popleft())
             if buffer:
-                self._held -= sum(_size(e) for e in entries)
+                self._held -= sum(held_bytes(e) for e in entries)
             else:
                 self._held = 0
             if not entries:
@@ -331,10 +312,7 @@ class Journal:
             conn = self._conn()
             conn.execute("begin immediate")
             try:
-                conn.executemany(
-                    "insert into requests (ts, method, path, query, api, operation, status, headers, body,"
-                    " violations, duration_ms, body_size, response_headers, response_body, response_size)"
-                    " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                conn.executemany(INSERT_ROW, rows)
                 if conn.execute("select count(*) from requests").fetchone()[0] > _KEEP:
                     conn.execute("delete from requests where id in (select id from requests"
                                  " order by ts desc, id desc limit -1 offset ?)", (_KEEP,))
@@ -379,7 +357,7 @@ class Journal:
                 operation: str | None = None) -> list[dict[str, Any]]:
         """The most recent entries first, optionally filtered."""
         self._gather()
-        sql = f"select {_LIST_COLUMNS} from requests where 1=1"
+        sql = f"select {LIST_COLUMNS} from requests where 1=1"
         args: list[Any] = []
         for column, value in (("method", method and method.upper()), ("path", path), ("operation", operation)):
             if value:
@@ -437,15 +415,6 @@ class Journal:
             self._buffer.clear()
             self._held = 0
             self._conn().execute("delete from requests")
-
-
-def _size(entry: JournalEntry | RawEntry) -> int:
-    """The bytes of an entry's bodies, counted in what the process holds (0: up to :data:`UNCOUNTED_BYTES`)."""
-    if isinstance(entry, tuple):
-        size = len(entry[9] or b"") + len(entry[15] or b"")
-    else:
-        size = len(entry.body or b"") + len(entry.response_body or b"")
-    return size if size > UNCOUNTED_BYTES else 0
 
 
 def _hold_stop_signals() -> None:

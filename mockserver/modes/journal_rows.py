@@ -17,8 +17,9 @@ from typing import Any
 
 from .redaction import Redactor
 
-__all__ = ["BINARY", "BODY_LIMIT", "EnvironHeaders", "JournalEntry", "RawEntry", "body_fields", "cut_body",
-           "loaded_body", "row", "uncut"]
+__all__ = ["ADDED_COLUMNS", "BINARY", "BODY_LIMIT", "INSERT_ROW", "LIST_COLUMNS", "REQUESTS_TABLE", "UNCOUNTED_BYTES",
+           "EnvironHeaders", "JournalEntry", "RawEntry", "body_fields", "cut_body", "held_bytes", "loaded_body", "row",
+           "uncut"]
 
 #: the longest body (request or answer) kept by default, in characters; longer ones are cut and marked truncated
 BODY_LIMIT = 16384
@@ -37,6 +38,47 @@ _DEFAULT_REDACTOR = Redactor()
 #: nor are walked by them: entries that held objects cost the journal most of its cost per request
 RawEntry = tuple[float, str, str, str, str, str, int, str, "tuple[Any, ...]", "bytes | None", "int | None",
                  "tuple[str, ...]", float, "tuple[str, ...]", "str | None", "bytes | None", "int | None", int]
+
+
+#: the table of entries, as first created
+REQUESTS_TABLE = """
+create table if not exists requests (
+  id integer primary key autoincrement,
+  ts real not null,
+  method text not null,
+  path text not null,
+  query text not null,
+  api text not null,
+  operation text not null,
+  status integer not null,
+  headers text not null,
+  body text,
+  violations text not null,
+  duration_ms real not null
+)
+"""
+#: columns added since the first version (a journal file given with journal_path may predate them)
+ADDED_COLUMNS = (("body_size", "integer"), ("response_headers", "text"), ("response_body", "text"),
+                 ("response_size", "integer"))
+#: the columns of a listing (the answer's headers and body only in one entry's detail)
+LIST_COLUMNS = "id, ts, method, path, query, api, operation, status, headers, body, violations, duration_ms"
+#: the statement that stores a :func:`row`
+INSERT_ROW = ("insert into requests (ts, method, path, query, api, operation, status, headers, body, violations,"
+              " duration_ms, body_size, response_headers, response_body, response_size)"
+              " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+#: bodies (the request's and the answer's together) up to this many bytes are not counted in what a process
+#: holds, and such an entry is appended by the buffer's own append (``Journal.hold``): 5,000 of them hold
+#: at most 5 MB
+UNCOUNTED_BYTES = 1024
+
+
+def held_bytes(entry: JournalEntry | RawEntry) -> int:
+    """The bytes of an entry's bodies, counted in what a process holds (0: up to :data:`UNCOUNTED_BYTES`)."""
+    if isinstance(entry, tuple):
+        size = len(entry[9] or b"") + len(entry[15] or b"")
+    else:
+        size = len(entry.body or b"") + len(entry.response_body or b"")
+    return size if size > UNCOUNTED_BYTES else 0
 
 
 class EnvironHeaders:
