@@ -1,10 +1,9 @@
 """The request journal: every request the mock answered, with its validation outcome, in SQLite.
 
-SQLite (a file in a private temporary folder by default) lets every server worker
-share one journal. A request costs an append of a tuple to a per-process buffer
-(:data:`~.journal_rows.RawEntry`, a few microseconds; :attr:`Journal.hold`, the buffer's
-own append, for an entry with short bodies): nothing is named, redacted, serialised or
-written on the request path, nor while the process is busy. The
+SQLite (a file in a private temporary folder by default) lets every server worker share one
+journal. A request costs an append of a tuple to a per-process buffer (:data:`~.journal_rows.RawEntry`;
+:attr:`Journal.hold`, the buffer's own append, for short bodies): nothing is named, redacted, serialised
+or written on the request path, nor while the process is busy. The
 process's writer thread writes the buffer when :data:`_QUIET_TICKS` of its ticks in a row
 (every :data:`FLUSH_INTERVAL_S`) came on time and saw no new request (a worker starved of CPU
 on a busy machine wakes late, and a late tick must not pass for quiet),
@@ -92,10 +91,14 @@ _PROCESS = [os.getpid()]
 _LIVE: weakref.WeakSet[Journal] = weakref.WeakSet()
 
 
-def _forked() -> None:
-    _PROCESS[0] = os.getpid()
+_STARTING = threading.Lock()  # one thread starts a process's journal (two writers: reads waited for one)
+
+
+def _forked() -> None:  # the parent's lock (a thread may hold it), buffers and writers are not this process's
+    global _STARTING
+    _STARTING, _PROCESS[0] = threading.Lock(), os.getpid()
     for journal in list(_LIVE):
-        journal.hold = journal.record  # the parent's buffer and writer are not this process's
+        journal.hold = journal.record
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, where workers are not forked
@@ -164,23 +167,23 @@ class Journal:
 
     def _start(self) -> None:
         """First record in this (possibly forked) process: register as a writer, start the writer thread,
-        and drain on exit."""
-        self._pid = os.getpid()
+        and drain on exit; started only at the end (another thread's entry waits for its buffer)."""
+        pid = os.getpid()
         self._lock = threading.Lock()
         self._buffer = deque(maxlen=_KEEP)
         self._held = 0
         self._stop = threading.Event()
-        self._writer = f"{self._pid}:{uuid.uuid4().hex}"
+        self._writer = f"{pid}:{uuid.uuid4().hex}"
         conn = self._conn()
         self._written = self._wanted(conn)
-        conn.execute("insert or replace into journal_writers values (?, ?, ?)",
-                     (self._writer, self._pid, self._written))
+        conn.execute("insert or replace into journal_writers values (?, ?, ?)", (self._writer, pid, self._written))
         atexit.register(self._drain)  # an interpreter that exits (gunicorn's workers, a single process)
         # a forked multiprocessing worker (granian's) leaves with os._exit, after multiprocessing's exit hooks
         multiprocessing.util.Finalize(None, self._drain, exitpriority=100)
         if not self.closed:
             self._flusher = threading.Thread(target=self._run_flusher, name="apitwin-journal", daemon=True)
             self._flusher.start()
+        self._pid = pid
 
     @staticmethod
     def _wanted(conn: sqlite3.Connection) -> int:
@@ -220,7 +223,7 @@ class Journal:
         """The newest entry held (None: none): another one since the last tick means the process is busy."""
         try:
             return self._buffer[-1]
-        except IndexError:
+        except IndexError:  # emptied by a reader's write meanwhile
             return None
 
     def _stop_flusher(self) -> None:
@@ -268,11 +271,14 @@ class Journal:
     def record(self, entry: JournalEntry | RawEntry) -> None:
         """Append ``entry`` (written when the process is quiet, or read)."""
         if self._pid != _PROCESS[0]:
-            try:
-                self._start()
-            except Exception as exc:  # the journal must never break an answer
-                log.warning("journal: cannot open %s: %s", self.path, exc)
-                return
+            with _STARTING:  # a worker's first requests come on several threads at once: one starts it
+                if self._pid != _PROCESS[0]:
+                    try:
+                        self._start()
+                    except Exception as exc:  # the journal must never break an answer
+                        self._pid = _PROCESS[0]  # not tried again on every request
+                        log.warning("journal: cannot open %s: %s", self.path, exc)
+                        return
             if not self.closed:
                 self.hold = self._buffer.append
         buffer = self._buffer

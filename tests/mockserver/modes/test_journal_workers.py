@@ -8,8 +8,10 @@ gathering and the drain can bring the entries to the file.
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -125,3 +127,35 @@ def test_a_forked_worker_holds_its_entries_in_its_own_buffer_and_writes_them(tmp
     entries = journal.entries(limit=5000)
     assert {e["path"] for e in entries} == {"/parent", *(f"/held/{n}" for n in range(20))}
     assert all(e["headers"]["Authorization"] == "[redacted]" for e in entries)
+
+
+def test_a_workers_first_entries_on_two_threads_start_one_writer(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's first requests come on several threads at once: one starts the process's journal (one
+    writer registered: a second, never answering, made every read of another worker wait 15 s), and the
+    other's entry waits for the buffer it goes to."""
+    started: list[int] = []
+    start = Journal._start
+
+    def slow_start(self: Journal) -> None:
+        started.append(threading.get_ident())
+        time.sleep(0.2)  # the other thread arrives meanwhile
+        start(self)
+
+    monkeypatch.setattr(Journal, "_start", slow_start)
+    journal = Journal(str(tmp_path / "journal.sqlite"))
+    together = threading.Barrier(2)
+
+    def first(path: str) -> None:
+        together.wait()
+        journal.record(_entry(path))
+
+    threads = [threading.Thread(target=first, args=(f"/first/{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(started) == 1
+    with sqlite3.connect(tmp_path / "journal.sqlite") as conn:
+        assert conn.execute("select count(*) from journal_writers").fetchone()[0] == 1
+    assert {e["path"] for e in journal.entries()} == {"/first/0", "/first/1"}
