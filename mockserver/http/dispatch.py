@@ -283,10 +283,11 @@ def _shown_path(path: str, path_params: dict[str, str], redactor: Redactor) -> s
 
 
 def _log_problem(req: Request, path: str, label: str, problem: Problem, redactor: Redactor) -> None:
-    level = logging.WARNING if problem.status >= 500 else logging.INFO
-    details = "; ".join(str(v) for v in problem.violations) or problem.detail
-    query = redactor.query(req.query_string.decode("latin-1"))
-    REQUEST_LOG.line(level, f"{req.method} {path}{'?' + query if query else ''} {label} -> {problem.status}: {details}")
+    status = problem.status
+    details = "; ".join([str(v) for v in problem.violations]) or problem.detail
+    query = "?" + redactor.query(req.query_string.decode("latin-1")) if req.query_string else ""
+    REQUEST_LOG.line(logging.WARNING if status >= 500 else logging.INFO,
+                     f"{req.method} {path}{query} {label} -> {status}: {details}")
 
 
 class Dispatcher:

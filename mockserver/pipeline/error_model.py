@@ -17,7 +17,6 @@ from typing import Any
 from ..config import MockConfig
 from ..spec import generate
 from .problems import Problem, Reply, Violation, add_violations_header, problem_reply
-from .request import is_json
 from .selection import MediaSpec, ResponseSpec, encode, find_status
 from .selfcheck import conforms
 
@@ -34,7 +33,7 @@ def error_reply(responses: list[ResponseSpec], problem: Problem, instance: str, 
     if not found:
         response = find_status(responses, problem.status)
     if response is not None and (problem.status < 500 or problem.kind == "injected-fault"):
-        media = next((m for m in response.media.values() if is_json(m.media_type)), None)
+        media = response.json_media
         if media is not None:
             filled = _fill_error(media, problem, document)
             if filled is not None:

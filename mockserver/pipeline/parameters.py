@@ -23,8 +23,8 @@ from ..spec import deref, schema_types
 
 __all__ = [
     "PLAIN",
-    "RESERVED", "StyledValue", "coerce", "deep_tree", "items_schema", "member_schema", "shape_deep", "value_kind",
-    "value_types",
+    "RESERVED", "StyledValue", "cast_scalar", "coerce", "deep_tree", "items_schema", "member_schema", "shape_deep",
+    "value_kind", "value_types",
 ]
 
 #: characters that ``allowReserved: false`` wants percent-encoded (RFC 3986 reserved, as Prism checks them)
@@ -105,7 +105,8 @@ def items_schema(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
 _NOT_TEXT = ("integer", "number", "boolean")
 
 
-def _cast_scalar(value: str, types: Sequence[str]) -> Any:
+def cast_scalar(value: str, types: Sequence[str]) -> Any:
+    """``value`` (text) as the first of ``types`` (:func:`value_types`) it reads as."""
     # text that reads as a number or a boolean where the schema allows one besides strings is that value
     # (Stripe's ``expires_at: anyOf [{enum: [now]}, {type: integer}]`` sent as ``expires_at=0``)
     if "object" in types and "string" not in types and value.startswith("{"):
@@ -154,7 +155,7 @@ def _scalar_fits(document: dict[str, Any], schema: Any, text: str, depth: int = 
         else None
     if allowed is not None:
         return any(text == ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for v in allowed)
-    cast = _cast_scalar(text, [t for t in types if t not in ("array", "object")] or ["string"])
+    cast = cast_scalar(text, [t for t in types if t not in ("array", "object")] or ["string"])
     return not types or any(_is_type(cast, t) for t in types)
 
 
@@ -172,7 +173,7 @@ def coerce(document: dict[str, Any], schema: Any, raw: Any) -> Any:
         items = items_schema(document, schema)
         return [coerce(document, items, v) for v in raw]
     if isinstance(raw, str):
-        return _cast_scalar(raw, value_types(document, schema))
+        return cast_scalar(raw, value_types(document, schema))
     return raw
 
 

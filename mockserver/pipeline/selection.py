@@ -27,11 +27,13 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from ..spec import CompiledSchema, Operation, SchemaCompiler, deref, join_pointer, resolve_pointer
+from .json_text import compact
 from .parameters import value_types
 from .problems import Problem, Violation, iter_violations
 from .request import AcceptHeader, IncomingRequest, Prefer, is_json, media_base
@@ -132,13 +134,14 @@ class ResponseSpec:
             return int(self.status[0]) * 100
         return 200  # ``default`` chosen as the answer to a valid request (no 2xx documented)
 
+    @cached_property
+    def json_media(self) -> MediaSpec | None:
+        """The first documented JSON media type: the body of an error answer in the API's own model."""
+        return next((m for m in self.media.values() if is_json(m.media_type)), None)
+
     def has_examples(self) -> bool:
         """Whether any media type has a documented example."""
         return any(m.examples for m in self.media.values())
-
-
-#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without building an encoder per call
-_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encode(value: Any, media_type: str, schema: Any = None, document: dict[str, Any] | None = None) -> bytes:
@@ -147,7 +150,7 @@ def encode(value: Any, media_type: str, schema: Any = None, document: dict[str, 
     if isinstance(value, bytes):
         return value
     if is_json(media_type):
-        return _COMPACT_JSON(value).encode("utf-8")
+        return compact(value).encode("utf-8")
     if is_xml(media_type):
         return to_xml(document or {}, schema, value)
     if isinstance(value, str):

@@ -17,7 +17,7 @@ from urllib.parse import unquote_plus
 from ..config import MockConfig
 from ..spec import CompiledSchema, Operation, SchemaCompiler, join_pointer
 from .forms import FormReader
-from .parameters import RESERVED, StyledValue, coerce, value_kind
+from .parameters import RESERVED, StyledValue, cast_scalar, coerce, value_kind, value_types
 from .problems import Problem, Violation, iter_violations
 from .request import IncomingRequest, InvalidJSON, is_json, match_media_type, media_base, query_items, read_json
 from .xmlbodies import from_xml, is_xml
@@ -44,6 +44,9 @@ class _Param:
     allow_empty: bool = False
     forbid_reserved: bool = False
     others: frozenset[str] = frozenset()  # the other query parameters (for exploded form objects)
+    #: the schema's types, for a primitive path, header or cookie parameter whose text is its value
+    #: (simple or form style): cast without reading the schema again
+    scalar_types: list[str] | None = None
 
     def read(self, request: IncomingRequest) -> tuple[bool, Any, str | None]:
         """(present, value cast by the schema, why it is malformed)."""
@@ -62,6 +65,8 @@ class _Param:
             text = request.cookies.get(self.name)
         if text is None:
             return False, None, None
+        if self.scalar_types is not None:
+            return True, cast_scalar(text, self.scalar_types), None
         if self.content_json:
             return (True, *_json(text))
         raw, malformed = self.styled.from_text(str(text))
@@ -120,6 +125,8 @@ class RequestValidator:
                 schema_pointer = pointer + join_pointer("content", media_type, "schema")
                 content_json = is_json(media_type)
             has_schema = bool(schema) or "schema" in p
+            kind = value_kind(doc, schema)
+            plain = location != "query" and not content_json and kind == "primitive" and style in ("simple", "form")
             params.append(_Param(
                 name=name,
                 location=location,
@@ -128,10 +135,11 @@ class RequestValidator:
                 validator=compiler.at(schema_pointer, "request") if has_schema else None,
                 document=doc,
                 schema=schema,
-                styled=StyledValue(name, style, explode, value_kind(doc, schema)),
+                styled=StyledValue(name, style, explode, kind),
                 content_json=content_json,
                 allow_empty=bool(p.get("allowEmptyValue", False)),
                 forbid_reserved=p.get("allowReserved") is False and location == "query",
+                scalar_types=value_types(doc, schema) if plain else None,
             ))
         body_media: dict[str, CompiledSchema | None] = {}
         forms: dict[str, FormReader] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,9 +73,10 @@ class Operation:
     security: list[dict[str, list[str]]] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def label(self) -> str:
-        """``api operationId (METHOD /path)``, for messages."""
+        """``api operationId (METHOD /path)``, for messages (made once: the log line of every refused request
+        names it)."""
         return f"{self.api} {self.operation_id} ({self.method.upper()} {self.path})"
 
 
