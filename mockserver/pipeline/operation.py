@@ -32,6 +32,7 @@ from .selection import (
     index_responses,
     not_acceptable,
     select_response,
+    usual_response,
 )
 from .selfcheck import Answer, response_violations, selfcheck
 from .validation import RequestValidator
@@ -109,6 +110,11 @@ class CompiledOperation:
         return self.validator.reads_cookies or self.security.reads_cookies
 
     @cached_property
+    def usual_response(self) -> ResponseSpec | None:
+        """The documented response of a valid request that prefers none (:func:`.selection.usual_response`)."""
+        return usual_response(self.responses)
+
+    @cached_property
     def exposed_headers(self) -> list[str]:
         """The documented response headers (exposed to cross-origin callers)."""
         return sorted({h for r in self.responses for h in r.headers})
@@ -140,7 +146,7 @@ class CompiledOperation:
         """
         status, response, media, example = select_response(
             self.operation, self.responses, prefer, request, accept,
-            pass_over_invalid=self.api.config.validate_responses)
+            pass_over_invalid=self.api.config.validate_responses, usual=self.usual_response)
         headers = dict(self.documented_headers(response))
         if media is None or status in (204, 304):
             return Answer(status, response, None, b"", headers, "empty answer")

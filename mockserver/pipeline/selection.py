@@ -49,6 +49,7 @@ __all__ = [
     "index_responses",
     "not_acceptable",
     "select_response",
+    "usual_response",
 ]
 
 
@@ -138,6 +139,11 @@ class ResponseSpec:
     def json_media(self) -> MediaSpec | None:
         """The first documented JSON media type: the body of an error answer in the API's own model."""
         return next((m for m in self.media.values() if is_json(m.media_type)), None)
+
+    @cached_property
+    def json_first(self) -> list[str]:
+        """The documented media types, JSON ones first (what content negotiation prefers when ``Accept`` ties)."""
+        return sorted(self.media, key=lambda d: 0 if is_json(d) else 1)
 
     def has_examples(self) -> bool:
         """Whether any media type has a documented example."""
@@ -305,28 +311,43 @@ def not_acceptable(label: str, media_types: Iterable[str]) -> Problem:
                    [Violation("header", "Accept", f"documented: {documented}")])
 
 
-def _negotiate(media: dict[str, MediaSpec], accept: AcceptHeader | None) -> MediaSpec | None:
+def _negotiate(response: ResponseSpec, accept: AcceptHeader | None) -> MediaSpec | None:
+    media = response.media
     if not media:
         return None
-    documented = list(media)
     if accept is None or not list(accept.values()):
-        return media[next((d for d in documented if is_json(d)), documented[0])]
-    ordered = sorted(documented, key=lambda d: 0 if is_json(d) else 1)
-    best = accept.best_match(ordered)
+        return response.json_media or next(iter(media.values()))
+    best = accept.best_match(response.json_first)
     if best is None:
         return None
     return media[best]
 
 
+def usual_response(responses: list[ResponseSpec]) -> ResponseSpec | None:
+    """The response of a valid request that prefers none: the lowest 2xx with an example, else the lowest 2xx,
+    else ``default`` (as 200), else the lowest documented status."""
+    ordered = sorted(responses, key=_status_order)
+    success = [r for r in ordered if r.status.startswith("2")]
+    chosen = next((r for r in success if r.has_examples()), None) or (success[0] if success else None)
+    if chosen is None:
+        chosen = next((r for r in ordered if r.status == "default"), None) or (ordered[0] if ordered else None)
+    return chosen
+
+
+#: ``usual`` not given: :func:`select_response` works it out
+_WORK_IT_OUT: Any = object()
+
+
 def select_response(
     operation: Operation, responses: list[ResponseSpec], prefer: Prefer, request: IncomingRequest,
-    accept: AcceptHeader | None, *, pass_over_invalid: bool = True,
+    accept: AcceptHeader | None, *, pass_over_invalid: bool = True, usual: ResponseSpec | None = _WORK_IT_OUT,
 ) -> tuple[int, ResponseSpec, MediaSpec | None, Example | None]:
     """Pick (status, response, media type, example or None for "generate").
 
     With ``pass_over_invalid`` (the self-check on), an example that breaks its own schema (the spec
     contradicting itself, warned about at load with its pointer) is never picked unless
     ``Prefer: example=`` names it: the other examples compete, and with none left the value is generated.
+    ``usual``: :func:`usual_response` of ``responses``, worked out already.
     """
     chosen: ResponseSpec | None = None
     code: int | None = None
@@ -343,14 +364,10 @@ def select_response(
         if having:
             chosen = sorted(having, key=_status_order)[0]
     if chosen is None:
-        ordered = sorted(responses, key=_status_order)
-        success = [r for r in ordered if r.status.startswith("2")]
-        chosen = next((r for r in success if r.has_examples()), None) or (success[0] if success else None)
-        if chosen is None:  # no 2xx: the ``default`` response (as 200), else the lowest documented status
-            chosen = next((r for r in ordered if r.status == "default"), None) or (ordered[0] if ordered else None)
+        chosen = usual if usual is not _WORK_IT_OUT else usual_response(responses)
     if chosen is None:
         raise Problem("no-response", f"{operation.label} documents no response")
-    media = _negotiate(chosen.media, accept)
+    media = _negotiate(chosen, accept)
     if chosen.media and media is None:
         raise not_acceptable(operation.label, chosen.media)
     status = chosen.status_code(code)
