@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -82,6 +83,10 @@ def _json(text: str) -> tuple[Any, str | None]:
         return None, f"not valid JSON: {exc}"
 
 
+#: how many distinct request Content-Types a validator remembers
+_MEDIA_TYPES_KEPT = 64
+
+
 @dataclass
 class RequestValidator:
     """Validates requests for one operation; built once, at load."""
@@ -94,6 +99,8 @@ class RequestValidator:
     xml_schemas: dict[str, Any] = field(default_factory=dict)  # media type -> schema, for XML bodies
     forms_document: dict[str, Any] = field(default_factory=dict)  # the spec, for the references of those
     max_json_depth: int = MockConfig.max_json_depth
+    #: request Content-Type -> the documented media type it is read as (:meth:`_documented_as`)
+    _media_types: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     @property
     def reads_cookies(self) -> bool:
@@ -197,6 +204,18 @@ class RequestValidator:
         if violations:
             raise Problem("invalid-request", _summary(violations), violations)
 
+    def _documented_as(self, content_type: str) -> str | None:
+        """The documented media type a request's ``content_type`` is read as (:func:`match_media_type`),
+        remembered: clients send the same few again and again."""
+        try:
+            return self._media_types[content_type]
+        except KeyError:
+            known = match_media_type(content_type, self.body_media)
+            if len(self._media_types) >= _MEDIA_TYPES_KEPT:  # the header comes from clients: bounded
+                self._media_types.clear()
+            self._media_types[content_type] = known
+            return known
+
     def _validate_body(self, request: IncomingRequest, violations: list[Violation]) -> Problem | None:
         if self.operation.request_body is None:
             if request.body:
@@ -205,28 +224,29 @@ class RequestValidator:
                                f"(got {len(request.body)} bytes of {request.content_type or 'no Content-Type'})",
                                [Violation("body", "", "this operation documents no request body")])
             return None
-        documented = list(self.body_media)
-        content_type = (request.content_type or "").lower()
-        empty_form = content_type.startswith("application/x-www-form") and match_media_type(
-            content_type, documented) is not None
-        missing = not content_type or is_json(content_type) or content_type.startswith(
-            ("multipart/", "application/x-www-form"))
-        if not request.body and not empty_form and missing:
-            # an empty payload with a binary or text Content-Type is an empty file, not a missing body; with a
-            # documented urlencoded type it is the form without fields (Twilio: its required fields are missing)
-            if self.body_required:
-                violations.append(Violation("body", "", "request body is required"))
-            return None
+        documented = self.body_media
+        if not request.body:
+            content_type = (request.content_type or "").lower()
+            empty_form = content_type.startswith("application/x-www-form") and match_media_type(
+                content_type, documented) is not None
+            missing = not content_type or is_json(content_type) or content_type.startswith(
+                ("multipart/", "application/x-www-form"))
+            if not empty_form and missing:
+                # an empty payload with a binary or text Content-Type is an empty file, not a missing body; with a
+                # documented urlencoded type it is the form without fields (Twilio: its required fields are missing)
+                if self.body_required:
+                    violations.append(Violation("body", "", "request body is required"))
+                return None
         if request.content_type:
-            chosen = match_media_type(request.content_type, documented)
+            chosen = self._documented_as(request.content_type)
             if chosen is None:
                 return Problem("unsupported-media-type",
                                f"Content-Type {request.content_type!r} is not accepted; "
                                f"documented: {', '.join(documented) or 'none'}",
-                               [Violation("header", "Content-Type", f"expected one of {documented}")])
+                               [Violation("header", "Content-Type", f"expected one of {list(documented)}")])
         else:
             # Real clients (dataikuapi, xminds) send JSON without a Content-Type: accept it as JSON.
-            chosen = next((d for d in documented if is_json(d)), documented[0] if documented else None)
+            chosen = next((d for d in documented if is_json(d)), next(iter(documented), None))
             if chosen is None:
                 return None
         request.media_type = chosen
@@ -238,14 +258,14 @@ class RequestValidator:
             if value is None:
                 return None
             request.json = value
-        elif is_xml(chosen):
+        elif (reading := _reading(chosen)) == "xml":
             try:
                 request.json = from_xml(self.forms_document, self.xml_schemas.get(chosen), request.body)
             except ET.ParseError as exc:
                 violations.append(Violation("body", "", f"body is not well-formed XML: {exc}"))
                 return None
-        elif is_json(chosen) or is_yaml(chosen):
-            read, what = (read_json, "valid JSON") if is_json(chosen) else (read_yaml, "YAML of JSON data")
+        elif reading is not None:
+            read, what = (read_json, "valid JSON") if reading == "json" else (read_yaml, "YAML of JSON data")
             try:
                 request.json = read(request.body, self.max_json_depth)
             except InvalidJSON as exc:
@@ -256,6 +276,17 @@ class RequestValidator:
         if validator is not None:
             violations.extend(iter_violations(validator, request.json, "body"))
         return None
+
+
+@lru_cache(maxsize=256)
+def _reading(media_type: str) -> str | None:
+    """How a body of a documented ``media_type`` (not a form) is read: ``xml``, ``json``, ``yaml``, or None (kept as
+    it is, unvalidated)."""
+    if is_xml(media_type):
+        return "xml"
+    if is_json(media_type):
+        return "json"
+    return "yaml" if is_yaml(media_type) else None
 
 
 def _raw_pairs(query_string: bytes) -> list[tuple[str, str]]:
