@@ -39,16 +39,23 @@ def request_secrets(redactor: Redactor, headers: Any, query: str, body: bytes | 
 
     ``parsed``: the JSON body as validation read it, when it did (not parsed again).
     """
-    found: set[str] = set(_header_secrets(redactor, headers) if isinstance(headers, EnvironHeaders) else ())
-    if not isinstance(headers, EnvironHeaders):
+    found: set[str] = set()
+    if isinstance(headers, EnvironHeaders):
+        of_headers = _header_secrets(redactor, headers)
+    else:
+        of_headers = frozenset()
         redactor.headers(headers, found)
     if query:
         redactor.query(query, found)
-    found.update(v for k, v in (path_params or {}).items() if redactor.is_secret(k))
+    if path_params:
+        found.update(v for k, v in path_params.items() if redactor.is_secret(k))
     if parsed is not None:
         redactor.collect(parsed, found)
     elif body:
         redactor.body(body, content_type, found)
+    if not found:  # the usual case: what the headers carry, worked out once per set of headers
+        return of_headers
+    found.update(of_headers)
     return frozenset(v for v in found if v and v != REDACTED)
 
 
@@ -64,7 +71,7 @@ def _header_secrets(redactor: Redactor, headers: EnvironHeaders) -> frozenset[st
     if found is None:
         values: set[str] = set()
         redactor.headers(headers.items(), values)
-        found = frozenset(values)
+        found = frozenset(v for v in values if v and v != REDACTED)
         if len(_HEADER_SECRETS) >= _HEADER_SECRETS_LIMIT:
             _HEADER_SECRETS.clear()
         _HEADER_SECRETS[key] = found

@@ -194,6 +194,7 @@ def media_base(media_type: str) -> str:
     return media_type.split(";", 1)[0].strip().lower()
 
 
+@functools.lru_cache(maxsize=512)  # asked several times a request, of a few media types
 def is_json(media_type: str) -> bool:
     """Whether a media type carries JSON (``application/json``, ``application/problem+json``...)."""
     base = media_base(media_type)

@@ -25,9 +25,10 @@ from flask import Flask, Response
 from contracts import cli
 from mockserver import ADMIN_PREFIX, MockConfig, create_proxy_app, running
 from mockserver.modes.journal import Journal, JournalEntry, RawEntry
+from mockserver.modes.journal_rows import EnvironHeaders
 from mockserver.modes.recordings import Exchange, write_recording
 from mockserver.modes.redaction import REDACTED, Redactor
-from mockserver.modes.redaction_messages import access_atoms, clean_problem
+from mockserver.modes.redaction_messages import access_atoms, clean_problem, request_secrets
 from mockserver.pipeline.problems import Problem, Violation
 
 from ..mockserver.conftest import client_for
@@ -215,3 +216,17 @@ def test_a_problem_is_copied_only_where_it_quotes_a_secret_or_a_long_value() -> 
     assert cleaned.violations[0].message == "'[redacted]' does not match '^[0-9]+$'"
     assert cleaned.violations[1] is plain and len(cleaned.violations[2].message) < 60
     assert mixed.violations[0] is secret  # the problem raised is left as it is
+
+
+def test_a_requests_secrets_come_from_its_headers_query_path_and_body_together() -> None:
+    """The headers' secrets are worked out once per set of headers; the others are added to them, never instead."""
+    redactor = Redactor()
+    environ = {"HTTP_AUTHORIZATION": "Bearer tok-abc123", "HTTP_X_TRACE": "t-1", "CONTENT_TYPE": "application/json"}
+    headers = EnvironHeaders(environ)
+    only_headers = request_secrets(redactor, headers, "", b"", "application/json", None, {"id": "7"})
+    assert only_headers == {"tok-abc123", "Bearer tok-abc123"}
+    everything = request_secrets(redactor, EnvironHeaders(dict(environ)), "api_key=q-secret-1&page=2", b"",
+                                 "application/json", {"user": {"password": "pw-sesame"}, "note": "n"},
+                                 {"apiKey": "path-secret-9", "id": "7"})
+    assert everything == only_headers | {"q-secret-1", "pw-sesame", "path-secret-9"}
+    assert request_secrets(redactor, headers, "", b"", None, {"password": ""}, None) == only_headers  # no empty value
