@@ -17,7 +17,6 @@ every run. Four cachegrind runs, two at a time: about 10 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import re
 import shutil
@@ -39,22 +38,14 @@ def child(mix_index: int, capture: bool, count: int) -> None:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
     from inprocess_bench import SPEC31, Call, serve_config
+    from request_cost import fresh_caller
     from serve_bench import derive_mixes
 
     import mockserver.http.dispatch as dispatch
     from mockserver import create_app
 
-    app = create_app([SPEC31], serve_config(journal=True))
-    call = Call(app, derive_mixes(SPEC31)[mix_index])
-    body = call.body
-
-    def fresh() -> None:
-        environ = {k: (v.encode().decode() if isinstance(v, str) and k.startswith(("HTTP_", "PATH", "REQUEST"))
-                       else v) for k, v in call.environ.items()}
-        environ["wsgi.input"] = io.BytesIO(body)
-        for _ in call.app(environ, call._start):
-            pass
-
+    call = Call(create_app([SPEC31], serve_config(journal=True)), derive_mixes(SPEC31)[mix_index])
+    fresh = fresh_caller(call)
     for _ in range(WARM_UP):
         fresh()
     call.journal._stop_flusher()  # nothing written while counting: under load nothing is

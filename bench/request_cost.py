@@ -29,14 +29,31 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WARM_UP = 3000
 SPECS = ("3.1", "3.0")
 MIXES = ("GET with path parameters", "POST valid body", "POST invalid body")
+
+
+def fresh_caller(call: Any) -> Callable[[], None]:
+    """What answers ``call``'s request (an ``inprocess_bench.Call``) once, its header strings made anew each time
+    as a server makes them (a string the app has seen carries its hash: a server's do not)."""
+    body = call.body
+
+    def fresh() -> None:
+        environ = {k: (v.encode().decode() if isinstance(v, str) and k.startswith(("HTTP_", "PATH", "REQUEST"))
+                       else v) for k, v in call.environ.items()}
+        environ["wsgi.input"] = io.BytesIO(body)
+        for _ in call.app(environ, call._start):
+            pass
+
+    return fresh
 
 
 def child(tree: Path, version: str, mix_index: int, count: int) -> None:
@@ -55,16 +72,7 @@ def child(tree: Path, version: str, mix_index: int, count: int) -> None:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     spec = SPEC31 if version == "3.1" else SPEC30
-    call = Call(create_app([spec], serve_config(journal=False)), derive_mixes(spec)[mix_index])
-    body = call.body
-
-    def fresh() -> None:
-        environ = {k: (v.encode().decode() if isinstance(v, str) and k.startswith(("HTTP_", "PATH", "REQUEST"))
-                       else v) for k, v in call.environ.items()}
-        environ["wsgi.input"] = io.BytesIO(body)
-        for _ in call.app(environ, call._start):
-            pass
-
+    fresh = fresh_caller(Call(create_app([spec], serve_config(journal=False)), derive_mixes(spec)[mix_index]))
     for _ in range(WARM_UP):
         fresh()
     gc.collect()
