@@ -21,12 +21,16 @@ __all__ = ["compact", "compact_ascii", "spaced"]
 
 
 def _encoder(ascii_only: bool, separators: tuple[str, str]) -> Callable[[Any], str]:
+    fallback = json.JSONEncoder(ensure_ascii=ascii_only, separators=separators).encode
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # no C accelerator: json's own (pure Python) encoder
-        return json.JSONEncoder(ensure_ascii=ascii_only, separators=separators).encode
+        return fallback
     escape = json.encoder.encode_basestring_ascii if ascii_only else json.encoder.encode_basestring
-    # markers None: no check for a value containing itself (module doc); default: json's (a TypeError)
-    chunks = make(None, json.JSONEncoder().default, escape, None, separators[1], separators[0], False, False, True)
+    try:  # as JSONEncoder(check_circular=False).iterencode makes it: markers None (module doc), json's default
+        chunks = make(None, json.JSONEncoder().default, escape, None, separators[1], separators[0], False, False,
+                      True)
+    except TypeError:  # a Python whose accelerator takes other arguments
+        return fallback
 
     def encode(value: Any) -> str:
         if isinstance(value, str):  # as JSONEncoder.encode: a bare string is escaped directly
