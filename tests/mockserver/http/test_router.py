@@ -267,3 +267,26 @@ def test_a_path_matched_before_is_not_routed_again(tmp_path: Path, monkeypatch: 
     assert isinstance(again, RouteMatch) and again.operation is first.operation and again.params == {"id": "7"}
     with pytest.raises(AssertionError, match="routed again"):
         router.match("GET", "/items/8")
+
+
+def test_the_methods_of_one_url_shape_share_one_rule_and_keep_their_own_parameter_names(tmp_path: Path) -> None:
+    """One werkzeug rule per URL shape (werkzeug compiles each rule it is given), also for two path templates
+    of one shape (``/items/{id}``, ``/items/{itemKey}``); each method still gets its own operation and its own
+    template's parameter names."""
+    spec = make_spec()
+    spec["paths"]["/items/{id}"]["put"] = {
+        "operationId": "putItem", "parameters": [{"name": "id", "in": "path", "required": True,
+                                                  "schema": {"type": "integer"}}],
+        "responses": {"204": {"description": "stored"}}}
+    spec["paths"]["/items/{itemKey}"] = {"delete": {
+        "operationId": "dropItem",
+        "parameters": [{"name": "itemKey", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"204": {"description": "gone"}}}}
+    router = _router(tmp_path, spec)
+    assert [sorted(rule.methods or ()) for rule in router.map.iter_rules()] == [["DELETE", "GET", "HEAD", "PUT"]]
+    found = {method: router.match(method, "/items/7") for method in ("GET", "HEAD", "DELETE", "PUT")}
+    assert {m: (r.operation.operation.operation_id, r.params) for m, r in found.items()  # type: ignore[union-attr]
+            } == {"GET": ("getItem", {"id": "7"}), "HEAD": ("getItem", {"id": "7"}),
+                  "DELETE": ("dropItem", {"itemKey": "7"}), "PUT": ("putItem", {"id": "7"})}
+    wrong = router.match("POST", "/items/7")
+    assert isinstance(wrong, RouteMiss) and wrong.problem.headers["Allow"] == "DELETE, GET, HEAD, PUT"
