@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -36,10 +37,17 @@ def split_pointer(pointer: str) -> list[str]:
     return [unescape_token(t) for t in pointer.lstrip("/").split("/")]
 
 
+@lru_cache(maxsize=8192)
+def _tokens(pointer: str) -> tuple[str, ...]:
+    """:func:`split_pointer`, remembered: a spec's operations resolve the same few hundred pointers again and
+    again (shared responses, parameters and schemas), at every load."""
+    return tuple(split_pointer(pointer))
+
+
 def resolve_pointer(document: Any, pointer: str) -> Any:
     """The value at ``pointer`` in ``document``; ``KeyError`` naming the token that is missing."""
     node = document
-    for token in split_pointer(pointer):
+    for token in _tokens(pointer):
         if isinstance(node, list):
             try:
                 node = node[int(token)]
@@ -63,10 +71,16 @@ def deref_at(document: dict[str, Any], node: Any, pointer: str) -> tuple[Any, st
     while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
         if depth > _MAX_CHAIN:
             raise ValueError(f"reference chain too deep at {node['$ref']}")
-        pointer = unquote(node["$ref"][1:])
+        pointer = _unquoted(node["$ref"])
         node = resolve_pointer(document, pointer)
         depth += 1
     return node, pointer
+
+
+@lru_cache(maxsize=8192)
+def _unquoted(ref: str) -> str:
+    """The JSON pointer of an internal ``$ref`` (``#/a%20b`` -> ``/a b``)."""
+    return unquote(ref[1:])
 
 
 def component_of(ref: str) -> tuple[str, str] | None:
