@@ -39,3 +39,22 @@ def test_guesses_are_named_in_the_specs_descriptions() -> None:
     assert "## Not from the document" in featurebase
     section = featurebase.split("## Not from the document", 1)[1].split("\n    ## ", 1)[0]
     assert "backup" in section and "database_options" in section
+
+
+def test_dss_infra_and_deployment_ids_follow_one_rule_at_both_deployers() -> None:
+    """An id one deployer accepts, the other accepts too: with a rule at the API deployer only, the project
+    deployer created an infra "·" that the API deployer's ``.../infras/{infraId}/settings`` refused, and
+    ``apitwin verify --against-mock`` (a link schemathesis infers between the two) failed on the shipped spec."""
+    client = create_app([SPECS / "dataiku-dss.yaml"]).test_client()
+    auth = {"Authorization": "Bearer dss-key"}
+    for deployer in ("api-deployer", "project-deployer"):
+        settings = client.get(f"/public/api/{deployer}/infras/%C2%B7/settings", headers=auth)
+        assert settings.status_code == 400 and "infraId" in settings.get_data(as_text=True), deployer
+        deployment = client.get(f"/public/api/{deployer}/deployments/%C2%B7/settings", headers=auth)
+        assert deployment.status_code == 400 and "deploymentId" in deployment.get_data(as_text=True), deployer
+    refused = client.post("/public/api/project-deployer/infras", json={"id": "\u00b7", "stage": "Production"},
+                          headers=auth)
+    assert refused.status_code == 400 and "/id" in refused.get_data(as_text=True)
+    accepted = client.post("/public/api/project-deployer/infras", json={"id": "prod-2.eu_west", "stage": "Production"},
+                           headers=auth)
+    assert accepted.status_code == 200
