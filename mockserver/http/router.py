@@ -7,10 +7,10 @@ the order :meth:`Router.match` applies them:
 1. OpenAPI matches a concrete segment before a templated sibling, whatever the
    method (:class:`MethodOwners`): with ``GET /datasets/managed`` and ``PUT
    /datasets/{name}``, ``PUT /datasets/managed`` is a 405, not ``{name}``.
-2. Path templates become werkzeug rules under every server prefix
-   (``/projects/{projectKey}`` -> ``/public/api/projects/<p0>``); static rules win
-   over templated ones; a parameter marked ``x-apitwin-greedy`` may hold ``/``, a
-   leading one included (``/contents//src/data.csv``).
+2. Path templates become rules under every server prefix (``/projects/{projectKey}``
+   -> ``/public/api/projects/<p0>``, werkzeug's syntax), matched by :mod:`.url_matcher`
+   as werkzeug would; static segments win over templated ones; a parameter marked
+   ``x-apitwin-greedy`` may hold ``/``, a leading one included (``/contents//src/data.csv``).
 3. A trailing slash must match the spec: ``/x`` when only ``/x/`` is documented is a
    404 (or a 405 when another method owns ``/x``), never a redirect.
 4. A CORS preflight (``OPTIONS`` with ``Access-Control-Request-Method``) to a path
@@ -25,27 +25,27 @@ Two specs whose routes collide are refused at load (:class:`RouteCollisionError`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import Map, PathConverter, RequestRedirect, Rule
 
 from ..errors import RouteCollisionError
 from ..pipeline.operation import CompiledOperation, MockAPI
 from ..pipeline.problems import Problem, Violation
 from ..pipeline.request import is_json
+from .url_matcher import Matched, SlashRequired, UrlMatcher, rule_parameters
 
-__all__ = ["GreedyConverter", "LazyBuildRule", "MethodOwners", "Preflight", "Route", "RouteMatch", "RouteMiss",
-           "Router", "build_routes"]
+__all__ = ["MethodOwners", "Preflight", "Route", "RouteMatch", "RouteMiss", "Router", "build_routes"]
 
 _VARIABLE = re.compile(r"\{([^}/]+)\}")
 
 
 @dataclass(frozen=True)
 class Route:
-    """One werkzeug rule string for one operation under one prefix.
+    """One rule string (werkzeug's syntax, for :mod:`.url_matcher`) for one operation under one prefix.
 
     ``names`` maps the rule's safe variable names (``p0``...) to the spec's names.
     """
@@ -203,34 +203,6 @@ def build_routes(entries: Iterable[tuple[str, str, str, list[str], set[str], str
     return routes
 
 
-class GreedyConverter(PathConverter):
-    """A path parameter that may hold ``/``, a leading one included (``x-apitwin-greedy``)."""
-
-    regex = ".+?"
-    part_isolating = False  # werkzeug infers True for a regex without "/"
-
-
-class LazyBuildRule(Rule):
-    """A werkzeug rule that compiles its URL builder (for ``url_for``) on first use, not when added.
-
-    Werkzeug compiles two builder functions per rule from a generated AST as soon as the
-    rule is added: 1.7 ms each, a second of start-up for the 640 rules of the five shipped
-    specs, spent on builders the mock never calls (it matches URLs, it does not build them).
-    Matching is untouched; building still works, compiled on the first call.
-    """
-
-    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
-        compile_now = super()._compile_builder
-        compiled: list[Callable[..., tuple[str, str]]] = []
-
-        def build(rule: Rule, **values: object) -> tuple[str, str]:
-            if not compiled:
-                compiled.append(compile_now(append_unknown))
-            return compiled[0](rule, **values)
-
-        return build
-
-
 @dataclass(frozen=True)
 class RouteMatch:
     """The operation that answers, and its path parameters under the spec's names."""
@@ -275,19 +247,19 @@ class Router:
                                 op.operation.label))
         routes = build_routes(entries)
         self.owners = MethodOwners(routes)
-        #: rule -> method -> (operation's endpoint, rule variable -> spec name). One werkzeug rule per rule string,
-        #: with every method documented there: werkzeug compiles each rule it is given (0.1 ms each), and the
-        #: shipped specs' 936 routes are 643 rules; it answers 405 with the same methods as one rule a method would
+        #: rule -> method -> (operation's endpoint, rule variable -> spec name): one rule per rule string, with
+        #: every method documented there (the shipped specs' 936 routes are 643 rules)
         self.methods: dict[str, dict[str, tuple[str, dict[str, str]]]] = {}
         for route in routes:
             self.methods.setdefault(route.rule, {})[route.method] = (route.endpoint, route.names)
-        self.map = Map(strict_slashes=True, merge_slashes=False, converters={"greedy": GreedyConverter})
+        self.matcher = UrlMatcher()
+        self._variables: dict[str, list[str]] = {}  # rule -> its variables, in order
         for rule, methods in self.methods.items():
-            self.map.add(LazyBuildRule(rule, endpoint=rule, methods=list(methods)))
-        self._adapter = self.map.bind("localhost")
+            self.matcher.add(rule, methods)
+            self._variables[rule] = rule_parameters(rule)
         self._error_models = _error_models(apis)
         #: (method, path) -> (operation, arguments) of the paths matched lately: routing is a pure function of
-        #: the two, and werkzeug's matcher costs a tenth of a request
+        #: the two, and matching costs a tenth of a request
         self._matched: dict[tuple[str, str], tuple[CompiledOperation, dict[str, str]]] = {}
 
     def match(self, method: str, path: str, *, preflight: bool = False) -> RouteMatch | RouteMiss | Preflight:
@@ -296,41 +268,38 @@ class Router:
         if known is not None:
             return RouteMatch(known[0], dict(known[1]))
         concrete = self.owners.lookup(path)
-        shadowed = concrete is not None and method not in concrete
-        failure: HTTPException | None = None
-        if not shadowed:
+        if concrete is not None and method not in concrete:
+            miss = self.method_not_allowed(method, path, concrete - {"HEAD"})
+        else:
             try:
-                endpoint, args = self._adapter.match(path, method)
-            except RequestRedirect as redirect:
-                return self._redirected(method, path, redirect)
-            except HTTPException as error:
-                # its frames (and those of what werkzeug raised on the way) would hold it: a cycle per unmatched request
-                error.__traceback__ = error.__context__ = None
-                failure = error
-            else:
-                documented = self.methods[str(endpoint)]
-                chosen, names = documented.get(method) or documented["GET"]  # HEAD: werkzeug's, from GET's rule
-                operation, params = self.operations[chosen], {names.get(k, k): v for k, v in args.items()}
+                found = self.matcher.match(path, method)
+            except SlashRequired:
+                return self._slash_missing(method, path)
+            if isinstance(found, Matched):
+                documented = self.methods[found.rule]
+                chosen, names = documented.get(method) or documented["GET"]  # HEAD: GET's
+                operation = self.operations[chosen]
+                params = {names.get(k, k): v for k, v in zip(self._variables[found.rule], found.values, strict=True)}
                 if len(self._matched) >= _MATCHED_LIMIT:
                     self._matched.clear()
                 self._matched[(method, path)] = (operation, params)
                 return RouteMatch(operation, dict(params))
-        if shadowed:
-            assert concrete is not None
-            miss = self.method_not_allowed(method, path, concrete - {"HEAD"})
-        else:
-            assert failure is not None
-            miss = self.miss(failure, method, path)
+            miss = self.method_not_allowed(method, path, found.allowed) if found.allowed \
+                else self.not_found(method, path)
         if preflight:
-            allowed = [m for m in self._adapter.allowed_methods(path) if concrete is None or m in concrete]
+            allowed = [m for m in self.matcher.allowed_methods(path) if concrete is None or m in concrete]
             if allowed:
                 return Preflight(allowed, miss)
         return miss
 
     def miss(self, error: HTTPException, method: str, path: str) -> RouteMiss:
-        """The routing problem for werkzeug's ``error`` (404, 405) at ``method path``."""
+        """The routing problem for ``error`` (Flask's 404 or 405, at an admin endpoint) at ``method path``."""
         if isinstance(error, MethodNotAllowed):
             return self.method_not_allowed(method, path, error.valid_methods or [])
+        return self.not_found(method, path)
+
+    def not_found(self, method: str, path: str) -> RouteMiss:
+        """404 for ``method path``: no operation's path matches it."""
         apis = ", ".join(f"{a.name} ({', '.join(p or '/' for p in a.prefixes)})" for a in self.apis) or "none"
         return RouteMiss(Problem("not-found", f"no operation of the served APIs matches {method} {path}",
                                  [Violation("path", path, f"unknown path; served APIs: {apis}")]), self.owner(path))
@@ -344,14 +313,14 @@ class Router:
                           headers={"Allow": ", ".join(allowed)})
         return RouteMiss(problem, self.owner(path))
 
-    def _redirected(self, method: str, path: str, redirect: RequestRedirect) -> RouteMiss:
-        # werkzeug redirects /x to /x/ when only /x/ is documented: the real services do not,
+    def _slash_missing(self, method: str, path: str) -> RouteMiss:
+        # only /x/ is documented where /x was asked for: werkzeug would redirect, the real services do not,
         # and clients would silently follow it. Answer 405 (another method owns /x) or 404.
-        methods = [m for m in self._adapter.allowed_methods(path) if m != "OPTIONS"]
+        methods = [m for m in self.matcher.allowed_methods(path) if m != "OPTIONS"]
         if methods:
             return self.method_not_allowed(method, path, methods)
-        target = redirect.new_url.split("://", 1)[-1].split("/", 1)[-1]
-        problem = Problem("not-found", f"no operation at {path}; the spec has /{target.split('?')[0]}",
+        target = quote("/" + path.lstrip("/") + "/", safe="!$&'()*+,/:;=@")
+        problem = Problem("not-found", f"no operation at {path}; the spec has {target}",
                           [Violation("path", path, "unknown path (trailing slash differs)")])
         return RouteMiss(problem, self.owner(path))
 

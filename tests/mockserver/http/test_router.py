@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import MockAPI, MockConfig, RouteCollisionError, create_app
-from mockserver.http.router import LazyBuildRule, Preflight, RouteMatch, RouteMiss, Router
+from mockserver.http.router import Preflight, RouteMatch, RouteMiss, Router
 
 from ..conftest import AUTH, client_for, make_spec, write_spec
 
@@ -199,17 +199,6 @@ def test_a_greedy_parameter_may_start_with_a_slash(tmp_path: Path) -> None:
     assert client.get("/files//a/b.csv").status_code == 200  # a client quoting "/a/b.csv" keeps its slashes
 
 
-def test_url_building_still_works_with_builders_compiled_on_first_use(tmp_path: Path) -> None:
-    app = create_app([write_spec(tmp_path, greedy_files_spec({"x": {"value": {"file": "a"}}}))])
-    url_map = app.extensions["apitwin_router"].map
-    rules = [r for r in url_map.iter_rules() if r.rule.startswith("/files/")]
-    assert len(rules) == 1 and isinstance(rules[0], LazyBuildRule)
-    adapter = url_map.bind("mock.test")
-    assert adapter.build(rules[0].endpoint, {"p0": "a/b.csv"}) == "/files/a/b.csv"
-    assert adapter.build(rules[0].endpoint, {"p0": "x"}, force_external=True) == "http://mock.test/files/x"
-    assert adapter.build(rules[0].endpoint, {"p0": "x", "q": "1"}) == "/files/x?q=1"  # unknown values: a query
-
-
 # -- Router.match on plain data, without Flask ---------------------------------------------------------------------
 
 def _router(tmp_path: Path, spec: dict[str, Any]) -> Router:
@@ -262,7 +251,7 @@ def test_a_path_matched_before_is_not_routed_again(tmp_path: Path, monkeypatch: 
     def refuse(*args: object) -> None:
         raise AssertionError("routed again")
 
-    monkeypatch.setattr(router._adapter, "match", refuse)
+    monkeypatch.setattr(router.matcher, "match", refuse)
     again = router.match("GET", "/items/7")
     assert isinstance(again, RouteMatch) and again.operation is first.operation and again.params == {"id": "7"}
     with pytest.raises(AssertionError, match="routed again"):
@@ -270,7 +259,7 @@ def test_a_path_matched_before_is_not_routed_again(tmp_path: Path, monkeypatch: 
 
 
 def test_the_methods_of_one_url_shape_share_one_rule_and_keep_their_own_parameter_names(tmp_path: Path) -> None:
-    """One werkzeug rule per URL shape (werkzeug compiles each rule it is given), also for two path templates
+    """One rule per URL shape (each rule is parsed at start), also for two path templates
     of one shape (``/items/{id}``, ``/items/{itemKey}``); each method still gets its own operation and its own
     template's parameter names."""
     spec = make_spec()
@@ -283,7 +272,8 @@ def test_the_methods_of_one_url_shape_share_one_rule_and_keep_their_own_paramete
         "parameters": [{"name": "itemKey", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"204": {"description": "gone"}}}}
     router = _router(tmp_path, spec)
-    assert [sorted(rule.methods or ()) for rule in router.map.iter_rules()] == [["DELETE", "GET", "HEAD", "PUT"]]
+    assert {rule: sorted(methods) for rule, methods in router.methods.items()} == {
+        "/items/<p0>": ["DELETE", "GET", "PUT"]}
     found = {method: router.match(method, "/items/7") for method in ("GET", "HEAD", "DELETE", "PUT")}
     assert {m: (r.operation.operation.operation_id, r.params) for m, r in found.items()  # type: ignore[union-attr]
             } == {"GET": ("getItem", {"id": "7"}), "HEAD": ("getItem", {"id": "7"}),
