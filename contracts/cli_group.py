@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-import yaml
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SERVE", "EXIT_SPEC", "EXIT_USAGE", "Commands",
            "config_defaults", "fail", "log_crash", "setup_logging"]
@@ -82,12 +81,13 @@ class Commands(click.Group):
 
 def config_defaults(ctx: click.Context, path: Path | None) -> dict[str, Any]:
     """The configuration file's sections as click defaults (``state-file`` -> ``state_file``), checked."""
-    from contracts.settings import find_settings
+    from contracts.settings import UnreadableSettings, find_settings
 
     try:
         found, settings = find_settings(config=path)
-    except (OSError, ValueError, yaml.YAMLError) as exc:  # tomllib's error is a ValueError
-        fail(f"cannot read the configuration: {type(exc).__name__}: {exc}".splitlines()[0], EXIT_USAGE)
+    except (OSError, ValueError) as exc:  # tomllib's errors and YAML's (UnreadableSettings) are ValueErrors
+        what = str(exc) if isinstance(exc, UnreadableSettings) else f"{type(exc).__name__}: {exc}"
+        fail(f"cannot read the configuration: {what}".splitlines()[0], EXIT_USAGE)
     defaults: dict[str, Any] = {}
     group = ctx.command
     assert isinstance(group, click.Group)

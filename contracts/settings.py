@@ -19,13 +19,14 @@ The command line wins over the file.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
+__all__ = ["UnreadableSettings", "find_settings"]
 
-__all__ = ["find_settings"]
+
+class UnreadableSettings(ValueError):
+    """A configuration file that does not parse; the message starts with the parser's error type."""
 
 
 def find_settings(folder: Path | None = None, config: Path | None = None) -> tuple[Path | None, dict[str, Any]]:
@@ -42,10 +43,21 @@ def find_settings(folder: Path | None = None, config: Path | None = None) -> tup
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """A file's settings; raises OSError or ValueError (tomllib's errors, YAML's as :class:`UnreadableSettings`).
+
+    yaml and tomllib are imported here: every command reads its settings at start, most find no file.
+    """
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".toml":
+        import tomllib
+
         data = tomllib.loads(text)
         tool = data.get("tool", {}).get("apitwin", {})
         return tool if isinstance(tool, dict) else {}
-    loaded = yaml.safe_load(text) or {}
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise UnreadableSettings(f"{type(exc).__name__}: {exc}") from None
     return loaded if isinstance(loaded, dict) else {}

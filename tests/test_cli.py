@@ -156,7 +156,7 @@ def test_pyproject_tool_apitwin_is_read_too(tmp_path: Path, monkeypatch: pytest.
 @pytest.mark.parametrize(("content", "message"), [
     ("serve:\n  colour: blue\n", "unknown setting serve.colour"),
     ("deploy:\n  port: 1\n", "unknown section 'deploy'"),
-    ("serve: [\n", "cannot read the configuration"),
+    ("serve: [\n", "cannot read the configuration: ParserError: "),  # the parser's error named, once
 ])
 def test_a_bad_configuration_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str,
                                                     message: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import shutil
 import signal
@@ -17,7 +16,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import SERVERS, default_server, default_workers
-from .reload import Reloader, SwappingApp, publish_load_keys
+from .reload import Generation, Reloader, SwappingApp, publish_load_keys
 
 __all__ = ["running", "serve"]
 
@@ -57,7 +56,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
 
         # the workers stay across reloads and swap their app (SwappingApp: a stopping granian
         # worker drops the connections whose request has not arrived yet)
-        generation = multiprocessing.RawValue("L", 0)
+        generation = Generation()
         pins = Path(tempfile.mkdtemp(prefix="apitwin-reload-")) / "load-keys.json"
 
         def publish() -> None:  # the master built a new version: workers build the same one

@@ -33,8 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..files import write_atomically
 from ..pipeline.problems import Violation
 from ..pipeline.request import media_base
@@ -147,12 +145,16 @@ def write_recording(folder: Path, exchange: Exchange, redactor: Redactor = _DEFA
                      **_encoded(exchange.response_body, exchange.response_headers, redactor)},
         "violations": exchange.violations,
     }
+    import yaml  # here: a start without recordings imports no YAML
+
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
     return write_atomically(folder / name, text, durable=True)
 
 
 def load_recordings(folder: Path) -> list[Exchange]:
     """Every recording under ``folder`` (sorted by file name: oldest first). Unreadable files are reported."""
+    import yaml
+
     out = []
     for path in sorted(folder.rglob("*.yaml")):
         try:

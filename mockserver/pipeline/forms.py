@@ -11,8 +11,6 @@ whose schema is not an array given more than once is refused, naming it.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import json
 import re
 from collections import Counter
@@ -132,6 +130,9 @@ class FormReader:
     def _multipart(self, content_type: str, body: bytes) -> tuple[Any, list[Violation]]:
         if "boundary=" not in content_type:
             return None, [Violation("header", "Content-Type", "multipart body without a boundary")]
+        import email.parser  # here: multipart bodies are rare, and email.policy costs a start about 6 ms
+        import email.policy
+
         head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
         boundary = message.get_boundary()

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime
 import math
+from functools import lru_cache
 from typing import Any
-
-import yaml
 
 from .request import InvalidJSON, media_base
 
@@ -26,18 +25,24 @@ def is_yaml(media_type: str) -> bool:
     return base in ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml") or base.endswith("+yaml")
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader without aliases and without the implicit timestamp type (a date stays text, as in JSON)."""
+@lru_cache(maxsize=1)
+def _loader() -> type[Any]:
+    """The safe loader without aliases and without the implicit timestamp type (a date stays text, as in JSON).
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise InvalidJSON("a YAML alias (JSON data has none)")
-        return super().compose_node(parent, index)
+    yaml is imported on the first YAML body: most specs have none, and importing it costs about 30 ms of a start.
+    """
+    import yaml
 
+    class _Loader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise InvalidJSON("a YAML alias (JSON data has none)")
+            return super().compose_node(parent, index)
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    return _Loader
 
 
 def read_yaml(body: bytes, max_depth: int) -> Any:
@@ -46,8 +51,10 @@ def read_yaml(body: bytes, max_depth: int) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidJSON(f"not UTF-8 text (byte {exc.start})") from None
+    import yaml
+
     try:
-        value = yaml.load(text, Loader=_Loader)  # the safe loader, narrowed further
+        value = yaml.load(text, Loader=_loader())  # the safe loader, narrowed further
     except yaml.YAMLError as exc:
         raise InvalidJSON(str(exc).replace("\n", " ")[:200]) from None
     except RecursionError:

@@ -9,22 +9,21 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SpecLoadError
 from ..files import display_path, write_atomically
 from .json_lines import LineTree, json_line_tree, tree_line_of
 from .pointers import split_pointer
 
+if TYPE_CHECKING:
+    import yaml
+
 __all__ = ["MAX_DOCUMENT_BYTES", "cache_folder", "line_of", "parse_document", "read_document"]
 
 #: the largest spec file read (the largest real spec is about 4 MB), and the largest size its YAML
 #: aliases may expand it to (in JSON characters, approximately): a 449-byte alias bomb expands to gigabytes
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-
-_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _YAML_UNSAFE = re.compile("[\x80-\x9f\ufeff]")
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -36,11 +35,20 @@ _NOT_JSON = object()
 _CACHED_FROM = 16_000
 
 
-class _Loader(_Base):  # type: ignore[valid-type,misc]
-    """The safe loader, with timestamps kept as strings: OpenAPI documents are JSON data."""
+@lru_cache(maxsize=1)
+def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
+    """(the safe loader, in C when there is one; the same with timestamps kept as strings: OpenAPI
+    documents are JSON data). yaml is imported here: a start from a spec's load record parses no YAML,
+    and importing it costs about 30 ms."""
+    import yaml
 
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+    class _Loader(base):  # type: ignore[valid-type,misc]
+        pass
+
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+    return base, _Loader
 
 
 def cache_folder(kind: str) -> Path:
@@ -131,10 +139,12 @@ def parse_document(text: str, path: Path) -> Any:
     if text.lstrip()[:1] in ("{", "["):  # JSON: read as JSON (YAML refuses C1 controls, split surrogates)
         with contextlib.suppress(ValueError, RecursionError):
             data = json.loads(text)
+    import yaml
+
     try:
         from_yaml = data is _NOT_JSON
         if from_yaml:
-            data = yaml.load(text, Loader=_Loader)
+            data = yaml.load(text, Loader=_loaders()[1])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -169,13 +179,16 @@ def _composed(path: Path) -> yaml.Node | LineTree | None:
         tree = json_line_tree(text)
         if tree is not None:
             return tree
+    import yaml
+
+    base = _loaders()[0]
     try:
-        return yaml.compose(text, Loader=_Base)
+        return yaml.compose(text, Loader=base)
     except yaml.YAMLError:
         pass
     # JSON that YAML refuses (C1 control characters, surrogate escapes): the same lines, made YAML-safe
     try:
-        return yaml.compose(_YAML_UNSAFE.sub(" ", _SURROGATE.sub("_", text)), Loader=_Base)
+        return yaml.compose(_YAML_UNSAFE.sub(" ", _SURROGATE.sub("_", text)), Loader=base)
     except yaml.YAMLError:
         return None
 
@@ -187,6 +200,8 @@ def line_of(path: Path, pointer: str) -> int | None:
         return None
     if isinstance(node, tuple):
         return tree_line_of(node, split_pointer(pointer))
+    import yaml
+
     for token in split_pointer(pointer):
         child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask import Flask
 
 from mockserver import MockConfig, create_app
 from mockserver.errors import SpecLoadError
-from mockserver.http.reload import Reloader, SwappingApp, publish_load_keys, read_load_keys
+from mockserver.http.reload import Generation, Reloader, SwappingApp, publish_load_keys, read_load_keys
 from mockserver.spec.loadcache import pinned
 from mockserver.spec.loading import load_spec
 
@@ -41,7 +42,7 @@ def test_a_worker_builds_the_masters_version_after_a_broken_edit(spec: Path, tmp
 
     first = build()
     assert _name(first) == "Tom"
-    generation: Any = multiprocessing.RawValue("L", 0)
+    generation = Generation()
     keys = tmp_path / "keys.json"
     swapper = Reloader(first, build, [spec.parent], restart=lambda: publish_load_keys(swapper.current, keys))
     worker = SwappingApp(first, build, generation, poll_s=3600, pins=keys)  # swapped by hand below
@@ -58,11 +59,28 @@ def test_a_worker_without_published_keys_reads_the_files(spec: Path, tmp_path: P
     def build() -> Flask:
         return create_app([spec], MockConfig(journal=False))
 
-    worker = SwappingApp(build(), build, multiprocessing.RawValue("L", 0), poll_s=3600, pins=tmp_path / "none.json")
+    worker = SwappingApp(build(), build, Generation(), poll_s=3600, pins=tmp_path / "none.json")
     spec.write_text(PETSTORE.read_text().replace("Tom", "Thomas"))
     assert worker.swap() and _name(worker) == "Thomas"
     spec.write_text(BROKEN)
     assert not worker.swap() and _name(worker) == "Thomas"  # a failed build keeps the current app
+
+
+def test_the_generation_the_master_writes_is_what_a_forked_worker_reads() -> None:
+    generation = Generation()
+    assert generation.value == 0
+    child = os.fork()
+    if child == 0:  # the worker: waits (60 s at most) to see the master's 2, answers with 3
+        deadline = time.monotonic() + 60
+        while generation.value != 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        generation.value = 3
+        os._exit(0 if generation.value == 3 else 1)
+    generation.value = 2
+    assert os.waitpid(child, 0)[1] == 0
+    assert generation.value == 3  # written by the other process: the memory is shared, not copied
+    generation.value = 2**40 + 5
+    assert generation.value == 2**40 + 5
 
 
 def test_pinned_loads_the_record_not_the_file(spec: Path) -> None:
