@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 __all__ = ["Matched", "Missed", "SlashRequired", "UrlMatcher", "rule_parameters"]
@@ -48,12 +49,14 @@ class _Weight(NamedTuple):
     parameter_weights: list[int]
 
 
-@dataclass
 class _Node:
-    static: dict[str, _Node] = field(default_factory=dict)
-    #: (weight, regex text, whether it takes the rest of the path, whether it may end in an optional "/", node)
-    templated: list[tuple[_Weight, str, bool, bool, _Node]] = field(default_factory=list)
-    rules: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    __slots__ = ("rules", "static", "templated")
+
+    def __init__(self) -> None:
+        self.static: dict[str, _Node] = {}
+        #: (weight, regex text, whether it takes the rest of the path, whether it may end in an optional "/", node)
+        self.templated: list[tuple[_Weight, str, bool, bool, _Node]] = []
+        self.rules: list[tuple[str, frozenset[str]]] = []
 
 
 class _Part(NamedTuple):
@@ -93,22 +96,31 @@ def _parts(rule: str) -> list[_Part]:
     segments = rule.split("/")[1:]
     parts: list[_Part] = []
     for index, segment in enumerate(segments):
-        if "<" not in segment:
-            parts.append(_Part(segment, True, False, False, _Weight(0, [], 0, [])))
+        if "<greedy:" not in segment:
+            parts.append(_segment(segment))
             continue
-        greedy = any(m.group(1) for m in _PARAMETER.finditer(segment))
-        text = "/".join(segments[index:]) if greedy else segment
-        regex, statics, weights = _regex(text)
-        suffixed = greedy and regex.endswith("/")
+        regex, statics, weights = _regex("/".join(segments[index:]))
+        suffixed = regex.endswith("/")
         if suffixed:  # werkzeug: the trailing "/" becomes optional and is matched as a static "" after
             regex = regex[:-1] + "(?<!/)(/?)"
         weight = _Weight(-len(statics), statics, -len(weights), weights)
-        parts.append(_Part(regex + r"\Z", False, greedy, suffixed, weight))
+        parts.append(_Part(regex + r"\Z", False, True, suffixed, weight))
         if suffixed:
             parts.append(_Part("", True, False, False, weight))
-        if greedy:
-            break
+        break
     return parts
+
+
+_STATIC = _Weight(0, [], 0, [])
+
+
+@lru_cache(maxsize=4096)
+def _segment(segment: str) -> _Part:
+    """The part of one segment without a greedy parameter (segments repeat: made once each)."""
+    if "<" not in segment:
+        return _Part(segment, True, False, False, _STATIC)
+    regex, statics, weights = _regex(segment)
+    return _Part(regex + r"\Z", False, False, False, _Weight(-len(statics), statics, -len(weights), weights))
 
 
 def _regex(text: str) -> tuple[str, list[tuple[int, int]], list[int]]:
@@ -149,10 +161,13 @@ class UrlMatcher:
         node = self.root
         for part in _parts(rule):
             if part.static:
-                node = node.static.setdefault(part.text, _Node())
+                child = node.static.get(part.text)
+                if child is None:
+                    child = node.static[part.text] = _Node()
+                node = child
                 continue
             for weight, text, final, suffixed, child in node.templated:
-                if (text, final, suffixed, weight) == (part.text, part.final, part.suffixed, part.weight):
+                if text == part.text and final == part.final and suffixed == part.suffixed and weight == part.weight:
                     node = child
                     break
             else:
