@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -34,7 +33,8 @@ __all__ = ["Matched", "Missed", "SlashRequired", "UrlMatcher", "rule_parameters"
 
 #: a rule's parameter: ``<p0>`` or ``<greedy:p0>``
 _PARAMETER = re.compile(r"<(greedy:)?([A-Za-z_][A-Za-z0-9_]*)>")
-#: what one parameter matches: werkzeug's default converter, and apitwin's greedy one (``router.GreedyConverter``)
+#: what one parameter matches: werkzeug's default converter, and a greedy one (``x-apitwin-greedy``) as the router
+#: gave werkzeug
 _ONE_SEGMENT, _GREEDY = "[^/]{1,}", ".+?"
 #: the order of parameters among themselves (werkzeug's converter weights)
 _WEIGHT = {_ONE_SEGMENT: 100, _GREEDY: 200}
@@ -67,16 +67,14 @@ class _Part(NamedTuple):
     weight: _Weight
 
 
-@dataclass(frozen=True)
-class Matched:
+class Matched(NamedTuple):  # NamedTuple: a frozen dataclass costs three times as much to define at import
     """The rule a path matched, and the values of its parameters in the rule's order."""
 
     rule: str
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Missed:
+class Missed(NamedTuple):
     """No rule takes this method here: the methods of the rules the path reaches (empty: a 404)."""
 
     allowed: frozenset[str]
@@ -146,12 +144,12 @@ def _regex(text: str) -> tuple[str, list[tuple[int, int]], list[int]]:
     return regex, statics, weights
 
 
-@dataclass
 class UrlMatcher:
     """Rules added with their methods; :meth:`match` finds the one a method and path take."""
 
-    root: _Node = field(default_factory=_Node)
-    _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.root = _Node()
+        self._compiled: dict[str, re.Pattern[str]] = {}  # a templated part's regex text -> compiled, when first tried
 
     def add(self, rule: str, methods: Iterable[str]) -> None:
         """Add ``rule`` (starting with ``/``) for ``methods``; HEAD comes with GET."""
