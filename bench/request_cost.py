@@ -98,6 +98,11 @@ def counted(tree: Path, version: str, mix_index: int, count: int) -> int:
 def per_request(tree: Path, requests: int) -> dict[tuple[str, int], float]:
     """(spec version, mix) -> instructions per request, for the code of ``tree``."""
     runs = [(version, mix, count) for version in SPECS for mix in range(len(MIXES)) for count in (0, requests)]
+    # each spec's load record written first, outside cachegrind: a child that found none would load the spec cold
+    # (compiling every operation), and which of two children racing on a fresh tree did so changed the difference
+    for version in SPECS:
+        subprocess.run([sys.executable, __file__, "--child", str(tree), version, "0", "0"], check=True,
+                       capture_output=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
         totals = dict(zip(runs, pool.map(lambda run: counted(tree, *run), runs), strict=True))
     return {(version, mix): (totals[(version, mix, requests)] - totals[(version, mix, 0)]) / requests
