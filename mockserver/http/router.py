@@ -158,7 +158,7 @@ class _ShapeTrie:
 
 
 def _segments(rule: str) -> list[str]:
-    """The segments of a werkzeug rule: ``{}`` for a parameter, ``{+}`` for a greedy one."""
+    """The segments of a rule (werkzeug's syntax): ``{}`` for a parameter, ``{+}`` for a greedy one."""
     return [_GREEDY if s.startswith("<greedy:") else "{}" if s.startswith("<") else s for s in rule.split("/")]
 
 
