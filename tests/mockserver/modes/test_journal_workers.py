@@ -71,6 +71,26 @@ def _forked_worker_that_leaves(path: str) -> None:
     # returns at once: multiprocessing ends a forked process with os._exit, no atexit
 
 
+def _fork(target: Any, args: tuple[Any, ...]) -> None:
+    """Fork a multiprocessing worker running ``target``; leave with 0 if it did (1 if it failed or hung).
+
+    Run in a spawned process: SQLite's state is the process's, and a process forked while another of its
+    threads is inside SQLite inherits it half-changed. Forked from the test process, where earlier tests'
+    journal writers run on their threads, a worker's entries were lost without an error about 3 times in
+    100 (its writes reported success, a new connection then read "disk I/O error") or its exit hung;
+    0 in 200 from a process without such threads. ``apitwin serve``'s master forks its workers before any
+    journal writer thread exists (it serves no request).
+    """
+    child = multiprocessing.get_context("fork").Process(target=target, args=args)
+    child.start()
+    child.join(60)
+    sys.exit(0 if child.exitcode == 0 else 1)
+
+
+def _leave_from_a_fresh_process(path: str) -> None:
+    _fork(_forked_worker_that_leaves, (path,))
+
+
 _EXITING = """
 import sys
 from mockserver.modes.journal import Journal, JournalEntry, RawEntry
@@ -88,10 +108,10 @@ def test_a_worker_that_exits_writes_every_entry_it_holds_redacted_and_without_a_
     exited = subprocess.run([sys.executable, "-c", _EXITING, path], capture_output=True, text=True, timeout=60,
                             cwd=Path(__file__).resolve().parents[3])
     assert exited.returncode == 0 and exited.stderr == "", exited.stderr
-    child = multiprocessing.get_context("fork").Process(target=_forked_worker_that_leaves, args=(path,))
-    child.start()
-    child.join(60)
-    assert child.exitcode == 0
+    parent = multiprocessing.get_context("spawn").Process(target=_leave_from_a_fresh_process, args=(path,))
+    parent.start()
+    parent.join(120)
+    assert parent.exitcode == 0
     entries = journal.entries(limit=5000)
     paths = {e["path"] for e in entries}
     for kind in ("exiting", "forked"):
@@ -112,18 +132,27 @@ def _forked_worker_that_holds(journal: Journal) -> None:
     # returns at once: multiprocessing ends a forked process with os._exit, no atexit
 
 
+def _hold_then_fork(path: str) -> None:
+    """The parent of :func:`_forked_worker_that_holds`, in a fresh process (see :func:`_fork`); leaves with 2
+    if its journal's ``hold`` is not its buffer's append once it has recorded an entry."""
+    journal = Journal(path)
+    journal.record(_raw(journal, "/parent"))  # written when this process leaves
+    if journal.hold != journal._buffer.append:
+        sys.exit(2)
+    journal._stop_flusher()  # no thread of this journal in the middle of a write when the process forks
+    _fork(_forked_worker_that_holds, (journal,))
+
+
 def test_a_forked_worker_holds_its_entries_in_its_own_buffer_and_writes_them(tmp_path: Path) -> None:
     """A journal the parent used (its ``hold`` the parent's buffer's append) forked into a worker: the
     worker's entries start its own writer and are written when it leaves, not left in a copy of the
     parent's buffer."""
-    journal = Journal(str(tmp_path / "journal.sqlite"))
-    journal.record(_raw(journal, "/parent"))
-    assert journal.hold == journal._buffer.append
-    journal._stop_flusher()  # no thread of this journal in the middle of a write when the process forks
-    child = multiprocessing.get_context("fork").Process(target=_forked_worker_that_holds, args=(journal,))
-    child.start()
-    child.join(60)
-    assert child.exitcode == 0
+    path = str(tmp_path / "journal.sqlite")
+    parent = multiprocessing.get_context("spawn").Process(target=_hold_then_fork, args=(path,))
+    parent.start()
+    parent.join(120)
+    assert parent.exitcode == 0
+    journal = Journal(path)
     entries = journal.entries(limit=5000)
     assert {e["path"] for e in entries} == {"/parent", *(f"/held/{n}" for n in range(20))}
     assert all(e["headers"]["Authorization"] == "[redacted]" for e in entries)
