@@ -87,8 +87,12 @@ def _fork(target: Any, args: tuple[Any, ...]) -> None:
     sys.exit(0 if child.exitcode == 0 else 1)
 
 
-def _leave_from_a_fresh_process(path: str) -> None:
-    _fork(_forked_worker_that_leaves, (path,))
+def _spawned(target: Any, *args: Any) -> int | None:
+    """The exit code of ``target(*args)`` run in a fresh (spawned) process, None if it did not end in 120 s."""
+    process = multiprocessing.get_context("spawn").Process(target=target, args=args)
+    process.start()
+    process.join(120)
+    return process.exitcode
 
 
 _EXITING = """
@@ -108,10 +112,7 @@ def test_a_worker_that_exits_writes_every_entry_it_holds_redacted_and_without_a_
     exited = subprocess.run([sys.executable, "-c", _EXITING, path], capture_output=True, text=True, timeout=60,
                             cwd=Path(__file__).resolve().parents[3])
     assert exited.returncode == 0 and exited.stderr == "", exited.stderr
-    parent = multiprocessing.get_context("spawn").Process(target=_leave_from_a_fresh_process, args=(path,))
-    parent.start()
-    parent.join(120)
-    assert parent.exitcode == 0
+    assert _spawned(_fork, _forked_worker_that_leaves, (path,)) == 0
     entries = journal.entries(limit=5000)
     paths = {e["path"] for e in entries}
     for kind in ("exiting", "forked"):
@@ -148,10 +149,7 @@ def test_a_forked_worker_holds_its_entries_in_its_own_buffer_and_writes_them(tmp
     worker's entries start its own writer and are written when it leaves, not left in a copy of the
     parent's buffer."""
     path = str(tmp_path / "journal.sqlite")
-    parent = multiprocessing.get_context("spawn").Process(target=_hold_then_fork, args=(path,))
-    parent.start()
-    parent.join(120)
-    assert parent.exitcode == 0
+    assert _spawned(_hold_then_fork, path) == 0
     journal = Journal(path)
     entries = journal.entries(limit=5000)
     assert {e["path"] for e in entries} == {"/parent", *(f"/held/{n}" for n in range(20))}
@@ -188,3 +186,4 @@ def test_a_workers_first_entries_on_two_threads_start_one_writer(tmp_path: Path,
     with sqlite3.connect(tmp_path / "journal.sqlite") as conn:
         assert conn.execute("select count(*) from journal_writers").fetchone()[0] == 1
     assert {e["path"] for e in journal.entries()} == {"/first/0", "/first/1"}
+
