@@ -29,6 +29,7 @@ without a Content-Type), form, multipart and XML bodies.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import multiprocessing.util
@@ -140,7 +141,9 @@ class Journal:
         #: the bodies an entry appended by :attr:`hold` may have, in bytes
         self.uncounted_bytes = min(UNCOUNTED_BYTES, 4 * body_limit)
         self._exited = -1  # the pid of a process that drained this journal on exit
-        with self._connect() as conn:
+        # closed here, not left to the collector: the server's master makes the app, gc.freeze()s it and
+        # forks its workers, and a connection carried across a fork is one SQLite forbids (sqlite.org/howtocorrupt)
+        with contextlib.closing(self._connect()) as conn:
             conn.execute(REQUESTS_TABLE)
             conn.execute(_WRITERS)
             conn.execute(_CONTROL)

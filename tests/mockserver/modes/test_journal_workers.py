@@ -7,7 +7,10 @@ gathering and the drain can bring the entries to the file.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
+import os
 import sqlite3
 import subprocess
 import sys
@@ -79,7 +82,7 @@ def _fork(target: Any, args: tuple[Any, ...]) -> None:
     journal writers run on their threads, a worker's entries were lost without an error about 3 times in
     100 (its writes reported success, a new connection then read "disk I/O error") or its exit hung;
     0 in 200 from a process without such threads. ``apitwin serve``'s master forks its workers before any
-    journal writer thread exists (it serves no request).
+    journal writer thread exists (it serves no request) and with no connection open (see the last test).
     """
     child = multiprocessing.get_context("fork").Process(target=target, args=args)
     child.start()
@@ -187,3 +190,23 @@ def test_a_workers_first_entries_on_two_threads_start_one_writer(tmp_path: Path,
         assert conn.execute("select count(*) from journal_writers").fetchone()[0] == 1
     assert {e["path"] for e in journal.entries()} == {"/first/0", "/first/1"}
 
+
+def _open_files(folder: Path) -> list[str]:
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor, closed meanwhile
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return [name for name in found if name.startswith(str(folder))]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through Linux's /proc")
+def test_making_a_journal_leaves_no_connection_open(tmp_path: Path) -> None:
+    """The server's master makes the app (and its journal), freezes it from the collector and forks: a
+    connection left open there would be carried into every worker, which SQLite forbids."""
+    gc.disable()  # the connection must be closed by the journal, not found by the collector
+    try:
+        journal = Journal(str(tmp_path / "journal.sqlite"))
+        assert _open_files(tmp_path) == []
+        assert journal.entries() == []
+    finally:
+        gc.enable()
