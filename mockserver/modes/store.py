@@ -113,6 +113,11 @@ class SQLiteStore(StateStore):
             self._check()
         except sqlite3.DatabaseError as exc:
             raise self._damaged(str(exc)) from None
+        finally:
+            # as the journal's: the server's master makes the store and forks its workers, and a connection
+            # carried across a fork is one SQLite forbids (sqlite.org/howtocorrupt.html); each thread that
+            # uses the store opens its own
+            self.close()
 
     def _damaged(self, detail: str) -> StateFileError:
         return StateFileError(f"the state file {display_path(self.path)} is damaged ({one_line(detail, 200)}): "

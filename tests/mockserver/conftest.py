@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,15 @@ from mockserver import MockConfig, create_app
 
 PETSTORE = Path(__file__).resolve().parent.parent / "data" / "specs" / "petstore.yaml"
 AUTH = {"Authorization": "Bearer token-1"}
+
+
+def open_files_under(folder: Path) -> list[str]:
+    """The files under ``folder`` this process has open (Linux: ``/proc/self/fd``)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor, closed meanwhile
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return [name for name in found if name.startswith(str(folder))]
 
 
 def make_spec(**overrides: Any) -> dict[str, Any]:

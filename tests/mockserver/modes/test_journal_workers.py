@@ -7,10 +7,8 @@ gathering and the drain can bring the entries to the file.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
-import os
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +21,8 @@ import pytest
 
 from mockserver.modes.journal import Journal, JournalEntry, RawEntry
 from mockserver.modes.redaction import Redactor
+
+from ..conftest import open_files_under
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the workers are forked")
 
@@ -191,14 +191,6 @@ def test_a_workers_first_entries_on_two_threads_start_one_writer(tmp_path: Path,
     assert {e["path"] for e in journal.entries()} == {"/first/0", "/first/1"}
 
 
-def _open_files(folder: Path) -> list[str]:
-    found = []
-    for fd in os.listdir("/proc/self/fd"):
-        with contextlib.suppress(OSError):  # the listing's own descriptor, closed meanwhile
-            found.append(os.readlink(f"/proc/self/fd/{fd}"))
-    return [name for name in found if name.startswith(str(folder))]
-
-
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through Linux's /proc")
 def test_making_a_journal_leaves_no_connection_open(tmp_path: Path) -> None:
     """The server's master makes the app (and its journal), freezes it from the collector and forks: a
@@ -206,7 +198,7 @@ def test_making_a_journal_leaves_no_connection_open(tmp_path: Path) -> None:
     gc.disable()  # the connection must be closed by the journal, not found by the collector
     try:
         journal = Journal(str(tmp_path / "journal.sqlite"))
-        assert _open_files(tmp_path) == []
+        assert open_files_under(tmp_path) == []
         assert journal.entries() == []
     finally:
         gc.enable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from flask.testing import FlaskClient
 from mockserver import MockConfig, create_app, running
 
 from ...conftest import free_port, wait_for_port
-from ..conftest import client_for
+from ..conftest import client_for, open_files_under
 
 NOTES = Path(__file__).resolve().parents[2] / "data" / "specs" / "notes.yaml"
 KEY = {"X-Key": "k"}
@@ -42,6 +43,24 @@ def test_the_world_starts_from_the_examples(notes: FlaskClient) -> None:
     assert notes.get("/api/notes/n1", headers=KEY).get_json()["body"] == "milk, eggs"
     assert notes.get("/api/notes/n2", headers=KEY).get_json()["title"] == "Ideas"
     assert notes.get("/api/notes/n9", headers=KEY).status_code == 404
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through Linux's /proc")
+def test_making_a_stateful_app_leaves_no_connection_open(tmp_path: Path) -> None:
+    """The server's master makes the app, freezes it from the collector and forks its workers: a SQLite
+    connection it left open (the state file's, the journal's) would be carried into every worker, which
+    SQLite forbids. Each thread that uses the store opens its own."""
+    config = MockConfig(stateful=True, state=str(tmp_path / "state.sqlite"), journal=True,
+                        journal_path=str(tmp_path / "journal.sqlite"))
+    gc.disable()  # closed by the store, not found by the collector
+    try:
+        client = create_app([NOTES], config).test_client()
+        assert open_files_under(tmp_path) == []
+        created = client.post("/api/notes", headers=KEY, json={"title": "Plan"})
+        assert created.status_code == 201
+        assert client.get(created.headers["Location"], headers=KEY).get_json()["title"] == "Plan"
+    finally:
+        gc.enable()
 
 
 def test_create_read_update_delete(notes: FlaskClient) -> None:
