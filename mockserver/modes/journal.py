@@ -46,6 +46,7 @@ from typing import Any
 
 from ..errors import bounded_traceback
 from ..pipeline.selection import contains
+from .fork_guard import sqlite_setup
 from .journal_rows import (
     ADDED_COLUMNS,
     BINARY,
@@ -143,7 +144,7 @@ class Journal:
         self._exited = -1  # the pid of a process that drained this journal on exit
         # closed here, not left to the collector: the server's master makes the app, gc.freeze()s it and
         # forks its workers, and a connection carried across a fork is one SQLite forbids (sqlite.org/howtocorrupt)
-        with contextlib.closing(self._connect()) as conn:
+        with sqlite_setup(), contextlib.closing(self._connect()) as conn:
             conn.execute(REQUESTS_TABLE)
             conn.execute(_WRITERS)
             conn.execute(_CONTROL)

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 from ..errors import MockServerError, one_line
 from ..files import display_path
+from .fork_guard import sqlite_setup
 
 __all__ = ["RedisStore", "SQLiteStore", "StateFileError", "StateStore", "StoreUnavailable", "open_store"]
 
@@ -108,16 +109,17 @@ class SQLiteStore(StateStore):
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
-        try:
-            self._db().executescript(_SCHEMA)
-            self._check()
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(str(exc)) from None
-        finally:
-            # as the journal's: the server's master makes the store and forks its workers, and a connection
-            # carried across a fork is one SQLite forbids (sqlite.org/howtocorrupt.html); each thread that
-            # uses the store opens its own
-            self.close()
+        with sqlite_setup():
+            try:
+                self._db().executescript(_SCHEMA)
+                self._check()
+            except sqlite3.DatabaseError as exc:
+                raise self._damaged(str(exc)) from None
+            finally:
+                # as the journal's: the server's master makes the store and forks its workers, and a connection
+                # carried across a fork is one SQLite forbids (sqlite.org/howtocorrupt.html); each thread that
+                # uses the store opens its own
+                self.close()
 
     def _damaged(self, detail: str) -> StateFileError:
         return StateFileError(f"the state file {display_path(self.path)} is damaged ({one_line(detail, 200)}): "
