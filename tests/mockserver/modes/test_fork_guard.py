@@ -23,6 +23,19 @@ from mockserver.modes.store import SQLiteStore
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="no fork on Windows")
 
 
+def _exit_code(pid: int, timeout_s: float = 30) -> int | None:
+    """The exit code of child ``pid``; None (and the child killed) if it has not exited in ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return None
+
+
 def test_a_fork_waits_until_the_setup_in_another_thread_is_done() -> None:
     """The child sees the setup finished: the fork waited for it. Without the guard the fork happens while
     the setup thread still holds it and the child exits 1 (a slow fork could only make it pass, never fail)."""
@@ -44,22 +57,8 @@ def test_a_fork_waits_until_the_setup_in_another_thread_is_done() -> None:
     if pid == 0:
         os._exit(0 if done[0] else 1)
     thread.join(30)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert _exit_code(pid) == 0
     assert not fork_guard.setup_running()  # released in the parent too
-
-
-def _exit_code(pid: int, timeout_s: float = 30) -> int | None:
-    """The exit code of child ``pid``; None (and the child killed) if it has not exited in ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.01)
-    os.kill(pid, 9)
-    os.waitpid(pid, 0)
-    return None
 
 
 def test_the_child_is_free_to_set_up_and_fork_again() -> None:
