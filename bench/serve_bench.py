@@ -7,8 +7,9 @@ By default the API node spec in OpenAPI 3.1 (``specs/dataiku-apinode.yaml``) and
 applies (`apitwin serve` on its default server, granian, with and without ``--no-journal``; the bare
 Flask route on gunicorn sync workers, the figure users know, and on granian with apitwin's settings;
 Prism ``-v error``, one Node process; and a WSGI app that does nothing on granian, the server's own
-figures, its p99 the floor under apitwin's; and nginx answering a fixed body, where installed: the
-machine's floor). Three request mixes are derived from each spec: a GET with path
+figures, its p99 the floor under apitwin's; the same app after ``WORK_US`` µs of Python per request,
+less than apitwin's own work, the floor under apitwin's p99 for any Python app on granian; and nginx
+answering a fixed body, where installed: the machine's floor). Three request mixes are derived from each spec: a GET with path
 parameters, a POST with a documented valid body, and the same POST with an invalid body. Every server
 is up at once and the runs are interleaved, ``--repeat`` rounds, the order reversed every other round
 (a shared machine's load changes weigh on all alike); a server's figure is its median run, the journal's
@@ -19,6 +20,8 @@ Prints requests/s, p50 and p99 per server and mix (and the share of the CPU the 
 each run, ``steal``: a fast server's p99 follows it), then each ratio of issue 14 beside its target with
 PASS or FAIL: apitwin/Flask on gunicorn (>= 2), apitwin/Flask on granian (>= 0.8), apitwin/Prism
 (>= 4), apitwin's p99 against the Flask route's on gunicorn (no worse), the journal on/off (>= 0.95).
+Then (``--paced``) the p99s of the Flask route on gunicorn and of apitwin at the same offered load,
+half the Flask route's throughput by default: information beside the verdicts, which are at saturation.
 Then apitwin's own work per request in process (``bench/inprocess_bench.py``: the app alone, no HTTP,
 both specs, journal on and off), and the RSS of each worker of ``apitwin serve`` with the five shipped
 specs over a ``--rss-seconds`` run of the three mixes: after warm-up, at the end, the growth in MB.
@@ -58,6 +61,9 @@ from mockserver.http.gunicorn_server import THREADS, WORKER_CLASS  # noqa: E402
 from mockserver.spec import deref, iter_operations  # noqa: E402
 
 AUTH = "Basic " + base64.b64encode(b"bench-key:").decode()
+#: the Python work a request of the ``work`` app (bench/servers_bench.py) costs, in µs: less than any mix of
+#: apitwin's own in process (bench/inprocess_bench.py), so that app's p99 is a floor under apitwin's on granian
+WORK_US = 20
 
 
 @dataclass
@@ -155,8 +161,8 @@ def start(kind: str, spec: Path | None, port: int, workers: int) -> subprocess.P
         cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", *([str(spec)] if spec else []), "--port",
                str(port), "--workers", str(workers),  # its defaults: the log of refused requests too
                *(["--no-journal"] if kind == "apitwin-nj" else [])]
-    elif kind in ("flask-granian", "bare-granian"):  # on apitwin's granian settings (bench/servers_bench.py)
-        target = "flask" if kind == "flask-granian" else "bare"
+    elif kind in ("flask-granian", "bare-granian", "work-granian"):  # on apitwin's granian settings (servers_bench)
+        target = {"flask-granian": "flask", "bare-granian": "bare", "work-granian": "work"}[kind]
         cmd = [sys.executable, str(HERE / "servers_bench.py"), "--child", "granian", target, str(port), str(workers)]
     elif kind == "flask":
         # the same gunicorn settings as `apitwin serve` (mockserver.http.server.gunicorn_settings)
@@ -211,8 +217,11 @@ def cpu_steal() -> tuple[int, int]:
     return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
 
 
-def run_wrk(url: str, mix: Mix, kind: str, duration: int, connections: int) -> dict[str, float]:
-    script = _script(mix)
+def run_wrk(url: str, mix: Mix, kind: str, duration: int, connections: int,
+            pause_ms: float | None = None) -> dict[str, float]:
+    """One wrk run of ``mix``: as fast as the server answers, or (``pause_ms``) each connection waiting that long
+    after each answer before its next request (an offered load below the server's limit)."""
+    script = _script(mix, pause_ms)
     steal_before, total_before = cpu_steal()
     try:
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script,
@@ -257,6 +266,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds; the median is kept")
     parser.add_argument("--no-prism", action="store_true")
+    parser.add_argument("--paced", type=float, default=0.5, metavar="SHARE",
+                        help="then the p99s at the same offered load: this share of the Flask route's throughput on"
+                             " gunicorn, for it and apitwin (0: skip)")
     parser.add_argument("--rss-seconds", type=int, default=60, help="the RSS run's length (0: skip it)")
     parser.add_argument("--inprocess-seconds", type=float, default=0.5,
                         help="seconds per in-process measurement (0: skip bench/inprocess_bench.py)")
@@ -272,7 +284,8 @@ def main() -> int:
     # servers: name -> (kind, spec); the bare Flask route ignores the spec (its baseline is measured with the
     # first spec's mixes: the twin's requests are the same)
     servers: dict[str, tuple[str, Path | None]] = {"flask": ("flask", None), "flask-granian": ("flask-granian", None),
-                                                   "bare-granian": ("bare-granian", None)}
+                                                   "bare-granian": ("bare-granian", None),
+                                                   "work-granian": ("work-granian", None)}
     if shutil.which("nginx"):
         servers["nginx"] = ("nginx", None)
     else:
@@ -309,6 +322,7 @@ def main() -> int:
                     mix = mix_of(name, index)
                     runs[name].setdefault(mix.name, []).append(
                         run_wrk(procs[name][1], mix, kind, args.duration, args.connections))
+        paced = paced_runs(servers, procs, runs, mix_of, args) if args.paced else {}
     finally:
         for proc, _ in procs.values():
             stop(proc)
@@ -349,13 +363,17 @@ def main() -> int:
                                                    for what, value, target, ok in checks)
             p99_ok = a["p99"] <= flask_p99
             line += (f"  p99 {a['p99']:.2f} ms (<= flask-gunicorn's {flask_p99:.2f}, {verdict(p99_ok)}; the server"
-                     f" alone: bare-granian's {results['bare-granian'][mix_name]['p99']:.2f}, flask-granian's "
+                     f" alone: bare-granian's {results['bare-granian'][mix_name]['p99']:.2f}, the same app after"
+                     f" {WORK_US} µs of Python (work-granian) {results['work-granian'][mix_name]['p99']:.2f},"
+                     f" flask-granian's "
                      f"{results['flask-granian'][mix_name]['p99']:.2f}"
                      + (f", nginx's {results['nginx'][mix_name]['p99']:.2f}" if "nginx" in results else "") + ")")
             line += "; " + _quiet_p99(runs[f"apitwin {label}"][mix_name], runs["flask"][mix_name])
             failed += sum(not ok for *_, ok in checks) + (not p99_ok)
             print(line)
     print(f"(apitwin-nj: apitwin serve --no-journal; load average at the end {os.getloadavg()[0]:.1f})")
+    if paced:
+        print_paced(paced, mix_names, args)
     if args.inprocess_seconds > 0:
         print("\napitwin's own work per request, in process (bench/inprocess_bench.py, no HTTP):", flush=True)
         out = subprocess.run([sys.executable, str(HERE / "inprocess_bench.py"), "--seconds",
@@ -366,6 +384,42 @@ def main() -> int:
         failed += not rss_run(mixes[first], args.workers, args.rss_seconds, args.connections)
     print("\nall targets met" if not failed else f"\n{failed} targets missed")
     return 0
+
+
+def paced_runs(servers: dict[str, tuple[str, Path | None]], procs: dict[str, tuple[subprocess.Popen[bytes], str]],
+               runs: dict[str, dict[str, list[dict[str, float]]]], mix_of: Any,
+               args: argparse.Namespace) -> dict[str, dict[str, list[dict[str, float]]]]:
+    """The Flask route on gunicorn and apitwin (journal on) at the same offered load, ``args.paced`` of the Flask
+    route's median throughput per mix: each connection pauses between answer and request so that together they
+    ask that many requests a second. Below both servers' limits, a p99 is the server's answer time, not the
+    length of its queue (at saturation, the slower server's p99 is mostly its queue)."""
+    names = ["flask", *(name for name in servers if name.startswith("apitwin "))]
+    paced: dict[str, dict[str, list[dict[str, float]]]] = {name: {} for name in names}
+    for index in range(3):
+        flask_mix = mix_of("flask", index)
+        rate = args.paced * statistics.median(r["rps"] for r in runs["flask"][flask_mix.name])
+        pause_ms = 1000 * args.connections / rate
+        for round_ in range(args.repeat):
+            for name in names if round_ % 2 == 0 else reversed(names):
+                mix = mix_of(name, index)
+                paced[name].setdefault(mix.name, []).append(
+                    run_wrk(procs[name][1], mix, servers[name][0], args.duration, args.connections, pause_ms))
+    return paced
+
+
+def print_paced(paced: dict[str, dict[str, list[dict[str, float]]]], mix_names: list[str],
+                args: argparse.Namespace) -> None:
+    """The p99s at the same offered load (information beside the verdicts: issue 14's p99 target is at saturation)."""
+    print(f"\np99 at the same offered load, {args.paced:g} of the Flask route's throughput on gunicorn (each of "
+          f"{args.connections} connections pausing between answer and request; median of {args.repeat} runs; "
+          f"information, not one of the targets):")
+    for mix_name in mix_names:
+        cells = []
+        for name, by_mix in paced.items():
+            rs = by_mix[mix_name]
+            cells.append(f"{name} {statistics.median(r['rps'] for r in rs):.0f} req/s, p99 "
+                         f"{statistics.median(r['p99'] for r in rs):.2f} ms")
+        print(f"  {mix_name:26} " + "; ".join(cells))
 
 
 #: a run in which the host took less than this share of the CPU (steal, %) counts as one without stalls
@@ -439,13 +493,15 @@ def rss_run(mixes: list[Mix], workers: int, seconds: int, connections: int) -> b
     return ok
 
 
-def _script(mix: Mix) -> str:
+def _script(mix: Mix, pause_ms: float | None = None) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'wrk.method = "{mix.method}"\n')
         script.write(f'wrk.headers["Authorization"] = "{AUTH}"\n')
         if mix.body is not None:
             script.write('wrk.headers["Content-Type"] = "application/json"\n')
             script.write(f"wrk.body = {json.dumps(mix.body)}\n")
+        if pause_ms is not None:  # wrk calls delay() before each request of a connection
+            script.write(f"function delay() return {pause_ms:.3f} end\n")
     return script.name
 
 

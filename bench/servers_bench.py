@@ -41,7 +41,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from serve_bench import AUTH, Mix, derive_mixes, free_port, stop, wait_ready  # noqa: E402
+from serve_bench import AUTH, WORK_US, Mix, derive_mixes, free_port, stop, wait_ready  # noqa: E402
 
 from mockserver.config import default_workers  # noqa: E402
 
@@ -55,9 +55,17 @@ def bare(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     return [BARE_BODY]
 
 
+def work(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The do-nothing app after :data:`WORK_US` µs of Python (a busy loop holding the GIL, as an app's work does)."""
+    end = time.perf_counter() + WORK_US / 1e6
+    while time.perf_counter() < end:
+        pass
+    return bare(environ, start_response)
+
+
 def child(server: str, target: str, port: int, workers: int) -> None:
-    """Serve ``target`` (bare or flask) on ``server`` as `apitwin serve` runs it (this process is the server)."""
-    app: Any = bare
+    """Serve ``target`` (bare, work or flask) on ``server`` as `apitwin serve` runs it (this process is the server)."""
+    app: Any = work if target == "work" else bare
     if target == "flask":
         from bare_app import app
     if server == "pyruvate":
