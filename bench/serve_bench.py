@@ -9,9 +9,9 @@ Flask route on gunicorn sync workers, the figure users know, and on granian with
 Prism ``-v error``, one Node process; and a WSGI app that does nothing on granian, the server's own
 figures, its p99 the floor under apitwin's; the same app after ``WORK_US`` µs of Python per request,
 less than apitwin's own work, the floor under apitwin's p99 for any Python app on granian; and nginx
-answering a fixed body, where installed: the machine's floor). Three request mixes are derived from each spec: a GET with path
-parameters, a POST with a documented valid body, and the same POST with an invalid body. Every server
-is up at once and the runs are interleaved, ``--repeat`` rounds, the order reversed every other round
+answering a fixed body, where installed: the machine's floor). Three request mixes are derived from each
+spec: a GET with path parameters, a POST with a documented valid body, and the same POST with an invalid
+body. Every server is up at once and the runs are interleaved, ``--repeat`` rounds, the order reversed every other round
 (a shared machine's load changes weigh on all alike); a server's figure is its median run, the journal's
 cost the median of the rounds' on/off ratios (each round runs the two back to back). Load comes from
 wrk (Debian package `wrk`), bounded in time and on loopback only.
