@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -88,11 +89,23 @@ def _install(venv: Venv, requirements: list[str], *, deps: bool) -> None:
                       env=PIP_ENV).returncode == 0:
         return
     # what the wheelhouse lacks (setuptools: the sdist's build backend, installed in pip's build isolation)
-    run([*pip, "download", "--quiet", "--dest", WHEELHOUSE, "--find-links", WHEELHOUSE, *flags, *requirements,
-         "setuptools>=77"], env=PIP_ENV)
-    for copied in WHEELHOUSE.glob("apitwin-*"):  # pip download copies the local sdist or wheel too
-        copied.unlink()
+    fill_wheelhouse(WHEELHOUSE, [*pip, "download", "--quiet", "--find-links", WHEELHOUSE, *flags, *requirements,
+                                 "setuptools>=77"])
     run(offline, env=PIP_ENV)
+
+
+def fill_wheelhouse(wheelhouse: Path, download: list[str | Path]) -> None:
+    """Run ``download`` (a ``pip download`` command) into a folder of its own beside ``wheelhouse``, then move
+    what it fetched into the wheelhouse, each file by one rename: another pip reading the wheelhouse meanwhile (the
+    other virtualenvs made at the same time, another checkout's test run) sees a file whole or not at all. The
+    copy pip makes of the local sdist or wheel never reaches the wheelhouse: in it, another run's pip took it for
+    its own, already downloaded, and failed when it was deleted."""
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=wheelhouse.parent, prefix=".download-") as private:
+        run([*download, "--dest", private], env=PIP_ENV)
+        for fetched in Path(private).iterdir():
+            if not fetched.name.startswith("apitwin-"):
+                os.replace(fetched, wheelhouse / fetched.name)
 
 
 def _site_packages(venv: Venv) -> Path:
