@@ -1,6 +1,6 @@
 """Throughput and latency of `apitwin serve` against a bare Flask app and Prism, in the same run.
 
-    python bench/serve_bench.py [SPEC...] [--duration 5] [--repeat 5] [--connections 32] [--no-prism]
+    python bench/serve_bench.py [SPEC...] [--duration 5] [--repeat 5] [--connections 32] [--no-prism] [--paced 0.5]
 
 By default the API node spec in OpenAPI 3.1 (``specs/dataiku-apinode.yaml``) and the same API in 3.0
 (``tests/data/specs/dataiku-apinode-30.yaml``). Each server runs with the same worker count where it
@@ -48,6 +48,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -387,7 +388,7 @@ def main() -> int:
 
 
 def paced_runs(servers: dict[str, tuple[str, Path | None]], procs: dict[str, tuple[subprocess.Popen[bytes], str]],
-               runs: dict[str, dict[str, list[dict[str, float]]]], mix_of: Any,
+               runs: dict[str, dict[str, list[dict[str, float]]]], mix_of: Callable[[str, int], Mix],
                args: argparse.Namespace) -> dict[str, dict[str, list[dict[str, float]]]]:
     """The Flask route on gunicorn and apitwin (journal on) at the same offered load, ``args.paced`` of the Flask
     route's median throughput per mix: each connection pauses between answer and request so that together they
