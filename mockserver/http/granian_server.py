@@ -4,23 +4,33 @@ granian reads and writes HTTP in Rust (hyper, tokio) and calls the WSGI app on a
 Python threads per worker process: a slow request (a long ``Prefer: delay``, a client that
 sends its body slowly) holds one thread, never the worker, and an idle or half-open
 connection holds no Python thread at all. Imported only where granian is installed.
+
+Two settings of our own, each measured (ARCHITECTURE, Decisions): on Linux each worker runs its
+threads on one CPU of its own (``pin_workers``), where they hand the GIL to each other without waking
+another CPU; and a request's environ carries the request only, not the process's environment
+(granian copies ``os.environ`` into every one: fifty keys to copy and to look through per request).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import granian.wsgi
 from granian.constants import Interfaces, RuntimeModes, SSLProtocols
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
 
 __all__ = ["ACCESS_LOG_FORMAT", "BACKPRESSURE", "BLOCKING_THREADS", "HEADER_READ_TIMEOUT_MS", "KILL_TIMEOUT_S",
-           "run_granian"]
+           "pin_to_cpu", "run_granian"]
 
 log = logging.getLogger("apitwin")
 
@@ -45,12 +55,13 @@ ACCESS_LOG_FORMAT = '%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(
 def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, access_log: bool = False,
                 certfile: str | None = None, keyfile: str | None = None,
                 on_ready: Callable[[], None] | None = None, read_timeout_ms: int = HEADER_READ_TIMEOUT_MS,
-                client_ca: str | None = None) -> None:
+                client_ca: str | None = None, pin_workers: bool = True) -> None:
     """Serve the WSGI app ``current()`` returns in each worker (called there) until interrupted.
 
     Hot reload happens inside the workers (:class:`~.reload.SwappingApp`); a ``SIGHUP`` sent by
     hand still makes granian replace its workers one at a time. ``client_ca`` (PEM, with ``certfile``):
-    every connection must present a client certificate that CA signed (mutual TLS).
+    every connection must present a client certificate that CA signed (mutual TLS). ``pin_workers``
+    (Linux): each worker's threads run on one CPU, a different one for each worker (:func:`pin_to_cpu`).
     """
     server = Server(
         "apitwin",  # unused: the app comes from `current`
@@ -78,7 +89,68 @@ def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, 
     if on_ready is not None:
         server.on_startup(on_ready)
     logging.getLogger("_granian").addFilter(_quiet)
-    server.serve(target_loader=lambda: _without_request_names(current), wrap_loader=False)
+    # worker N on the (first + N - 1)th CPU, first taken from the master's pid: one server's workers on CPUs of
+    # their own, several servers (one worker each, say) not all on the first CPU
+    first = os.getpid() if pin_workers else None
+    server.serve(spawn_target=partial(_worker, first), target_loader=lambda: _without_request_names(current),
+                 wrap_loader=False)
+
+
+def _worker(first: int | None, worker_id: int, callback: Any, *args: Any, **kwargs: Any) -> None:
+    """granian's WSGI worker (numbered from 1), its threads on CPU slot ``first + worker_id - 1`` (``first``
+    None: not pinned), its environs without the process's environment."""
+    if first is not None:
+        pin_to_cpu(first + worker_id - 1)
+    _environ_without_process_environment()
+    Server._spawn_wsgi_worker(worker_id, callback, *args, **kwargs)
+
+
+def pin_to_cpu(slot: int) -> int | None:
+    """Run every thread of this process, and those it starts, on one CPU of those it may use, the ``slot``-th
+    (from 0, round robin); return it. None (nothing done) where there is one such CPU or no affinity (not Linux).
+
+    A worker's Python threads take turns at the GIL; on one CPU a turn passes by a context switch, across
+    CPUs by waking another one, and the woken thread often finds the GIL taken again (the convoy effect).
+    Measured at saturation (bench/serve_bench.py; ARCHITECTURE, Decisions): a shorter tail and more requests a
+    second.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    cpu = cpus[slot % len(cpus)]
+    try:
+        tasks = [int(task) for task in os.listdir("/proc/self/task")]
+    except OSError:
+        tasks = [0]
+    for task in tasks:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            os.sched_setaffinity(task, {cpu})
+    return cpu
+
+
+def _environ_without_process_environment() -> None:
+    """Have granian build this worker's environs on none of the process's environment variables (as gunicorn).
+
+    granian copies ``os.environ`` into the base of every request's environ, once per worker, in the function
+    that wraps the app (``granian.wsgi._callback_wrapper``): that copy is given an empty environment. Where
+    granian no longer has that function, its environs keep the variables, minus those a request sets
+    (:func:`_without_request_names`).
+    """
+    module = sys.modules[Server.__module__]
+    wrap = getattr(module, "_wsgi_call_wrap", None)
+    if wrap is None or getattr(granian.wsgi, "os", None) is not os:
+        return
+
+    def wrap_without_environment(*args: Any, **kwargs: Any) -> Any:
+        setattr(granian.wsgi, "os", SimpleNamespace(environ={}))  # noqa: B010 (its only use: os.environ)
+        try:
+            return wrap(*args, **kwargs)
+        finally:
+            setattr(granian.wsgi, "os", os)  # noqa: B010
+
+    setattr(module, "_wsgi_call_wrap", wrap_without_environment)  # noqa: B010
 
 
 #: what a WSGI server sets from the request; granian starts each request's environ from a copy of

@@ -26,7 +26,8 @@ log = logging.getLogger("apitwin")
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | None = None,
           access_log: bool = False, threads: int = 1, rebuild: Callable[[], Flask] | None = None,
           watch: Sequence[Path] = (), certfile: str | None = None, keyfile: str | None = None,
-          server: str | None = None, read_timeout_s: float = 30.0, client_ca: str | None = None) -> None:
+          server: str | None = None, read_timeout_s: float = 30.0, client_ca: str | None = None,
+          pin_workers: bool = True) -> None:
     """Serve ``app`` until interrupted on ``server`` (default: :func:`default_server`).
 
     With ``rebuild``, a change to a file under ``watch`` builds a new app in the
@@ -38,7 +39,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
     client that has not sent a whole request head ``read_timeout_s`` after it began (or after its
     last answer, on a kept-alive connection) is disconnected. With ``client_ca`` too (PEM), every
     connection must present a client certificate that CA signed (mutual TLS); the handshake fails
-    otherwise, before any HTTP.
+    otherwise, before any HTTP. ``pin_workers`` (granian, Linux): each worker's threads on a CPU of its own.
     """
     server = server or default_server()
     if server not in SERVERS:
@@ -76,7 +77,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 4010, workers: int | 
 
         try:
             run_granian(worker_app, host, port, workers, access_log, certfile, keyfile, on_ready=watch_files,
-                        read_timeout_ms=int(read_timeout_s * 1000), client_ca=client_ca)
+                        read_timeout_ms=int(read_timeout_s * 1000), client_ca=client_ca, pin_workers=pin_workers)
         finally:
             shutil.rmtree(pins.parent, ignore_errors=True)
         return

@@ -1,0 +1,101 @@
+"""How `apitwin serve` runs granian's workers: each on a CPU of its own (Linux), and each request's environ
+without the process's environment (mockserver/http/granian_server.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import free_port
+from tests.serving import apitwin_serve
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+
+ROOT = Path(__file__).resolve().parents[3]
+PETSTORE = ROOT / "tests" / "data" / "specs" / "petstore.yaml"
+PET = "/api/v1/pets/2"
+AUTH = ("key-of-the-user", "")
+
+
+def _cpus_of_threads(pid: int) -> set[str]:
+    """The CPUs each thread of process ``pid`` may run on (as /proc lists them: ``0``, ``0-1``), all threads'."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # a thread that ended meanwhile
+            continue
+        found |= {line.split(":", 1)[1].strip() for line in status.splitlines() if line.startswith("Cpus_allowed_list")}
+    return found
+
+
+def _load(url: str) -> None:
+    """Requests from several clients at once, so that granian starts more of its Python threads."""
+    with requests.Session() as session:
+        for _ in range(20):
+            assert session.get(f"{url}{PET}", auth=AUTH, timeout=30).status_code == 200
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: nothing to pin to")
+def test_each_worker_runs_all_its_threads_on_a_cpu_of_its_own() -> None:
+    with apitwin_serve(str(PETSTORE), "--no-reload", workers=2) as serving:
+        _load(serving.url)
+        master = _cpus_of_threads(serving.process.pid)
+        workers = [_cpus_of_threads(pid) for pid in serving.workers()]
+    assert len(workers) == 2
+    assert all(len(cpus) == 1 and "-" not in next(iter(cpus)) and "," not in next(iter(cpus)) for cpus in workers), \
+        workers  # every thread of a worker, those granian started for the requests too, on one and the same CPU
+    assert workers[0] != workers[1]
+    assert len(master) == 1 and master != workers[0]  # the master is left to the system
+
+
+def test_no_pin_workers_leaves_the_workers_to_the_system() -> None:
+    with apitwin_serve(str(PETSTORE), "--no-reload", "--no-pin-workers", workers=2) as serving:
+        _load(serving.url)
+        master = _cpus_of_threads(serving.process.pid)
+        workers = [_cpus_of_threads(pid) for pid in serving.workers()]
+    assert workers == [master, master]
+
+
+_ECHO = """
+import json, sys
+from mockserver.http.granian_server import run_granian
+
+def echo(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(sorted(k for k in environ if isinstance(k, str))).encode()]
+
+run_granian(lambda: echo, "127.0.0.1", int(sys.argv[1]), 1)
+"""
+
+
+def test_a_request_environ_holds_the_request_not_the_process_environment() -> None:
+    port = free_port()
+    env = {**os.environ, "APITWIN_TEST_ENVIRONMENT_MARK": "1", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(_ECHO), str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120  # only bounds a server that never starts
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/x?y=1", timeout=30) as answer:
+                    keys = json.loads(answer.read())
+                break
+            except OSError:
+                assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.05)
+    finally:
+        os.killpg(process.pid, 2)
+        process.wait(timeout=60)
+    assert {"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "HTTP_HOST", "wsgi.input"} <= set(keys)
+    assert "APITWIN_TEST_ENVIRONMENT_MARK" not in keys and "PATH" not in keys and "HOME" not in keys, keys
