@@ -1,6 +1,7 @@
 """Throughput and latency of `apitwin serve` against a bare Flask app and Prism, in the same run.
 
     python bench/serve_bench.py [SPEC...] [--duration 5] [--repeat 5] [--connections 32] [--no-prism] [--paced 0.5]
+                                [--no-journal-apart]
 
 By default the API node spec in OpenAPI 3.1 (``specs/dataiku-apinode.yaml``) and the same API in 3.0
 (``tests/data/specs/dataiku-apinode-30.yaml``). Each server runs with the same worker count where it
@@ -22,6 +23,8 @@ PASS or FAIL: apitwin/Flask on gunicorn (>= 2), apitwin/Flask on granian (>= 0.8
 (>= 4), apitwin's p99 against the Flask route's on gunicorn (no worse), the journal on/off (>= 0.95).
 Then (``--paced``) the p99s of the Flask route on gunicorn and of apitwin at the same offered load,
 half the Flask route's throughput by default: information beside the verdicts, which are at saturation.
+Then the journal's cost apart from the machine's noise (unless ``--no-journal-apart``): `apitwin serve` with one
+worker, journal on and off, all its threads on CPU 0 and wrk on CPU 1 (``taskset``), twice ``--repeat`` rounds.
 Then apitwin's own work per request in process (``bench/inprocess_bench.py``: the app alone, no HTTP,
 both specs, journal on and off), and the RSS of each worker of ``apitwin serve`` with the five shipped
 specs over a ``--rss-seconds`` run of the three mixes: after warm-up, at the end, the growth in MB.
@@ -155,13 +158,19 @@ def find_prism() -> Path | None:
     return None
 
 
-def start(kind: str, spec: Path | None, port: int, workers: int) -> subprocess.Popen[bytes]:
-    """``spec`` None: apitwin with the five shipped specs."""
+def on_cpu(cpu: int | None) -> list[str]:
+    """The prefix that runs a command (its threads and children too) on CPU ``cpu`` only (None: nothing)."""
+    return [] if cpu is None else ["taskset", "-c", str(cpu)]
+
+
+def start(kind: str, spec: Path | None, port: int, workers: int, cpu: int | None = None) -> subprocess.Popen[bytes]:
+    """``spec`` None: apitwin with the five shipped specs; ``cpu`` (apitwin): every process of it on that CPU."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT}"}
     if kind in ("apitwin", "apitwin-nj"):
-        cmd = [str(Path(sys.executable).parent / "apitwin"), "serve", *([str(spec)] if spec else []), "--port",
-               str(port), "--workers", str(workers),  # its defaults: the log of refused requests too
-               *(["--no-journal"] if kind == "apitwin-nj" else [])]
+        cmd = [*on_cpu(cpu), str(Path(sys.executable).parent / "apitwin"), "serve", *([str(spec)] if spec else []),
+               "--port", str(port), "--workers", str(workers),  # its defaults: the log of refused requests too
+               *(["--no-journal"] if kind == "apitwin-nj" else []),
+               *(["--no-pin-workers"] if cpu is not None else [])]
     elif kind in ("flask-granian", "bare-granian", "work-granian"):  # on apitwin's granian settings (servers_bench)
         target = {"flask-granian": "flask", "bare-granian": "bare", "work-granian": "work"}[kind]
         cmd = [sys.executable, str(HERE / "servers_bench.py"), "--child", "granian", target, str(port), str(workers)]
@@ -219,14 +228,16 @@ def cpu_steal() -> tuple[int, int]:
 
 
 def run_wrk(url: str, mix: Mix, kind: str, duration: int, connections: int,
-            pause_ms: float | None = None) -> dict[str, float]:
+            pause_ms: float | None = None, cpu: int | None = None) -> dict[str, float]:
     """One wrk run of ``mix``: as fast as the server answers, or (``pause_ms``) each connection waiting that long
-    after each answer before its next request (an offered load below the server's limit)."""
+    after each answer before its next request (an offered load below the server's limit); ``cpu``: wrk on that
+    CPU only."""
     script = _script(mix, pause_ms)
     steal_before, total_before = cpu_steal()
     try:
-        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script,
-                              url + mix.path_for(kind)], capture_output=True, text=True, timeout=duration + 30).stdout
+        out = subprocess.run([*on_cpu(cpu), "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
+                              script, url + mix.path_for(kind)], capture_output=True, text=True,
+                             timeout=duration + 30).stdout
     finally:
         os.unlink(script)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -270,6 +281,8 @@ def main() -> int:
     parser.add_argument("--paced", type=float, default=0.5, metavar="SHARE",
                         help="then the p99s at the same offered load: this share of the Flask route's throughput on"
                              " gunicorn, for it and apitwin (0: skip)")
+    parser.add_argument("--no-journal-apart", action="store_true",
+                        help="skip the journal's cost measured with the server and wrk on CPUs of their own")
     parser.add_argument("--rss-seconds", type=int, default=60, help="the RSS run's length (0: skip it)")
     parser.add_argument("--inprocess-seconds", type=float, default=0.5,
                         help="seconds per in-process measurement (0: skip bench/inprocess_bench.py)")
@@ -375,6 +388,8 @@ def main() -> int:
     print(f"(apitwin-nj: apitwin serve --no-journal; load average at the end {os.getloadavg()[0]:.1f})")
     if paced:
         print_paced(paced, mix_names, args)
+    if not args.no_journal_apart and len(os.sched_getaffinity(0)) >= 2 and shutil.which("taskset"):
+        print_journal_apart(journal_apart(specs, labels, mixes, args), args)
     if args.inprocess_seconds > 0:
         print("\napitwin's own work per request, in process (bench/inprocess_bench.py, no HTTP):", flush=True)
         out = subprocess.run([sys.executable, str(HERE / "inprocess_bench.py"), "--seconds",
@@ -406,6 +421,47 @@ def paced_runs(servers: dict[str, tuple[str, Path | None]], procs: dict[str, tup
                 paced[name].setdefault(mix.name, []).append(
                     run_wrk(procs[name][1], mix, servers[name][0], args.duration, args.connections, pause_ms))
     return paced
+
+
+def journal_apart(specs: list[Path], labels: list[str], mixes: dict[str, list[Mix]],
+                  args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
+    """The journal's cost apart from the machine's noise: `apitwin serve` with one worker, journal on and off,
+    each with all its threads on CPU 0, and wrk on CPU 1, ``2 * args.repeat`` interleaved rounds per mix; label ->
+    mix -> the rounds' on/off throughput ratios. Neither then shares a CPU with the other or with wrk, whose
+    moves from CPU to CPU make the saturated runs above differ by a quarter from run to run."""
+    ratios: dict[str, dict[str, list[float]]] = {}
+    for label, spec in zip(labels, specs, strict=True):
+        procs: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+        try:
+            for kind in ("apitwin", "apitwin-nj"):
+                port = free_port()
+                proc = start(kind, spec, port, 1, cpu=0)
+                url = f"http://127.0.0.1:{port}"
+                procs[kind] = (proc, url)
+                wait_ready(url + mixes[label][0].path_for(kind), proc)
+                run_wrk(url, mixes[label][0], kind, 2, args.connections, cpu=1)  # warm-up
+            for mix in mixes[label]:
+                for round_ in range(2 * args.repeat):
+                    rps = {}
+                    for kind in ("apitwin", "apitwin-nj") if round_ % 2 == 0 else ("apitwin-nj", "apitwin"):
+                        rps[kind] = run_wrk(procs[kind][1], mix, kind, args.duration, args.connections, cpu=1)["rps"]
+                    ratios.setdefault(label, {}).setdefault(mix.name, []).append(rps["apitwin"] / rps["apitwin-nj"])
+        finally:
+            for proc, _ in procs.values():
+                stop(proc)
+    return ratios
+
+
+def print_journal_apart(ratios: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> None:
+    """The journal's on/off ratios measured apart (information beside the verdicts, which are the defaults')."""
+    print(f"\njournal on/off apart from the machine's noise (one worker with all its threads on CPU 0, wrk on CPU 1; "
+          f"median of {2 * args.repeat} interleaved rounds; information beside the verdicts above):")
+    for label, by_mix in ratios.items():
+        cells = []
+        for mix_name, values in by_mix.items():
+            values = sorted(values)
+            cells.append(f"{mix_name} {statistics.median(values):.3f} (rounds {values[0]:.2f}..{values[-1]:.2f})")
+        print(f"  {label:30} " + "; ".join(cells) + " (target >= 0.95)")
 
 
 def print_paced(paced: dict[str, dict[str, list[dict[str, float]]]], mix_names: list[str],
