@@ -37,11 +37,13 @@ def test_serve_translates_options_into_one_library_call(monkeypatch: pytest.Monk
     assert callable(rebuild)  # --reload is on by default
     assert kwargs == {"host": "127.0.0.1", "port": 4999, "workers": 3, "access_log": False,
                       "watch": [PETSTORE.parent], "certfile": None, "keyfile": None, "server": "granian",
-                      "read_timeout_s": 30.0, "client_ca": None}
+                      "read_timeout_s": 30.0, "client_ca": None, "pin_workers": True}
     assert "Pets: 5 operations at http://127.0.0.1:4999/api/v1, http://127.0.0.1:4999/alias" in output
     assert "(granian, 3 workers)" in output
     code, _ = run("serve", str(PETSTORE), "--server", "gunicorn", "--read-timeout", "2.5")
     assert code == 0 and (calls[-1][1]["server"], calls[-1][1]["read_timeout_s"]) == ("gunicorn", 2.5)
+    code, _ = run("serve", str(PETSTORE), "--no-pin-workers")
+    assert code == 0 and calls[-1][1]["pin_workers"] is False
 
 
 def test_bad_yaml_is_one_line_and_exit_3(tmp_path: Path) -> None:
