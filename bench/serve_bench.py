@@ -24,7 +24,8 @@ PASS or FAIL: apitwin/Flask on gunicorn (>= 2), apitwin/Flask on granian (>= 0.8
 Then (``--paced``) the p99s of the Flask route on gunicorn and of apitwin at the same offered load,
 half the Flask route's throughput by default: information beside the verdicts, which are at saturation.
 Then the journal's cost apart from the machine's noise (unless ``--no-journal-apart``): `apitwin serve` with one
-worker, journal on and off, all its threads on CPU 0 and wrk on CPU 1 (``taskset``), twice ``--repeat`` rounds.
+worker, journal on and off, all its threads on one CPU and wrk on another (``taskset``), twice ``--repeat``
+rounds.
 Then apitwin's own work per request in process (``bench/inprocess_bench.py``: the app alone, no HTTP,
 both specs, journal on and off), and the RSS of each worker of ``apitwin serve`` with the five shipped
 specs over a ``--rss-seconds`` run of the three mixes: after warm-up, at the end, the growth in MB.
@@ -426,25 +427,27 @@ def paced_runs(servers: dict[str, tuple[str, Path | None]], procs: dict[str, tup
 def journal_apart(specs: list[Path], labels: list[str], mixes: dict[str, list[Mix]],
                   args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
     """The journal's cost apart from the machine's noise: `apitwin serve` with one worker, journal on and off,
-    each with all its threads on CPU 0, and wrk on CPU 1, ``2 * args.repeat`` interleaved rounds per mix; label ->
+    each with all its threads on one CPU, and wrk on another, ``2 * args.repeat`` interleaved rounds per mix; label ->
     mix -> the rounds' on/off throughput ratios. Neither then shares a CPU with the other or with wrk, whose
     moves from CPU to CPU make the saturated runs above differ by a quarter from run to run."""
     ratios: dict[str, dict[str, list[float]]] = {}
+    server_cpu, wrk_cpu = sorted(os.sched_getaffinity(0))[:2]  # the first two this process may use
     for label, spec in zip(labels, specs, strict=True):
         procs: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
         try:
             for kind in ("apitwin", "apitwin-nj"):
                 port = free_port()
-                proc = start(kind, spec, port, 1, cpu=0)
+                proc = start(kind, spec, port, 1, cpu=server_cpu)
                 url = f"http://127.0.0.1:{port}"
                 procs[kind] = (proc, url)
                 wait_ready(url + mixes[label][0].path_for(kind), proc)
-                run_wrk(url, mixes[label][0], kind, 2, args.connections, cpu=1)  # warm-up
+                run_wrk(url, mixes[label][0], kind, 2, args.connections, cpu=wrk_cpu)  # warm-up
             for mix in mixes[label]:
                 for round_ in range(2 * args.repeat):
                     rps = {}
                     for kind in ("apitwin", "apitwin-nj") if round_ % 2 == 0 else ("apitwin-nj", "apitwin"):
-                        rps[kind] = run_wrk(procs[kind][1], mix, kind, args.duration, args.connections, cpu=1)["rps"]
+                        rps[kind] = run_wrk(procs[kind][1], mix, kind, args.duration, args.connections,
+                                            cpu=wrk_cpu)["rps"]
                     ratios.setdefault(label, {}).setdefault(mix.name, []).append(rps["apitwin"] / rps["apitwin-nj"])
         finally:
             for proc, _ in procs.values():
@@ -454,7 +457,8 @@ def journal_apart(specs: list[Path], labels: list[str], mixes: dict[str, list[Mi
 
 def print_journal_apart(ratios: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> None:
     """The journal's on/off ratios measured apart (information beside the verdicts, which are the defaults')."""
-    print(f"\njournal on/off apart from the machine's noise (one worker with all its threads on CPU 0, wrk on CPU 1; "
+    print(f"\njournal on/off apart from the machine's noise (one worker with all its threads on one CPU, wrk on "
+          f"another; "
           f"median of {2 * args.repeat} interleaved rounds; information beside the verdicts above):")
     for label, by_mix in ratios.items():
         cells = []

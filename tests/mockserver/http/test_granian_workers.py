@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,12 @@ def _cpus_of_threads(pid: int) -> set[str]:
 
 def _load(url: str) -> None:
     """Requests from several clients at once, so that granian starts more of its Python threads."""
-    with requests.Session() as session:
-        for _ in range(20):
-            assert session.get(f"{url}{PET}", auth=AUTH, timeout=30).status_code == 200
+    def client(_: int) -> list[int]:
+        with requests.Session() as session:
+            return [session.get(f"{url}{PET}", auth=AUTH, timeout=30).status_code for _ in range(5)]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert [status for statuses in pool.map(client, range(8)) for status in statuses] == [200] * 40
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: nothing to pin to")
