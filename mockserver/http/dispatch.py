@@ -29,7 +29,7 @@ from ..errors import bounded_traceback, one_line
 from ..modes.callbacks import Callbacks, Trigger
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
-from ..modes.journal import EnvironHeaders, Journal
+from ..modes.journal import EnvironHeaders, Journal, environ_copy
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from ..modes.redaction import REDACTED, Redactor
 from ..modes.redaction_messages import clean_problem, request_secrets
@@ -130,10 +130,9 @@ def _record(journal: Journal, operation_id: str, api: str, req: Request, body: b
     as they are (named, decoded, redacted and serialised when written, off the request path), bodies cut to
     what the journal keeps; one with short bodies appended by the buffer's own append (:attr:`Journal.hold`)
     (``operation_id`` empty: no operation matched; ``started``: ``perf_counter()`` when the request arrived;
-    ``redactor``: its key in the journal; ``headers``: taken from the environ already)."""
+    ``redactor``: its key in the journal; ``headers``: taken from the environ already, else the entry keeps a
+    copy of the environ, cheaper than picking them)."""
     environ = req.environ
-    if headers is None:
-        headers = EnvironHeaders(environ)
     response_body = reply.body
     size = len(response_body) if body is None else len(body) + len(response_body)
     body_size = response_size = None
@@ -144,12 +143,17 @@ def _record(journal: Journal, operation_id: str, api: str, req: Request, body: b
             body_size, body = len(body), body[:limit]
         if len(response_body) > limit:
             response_size, response_body = len(response_body), response_body[:limit]
+    names: str | None
+    values: tuple[Any, ...] | dict[str, Any]
+    if headers is None:
+        names, values = None, environ_copy(environ)
+    else:
+        names, values = headers.names, headers.values
     sent = reply.headers
     entry = (time.perf_counter(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation_id,
-             reply.status, headers.names, headers.values, body, body_size,
+             reply.status, names, values, body, body_size,
              tuple(chain.from_iterable((v.location, v.pointer, v.message) for v in violations)) if violations else (),
-             started, tuple(chain.from_iterable(sent.items())) if sent else (), reply.media_type, response_body,
-             response_size, redactor)
+             started, sent.copy() if sent else (), reply.media_type, response_body, response_size, redactor)
     if short:
         journal.hold(entry)
         if journal.closed:  # closed while this entry was on its way: written at once, as record() does

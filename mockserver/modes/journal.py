@@ -61,7 +61,9 @@ from .journal_rows import (
     body_fields,
     cut_body,
     entry_of,
+    environ_copy,
     held_bytes,
+    learn_object_keys,
     loaded_body,
     uncut,
 )
@@ -69,7 +71,7 @@ from .journal_rows import row as entry_row
 from .redaction import Redactor
 
 __all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "UNCOUNTED_BYTES", "EnvironHeaders", "Journal", "JournalEntry", "RawEntry",
-           "cut_body"]
+           "cut_body", "environ_copy"]
 
 FLUSH_INTERVAL_S = 0.02
 _KEEP = 5000
@@ -285,6 +287,8 @@ class Journal:
                         return
             if not self.closed:
                 self.hold = self._buffer.append
+            if isinstance(entry, tuple) and isinstance(entry[8], dict):  # the objects this server puts in environs
+                learn_object_keys(entry[8])
         buffer = self._buffer
         if len(buffer) == _KEEP:  # the oldest leaves unwritten (the file would drop it): its bodies are not held
             try:  # noqa: SIM105 (suppress() costs a context manager on the request path)

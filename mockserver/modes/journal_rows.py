@@ -1,7 +1,7 @@
 """The journal's entries: what a request leaves on the request path, and the row it becomes off it.
 
 On the request path the edge (``http.dispatch``) captures a :data:`RawEntry`: a tuple of
-the values as they are (the environ's headers, the bodies cut to what the journal keeps,
+the values as they are (a copy of the environ, the bodies cut to what the journal keeps,
 the answer's headers as sent). Naming, redacting, decoding and serialising happen when
 the entry is written (:func:`row`), in the journal's writer thread, off the request path.
 """
@@ -18,26 +18,55 @@ from typing import Any
 from .redaction import Redactor
 
 __all__ = ["ADDED_COLUMNS", "BINARY", "BODY_LIMIT", "INSERT_ROW", "LIST_COLUMNS", "REQUESTS_TABLE", "UNCOUNTED_BYTES",
-           "EnvironHeaders", "JournalEntry", "RawEntry", "body_fields", "cut_body", "held_bytes", "loaded_body", "row",
-           "uncut"]
+           "EnvironHeaders", "JournalEntry", "RawEntry", "body_fields", "cut_body", "environ_copy", "held_bytes",
+           "learn_object_keys", "loaded_body", "row", "uncut"]
 
 #: the longest body (request or answer) kept by default, in characters; longer ones are cut and marked truncated
 BODY_LIMIT = 16384
 _DEFAULT_REDACTOR = Redactor()
 #: what the request path captures, in this order: when the answer was ready (``time.perf_counter()``),
-#: method, path, query (latin-1 text), api, operation, status, request header keys and values
-#: (:attr:`EnvironHeaders.names`, :attr:`~EnvironHeaders.values`), request body (cut), its whole size when
+#: method, path, query (latin-1 text), api, operation, status, the request's headers (None and a copy of
+#: the environ, :func:`environ_copy`; or, when the request path took them already,
+#: :attr:`EnvironHeaders.names` and :attr:`~EnvironHeaders.values`), request body (cut), its whole size when
 #: cut (else None), violations (location, pointer, message, location...), when the request arrived
-#: (``perf_counter()``), response headers (name, value, name...), response media type, response body (cut),
-#: its whole size when cut, the key of the redactor (:meth:`~.journal.Journal.redactor_key`). The wall-clock
-#: time and the duration are worked out when the entry is written (:func:`entry_of`): one clock reading on
-#: the request path, and no arithmetic.
-#: Only atomic values (text, bytes, numbers, None) and flat tuples of them, no dict: the garbage collector
-#: stops tracking such an entry within its first two passes, before it reaches the oldest generation, so
-#: that 5,000 held entries neither set off full collections (which walk every object of the loaded specs)
-#: nor are walked by them: entries that held objects cost the journal most of its cost per request
-RawEntry = tuple[float, str, str, str, str, str, int, str, "tuple[Any, ...]", "bytes | None", "int | None",
-                 "tuple[str, ...]", float, "tuple[str, ...]", "str | None", "bytes | None", "int | None", int]
+#: (``perf_counter()``), response headers (a copy of the answer's, or ``()``), response media type, response
+#: body (cut), its whole size when cut, the key of the redactor (:meth:`~.journal.Journal.redactor_key`). The
+#: wall-clock time and the duration are worked out when the entry is written (:func:`entry_of`): one clock
+#: reading on the request path, and no arithmetic.
+#: Only atomic values (text, bytes, numbers, None), flat tuples of them and dicts of them, never an object
+#: (an entry that held objects, the request's, cost the journal most of its cost per request): the garbage
+#: collector stops tracking the tuples within its first two passes and the dicts at its next full pass. A
+#: copy of the environ costs about a third of picking its headers did (0.26 against 0.72 µs, 23 keys), and
+#: the journal's whole capture half as much (bench/inprocess_bench.py, journal on/off).
+RawEntry = tuple[float, str, str, str, str, str, int, "str | None", "tuple[Any, ...] | dict[str, Any]",
+                 "bytes | None", "int | None", "tuple[str, ...]", float, "dict[str, str] | tuple[()]", "str | None",
+                 "bytes | None", "int | None", int]
+#: the environ keys whose values are objects (a server's streams, socket, callbacks), dropped from an entry's
+#: copy of the environ: those every WSGI server passes, and those :func:`learn_object_keys` finds
+_OBJECT_KEYS: list[str] = ["wsgi.input", "wsgi.errors"]
+#: the most keys learned (a server passes a few; a client cannot add one: header keys hold text)
+_OBJECT_KEYS_LIMIT = 64
+_ATOMIC = (str, bytes, int, float, bool, type(None))
+
+
+def environ_copy(environ: dict[str, Any]) -> dict[str, Any]:
+    """``environ`` as an entry keeps it: a copy without the objects a server passes in it (an entry may be
+    held for a while, and must not keep a stream or a socket alive)."""
+    kept = environ.copy()
+    for key in _OBJECT_KEYS:
+        kept.pop(key, None)
+    return kept
+
+
+def learn_object_keys(kept: dict[str, Any]) -> None:
+    """Drop from ``kept`` (an :func:`environ_copy`) the values that are objects, and drop their keys from every
+    later copy (called on a process's first entry, and when an entry is written)."""
+    for key, value in list(kept.items()):
+        if type(value) in _ATOMIC or (type(value) is tuple and all(type(v) in _ATOMIC for v in value)):
+            continue
+        del kept[key]
+        if key not in _OBJECT_KEYS and len(_OBJECT_KEYS) < _OBJECT_KEYS_LIMIT:
+            _OBJECT_KEYS.append(key)
 
 
 #: the table of entries, as first created
@@ -82,10 +111,10 @@ def held_bytes(entry: JournalEntry | RawEntry) -> int:
 
 
 class EnvironHeaders:
-    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...), taken in a fraction of a
-    microsecond on the request path: the environ's header keys (one text per set of keys, shared) and their
-    values, nothing else of the environ kept; named (``X-Api-Key``) and redacted when written, off the
-    request path."""
+    """A request's headers as the WSGI environ holds them (``HTTP_X_API_KEY``...), picked in under a
+    microsecond (on the request path when an error answer needs them, else when a journal entry is written):
+    the environ's header keys (one text per set of keys, shared) and their values, nothing else of the
+    environ kept; named (``X-Api-Key``) and redacted when written, off the request path."""
 
     __slots__ = ("names", "values")
 
@@ -320,11 +349,16 @@ def entry_of(raw: RawEntry, redactors: list[Redactor]) -> JournalEntry:
     (ended, method, path, query, api, operation, status, names, values, body, body_size, violations, started,
      response_headers, media_type, response_body, response_size, redactor) = raw
     ts = ended + (time.time() - time.perf_counter())  # the wall clock when the answer was ready
-    sent = dict(zip(response_headers[::2], response_headers[1::2], strict=True))
+    if isinstance(values, dict):  # a copy of the environ (names None)
+        learn_object_keys(values)
+        headers = EnvironHeaders(values)
+    else:
+        headers = EnvironHeaders.from_raw(names or "", values)
+    sent = dict(response_headers)
     if media_type:
         sent["Content-Type"] = media_type
     return JournalEntry(method=method, path=path, query=query, api=api, operation=operation, status=status,
-                        headers=EnvironHeaders.from_raw(names, values), body=body,
+                        headers=headers, body=body,
                         violations=[{"location": violations[i], "pointer": violations[i + 1],
                                      "message": violations[i + 2]} for i in range(0, len(violations), 3)],
                         duration_ms=(ended - started) * 1000, ts=ts, response_headers=sent, response_body=response_body,

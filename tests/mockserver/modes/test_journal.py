@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
+import socket
 import sqlite3
 import time
 from pathlib import Path
+from types import NoneType
 from typing import Any
 
 import pytest
@@ -185,22 +187,49 @@ def _held_by(app: Any) -> list[JournalEntry | RawEntry]:
     return list(app.extensions["apitwin_journal"]._buffer)
 
 
-def test_held_entries_hold_nothing_the_garbage_collector_tracks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker holds up to 5,000 unwritten entries: entries the collector tracked reached its oldest
-    generation and set off full collections walking every object of the loaded specs."""
+def _atomic(value: object) -> bool:
+    """Text, bytes, a number, None, or a flat tuple of them: what the collector does not track."""
+    if isinstance(value, tuple):
+        return all(isinstance(v, str | bytes | int | float | NoneType) for v in value)
+    return isinstance(value, str | bytes | int | float | NoneType)
+
+
+def test_held_entries_hold_no_object_of_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker holds up to 5,000 unwritten entries: one must keep neither the request's stream nor an object a
+    server puts in the environ (a socket), only text and numbers, which the collector stops tracking (the
+    environ's copy at its next full pass)."""
     monkeypatch.setattr(journal_module, "_QUIET_TICKS", 10**9)  # held until read, however slow the machine
     app = create_app([PETSTORE], MockConfig(journal=True))
     client = app.test_client()
-    assert client.get("/api/v1/pets/1", headers=AUTH).status_code == 200
-    assert client.post("/api/v1/pets", json={"name": ""}, headers={**AUTH, "X-Trace": "t-1"}).status_code == 400
-    for _ in range(3):  # a tuple is untracked once what it holds is: a pass for each level
-        gc.collect()
+    server_socket = socket.socket()
+    try:
+        server = {"apitwin.test.socket": server_socket}
+        assert client.get("/api/v1/pets/1", headers=AUTH, environ_base=server).status_code == 200
+        assert client.get("/api/v1/pets/2", headers=AUTH, environ_base=server).status_code == 200
+        assert client.post("/api/v1/pets", json={"name": ""}, headers={**AUTH, "X-Trace": "t-1"},
+                           environ_base=server).status_code == 400
+    finally:
+        server_socket.close()
+    gc.collect()
     held = _held_by(app)
-    assert len(held) == 2
-    assert not any(gc.is_tracked(entry) for entry in held)
+    assert len(held) == 3
+    for entry in held:
+        assert isinstance(entry, tuple)
+        for value in entry:
+            if isinstance(value, dict):  # a copy of the environ, or the answer's headers
+                assert all(isinstance(k, str) and _atomic(v) for k, v in value.items()), value
+                assert not gc.is_tracked(value)
+            else:
+                assert _atomic(value), value
+    first, second = held[0], held[1]
+    assert isinstance(first, tuple) and isinstance(second, tuple)
+    environ, later = first[8], second[8]
+    assert isinstance(environ, dict) and environ["HTTP_AUTHORIZATION"] == AUTH["Authorization"]
+    assert isinstance(later, dict) and "wsgi.input" not in environ and "apitwin.test.socket" not in later
     entries = client.get(ADMIN_PREFIX + "/requests").get_json()  # and written as before
-    assert [e["status"] for e in entries] == [400, 200]
+    assert [e["status"] for e in entries] == [400, 200, 200]
     assert entries[0]["headers"]["X-Trace"] == "t-1" and entries[0]["headers"]["Authorization"] == "[redacted]"
+    assert entries[1]["headers"]["Authorization"] == "[redacted]" and "Host" in entries[1]["headers"]
     assert {v["pointer"] for v in entries[0]["violations"]} == {"/name", "/kind"}
 
 
