@@ -4,7 +4,9 @@
 
 On a shared 2-core machine the journal's throughput cost (target: at most 5%) is smaller than the
 spread of bench/serve_bench.py's runs. This script counts it instead, with valgrind's cachegrind
-(Debian package ``valgrind``): the WSGI app of the API node spec (OpenAPI 3.1) answers a mix of
+(Debian package ``valgrind``): the WSGI app of the API node spec (OpenAPI 3.1), frozen as ``apitwin serve``
+freezes it (``gc.freeze``: else one full collection walking the loaded spec adds thousands of instructions
+a request to whichever run it falls in), answers a mix of
 bench/serve_bench.py (0: GET with path parameters, 1: POST valid, 2: POST invalid) in process, with
 fresh header strings per request as a server makes them, first 6,000 times with the journal (its
 buffer full, as under load, its writer stopped), then ``--requests`` more times either as
@@ -17,6 +19,7 @@ every run. Four cachegrind runs, two at a time: about 10 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import shutil
@@ -44,7 +47,9 @@ def child(mix_index: int, capture: bool, count: int) -> None:
     import mockserver.http.dispatch as dispatch
     from mockserver import create_app
 
-    call = Call(create_app([SPEC31], serve_config(journal=True)), derive_mixes(SPEC31)[mix_index])
+    app = create_app([SPEC31], serve_config(journal=True))
+    gc.freeze()  # as `apitwin serve` freezes the app it built: a full collection walks only what came after
+    call = Call(app, derive_mixes(SPEC31)[mix_index])
     fresh = fresh_caller(call)
     for _ in range(WARM_UP):
         fresh()
