@@ -458,8 +458,7 @@ def journal_apart(specs: list[Path], labels: list[str], mixes: dict[str, list[Mi
 def print_journal_apart(ratios: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> None:
     """The journal's on/off ratios measured apart (information beside the verdicts, which are the defaults')."""
     print(f"\njournal on/off apart from the machine's noise (one worker with all its threads on one CPU, wrk on "
-          f"another; "
-          f"median of {2 * args.repeat} interleaved rounds; information beside the verdicts above):")
+          f"another; median of {2 * args.repeat} interleaved rounds; information beside the verdicts above):")
     for label, by_mix in ratios.items():
         cells = []
         for mix_name, values in by_mix.items():

@@ -37,7 +37,7 @@ _DEFAULT_REDACTOR = Redactor()
 #: (an entry that held objects, the request's, cost the journal most of its cost per request): the garbage
 #: collector stops tracking the tuples within its first two passes and the dicts at its next full pass. A
 #: copy of the environ costs about a third of picking its headers did (0.26 against 0.72 µs, 23 keys), and
-#: the journal's whole capture half as much (bench/inprocess_bench.py, journal on/off).
+#: the journal's whole capture about half the instructions (bench/journal_cost.py; ARCHITECTURE, Decisions).
 RawEntry = tuple[float, str, str, str, str, str, int, "str | None", "tuple[Any, ...] | dict[str, Any]",
                  "bytes | None", "int | None", "tuple[str, ...]", float, "dict[str, str] | tuple[()]", "str | None",
                  "bytes | None", "int | None", int]
