@@ -39,6 +39,7 @@ from werkzeug.test import EnvironBuilder  # noqa: E402
 
 from mockserver import MockConfig, create_app  # noqa: E402
 from mockserver.files import private_file  # noqa: E402
+from mockserver.modes.journal_rows import keep_environs_in_place  # noqa: E402
 
 SPEC31 = ROOT / "specs" / "dataiku-apinode.yaml"
 SPEC30 = ROOT / "tests" / "data" / "specs" / "dataiku-apinode-30.yaml"
@@ -124,6 +125,7 @@ def build_calls() -> tuple[dict[str, Call], list[str]]:
     """name -> call, for every (spec, mix, journal) and the bare Flask route; and the mix names."""
     from bare_app import app as bare
 
+    keep_environs_in_place()  # as on `apitwin serve`'s default server, granian (Call makes each environ anew)
     calls: dict[str, Call] = {}
     mix_names: list[str] = []
     for version, spec in (("3.1", SPEC31), ("3.0", SPEC30)):

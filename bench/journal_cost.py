@@ -46,7 +46,9 @@ def child(mix_index: int, capture: bool, count: int) -> None:
 
     import mockserver.http.dispatch as dispatch
     from mockserver import create_app
+    from mockserver.modes.journal_rows import keep_environs_in_place
 
+    keep_environs_in_place()  # as on `apitwin serve`'s default server, granian (each environ is fresh here too)
     app = create_app([SPEC31], serve_config(journal=True))
     gc.freeze()  # as `apitwin serve` freezes the app it built: a full collection walks only what came after
     call = Call(app, derive_mixes(SPEC31)[mix_index])

@@ -17,7 +17,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -29,7 +29,7 @@ from ..errors import bounded_traceback, one_line
 from ..modes.callbacks import Callbacks, Trigger
 from ..modes.cors import cors_headers, preflight_headers
 from ..modes.faults import planned_delay_ms, planned_fault
-from ..modes.journal import EnvironHeaders, Journal, environ_copy
+from ..modes.journal import EnvironHeaders, Journal, environ_kept
 from ..modes.recordings import HOP_BY_HOP, Exchange, RecordingIndex
 from ..modes.redaction import REDACTED, Redactor
 from ..modes.redaction_messages import clean_problem, request_secrets
@@ -52,6 +52,8 @@ log = logging.getLogger("apitwin")
 #: the refused requests' lines: each written once a second, its repeats counted (:mod:`.request_log`)
 REQUEST_LOG = RequestLog(log)
 _rng = random.Random()
+#: what a journal entry keeps of a violation, a tuple of text (a Violation held is an object the collector tracks)
+_VIOLATION_FIELDS = attrgetter("location", "pointer", "message")
 
 #: a WSGI application
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
@@ -146,13 +148,13 @@ def _record(journal: Journal, operation_id: str, api: str, req: Request, body: b
     names: str | None
     values: tuple[Any, ...] | dict[str, Any]
     if headers is None:
-        names, values = None, environ_copy(environ)
+        names, values = None, environ_kept(environ)
     else:
         names, values = headers.names, headers.values
     sent = reply.headers
     entry = (time.perf_counter(), req.method, req.path, environ.get("QUERY_STRING", ""), api, operation_id,
              reply.status, names, values, body, body_size,
-             tuple(chain.from_iterable((v.location, v.pointer, v.message) for v in violations)) if violations else (),
+             tuple(map(_VIOLATION_FIELDS, violations)) if violations else (),
              started, sent.copy() if sent else (), reply.media_type, response_body, response_size, redactor)
     if short:
         journal.hold(entry)

@@ -29,6 +29,8 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
 
+from ..modes.journal_rows import keep_environs_in_place
+
 __all__ = ["ACCESS_LOG_FORMAT", "BACKPRESSURE", "BLOCKING_THREADS", "HEADER_READ_TIMEOUT_MS", "KILL_TIMEOUT_S",
            "pin_to_cpu", "run_granian"]
 
@@ -98,10 +100,13 @@ def run_granian(current: Callable[[], Any], host: str, port: int, workers: int, 
 
 def _worker(first: int | None, worker_id: int, callback: Any, *args: Any, **kwargs: Any) -> None:
     """granian's WSGI worker (numbered from 1), its threads on CPU slot ``first + worker_id - 1`` (``first``
-    None: not pinned), its environs without the process's environment."""
+    None: not pinned), its environs without the process's environment, and kept by journal entries as they are
+    (granian reads nothing of an environ once the app has returned:
+    :func:`~..modes.journal_rows.keep_environs_in_place`)."""
     if first is not None:
         pin_to_cpu(first + worker_id - 1)
     _environ_without_process_environment()
+    keep_environs_in_place()
     Server._spawn_wsgi_worker(worker_id, callback, *args, **kwargs)
 
 

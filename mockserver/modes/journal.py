@@ -61,7 +61,7 @@ from .journal_rows import (
     body_fields,
     cut_body,
     entry_of,
-    environ_copy,
+    environ_kept,
     held_bytes,
     learn_object_keys,
     loaded_body,
@@ -71,7 +71,7 @@ from .journal_rows import row as entry_row
 from .redaction import Redactor
 
 __all__ = ["BODY_LIMIT", "FLUSH_INTERVAL_S", "UNCOUNTED_BYTES", "EnvironHeaders", "Journal", "JournalEntry", "RawEntry",
-           "cut_body", "environ_copy"]
+           "cut_body", "environ_kept"]
 
 FLUSH_INTERVAL_S = 0.02
 _KEEP = 5000

@@ -18,48 +18,62 @@ from typing import Any
 from .redaction import Redactor
 
 __all__ = ["ADDED_COLUMNS", "BINARY", "BODY_LIMIT", "INSERT_ROW", "LIST_COLUMNS", "REQUESTS_TABLE", "UNCOUNTED_BYTES",
-           "EnvironHeaders", "JournalEntry", "RawEntry", "body_fields", "cut_body", "environ_copy", "held_bytes",
-           "learn_object_keys", "loaded_body", "row", "uncut"]
+           "EnvironHeaders", "JournalEntry", "RawEntry", "body_fields", "cut_body", "environ_kept", "held_bytes",
+           "keep_environs_in_place", "learn_object_keys", "loaded_body", "row", "uncut"]
 
 #: the longest body (request or answer) kept by default, in characters; longer ones are cut and marked truncated
 BODY_LIMIT = 16384
 _DEFAULT_REDACTOR = Redactor()
 #: what the request path captures, in this order: when the answer was ready (``time.perf_counter()``),
-#: method, path, query (latin-1 text), api, operation, status, the request's headers (None and a copy of
-#: the environ, :func:`environ_copy`; or, when the request path took them already,
+#: method, path, query (latin-1 text), api, operation, status, the request's headers (None and the environ
+#: as kept, :func:`environ_kept`; or, when the request path took them already,
 #: :attr:`EnvironHeaders.names` and :attr:`~EnvironHeaders.values`), request body (cut), its whole size when
-#: cut (else None), violations (location, pointer, message, location...), when the request arrived
+#: cut (else None), violations ((location, pointer, message) each), when the request arrived
 #: (``perf_counter()``), response headers (a copy of the answer's, or ``()``), response media type, response
 #: body (cut), its whole size when cut, the key of the redactor (:meth:`~.journal.Journal.redactor_key`). The
 #: wall-clock time and the duration are worked out when the entry is written (:func:`entry_of`): one clock
 #: reading on the request path, and no arithmetic.
-#: Only atomic values (text, bytes, numbers, None), flat tuples of them and dicts of them, never an object
-#: (an entry that held objects, the request's, cost the journal most of its cost per request): the garbage
-#: collector stops tracking the tuples within its first two passes and the dicts at its next full pass. A
-#: copy of the environ costs about a third of picking its headers did (0.26 against 0.72 µs, 23 keys), and
-#: the journal's whole capture about half the instructions (bench/journal_cost.py; ARCHITECTURE, Decisions).
+#: Only atomic values (text, bytes, numbers, None), tuples of them (or of such tuples) and dicts of them,
+#: never an object (an entry that held objects, the request's, cost the journal most of its cost per
+#: request): the garbage collector stops tracking the tuples within its first two passes and the dicts at its
+#: next full pass. A copy of the environ costs about a third of picking its headers did (0.26 against
+#: 0.72 µs, 23 keys), and the journal's whole capture about half the instructions; keeping the environ itself
+#: (granian) costs no copy (bench/journal_cost.py; ARCHITECTURE, Decisions).
 RawEntry = tuple[float, str, str, str, str, str, int, "str | None", "tuple[Any, ...] | dict[str, Any]",
-                 "bytes | None", "int | None", "tuple[str, ...]", float, "dict[str, str] | tuple[()]", "str | None",
-                 "bytes | None", "int | None", int]
+                 "bytes | None", "int | None", "tuple[tuple[str, str, str], ...]", float,
+                 "dict[str, str] | tuple[()]", "str | None", "bytes | None", "int | None", int]
 #: the environ keys whose values are objects (a server's streams, socket, callbacks), dropped from an entry's
-#: copy of the environ: those every WSGI server passes, and those :func:`learn_object_keys` finds
+#: environ: those every WSGI server passes, and those :func:`learn_object_keys` finds
 _OBJECT_KEYS: list[str] = ["wsgi.input", "wsgi.errors"]
 #: the most keys learned (a server passes a few; a client cannot add one: header keys hold text)
 _OBJECT_KEYS_LIMIT = 64
 _ATOMIC = (str, bytes, int, float, bool, type(None))
 
 
-def environ_copy(environ: dict[str, Any]) -> dict[str, Any]:
-    """``environ`` as an entry keeps it: a copy without the objects a server passes in it (an entry may be
-    held for a while, and must not keep a stream or a socket alive)."""
-    kept = environ.copy()
+#: whether an entry keeps the environ itself rather than a copy (:func:`keep_environs_in_place`)
+_IN_PLACE = [False]
+
+
+def keep_environs_in_place() -> None:
+    """Let entries keep the environ itself, its objects dropped, rather than a copy: for a server that reads
+    nothing of an environ once the app has returned, and makes one per request (granian: its runner makes
+    each request's environ and reads only its own scope afterwards). PEP 3333 lets an app change its environ.
+    Called in the serving process before any request; a copy costs most of the capture of a GET."""
+    _IN_PLACE[0] = True
+
+
+def environ_kept(environ: dict[str, Any]) -> dict[str, Any]:
+    """``environ`` as an entry keeps it, without the objects a server passes in it (an entry may be held for a
+    while, and must not keep a stream or a socket alive): the environ itself where the server allows it
+    (:func:`keep_environs_in_place`), else a copy."""
+    kept = environ if _IN_PLACE[0] else environ.copy()
     for key in _OBJECT_KEYS:
         kept.pop(key, None)
     return kept
 
 
 def learn_object_keys(kept: dict[str, Any]) -> None:
-    """Drop from ``kept`` (an :func:`environ_copy`) the values that are objects, and drop their keys from every
+    """Drop from ``kept`` (an :func:`environ_kept`) the values that are objects, and drop their keys from every
     later copy (called on a process's first entry, and when an entry is written)."""
     for key, value in list(kept.items()):
         if type(value) in _ATOMIC or (type(value) is tuple and all(type(v) in _ATOMIC for v in value)):
@@ -359,7 +373,7 @@ def entry_of(raw: RawEntry, redactors: list[Redactor]) -> JournalEntry:
         sent["Content-Type"] = media_type
     return JournalEntry(method=method, path=path, query=query, api=api, operation=operation, status=status,
                         headers=headers, body=body,
-                        violations=[{"location": violations[i], "pointer": violations[i + 1],
-                                     "message": violations[i + 2]} for i in range(0, len(violations), 3)],
+                        violations=[{"location": location, "pointer": pointer, "message": message}
+                                    for location, pointer, message in violations],
                         duration_ms=(ended - started) * 1000, ts=ts, response_headers=sent, response_body=response_body,
                         redactor=redactors[redactor], body_size=body_size, response_size=response_size)

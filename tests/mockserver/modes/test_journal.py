@@ -7,15 +7,18 @@ import json
 import socket
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import NoneType
 from typing import Any
 
 import pytest
 import requests
+from werkzeug.test import EnvironBuilder
 
 from mockserver import ADMIN_PREFIX, MockConfig, create_app, running
 from mockserver.modes import journal as journal_module
+from mockserver.modes import journal_rows
 from mockserver.modes.journal import BODY_LIMIT, EnvironHeaders, Journal, JournalEntry, RawEntry
 from mockserver.modes.redaction import Redactor
 
@@ -188,9 +191,9 @@ def _held_by(app: Any) -> list[JournalEntry | RawEntry]:
 
 
 def _atomic(value: object) -> bool:
-    """Text, bytes, a number, None, or a flat tuple of them: what the collector does not track."""
+    """Text, bytes, a number, None, or a tuple of them or of such tuples: what the collector stops tracking."""
     if isinstance(value, tuple):
-        return all(isinstance(v, str | bytes | int | float | NoneType) for v in value)
+        return all(_atomic(v) for v in value)
     return isinstance(value, str | bytes | int | float | NoneType)
 
 
@@ -231,6 +234,39 @@ def test_held_entries_hold_no_object_of_the_request(monkeypatch: pytest.MonkeyPa
     assert entries[0]["headers"]["X-Trace"] == "t-1" and entries[0]["headers"]["Authorization"] == "[redacted]"
     assert entries[1]["headers"]["Authorization"] == "[redacted]" and "Host" in entries[1]["headers"]
     assert {v["pointer"] for v in entries[0]["violations"]} == {"/name", "/kind"}
+
+
+def test_where_the_server_allows_it_an_entry_keeps_the_environ_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a server that reads nothing of an environ once the app has returned (granian), an entry keeps the
+    environ itself, without its streams: no copy on the request path (journal_rows.keep_environs_in_place)."""
+    monkeypatch.setattr(journal_module, "_QUIET_TICKS", 10**9)  # held until read, however slow the machine
+    monkeypatch.setattr(journal_rows, "_IN_PLACE", [False])
+    app = create_app([PETSTORE], MockConfig(journal=True))
+
+    def answer(environ: dict[str, Any]) -> int:
+        status: list[str] = []
+
+        def start(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+            status.append(line)
+            return lambda data: None
+
+        b"".join(app(environ, start))
+        return int(status[0].split()[0])
+
+    first: dict[str, str] = {**AUTH, "X-Trace": "t-0"}
+    copied = EnvironBuilder(path="/api/v1/pets/1", headers=list(first.items())).get_environ()
+    assert answer(copied) == 200
+    journal_rows.keep_environs_in_place()
+    second: dict[str, str] = {**AUTH, "X-Trace": "t-1"}
+    kept = EnvironBuilder(path="/api/v1/pets/2", headers=list(second.items())).get_environ()
+    assert answer(kept) == 200
+    held = _held_by(app)
+    assert isinstance(held[0], tuple) and isinstance(held[1], tuple)
+    assert held[0][8] is not copied and "wsgi.input" in copied  # a copy: the server's environ as it was
+    assert held[1][8] is kept and "wsgi.input" not in kept and "wsgi.errors" not in kept
+    entries = app.test_client().get(ADMIN_PREFIX + "/requests").get_json()  # and written as before
+    assert [(e["path"], e["headers"]["X-Trace"], e["headers"]["Authorization"]) for e in entries] == [
+        ("/api/v1/pets/2", "t-1", "[redacted]"), ("/api/v1/pets/1", "t-0", "[redacted]")]
 
 
 def test_an_entry_holds_the_requests_clock_readings_and_is_written_with_its_time(
