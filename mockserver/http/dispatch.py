@@ -132,8 +132,8 @@ def _record(journal: Journal, operation_id: str, api: str, req: Request, body: b
     as they are (named, decoded, redacted and serialised when written, off the request path), bodies cut to
     what the journal keeps; one with short bodies appended by the buffer's own append (:attr:`Journal.hold`)
     (``operation_id`` empty: no operation matched; ``started``: ``perf_counter()`` when the request arrived;
-    ``redactor``: its key in the journal; ``headers``: taken from the environ already, else the entry keeps a
-    copy of the environ, cheaper than picking them)."""
+    ``redactor``: its key in the journal; ``headers``: taken from the environ already, else the entry keeps the
+    environ, itself or a copy (:func:`~..modes.journal_rows.environ_kept`), cheaper than picking them)."""
     environ = req.environ
     response_body = reply.body
     size = len(response_body) if body is None else len(body) + len(response_body)

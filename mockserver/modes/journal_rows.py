@@ -1,8 +1,8 @@
 """The journal's entries: what a request leaves on the request path, and the row it becomes off it.
 
 On the request path the edge (``http.dispatch``) captures a :data:`RawEntry`: a tuple of
-the values as they are (a copy of the environ, the bodies cut to what the journal keeps,
-the answer's headers as sent). Naming, redacting, decoding and serialising happen when
+the values as they are (the environ, itself or a copy: :func:`environ_kept`; the bodies cut to
+what the journal keeps; the answer's headers as sent). Naming, redacting, decoding and serialising happen when
 the entry is written (:func:`row`), in the journal's writer thread, off the request path.
 """
 
@@ -363,7 +363,7 @@ def entry_of(raw: RawEntry, redactors: list[Redactor]) -> JournalEntry:
     (ended, method, path, query, api, operation, status, names, values, body, body_size, violations, started,
      response_headers, media_type, response_body, response_size, redactor) = raw
     ts = ended + (time.time() - time.perf_counter())  # the wall clock when the answer was ready
-    if isinstance(values, dict):  # a copy of the environ (names None)
+    if isinstance(values, dict):  # the environ as kept (names None)
         learn_object_keys(values)
         headers = EnvironHeaders(values)
     else:
